@@ -1,0 +1,240 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, TOKEN_KEYS, type ParsedConfig } from './schema.js';
+import { lineColAt } from '../util/lines.js';
+
+/** The configuration a run uses: validated, defaults filled, paths absolute, env applied. No token. */
+export interface ResolvedConfig extends Omit<ParsedConfig, '$schema' | 'botId'> {
+  /** Absolute path of the config file, when one was read. */
+  configFile: string | undefined;
+  /** The folder relative paths resolve against. */
+  baseDir: string;
+  botId: string | undefined;
+  /** Absolute. */
+  knowledgeDir: string;
+  /** Absolute. */
+  stateFile: string;
+  /** Where each overridable setting came from, for `--verbose`. */
+  sources: { apiBaseUrl: 'file' | 'env' | 'default'; botId: 'file' | 'env' | 'none' };
+}
+
+export interface LoadOptions {
+  /** `--config`; when absent, `./sync.config.json` if it exists, else defaults. */
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_CONFIG_FILE = 'sync.config.json';
+
+/** Read, parse, validate and resolve the configuration. Throws `ConfigError` (exit 2). */
+export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  let file: string | undefined;
+  let raw: unknown = {};
+  let text = '';
+  if (opts.configPath !== undefined) {
+    file = path.resolve(cwd, opts.configPath);
+    text = readConfigText(file, true) as string;
+  } else {
+    const candidate = path.resolve(cwd, DEFAULT_CONFIG_FILE);
+    const t = readConfigText(candidate, false);
+    if (t !== undefined) {
+      file = candidate;
+      text = t;
+    }
+  }
+  const display = file ? path.relative(cwd, file) || file : DEFAULT_CONFIG_FILE;
+  if (file !== undefined) raw = parseJson(text, display);
+  return resolveConfig(raw, { file, display, text, env });
+}
+
+/** Pure: validate an already parsed config value and resolve it against `file`'s folder and `env`. */
+export function resolveConfig(
+  raw: unknown,
+  ctx: { file?: string; display?: string; text?: string; env?: NodeJS.ProcessEnv; cwd?: string },
+): ResolvedConfig {
+  const display = ctx.display ?? DEFAULT_CONFIG_FILE;
+  const env = ctx.env ?? {};
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    for (const k of Object.keys(raw)) {
+      if (TOKEN_KEYS.includes(k) || /token|secret|password/i.test(k)) {
+        throw new ConfigError(
+          `${display}: "${k}" looks like a credential; the workspace token must not be written in the config file (it is committed to git).`,
+          'Remove it from the file and set the CXGENIE_WORKSPACE_TOKEN environment variable instead (in CI, from a secret).',
+        );
+      }
+    }
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => formatIssue(issue, display, ctx.text));
+    throw new ConfigError(
+      `Invalid configuration in ${display}:\n${lines.map((l) => `  ${l}`).join('\n')}`,
+      'See "Configuration" in the README, or point your editor at src/config/sync.config.schema.json.',
+    );
+  }
+  const cfg = result.data;
+  const baseDir = ctx.file ? path.dirname(ctx.file) : (ctx.cwd ?? process.cwd());
+
+  let apiBaseUrl = cfg.apiBaseUrl;
+  let apiSource: ResolvedConfig['sources']['apiBaseUrl'] = raw && (raw as Record<string, unknown>).apiBaseUrl ? 'file' : 'default';
+  const envUrl = env.CXGENIE_API_URL?.trim();
+  if (envUrl) {
+    let ok = false;
+    try {
+      ok = /^https?:$/.test(new URL(envUrl).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError(`CXGENIE_API_URL must be an http(s) URL, got "${envUrl.slice(0, 100)}"`);
+    apiBaseUrl = envUrl;
+    apiSource = 'env';
+  }
+  let botId = cfg.botId;
+  let botSource: ResolvedConfig['sources']['botId'] = botId ? 'file' : 'none';
+  const envBot = env.CXGENIE_BOT_ID?.trim();
+  if (envBot) {
+    botId = envBot;
+    botSource = 'env';
+  }
+  const { $schema: _schema, ...rest } = cfg;
+  return {
+    ...rest,
+    apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
+    botId,
+    configFile: ctx.file,
+    baseDir,
+    knowledgeDir: path.resolve(baseDir, cfg.knowledgeDir),
+    stateFile: path.resolve(baseDir, cfg.stateFile),
+    sources: { apiBaseUrl: apiSource, botId: botSource },
+  };
+}
+
+/** The workspace token, only ever from the environment. */
+export function readToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const t = env.CXGENIE_WORKSPACE_TOKEN?.trim();
+  return t ? t : undefined;
+}
+
+export function requireBotId(cfg: ResolvedConfig): string {
+  if (!cfg.botId) {
+    throw new ConfigError(
+      'No bot id: set "botId" in sync.config.json or the CXGENIE_BOT_ID environment variable.',
+      'The bot id is the "aid" parameter of the bot\'s launch URL (https://chat.cxgenie.ai?aid=<bot_id>).',
+    );
+  }
+  return cfg.botId;
+}
+
+export function requireToken(env: NodeJS.ProcessEnv = process.env): string {
+  const t = readToken(env);
+  if (!t) {
+    throw new ConfigError(
+      'No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.',
+      'Copy it from the workspace general settings in CX Genie. In CI, pass it from a secret. To try kb-sync without an account, run `kb-sync emulator` and use the token it prints.',
+    );
+  }
+  return t;
+}
+
+function readConfigText(file: string, required: boolean): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!required && code === 'ENOENT') return undefined;
+    if (code === 'ENOENT') throw new ConfigError(`Config file not found: ${file}`, 'Pass --config PATH, or create sync.config.json (see the README).');
+    if (code === 'EISDIR') throw new ConfigError(`Config path is a folder, not a file: ${file}`);
+    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+function parseJson(text: string, display: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    let where = display;
+    if (m) {
+      const { line, column } = lineColAt(body, Number(m[1]));
+      where += `:${line}:${column}`;
+    }
+    throw new ConfigError(`${where} is not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+}
+
+function formatIssue(issue: z.core.$ZodIssue, display: string, text: string | undefined): string {
+  const keyPath = issue.path.map(String).join('.');
+  const where = text ? locate(text, issue.path.map(String)) : undefined;
+  const prefix = `${display}${where ? `:${where.line}:${where.column}` : ''}`;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(issue.path.map(String));
+      return issue.keys
+        .map((k) => {
+          const full = keyPath ? `${keyPath}.${k}` : k;
+          const loc = text ? locate(text, [...issue.path.map(String), k]) : undefined;
+          return `${display}${loc ? `:${loc.line}:${loc.column}` : ''} unknown key "${full}"${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+        })
+        .join('\n  ');
+    }
+    case 'invalid_type':
+      return `${prefix} "${keyPath}" must be ${article(issue.expected)}`;
+    case 'invalid_value':
+      return `${prefix} "${keyPath}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `${prefix} "${keyPath}" must be ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}`;
+    case 'too_big':
+      return `${prefix} "${keyPath}" must be ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
+    default:
+      return `${prefix} "${keyPath || '(root)'}" ${issue.message}`;
+  }
+}
+
+function article(t: string): string {
+  if (t === 'int') return 'a whole number';
+  if (t === 'object') return 'an object';
+  if (t === 'array') return 'a list';
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function allowedKeys(p: string[]): string[] | undefined {
+  // Walk the schema down the path, through defaults and optionals, to the object's shape.
+  let node: unknown = configSchema;
+  const unwrap = (n: unknown): unknown => {
+    let cur = n as { _zod?: { def?: { innerType?: unknown; shape?: unknown } } };
+    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = cur._zod.def.innerType as typeof cur;
+    return cur;
+  };
+  node = unwrap(node);
+  for (const k of p) {
+    const shape = (node as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+    if (!shape || !(k in shape)) return undefined;
+    node = unwrap(shape[k]);
+  }
+  const shape = (node as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+  return shape ? Object.keys(shape).filter((k) => k !== '$schema') : undefined;
+}
+
+/** Line and column of the key at `keyPath` in a JSON text (best effort; undefined if not found). */
+function locate(text: string, keyPath: string[]): { line: number; column: number } | undefined {
+  // A small scan: find each key in turn after the previous one's position.
+  let from = 0;
+  let at = -1;
+  for (const k of keyPath) {
+    if (/^\d+$/.test(k)) continue;
+    const re = new RegExp(`"${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`, 'g');
+    re.lastIndex = from;
+    const m = re.exec(text);
+    if (!m) return at >= 0 ? lineColAt(text, at) : undefined;
+    at = m.index;
+    from = m.index + m[0].length;
+  }
+  return at >= 0 ? lineColAt(text, at) : undefined;
+}
