@@ -1,0 +1,108 @@
+import matter from 'gray-matter';
+import { parseDocument, isMap } from 'yaml';
+import type { FileIssue } from '../errors.js';
+
+/**
+ * Frontmatter with gray-matter, parsed by `yaml` with alias limits. Every other gray-matter
+ * engine is replaced by one that refuses: `---js` frontmatter would otherwise be `eval`ed, and
+ * knowledge files come from strangers' pull requests.
+ */
+
+export interface Frontmatter {
+  data: Record<string, unknown>;
+  /** The text after the frontmatter. */
+  body: string;
+  /** 1-based line of the file where `body` starts. */
+  bodyLine: number;
+  hasFrontmatter: boolean;
+}
+
+class FrontmatterError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+function parseYaml(src: string): Record<string, unknown> {
+  const doc = parseDocument(src, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 50 } as never);
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    throw new FrontmatterError(firstLine(err.message), pos?.line, pos?.col);
+  }
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    throw new FrontmatterError('frontmatter must be a mapping of keys to values', 1, 1);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    throw new FrontmatterError(`frontmatter could not be read: ${firstLine((e as Error).message)}`);
+  }
+  return (value ?? {}) as Record<string, unknown>;
+}
+
+function refuse(language: string) {
+  return () => {
+    throw new FrontmatterError(`frontmatter language "${language}" is not supported; use YAML`, 1, 4);
+  };
+}
+
+const ENGINES = {
+  yaml: parseYaml,
+  yml: parseYaml,
+  javascript: refuse('javascript'),
+  js: refuse('js'),
+  coffee: refuse('coffee'),
+  coffeescript: refuse('coffeescript'),
+  cson: refuse('cson'),
+  json: refuse('json'),
+  toml: refuse('toml'),
+};
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+/** Split off and parse frontmatter. Errors are located in the file (frontmatter starts on line 2). */
+export function readFrontmatter(text: string, file: string): Frontmatter | { issue: FileIssue } {
+  if (!/^---[^\n-]*\n/.test(text) && text !== '---') {
+    return { data: {}, body: text, bodyLine: 1, hasFrontmatter: false };
+  }
+  // gray-matter reads an unclosed block as "everything is frontmatter": refuse that instead.
+  const afterOpen = text.indexOf('\n') + 1;
+  if (!/(^|\n)---[ \t]*(\n|$)/.test(text.slice(afterOpen))) {
+    return { issue: { file, line: 1, column: 1, severity: 'error', message: 'frontmatter is not closed: add a line with --- after it' } };
+  }
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    // An options object turns gray-matter's per-input cache off (it would share `data` objects).
+    parsed = matter(text, { engines: ENGINES as never, language: 'yaml', excerpt: false });
+  } catch (e) {
+    if (e instanceof FrontmatterError) {
+      return {
+        issue: {
+          file,
+          line: e.line !== undefined ? e.line + 1 : 2,
+          ...(e.column !== undefined ? { column: e.column } : {}),
+          severity: 'error',
+          message: `invalid frontmatter: ${e.message}`,
+        },
+      };
+    }
+    return { issue: { file, line: 1, severity: 'error', message: `invalid frontmatter: ${firstLine((e as Error).message)}` } };
+  }
+  const body = parsed.content;
+  const bodyStart = text.endsWith(body) ? text.length - body.length : afterOpen;
+  let bodyLine = 1;
+  for (let i = 0; i < bodyStart; i++) if (text.charCodeAt(i) === 10) bodyLine++;
+  const data = parsed.data as unknown;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { issue: { file, line: 2, severity: 'error', message: 'frontmatter must be a mapping of keys to values' } };
+  }
+  return { data: data as Record<string, unknown>, body, bodyLine, hasFrontmatter: true };
+}

@@ -1,0 +1,51 @@
+import type { BotDataType } from '../api/types.js';
+import type { FileIssue } from '../errors.js';
+
+export type Kind = 'article' | 'qa' | 'urls' | 'document';
+
+/** The settings that change what extraction produces (part of every hash's fingerprint). */
+export interface ExtractSettings {
+  markdownFormat: 'markdown' | 'text';
+  /** Makes relative links absolute; the file's folder then takes part in an article's hash. */
+  markdownBaseUrl?: string;
+  maxTextBytes: number;
+  maxItemsPerFile: number;
+  maxDocumentBytes: number;
+}
+
+/** What is sent to `POST /bot-data` (documents: `content` is the uploaded file's URL, filled at push). */
+export interface Payload {
+  type: BotDataType;
+  title?: string;
+  content: string;
+  content_value?: string;
+}
+
+/**
+ * One item a file yields, without its content (content is rebuilt at push time, so memory does
+ * not grow with the folder). `hash` identifies exactly what would be sent: for Q&A and URLs it
+ * is the hash of the payload; for articles the hash of the source that deterministically renders
+ * to the payload; for documents the hash of the bytes and the title.
+ */
+export interface ItemMeta {
+  key: string;
+  type: BotDataType;
+  /** Article title, Q&A question, URL, or document file name: what a person recognises. */
+  label: string;
+  hash: string;
+  /** 1-based line in the file where the item starts. */
+  line: number;
+}
+
+export interface FileExtract {
+  items: ItemMeta[];
+  issues: FileIssue[];
+  /** Whether removals of this file's earlier items may be applied (false when it had errors). */
+  complete: boolean;
+  /** Why nothing came out of a file on purpose (draft, `sync: false`, empty body). */
+  skipped?: 'draft' | 'sync-false' | 'empty';
+  /** Q&A entries left out because they are drafts. */
+  draftEntries?: number;
+  /** Hash of the file's raw bytes. */
+  contentHash?: string;
+}
