@@ -1,0 +1,179 @@
+import type { BotDataType } from '../api/types.js';
+import type { FileIssue } from '../errors.js';
+import type { ItemMeta } from '../extract/types.js';
+
+/**
+ * The pure planner: the items the changed files yield now, against what the state knows, give
+ * what to create, update, re-key (moved) and report stale. No I/O, no clock: the caller selects
+ * the relevant slice of the state and passes it in.
+ */
+
+export interface DesiredItem extends ItemMeta {
+  /** The file (relative to knowledgeDir) the item comes from. */
+  file: string;
+}
+
+/** What the state knows of an item in the bot. */
+export interface PriorItem {
+  key: string;
+  type: BotDataType;
+  label: string;
+  hash: string;
+  payloadHash: string | null;
+  remoteId: string | null;
+  origin: 'pushed' | 'adopted' | 'imported';
+  sourceFile: string | null;
+}
+
+export interface PlanInput {
+  /** Items of every file (re)read this run, in any order. */
+  desired: readonly DesiredItem[];
+  /** Files read this run. */
+  dirtyFiles: ReadonlySet<string>;
+  /** Files read this run with errors: their earlier items are not turned stale. */
+  incompleteFiles: ReadonlySet<string>;
+  /** Files the state knows that are gone (deleted, renamed, now excluded). */
+  removedFiles: ReadonlySet<string>;
+  /** The keys each dirty or removed file yielded at its last read. */
+  priorFileKeys: ReadonlyMap<string, readonly string[]>;
+  /** State items, at least for every desired key and every key in `priorFileKeys`. */
+  prior: ReadonlyMap<string, PriorItem>;
+  /** Keys that unchanged (not re-read) files still yield. */
+  heldElsewhere: ReadonlySet<string>;
+}
+
+export interface PlannedCreate {
+  item: DesiredItem;
+}
+export interface PlannedUpdate {
+  item: DesiredItem;
+  prior: PriorItem;
+}
+export interface PlannedMove {
+  item: DesiredItem;
+  from: PriorItem;
+}
+export interface PlannedStale {
+  prior: PriorItem;
+  /** The file it came from. */
+  file: string | null;
+}
+
+export interface Plan {
+  create: PlannedCreate[];
+  update: PlannedUpdate[];
+  moved: PlannedMove[];
+  stale: PlannedStale[];
+  unchanged: DesiredItem[];
+  /** Keys not turned stale because their file has errors. */
+  held: string[];
+  /** Items dropped because another file already yields the same URL. */
+  duplicates: DesiredItem[];
+  /** Two files claiming one key (e.g. the same frontmatter `id`): an error on the later file. */
+  conflicts: FileIssue[];
+}
+
+const byFileLine = (a: DesiredItem, b: DesiredItem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
+
+export function planSync(input: PlanInput): Plan {
+  const plan: Plan = { create: [], update: [], moved: [], stale: [], unchanged: [], held: [], duplicates: [], conflicts: [] };
+
+  // 1. One item per key: the first by path wins; a URL listed again is a duplicate, anything
+  //    else claimed twice is a conflict reported on the later file.
+  const wanted = new Map<string, DesiredItem>();
+  const conflictFiles = new Set<string>();
+  for (const item of [...input.desired].sort(byFileLine)) {
+    const first = wanted.get(item.key);
+    const elsewhere = !first && input.heldElsewhere.has(item.key);
+    if (!first && !elsewhere) {
+      wanted.set(item.key, item);
+      continue;
+    }
+    if (item.type === 'URL') {
+      plan.duplicates.push(item);
+      continue;
+    }
+    conflictFiles.add(item.file);
+    plan.conflicts.push({
+      file: item.file,
+      line: item.line,
+      severity: 'error',
+      message: `${describeKey(item.key)} is already used by ${first ? first.file : 'another file'}; each item needs its own`,
+    });
+  }
+
+  // 2. New, changed or unchanged.
+  const creates: DesiredItem[] = [];
+  for (const item of wanted.values()) {
+    const prior = input.prior.get(item.key);
+    if (!prior) creates.push(item);
+    else if (prior.hash === item.hash && prior.type === item.type) plan.unchanged.push(item);
+    else plan.update.push({ item, prior });
+  }
+
+  // 3. Keys the re-read and removed files no longer yield.
+  const held = new Set<string>();
+  const vanished: PriorItem[] = [];
+  const seen = new Set<string>();
+  const files = [...input.priorFileKeys.keys()].sort();
+  for (const f of files) {
+    if (!input.dirtyFiles.has(f) && !input.removedFiles.has(f)) continue;
+    for (const key of input.priorFileKeys.get(f) ?? []) {
+      if (wanted.has(key) || input.heldElsewhere.has(key)) continue;
+      if (input.incompleteFiles.has(f) || conflictFiles.has(f)) {
+        held.add(key);
+        continue;
+      }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const prior = input.prior.get(key);
+      if (prior) vanished.push(prior);
+    }
+  }
+  const vanishedNow = vanished.filter((p) => !held.has(p.key));
+  plan.held = [...held].sort();
+
+  // 4. Moves: a new key whose content equals a vanished key's is a rename; re-key, push nothing.
+  const byHash = new Map<string, PriorItem[]>();
+  for (const p of vanishedNow) {
+    const list = byHash.get(p.hash);
+    if (list) list.push(p);
+    else byHash.set(p.hash, [p]);
+  }
+  const movedFrom = new Set<string>();
+  for (const item of creates.sort(byFileLine)) {
+    const candidates = byHash.get(item.hash);
+    const from = candidates?.find((p) => p.type === item.type && !movedFrom.has(p.key));
+    if (from) {
+      movedFrom.add(from.key);
+      plan.moved.push({ item, from });
+    } else {
+      plan.create.push({ item });
+    }
+  }
+
+  // 5. What is left vanished is stale: in the bot, no longer in the folder.
+  for (const p of vanishedNow) {
+    if (!movedFrom.has(p.key)) plan.stale.push({ prior: p, file: p.sourceFile });
+  }
+  plan.update.sort((a, b) => byFileLine(a.item, b.item));
+  plan.stale.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1));
+  return plan;
+}
+
+export function describeKey(key: string): string {
+  if (key.startsWith('article:id:')) return `the article id "${key.slice('article:id:'.length)}"`;
+  if (key.startsWith('url:')) return `the URL ${key.slice(4)}`;
+  return `the key "${key}"`;
+}
+
+/** Counts for summaries and `--json`. */
+export function planCounts(plan: Plan): { create: number; update: number; moved: number; stale: number; unchanged: number } {
+  return {
+    create: plan.create.length,
+    update: plan.update.length,
+    moved: plan.moved.length,
+    stale: plan.stale.length,
+    unchanged: plan.unchanged.length,
+  };
+}

@@ -1,0 +1,183 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import type { FileIssue } from '../errors.js';
+import type { Kind } from '../extract/types.js';
+import type { ScannedFile } from '../extract/index.js';
+import { statSig } from '../extract/read.js';
+
+/**
+ * Walk `knowledgeDir`: every file except dot-files, dot-folders, `node_modules`, the state file
+ * and what include/exclude leave out; each classified by name into a kind. Symbolic links are
+ * resolved and must stay inside the folder. Nothing is read here, only stat'ed.
+ */
+
+export interface ScanOptions {
+  root: string;
+  include: readonly string[];
+  exclude: readonly string[];
+  kinds: Readonly<Record<Kind, readonly string[]>>;
+  /** Absolute paths never to pick up (the state file and its siblings). */
+  skip?: readonly string[];
+}
+
+export interface ScanResult {
+  files: ScannedFile[];
+  /** Files that are not a kind (named under --verbose). */
+  ignored: string[];
+  issues: FileIssue[];
+}
+
+export interface Classifier {
+  /** The kind of a relative path, `null` for "not a kind", `undefined` when include/exclude leave it out. */
+  classify(relPath: string): Kind | null | undefined;
+  /** Whether a folder (relative) is walked at all. */
+  walkDir(name: string): boolean;
+}
+
+const KIND_ORDER: readonly Kind[] = ['qa', 'urls', 'article', 'document'];
+
+export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | 'kinds'>): Classifier {
+  const pm = (globs: readonly string[]) => (globs.length === 0 ? () => false : picomatch([...globs], { basename: true, dot: false }));
+  const included = opts.include.length === 0 ? () => true : pm(opts.include);
+  const excluded = pm(opts.exclude);
+  const kinds = KIND_ORDER.map((k) => [k, pm(opts.kinds[k] ?? [])] as const);
+  return {
+    classify(relPath) {
+      if (!included(relPath) || excluded(relPath)) return undefined;
+      for (const [k, m] of kinds) if (m(relPath)) return k;
+      return null;
+    },
+    walkDir(name) {
+      return !name.startsWith('.') && name !== 'node_modules';
+    },
+  };
+}
+
+export function isHiddenPath(relPath: string): boolean {
+  return relPath.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules');
+}
+
+/** Scan the whole folder. */
+export function scanTree(opts: ScanOptions): ScanResult {
+  const classifier = makeClassifier(opts);
+  const out: ScanResult = { files: [], ignored: [], issues: [] };
+  let rootReal: string;
+  try {
+    rootReal = fs.realpathSync(opts.root);
+  } catch {
+    return out;
+  }
+  const skip = new Set(opts.skip ?? []);
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const rel = stack.pop() as string;
+    const abs = rel === '' ? opts.root : path.join(opts.root, rel);
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(abs, { withFileTypes: true });
+    } catch (err) {
+      out.issues.push({ file: rel || '.', severity: 'error', message: `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    for (const e of entries) {
+      const name = e.name;
+      if (name.startsWith('.')) continue;
+      const relPath = rel === '' ? name : `${rel}/${name}`;
+      if (e.isDirectory()) {
+        if (classifier.walkDir(name)) stack.push(relPath);
+        continue;
+      }
+      const f = statEntry(opts.root, rootReal, relPath, e, classifier, skip, out);
+      if (f) out.files.push(f);
+    }
+  }
+  out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  out.ignored.sort();
+  return out;
+}
+
+/**
+ * Stat only the given relative paths (watch mode): those that exist and are a kind come back as
+ * files; the rest are simply absent (the caller treats known ones as removed).
+ */
+export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanResult {
+  const classifier = makeClassifier(opts);
+  const out: ScanResult = { files: [], ignored: [], issues: [] };
+  let rootReal: string;
+  try {
+    rootReal = fs.realpathSync(opts.root);
+  } catch {
+    return out;
+  }
+  const skip = new Set(opts.skip ?? []);
+  for (const relPath of relPaths) {
+    if (isHiddenPath(relPath)) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(path.join(opts.root, relPath));
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) {
+      const sub = scanTree({ ...opts, root: path.join(opts.root, relPath) });
+      for (const f of sub.files) out.files.push({ ...f, relPath: `${relPath}/${f.relPath}` });
+      out.ignored.push(...sub.ignored.map((p) => `${relPath}/${p}`));
+      out.issues.push(...sub.issues.map((i) => ({ ...i, file: `${relPath}/${i.file}` })));
+      continue;
+    }
+    const fake = { name: path.posix.basename(relPath), isSymbolicLink: () => st.isSymbolicLink(), isFile: () => st.isFile() } as fs.Dirent;
+    const f = statEntry(opts.root, rootReal, relPath, fake, classifier, skip, out);
+    if (f) out.files.push(f);
+  }
+  out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  return out;
+}
+
+function statEntry(
+  root: string,
+  rootReal: string,
+  relPath: string,
+  e: Pick<fs.Dirent, 'name' | 'isSymbolicLink' | 'isFile'>,
+  classifier: Classifier,
+  skip: ReadonlySet<string>,
+  out: ScanResult,
+): ScannedFile | undefined {
+  const abs = path.join(root, relPath);
+  if (skip.has(abs)) return undefined;
+  const kind = classifier.classify(relPath);
+  if (kind === undefined) return undefined;
+  if (kind === null) {
+    out.ignored.push(relPath);
+    return undefined;
+  }
+  let target = abs;
+  if (e.isSymbolicLink()) {
+    let real: string;
+    try {
+      real = fs.realpathSync(abs);
+    } catch {
+      out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link whose target does not exist' });
+      return undefined;
+    }
+    if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+      out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link that points outside the knowledge folder; not read' });
+      return undefined;
+    }
+    target = real;
+  } else if (!e.isFile()) {
+    out.issues.push({ file: relPath, severity: 'warning', message: 'not a regular file (a pipe, socket or device); skipped' });
+    return undefined;
+  }
+  let st: fs.BigIntStats;
+  try {
+    st = fs.statSync(target, { bigint: true });
+  } catch {
+    return undefined; // Gone since the listing: the caller sees it as absent.
+  }
+  if (!st.isFile()) {
+    out.issues.push({ file: relPath, severity: 'warning', message: st.isDirectory() ? 'a symbolic link to a folder is not followed' : 'not a regular file; skipped' });
+    return undefined;
+  }
+  return { relPath, absPath: target, kind, sig: statSig(st) };
+}

@@ -1,0 +1,133 @@
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LockedError } from '../errors.js';
+import type { StateStore } from './store.js';
+
+/**
+ * One sync per state file at a time. The lock is a row in the state file itself, taken in an
+ * IMMEDIATE transaction, so taking it and taking over a dead holder's are atomic. A holder is
+ * dead when it ran on this host and its pid is gone, or when its heartbeat is old.
+ */
+
+export interface LockHolder {
+  owner: string;
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+  heartbeatAt: number;
+}
+
+export interface LockOptions {
+  command: string;
+  /** Seconds to wait for a running holder (0: fail at once; Infinity: wait for ever). */
+  waitSeconds?: number;
+  /** Called once when waiting starts. */
+  onWait?: (holder: LockHolder) => void;
+  host?: string;
+  heartbeatMs?: number;
+}
+
+/** A holder on another host whose heartbeat is older than this is taken over. */
+export const STALE_REMOTE_MS = 90_000;
+/** A holder on this host with a live pid but a heartbeat this old is a reused pid or hung. */
+export const STALE_LOCAL_MS = 10 * 60_000;
+
+export class StateLock {
+  readonly owner: string;
+  readonly #store: StateStore;
+  #timer: NodeJS.Timeout | undefined;
+  #released = false;
+  /** Set when a dead holder's lock was taken over. */
+  readonly tookOverFrom: LockHolder | undefined;
+
+  constructor(store: StateStore, owner: string, tookOverFrom: LockHolder | undefined, heartbeatMs: number) {
+    this.#store = store;
+    this.owner = owner;
+    this.tookOverFrom = tookOverFrom;
+    this.#timer = setInterval(() => this.heartbeat(), heartbeatMs);
+    this.#timer.unref();
+  }
+
+  heartbeat(): void {
+    if (this.#released || !this.#store.db.open) return;
+    try {
+      this.#store.db.prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?').run(Date.now(), this.owner);
+    } catch {
+      // A busy database skips one beat; the next one comes soon.
+    }
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    clearInterval(this.#timer);
+    if (this.#store.db.open) this.#store.db.prepare('DELETE FROM lock WHERE owner = ?').run(this.owner);
+  }
+}
+
+export function readLockHolder(store: StateStore): LockHolder | undefined {
+  const r = store.db.prepare('SELECT owner, pid, host, command, since, heartbeat_at FROM lock WHERE id = 1').get() as
+    | { owner: string; pid: number; host: string; command: string; since: string; heartbeat_at: number }
+    | undefined;
+  return r ? { owner: r.owner, pid: r.pid, host: r.host, command: r.command, since: r.since, heartbeatAt: r.heartbeat_at } : undefined;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether a holder is gone for good (its lock may be taken over). */
+export function isDeadHolder(h: LockHolder, host: string, now: number): boolean {
+  const age = now - h.heartbeatAt;
+  if (h.host === host) {
+    if (!pidAlive(h.pid)) return true;
+    return age > STALE_LOCAL_MS;
+  }
+  return age > STALE_REMOTE_MS;
+}
+
+export function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} on ${h.host}, running "${h.command}" since ${h.since}`;
+}
+
+export async function acquireLock(store: StateStore, opts: LockOptions): Promise<StateLock> {
+  const host = opts.host ?? os.hostname();
+  const owner = randomUUID();
+  const waitMs = (opts.waitSeconds ?? 0) * 1000;
+  const deadline = Date.now() + waitMs;
+  let announced = false;
+  for (;;) {
+    const attempt = store.db.transaction((): { got: true; took?: LockHolder } | { got: false; holder: LockHolder } => {
+      const holder = readLockHolder(store);
+      const now = Date.now();
+      if (holder && !isDeadHolder(holder, host, now)) return { got: false, holder };
+      store.db.prepare('DELETE FROM lock WHERE id = 1').run();
+      store.db
+        .prepare('INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)')
+        .run(owner, process.pid, host, opts.command, new Date(now).toISOString(), now);
+      return holder ? { got: true, took: holder } : { got: true };
+    });
+    const r = attempt.immediate();
+    if (r.got) return new StateLock(store, owner, r.took, opts.heartbeatMs ?? 15_000);
+    if (Date.now() >= deadline) {
+      throw new LockedError(
+        `Another kb-sync holds the state file ${store.file}: ${describeHolder(r.holder)}.`,
+        waitMs > 0
+          ? `It did not finish within ${Math.round(waitMs / 1000)} s.`
+          : 'Wait for it, or run with --wait[=SECONDS] to queue behind it. A lock left by a process that died is taken over automatically.',
+      );
+    }
+    if (!announced) {
+      announced = true;
+      opts.onWait?.(r.holder);
+    }
+    await sleep(Math.min(500, Math.max(50, deadline - Date.now())));
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Numbered migrations over `PRAGMA user_version`, each applied in one transaction. A state file
+ * written by a newer kb-sync (a higher version) is refused, never downgraded.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the first schema.
+  `
+  CREATE TABLE bots (
+    bot_id TEXT PRIMARY KEY,
+    api_base_url TEXT,
+    extract_fingerprint TEXT,
+    first_synced_at TEXT,
+    last_synced_at TEXT,
+    created_at TEXT NOT NULL
+  );
+
+  -- The stat fast path: what each file was when it was last read, and whether all of its items
+  -- were in the bot after that read (only then may it be skipped without reading).
+  CREATE TABLE files (
+    bot_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sig TEXT,
+    racy INTEGER NOT NULL DEFAULT 0,
+    content_hash TEXT,
+    synced INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    PRIMARY KEY (bot_id, path)
+  ) WITHOUT ROWID;
+
+  -- Which items each file yielded at its last successful read.
+  CREATE TABLE file_items (
+    bot_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    key TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (bot_id, path, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX file_items_by_key ON file_items (bot_id, key);
+
+  -- What is in the bot: one row per key, the version last created (or adopted).
+  CREATE TABLE items (
+    bot_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    label TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    payload_hash TEXT,
+    remote_id TEXT,
+    origin TEXT NOT NULL,
+    source_file TEXT,
+    source_line INTEGER,
+    synced_at TEXT NOT NULL,
+    run_id INTEGER,
+    PRIMARY KEY (bot_id, key)
+  ) WITHOUT ROWID;
+
+  -- A create request that is being sent: written before the request, removed when it is settled.
+  -- Rows left by a killed run are requests that may have created an item.
+  CREATE TABLE pending (
+    bot_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    type TEXT NOT NULL,
+    label TEXT NOT NULL,
+    source_file TEXT,
+    run_id INTEGER,
+    started_at TEXT NOT NULL,
+    ambiguous INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id, key, hash)
+  ) WITHOUT ROWID;
+
+  -- Items in the bot that no longer match the folder: the API cannot delete them.
+  CREATE TABLE stale (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL,
+    remote_id TEXT,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    label TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    source_file TEXT,
+    reason TEXT NOT NULL,
+    since TEXT NOT NULL,
+    run_id INTEGER
+  );
+  CREATE INDEX stale_by_bot ON stale (bot_id);
+
+  -- Items that may exist twice in the bot (a lost response, or a request in flight at a crash).
+  CREATE TABLE uncertain (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    type TEXT NOT NULL,
+    label TEXT NOT NULL,
+    source_file TEXT,
+    remote_id TEXT,
+    reason TEXT NOT NULL,
+    since TEXT NOT NULL,
+    run_id INTEGER
+  );
+  CREATE INDEX uncertain_by_bot ON uncertain (bot_id);
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id TEXT NOT NULL,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    counts TEXT,
+    pid INTEGER,
+    host TEXT
+  );
+  CREATE INDEX runs_by_bot ON runs (bot_id, id);
+
+  CREATE TABLE lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    command TEXT NOT NULL,
+    since TEXT NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
