@@ -1,0 +1,126 @@
+import { formatFileIssue } from '../errors.js';
+import type { RunResult, StaleEntry, UncertainEntry } from '../sync/run.js';
+import { table } from '../util/table.js';
+import type { ItemResult } from './events.js';
+
+type Colors = { green(s: string): string; red(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
+
+const TYPE_NAMES: Record<string, string> = { TEXT: 'article', Q_AND_A: 'Q&A', URL: 'URL', DOCUMENT: 'document' };
+
+export function typeName(t: string): string {
+  return TYPE_NAMES[t] ?? t;
+}
+
+/** The counts line: "3 created · 1 updated · 0 moved · 1 stale · 12 unchanged · 0 failed". */
+export function countsLine(r: RunResult, c: Colors): string {
+  const n = r.counts;
+  const verb = r.dryRun ? ['to create', 'to update', 'to move', 'to turn stale'] : ['created', 'updated', 'moved', 'stale'];
+  const parts = [
+    `${n.create} ${verb[0]}`,
+    `${n.update} ${verb[1]}`,
+    `${n.moved} ${verb[2]}`,
+    `${n.stale} ${verb[3]}`,
+    `${n.unchanged} unchanged`,
+  ];
+  if (!r.dryRun) parts.push(n.failed > 0 ? c.red(`${n.failed} failed`) : `${n.failed} failed`);
+  return parts.join(' · ');
+}
+
+function itemLine(it: ItemResult, c: Colors): string {
+  const where = it.line > 0 ? `${it.file}:${it.line}` : it.file;
+  const label = `${typeName(it.type)} "${it.label}"`;
+  switch (it.status) {
+    case 'planned':
+      return `  ${it.action === 'create' ? c.green('+ create') : it.action === 'update' ? c.yellow('~ update') : c.cyan('→ move  ')} ${label} ${c.dim(where)}`;
+    case 'created':
+      return `  ${c.green('+ created')} ${label} ${c.dim(where)}${it.uncertain ? c.yellow(' (possibly created twice)') : ''}`;
+    case 'updated':
+      return `  ${c.yellow('~ updated')} ${label} ${c.dim(where)}${it.uncertain ? c.yellow(' (possibly created twice)') : ''}`;
+    case 'moved':
+      return `  ${c.cyan('→ moved')} ${label} ${c.dim(where)}`;
+    case 'stale':
+      return `  ${c.dim('- stale')} ${label} ${c.dim(it.file)}`;
+    case 'failed':
+      return `  ${c.red('✗ failed')} ${label} ${c.dim(where)}: ${it.error ?? ''}`;
+    case 'skipped':
+    case 'interrupted':
+      return `  ${c.yellow(`! ${it.status}`)} ${label} ${c.dim(where)}: ${it.error ?? ''}`;
+    default:
+      return `  ${it.status} ${label} ${c.dim(where)}`;
+  }
+}
+
+export function staleTable(stale: readonly StaleEntry[]): string {
+  return table(
+    ['REMOTE ID', 'TYPE', 'TITLE', 'WAS IN', 'WHY', 'SINCE'],
+    stale.map((s) => [
+      s.remoteId ?? (s.origin === 'adopted' ? '(adopted: no id)' : '(unknown)'),
+      typeName(s.type),
+      s.title,
+      s.file ?? '',
+      s.reason === 'changed' ? 'replaced by a new version' : 'removed from the folder',
+      s.since === 'this run' ? 'this run' : s.since.slice(0, 16).replace('T', ' '),
+    ]),
+  );
+}
+
+export function uncertainTable(u: readonly UncertainEntry[]): string {
+  return table(
+    ['TYPE', 'TITLE', 'FILE', 'ID WE KEPT', 'WHY'],
+    u.map((x) => [typeName(x.type), x.title, x.file ?? '', x.remoteId ?? '(none yet)', x.reason]),
+    { maxWidth: 60 },
+  );
+}
+
+/** The whole human report of a run, as lines. */
+export function renderRun(r: RunResult, opts: { verbose: boolean; colors: Colors; command: string }): { body: string[]; final: string } {
+  const c = opts.colors;
+  const body: string[] = [];
+  const shown = r.items.filter((it) => it.status !== 'unchanged' && (opts.verbose || it.status !== 'stale'));
+  const interesting = opts.verbose ? shown : shown.filter((it) => it.status === 'failed' || it.status === 'planned' || it.status === 'skipped' || it.status === 'interrupted' || it.uncertain);
+  if (r.dryRun && shown.length > 0) {
+    body.push(c.bold('Plan:'));
+    for (const it of shown.slice(0, opts.verbose ? Infinity : 200)) body.push(itemLine(it, c));
+    if (!opts.verbose && shown.length > 200) body.push(c.dim(`  … and ${shown.length - 200} more (--verbose lists all, --json for scripts)`));
+  } else if (interesting.length > 0) {
+    for (const it of interesting) body.push(itemLine(it, c));
+  }
+  if (opts.verbose && r.ignoredFiles.length > 0) {
+    body.push(c.dim(`Not a knowledge file (ignored): ${r.ignoredFiles.join(', ')}`));
+  }
+  if (r.warnings.length > 0) {
+    body.push(c.yellow('Warnings:'));
+    for (const w of r.warnings) body.push(`  ${formatFileIssue(w)}`);
+  }
+  if (r.errors.length > 0) {
+    body.push(c.red('Errors:'));
+    for (const e of r.errors) body.push(`  ${formatFileIssue(e)}`);
+  }
+  if (r.stale.length > 0) {
+    body.push('');
+    body.push(
+      c.bold(`Stale items: ${r.stale.length}`) +
+        c.dim(' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).'),
+    );
+    body.push(staleTable(r.stale));
+  }
+  if (r.uncertain.length > 0) {
+    body.push('');
+    body.push(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${r.uncertain.length}`)));
+    body.push(uncertainTable(r.uncertain));
+    body.push(c.dim('  After checking (and removing any extra copy), clear this list with `kb-sync forget --uncertain`.'));
+  }
+  if (r.skippedDrafts > 0) body.push(c.dim(`Skipped ${r.skippedDrafts} draft(s) (draft: true or sync: false).`));
+  const secs = (r.durationMs / 1000).toFixed(1);
+  let final: string;
+  if (r.authError) {
+    final = c.red(`✗ Stopped: ${r.authError.message}`);
+  } else if (r.interrupted) {
+    final = c.yellow(`! Interrupted after ${secs}s: ${countsLine(r, c)}. Run again to finish.`);
+  } else if (r.dryRun) {
+    final = `${r.exitCode === 0 ? c.green('✔') : c.red('✗')} Plan (nothing pushed): ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
+  } else {
+    final = `${r.exitCode === 0 ? c.green('✔') : c.red('✗')} Synced in ${secs}s: ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
+  }
+  return { body, final };
+}

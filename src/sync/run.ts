@@ -1,0 +1,491 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CxGenieClient } from '../api/client.js';
+import type { ApiError } from '../api/errors.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { ConfigError, ExitCode, RefusedError, type FileIssue } from '../errors.js';
+import type { FileResult, ScannedFile } from '../extract/index.js';
+import { buildPayloads } from '../extract/index.js';
+import type { ExtractSettings } from '../extract/types.js';
+import { planSync, type DesiredItem, type Plan, type PriorItem } from '../plan/plan.js';
+import { Pacer } from '../push/pacer.js';
+import { pushAll, type PushJob } from '../push/pusher.js';
+import type { ItemResult, SyncEvents } from '../report/events.js';
+import { acquireLock, type StateLock } from '../state/lock.js';
+import { StateStore, type FileRecord, type ItemRow, type PendingRow, type StaleRow, type UncertainRow } from '../state/store.js';
+import { scanPaths, scanTree, type ScanResult } from '../scan/walk.js';
+import { extractMany } from './extract-many.js';
+
+/** One run of the pipeline: scan → extract → plan → (push). Used by `sync`, `plan` and `watch`. */
+
+export interface RunOptions {
+  config: ResolvedConfig;
+  botId: string;
+  /** Push nothing and write nothing (`plan`, `sync --dry-run`). */
+  dryRun: boolean;
+  /** Required unless `dryRun`. */
+  token?: string;
+  command?: string;
+  /** Watch mode: only these paths (relative to knowledgeDir) changed; everything else is as the state says. */
+  changedPaths?: Iterable<string>;
+  /** Allow a first run in CI that would create items (the first-run guard). */
+  allowInitial?: boolean;
+  /** Allow a scan that finds nothing to turn every item stale. */
+  allowEmpty?: boolean;
+  /** Running in CI (`CI=true`): enables the first-run guard. */
+  ci?: boolean;
+  /** Seconds to wait for another run's lock. */
+  waitSeconds?: number;
+  /** An open store and held lock to reuse (watch mode). */
+  store?: StateStore;
+  lock?: StateLock;
+  /** Ctrl-C: stop taking new work. */
+  stop?: AbortSignal;
+  /** End of the grace period: cut requests in flight. */
+  kill?: AbortSignal;
+  events?: SyncEvents;
+  /** Paths in messages are relative to this (default: the process's working directory). */
+  cwd?: string;
+  /** Worker threads for extraction (default: one per core when there is enough work). */
+  workers?: number;
+  random?: () => number;
+}
+
+export interface StaleEntry {
+  remoteId: string | null;
+  key: string;
+  type: string;
+  title: string;
+  file: string | null;
+  reason: 'changed' | 'removed';
+  since: string;
+  origin: string;
+}
+
+export interface UncertainEntry {
+  key: string;
+  type: string;
+  title: string;
+  file: string | null;
+  remoteId: string | null;
+  reason: string;
+  since: string;
+}
+
+export interface RunCounts {
+  create: number;
+  update: number;
+  moved: number;
+  stale: number;
+  unchanged: number;
+  failed: number;
+}
+
+export interface RunResult {
+  ok: boolean;
+  dryRun: boolean;
+  counts: RunCounts;
+  items: ItemResult[];
+  /** File errors and warnings, located, with paths relative to the working directory. */
+  errors: FileIssue[];
+  warnings: FileIssue[];
+  /** Every stale item the state lists for this bot (not only this run's). */
+  stale: StaleEntry[];
+  /** Items that may exist twice in the bot. */
+  uncertain: UncertainEntry[];
+  /** Requests left in flight by an earlier run that stopped, settled now. */
+  recovered: number;
+  skippedDrafts: number;
+  ignoredFiles: string[];
+  filesScanned: number;
+  filesRead: number;
+  requests: number;
+  rateLimited: number;
+  interrupted: boolean;
+  authError?: ApiError;
+  exitCode: number;
+  durationMs: number;
+}
+
+export function extractSettings(cfg: ResolvedConfig): ExtractSettings {
+  return {
+    markdownFormat: cfg.markdown.format,
+    ...(cfg.markdown.baseUrl ? { markdownBaseUrl: cfg.markdown.baseUrl } : {}),
+    maxTextBytes: cfg.limits.maxTextBytes,
+    maxItemsPerFile: cfg.limits.maxItemsPerFile,
+    maxDocumentBytes: cfg.documents.maxBytes,
+  };
+}
+
+/** Everything that changes what a file yields: when it changes, every file is read again. */
+export function extractFingerprint(cfg: ResolvedConfig): string {
+  return JSON.stringify({ v: 1, kinds: cfg.kinds, include: cfg.include, exclude: cfg.exclude, s: extractSettings(cfg) });
+}
+
+export function stateSkipPaths(stateFile: string): string[] {
+  return [stateFile, `${stateFile}-wal`, `${stateFile}-shm`, `${stateFile}-journal`];
+}
+
+export async function runSync(opts: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  const { config: cfg, botId } = opts;
+  const cwd = opts.cwd ?? process.cwd();
+  const display = (rel: string) => toPosix(path.relative(cwd, path.join(cfg.knowledgeDir, rel))) || rel;
+  const given = opts.events ?? {};
+  // Everything reported as it happens carries paths relative to the working directory.
+  const events: SyncEvents = { ...given, item: given.item ? (r) => given.item?.({ ...r, file: display(r.file) }) : undefined };
+  const settings = extractSettings(cfg);
+  if (!opts.dryRun && !opts.token) throw new ConfigError('No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.');
+
+  if (!fs.existsSync(cfg.knowledgeDir) || !fs.statSync(cfg.knowledgeDir).isDirectory()) {
+    throw new ConfigError(
+      `The knowledge folder ${cfg.knowledgeDir} does not exist.`,
+      `Check "knowledgeDir" in ${cfg.configFile ? path.relative(cwd, cfg.configFile) : 'sync.config.json'} (it is relative to that file).`,
+    );
+  }
+
+  const ownStore = !opts.store;
+  const store = opts.store ?? StateStore.open(cfg.stateFile, { readonly: opts.dryRun });
+  let lock = opts.lock;
+  try {
+    if (!opts.dryRun && !lock) {
+      lock = await acquireLock(store, {
+        command: opts.command ?? 'sync',
+        waitSeconds: opts.waitSeconds ?? 0,
+        onWait: (h) => events.log?.('info', `Waiting for another kb-sync (pid ${h.pid} on ${h.host}, since ${h.since}) to finish…`),
+      });
+      if (lock.tookOverFrom) {
+        events.log?.('warn', `Took over a lock left by a process that is gone (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}).`);
+      }
+    }
+    return await runLocked(store);
+  } finally {
+    if (ownStore) {
+      if (!opts.lock) lock?.release();
+      store.close();
+    }
+  }
+
+  async function runLocked(store: StateStore): Promise<RunResult> {
+    const fingerprint = extractFingerprint(cfg);
+    const bot = store.bot(botId);
+    const fingerprintChanged = bot?.extractFingerprint !== fingerprint;
+
+    // ---- scan
+    events.phase?.('scan');
+    const scanOpts = { root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: stateSkipPaths(cfg.stateFile) };
+    const known = store.loadFiles(botId);
+    let scan: ScanResult;
+    let removed: Set<string>;
+    if (opts.changedPaths && !fingerprintChanged) {
+      const hinted = [...new Set(opts.changedPaths)];
+      scan = scanPaths(scanOpts, hinted);
+      const found = new Set(scan.files.map((f) => f.relPath));
+      removed = new Set();
+      for (const h of hinted) {
+        for (const p of known.keys()) {
+          if ((p === h || p.startsWith(`${h}/`)) && !found.has(p)) removed.add(p);
+        }
+      }
+    } else {
+      scan = scanTree(scanOpts);
+      const found = new Set(scan.files.map((f) => f.relPath));
+      removed = new Set([...known.keys()].filter((p) => !found.has(p)));
+    }
+    for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
+
+    const hasItems = store.hasHistory(botId) && store.countItemsTotal(botId) > 0;
+    if (!opts.changedPaths && scan.files.length === 0 && hasItems && !opts.allowEmpty) {
+      throw new RefusedError(
+        `Found no knowledge files in ${cfg.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
+        'Check "knowledgeDir" and "include"/"exclude". If the folder really is empty now, run again with --allow-empty.',
+      );
+    }
+
+    // ---- which files must be read
+    const dirty: ScannedFile[] = [];
+    for (const f of scan.files) {
+      const k = known.get(f.relPath);
+      if (fingerprintChanged || !k || k.sig !== f.sig || k.racy || !k.synced || k.error !== null || k.kind !== f.kind) dirty.push(f);
+    }
+    events.phase?.('read', { files: dirty.length });
+    const results = await extractMany(dirty, settings, {
+      workers: opts.workers ?? (dirty.length >= 400 ? Math.min(4, os.availableParallelism()) : 0),
+      onProgress: (d, t) => events.progress?.(d, t),
+    });
+
+    // ---- plan
+    events.phase?.('plan');
+    const desired: DesiredItem[] = [];
+    const dirtySet = new Set<string>();
+    const incomplete = new Set<string>();
+    const fileIssues: FileIssue[] = [];
+    let skippedDrafts = 0;
+    const vanished = new Set<string>();
+    for (const r of results) {
+      dirtySet.add(r.relPath);
+      for (const it of r.extract.items) desired.push({ ...it, file: r.relPath });
+      if (!r.extract.complete) incomplete.add(r.relPath);
+      if (r.vanished) vanished.add(r.relPath);
+      fileIssues.push(...r.extract.issues);
+      skippedDrafts += r.extract.draftEntries ?? 0;
+      if (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false') skippedDrafts++;
+    }
+    const touched = [...dirtySet, ...removed];
+    const priorFileKeysRaw = store.fileKeys(botId, touched);
+    const priorFileKeys = new Map<string, string[]>([...priorFileKeysRaw].map(([p, ks]) => [p, ks.map((k) => k.key)]));
+    const relevant = new Set<string>(desired.map((d) => d.key));
+    for (const ks of priorFileKeys.values()) for (const k of ks) relevant.add(k);
+    const priorRows = store.items(botId, relevant);
+    const prior = new Map<string, PriorItem>([...priorRows].map(([k, r]) => [k, toPrior(r)]));
+    const heldElsewhere = store.keysHeldElsewhere(botId, relevant, new Set(touched));
+    const plan = planSync({ desired, dirtyFiles: dirtySet, incompleteFiles: incomplete, removedFiles: removed, priorFileKeys, prior, heldElsewhere });
+    fileIssues.push(...plan.conflicts);
+    for (const i of fileIssues) events.issue?.({ ...i, file: display(i.file) });
+    const allIssues = [...scan.issues, ...fileIssues];
+    events.phase?.('plan', { items: plan.create.length + plan.update.length });
+
+    // First-run guard: in CI, a state that never synced this bot must not push the whole folder.
+    if (!opts.dryRun && opts.ci && !opts.allowInitial && !store.hasHistory(botId) && plan.create.length > 0) {
+      throw new RefusedError(
+        `This state file has never synced bot ${botId}, and the plan would create ${plan.create.length} item(s). In CI that usually means the state was lost (a cache miss), and pushing now would create every item in the bot a second time.`,
+        'Restore the state (actions/cache, or `kb-sync state import`). If this really is the first sync of this bot, run once with --allow-initial; if the bot already has this content, run `kb-sync adopt` instead.',
+      );
+    }
+
+    const filesByRel = new Map(scan.files.map((f) => [f.relPath, f]));
+    const items: ItemResult[] = [];
+
+    if (opts.dryRun) {
+      await refineUpdates(plan, filesByRel);
+      for (const c of plan.create) items.push(planned(c.item, 'create'));
+      for (const u of plan.update) items.push({ ...planned(u.item, 'update'), replacedRemoteId: u.prior.remoteId });
+      for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), remoteId: m.from.remoteId ?? undefined });
+      for (const s of plan.stale) items.push(staleItem(s.prior));
+      const counts: RunCounts = {
+        create: plan.create.length,
+        update: plan.update.length,
+        moved: plan.moved.length,
+        stale: plan.stale.length,
+        unchanged: plan.unchanged.length + unchangedCarried(scan.files.length, dirty.length, store, botId, dirtySet),
+        failed: 0,
+      };
+      return finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
+    }
+
+    // ---- apply
+    const runId = store.startRun(botId, opts.command ?? 'sync', os.hostname());
+    store.ensureBot(botId, cfg.apiBaseUrl);
+    if (fingerprintChanged) {
+      store.tx(() => {
+        store.db.prepare('UPDATE files SET synced = 0 WHERE bot_id = ?').run(botId);
+        store.setFingerprint(botId, fingerprint);
+      });
+    }
+    const recovered = store.recoverPending(botId, runId);
+    if (recovered.length > 0) {
+      events.log?.('warn', `${recovered.length} request(s) were in flight when an earlier run stopped; they may have created items twice (listed as uncertain).`);
+    }
+    store.applyMoves(
+      botId,
+      plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
+      runId,
+    );
+    store.applyRemovals(botId, plan.stale.map((s) => s.prior.key), runId);
+    for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved', remoteId: m.from.remoteId ?? undefined });
+    for (const s of plan.stale) items.push(staleItem(s.prior));
+
+    const jobs: PushJob[] = [];
+    for (const c of plan.create) jobs.push({ action: 'create', item: c.item, file: filesByRel.get(c.item.file) as ScannedFile });
+    for (const u of plan.update) jobs.push({ action: 'update', item: u.item, prior: u.prior, file: filesByRel.get(u.item.file) as ScannedFile });
+    jobs.sort((a, b) => (a.item.file < b.item.file ? -1 : a.item.file > b.item.file ? 1 : a.item.line - b.item.line));
+
+    events.phase?.('push', { items: jobs.length });
+    const client = new CxGenieClient({
+      baseUrl: cfg.apiBaseUrl,
+      token: opts.token as string,
+      botId,
+      timeoutMs: cfg.timeoutMs,
+      uploadTimeoutMs: cfg.uploadTimeoutMs,
+      userAgent: 'cxgenie-kb-sync',
+    });
+    const stop = opts.stop ?? new AbortController().signal;
+    const kill = opts.kill ?? new AbortController().signal;
+    const push = await pushAll(jobs, {
+      client,
+      store,
+      botId,
+      runId,
+      settings,
+      retry: cfg.retry,
+      concurrency: cfg.rateLimit.concurrency,
+      pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
+      documentsBatchSize: cfg.documents.batchSize,
+      stop,
+      kill,
+      ...(opts.random ? { random: opts.random } : {}),
+        events,
+    });
+    items.push(...push.results);
+    allIssues.push(...push.issues);
+    for (const i of push.issues) events.issue?.({ ...i, file: display(i.file) });
+
+    // ---- record what was read, so unchanged files are skipped next time
+    const records: FileRecord[] = [];
+    for (const r of results) {
+      if (r.vanished) continue;
+      const fr = recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], push.changedFiles.has(r.relPath));
+      records.push(fr);
+    }
+    store.recordFiles(botId, records);
+    store.forgetFiles(botId, [...removed].filter((p) => !vanished.has(p)));
+
+    const interrupted = stop.aborted;
+    const failed = push.results.filter((r) => r.status === 'failed').length;
+    const counts: RunCounts = {
+      create: push.results.filter((r) => r.status === 'created').length,
+      update: push.results.filter((r) => r.status === 'updated').length,
+      moved: plan.moved.length,
+      stale: plan.stale.length,
+      unchanged:
+        plan.unchanged.length +
+        push.results.filter((r) => r.status === 'unchanged').length +
+        unchangedCarried(scan.files.length, dirty.length, store, botId, dirtySet),
+      failed,
+    };
+    if (!interrupted && !push.authError) store.markSynced(botId);
+    const hasErrors = allIssues.some((i) => i.severity === 'error');
+    store.finishRun(runId, interrupted ? 'interrupted' : push.authError ? 'auth-failed' : failed > 0 || hasErrors ? 'partial' : 'ok', { ...counts });
+    return finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
+  }
+
+  /** For planned article updates, render both versions' payload hashes: a source-only change is not an update. */
+  async function refineUpdates(plan: Plan, filesByRel: Map<string, ScannedFile>): Promise<void> {
+    const keep: Plan['update'] = [];
+    const byFile = new Map<string, Plan['update']>();
+    for (const u of plan.update) {
+      if (u.item.type !== 'TEXT' || !u.prior.payloadHash) {
+        keep.push(u);
+        continue;
+      }
+      const list = byFile.get(u.item.file) ?? [];
+      list.push(u);
+      byFile.set(u.item.file, list);
+    }
+    for (const [file, ups] of byFile) {
+      const f = filesByRel.get(file);
+      const built = f ? await buildPayloads(f, settings) : undefined;
+      for (const u of ups) {
+        const bp = built instanceof Map ? built.get(u.item.key) : undefined;
+        if (bp && bp.payloadHash === u.prior.payloadHash) plan.unchanged.push(u.item);
+        else keep.push(u);
+      }
+    }
+    plan.update = keep;
+  }
+
+  function finishResult(a: {
+    store: StateStore;
+    items: ItemResult[];
+    counts: RunCounts;
+    allIssues: FileIssue[];
+    plan: Plan;
+    recovered: number;
+    push: Awaited<ReturnType<typeof pushAll>> | undefined;
+    scanned: ScanResult;
+    read: number;
+    skippedDrafts: number;
+    interrupted: boolean;
+  }): RunResult {
+    const issues = a.allIssues.map((i) => ({ ...i, file: i.file.startsWith('(') ? i.file : display(i.file) }));
+    const errors = issues.filter((i) => i.severity === 'error');
+    const warnings = issues.filter((i) => i.severity === 'warning');
+    const items = a.items.map((it) => ({ ...it, file: display(it.file) }));
+    const stale = a.store.stale(botId).map((s) => staleEntry(s, display));
+    // A dry run shows what would turn stale as well.
+    if (opts.dryRun) {
+      for (const s of a.plan.stale) {
+        stale.push({ remoteId: s.prior.remoteId, key: s.prior.key, type: s.prior.type, title: s.prior.label, file: s.file ? display(s.file) : null, reason: 'removed', since: 'this run', origin: s.prior.origin });
+      }
+    }
+    const uncertain = a.store.uncertain(botId).map((u) => uncertainEntry(u, display));
+    const authError = a.push?.authError;
+    let exitCode: number = ExitCode.ok;
+    if (authError) exitCode = ExitCode.usage;
+    else if (a.counts.failed > 0 || errors.length > 0) exitCode = ExitCode.partial;
+    return {
+      ok: exitCode === ExitCode.ok && !a.interrupted,
+      dryRun: opts.dryRun,
+      counts: a.counts,
+      items,
+      errors,
+      warnings,
+      stale,
+      uncertain,
+      recovered: a.recovered,
+      skippedDrafts: a.skippedDrafts,
+      ignoredFiles: a.scanned.ignored.map(display),
+      filesScanned: a.scanned.files.length,
+      filesRead: a.read,
+      requests: a.push?.requests ?? 0,
+      rateLimited: a.push?.rateLimited ?? 0,
+      interrupted: a.interrupted,
+      ...(authError ? { authError } : {}),
+      exitCode,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+}
+
+/** Items of files that were not re-read: all unchanged by definition. */
+function unchangedCarried(scanned: number, read: number, store: StateStore, botId: string, dirty: ReadonlySet<string>): number {
+  if (scanned === read) return 0;
+  return store.countCleanItems(botId, dirty);
+}
+
+function recordFor(r: FileResult, plan: Plan, priorKeys: { key: string; hash: string }[], changedSince: boolean): FileRecord {
+  const parsed = r.extract.complete || r.extract.items.length > 0;
+  const base = {
+    path: r.relPath,
+    kind: r.kind,
+    sig: changedSince ? null : (r.sig ?? null),
+    racy: r.racy ?? false,
+    contentHash: r.extract.contentHash ?? null,
+    error: r.extract.issues.find((i) => i.severity === 'error')?.message ?? null,
+  };
+  if (!parsed) return base; // Failed to parse: the earlier key mapping stays.
+  const items = r.extract.items.map((i) => ({ key: i.key, hash: i.hash }));
+  if (!r.extract.complete) {
+    // Keys held back because of errors stay mapped, so they turn stale once the file is fixed.
+    const have = new Set(items.map((i) => i.key));
+    for (const k of priorKeys) if (!have.has(k.key) && plan.held.includes(k.key)) items.push(k);
+  }
+  return { ...base, items };
+}
+
+function toPrior(r: ItemRow): PriorItem {
+  return { key: r.key, type: r.type, label: r.label, hash: r.hash, payloadHash: r.payloadHash, remoteId: r.remoteId, origin: r.origin, sourceFile: r.sourceFile };
+}
+
+function planned(item: DesiredItem, action: ItemResult['action']): ItemResult {
+  return { key: item.key, type: item.type, label: item.label, file: item.file, line: item.line, action, status: 'planned' };
+}
+
+function staleItem(p: PriorItem): ItemResult {
+  return { key: p.key, type: p.type, label: p.label, file: p.sourceFile ?? '', line: 0, action: 'stale', status: 'stale', ...(p.remoteId ? { remoteId: p.remoteId } : {}) };
+}
+
+export function staleEntry(s: StaleRow, display: (rel: string) => string): StaleEntry {
+  return { remoteId: s.remoteId, key: s.key, type: s.type, title: s.label, file: s.sourceFile ? display(s.sourceFile) : null, reason: s.reason, since: s.since, origin: s.origin };
+}
+
+export function uncertainEntry(u: UncertainRow, display: (rel: string) => string): UncertainEntry {
+  return { key: u.key, type: u.type, title: u.label, file: u.sourceFile ? display(u.sourceFile) : null, remoteId: u.remoteId, reason: u.reason, since: u.since };
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+export type { PendingRow };
