@@ -1,0 +1,66 @@
+import { loadConfig, type ResolvedConfig } from '../config/load.js';
+import { ExitCode } from '../errors.js';
+import { Output } from './output.js';
+
+export interface Context {
+  out: Output;
+  cfg: ResolvedConfig;
+}
+
+/** Output and configuration for a command (configuration errors throw, exit 2). */
+export function loadContext(argv: Record<string, unknown>): Context {
+  const out = new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
+  out.addSecret(process.env.CXGENIE_WORKSPACE_TOKEN);
+  const cfg = loadConfig({ configPath: argv.config as string | undefined });
+  if (out.verbose) {
+    out.detail(
+      out.c.dim(
+        `config: ${cfg.configFile ?? '(none: defaults)'} · api: ${cfg.apiBaseUrl} (${cfg.sources.apiBaseUrl}) · bot: ${cfg.botId ?? '(none)'} (${cfg.sources.botId}) · knowledge: ${cfg.knowledgeDir} · state: ${cfg.stateFile}`,
+      ),
+    );
+  }
+  return { out, cfg };
+}
+
+export interface Interrupt {
+  stop: AbortSignal;
+  kill: AbortSignal;
+  /** The exit code for the signal received, if any. */
+  readonly exitCode: number | undefined;
+  dispose(): void;
+}
+
+/**
+ * Ctrl-C / SIGTERM: the first one stops new work and lets requests in flight finish (for at most
+ * `graceMs`, then they are cut); a second one quits at once. In-flight records survive either way.
+ */
+export function onInterrupt(out: Output, graceMs = 10_000, onFirst?: () => void): Interrupt {
+  const stop = new AbortController();
+  const kill = new AbortController();
+  let code: number | undefined;
+  const handler = (sig: NodeJS.Signals) => {
+    const c = sig === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
+    if (code === undefined) {
+      code = c;
+      out.warn(out.c.yellow(`\n${sig}: finishing the requests in flight (up to ${Math.round(graceMs / 1000)} s); press Ctrl-C again to quit at once.`));
+      stop.abort();
+      onFirst?.();
+      setTimeout(() => kill.abort(), graceMs).unref();
+    } else {
+      process.exit(c);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    stop: stop.signal,
+    kill: kill.signal,
+    get exitCode() {
+      return code;
+    },
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * The command line. Commands are registered here with their options only; each one's code is
+ * imported when it runs, so `kb-sync --help` loads nothing heavy.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { execute } from './execute.js';
+import { VERSION } from './version.js';
+
+const EPILOGUE = [
+  'Exit codes: 0 done · 1 some items or files failed · 2 usage, configuration, state or authentication error ·',
+  '3 another run holds the lock · 4 refused for safety · 130/143 interrupted.',
+  'Environment: CXGENIE_WORKSPACE_TOKEN (the token; never in the config file), CXGENIE_BOT_ID, CXGENIE_API_URL.',
+].join('\n');
+
+type Cmd = (argv: Record<string, unknown>) => Promise<number>;
+const lazy = (load: () => Promise<{ run: Cmd }>) => async (argv: Record<string, unknown>) => {
+  await execute(argv, async () => (await load()).run(argv));
+};
+
+const syncOptions = (y: Argv) =>
+  y
+    .option('dry-run', { type: 'boolean', describe: 'Print the plan; push nothing, change no state, need no token' })
+    .option('wait', {
+      type: 'string',
+      describe: 'If another run holds the state lock, wait for it (for SECONDS, or without limit) instead of exiting 3',
+      coerce: (v: unknown) => (v === undefined ? undefined : v === '' || v === true || v === 'true' ? Infinity : Number(v)),
+    })
+    .option('allow-initial', { type: 'boolean', describe: 'In CI, allow a first sync of this bot from an empty state' })
+    .option('allow-empty', { type: 'boolean', describe: 'Allow a scan that finds no files to mark every item stale' });
+
+export function buildCli(argv: string[]): Argv {
+  return yargs(argv)
+    .scriptName('kb-sync')
+    .usage('$0 <command> [options]\n\nKeep a folder of Markdown, Q&A, URL lists and documents in sync with a CX Genie bot\'s training data.')
+    .option('config', { alias: 'c', type: 'string', describe: 'Path to sync.config.json (default: ./sync.config.json)', global: true })
+    .option('json', { type: 'boolean', describe: 'Print one JSON document on stdout (human output goes to stderr)', global: true })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Say more: every item, ignored files, retries', global: true })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only errors and the final line', global: true })
+    .command('sync', 'Push what changed in the knowledge folder to the bot', syncOptions, lazy(() => import('./commands/sync.js')))
+    .command('plan', 'Show what `sync` would do (same as `sync --dry-run`)', (y) => y, lazy(() => import('./commands/sync.js')))
+    .command('status', 'Show what the state holds: counts, last runs, stale and uncertain items', (y) => y, lazy(() => import('./commands/status.js')))
+    .command(
+      'forget [ids..]',
+      'Forget stale items (after removing them in the dashboard) or clear the uncertain list',
+      (y) =>
+        y
+          .positional('ids', { type: 'string', array: true, describe: 'Remote ids (or #numbers from `status`) of stale items' })
+          .option('all-stale', { type: 'boolean', describe: 'Forget every stale item' })
+          .option('uncertain', { type: 'boolean', describe: 'Clear the "possibly created twice" list' }),
+      lazy(() => import('./commands/forget.js')),
+    )
+    .command(
+      'watch',
+      'Sync on every change: an initial sync, then batches of changes',
+      (y) =>
+        y
+          .option('debounce', { type: 'number', describe: 'Quiet time in ms before a batch is synced (default: watch.debounceMs, 500)' })
+          .option('allow-initial', { type: 'boolean', describe: 'In CI, allow a first sync of this bot from an empty state' }),
+      lazy(() => import('./commands/watch.js')),
+    )
+    .command(
+      'adopt',
+      'Record the folder as already in the bot, pushing nothing (for a bot trained by hand or a lost state)',
+      (y) => y.option('yes', { type: 'boolean', describe: 'Do it (without it, adopt only shows what it would record)' }),
+      lazy(() => import('./commands/adopt.js')),
+    )
+    .command('state <action> [file]', 'Export or import a portable JSON snapshot of the state', (y) =>
+      y
+        .positional('action', { choices: ['export', 'import'] as const, describe: 'export: write a snapshot; import: load one' })
+        .positional('file', { type: 'string', describe: 'Snapshot file (export: default stdout; import: required)' })
+        .option('force', { type: 'boolean', describe: 'import: replace a state that already has items for this bot' }),
+      lazy(() => import('./commands/state.js')),
+    )
+    .command(
+      'emulator',
+      'Run a local CX Genie API emulator (for trying kb-sync without an account, and for tests)',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 4010, describe: 'Port (0 picks a free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
+          .option('token', { type: 'string', describe: 'Workspace token it accepts (default: emulator-workspace-token)' })
+          .option('bot', { type: 'string', describe: 'Bot id it knows (default: demo-bot)' })
+          .option('seed', { type: 'number', describe: 'Seed of the sample customers and conversations' })
+          .option('customers', { type: 'number', describe: 'How many sample customers (default 60)' })
+          .option('faults', { type: 'string', describe: 'Fault switches: a JSON file or inline JSON (see README)' })
+          .option('rate-limit', { type: 'number', describe: 'Requests per second before 429' })
+          .option('error-rate', { type: 'number', describe: 'Probability of a 500' })
+          .option('loss-rate', { type: 'number', describe: 'Probability of a lost response (processed, then the connection drops)' })
+          .option('latency', { type: 'string', describe: 'Added latency in ms: N or MIN-MAX' })
+          .option('log', { type: 'boolean', describe: 'Print one line per request' }),
+      lazy(() => import('./commands/emulator.js')),
+    )
+    .command('demo', 'Try it: sync knowledge/ into an in-process emulator, ask the bot, sync again', (y) => y, lazy(() => import('./commands/demo.js')))
+    .demandCommand(1, 'Name a command (see kb-sync --help).')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(VERSION)
+    .alias('V', 'version')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`kb-sync: ${msg}\nRun "kb-sync --help" for usage.\n`);
+      process.exit(2);
+    });
+}
+
+await buildCli(hideBin(process.argv)).parseAsync();

@@ -1,0 +1,156 @@
+import pc from 'picocolors';
+import { redactSecrets } from '../util/redact.js';
+
+export interface GlobalFlags {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export interface ProgressHandle {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/**
+ * Where everything a command prints goes. Human text goes to stdout, or to stderr when `--json`
+ * holds stdout; progress and live status go to stderr, on a TTY only. Every string passes through
+ * the redactor, so a workspace token can never reach the terminal or a log.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly tty: boolean;
+  readonly color: boolean;
+  readonly github: boolean;
+  readonly #secrets: string[] = [];
+  readonly #stdout: NodeJS.WritableStream;
+  readonly #stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  #live: string | undefined;
+
+  constructor(flags: GlobalFlags, streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {}, env = process.env) {
+    this.json = flags.json ?? false;
+    this.quiet = flags.quiet ?? false;
+    this.verbose = (flags.verbose ?? false) && !this.quiet;
+    this.#stdout = streams.stdout ?? process.stdout;
+    this.#stderr = streams.stderr ?? process.stderr;
+    this.tty = Boolean(this.#stderr.isTTY) && env.TERM !== 'dumb';
+    this.color = flags.color ?? (pc.isColorSupported && this.tty && !env.NO_COLOR);
+    this.github = env.GITHUB_ACTIONS === 'true';
+  }
+
+  /** Register a secret to redact from everything printed. */
+  addSecret(s: string | undefined): void {
+    if (s && s.length >= 4) this.#secrets.push(s);
+  }
+
+  redact(s: string): string {
+    return redactSecrets(s, this.#secrets);
+  }
+
+  get c() {
+    return this.color ? pc : pc.createColors(false);
+  }
+
+  #write(stream: NodeJS.WritableStream, text: string): void {
+    this.#clearLive();
+    stream.write(`${this.redact(text)}\n`);
+    this.#redrawLive();
+  }
+
+  /** The command's main human output (suppressed by --quiet). */
+  info(text: string): void {
+    if (this.quiet) return;
+    this.#write(this.json ? this.#stderr : this.#stdout, text);
+  }
+
+  /** Only with --verbose. */
+  detail(text: string): void {
+    if (this.verbose) this.#write(this.json ? this.#stderr : this.#stdout, text);
+  }
+
+  warn(text: string): void {
+    if (this.quiet) return;
+    this.#write(this.#stderr, text);
+  }
+
+  /** Always shown, on stderr. */
+  error(text: string): void {
+    this.#write(this.#stderr, text);
+  }
+
+  /** The final line: shown even with --quiet (but not with --json, whose document is the result). */
+  final(text: string): void {
+    this.#write(this.json ? this.#stderr : this.#stdout, text);
+  }
+
+  /** A raw line to stdout (GitHub workflow commands, machine output). */
+  raw(text: string): void {
+    this.#write(this.#stdout, text);
+  }
+
+  /** The `--json` document, on stdout. */
+  document(value: unknown): void {
+    this.#clearLive();
+    this.#stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  // ---------------------------------------------------------------- live status (TTY)
+
+  /** One status line kept at the bottom of a TTY (watch mode); no-op elsewhere. */
+  live(text: string | undefined): void {
+    if (!this.tty || this.quiet) return;
+    this.#clearLive();
+    this.#live = text === undefined ? undefined : this.redact(text);
+    this.#redrawLive();
+  }
+
+  #clearLive(): void {
+    if (this.#live !== undefined && this.tty) this.#stderr.write('\r\x1b[2K');
+  }
+
+  #redrawLive(): void {
+    if (this.#live !== undefined && this.tty) {
+      const cols = this.#stderr.columns ?? 100;
+      this.#stderr.write(this.#live.length > cols - 1 ? `${this.#live.slice(0, cols - 2)}…` : this.#live);
+    }
+  }
+
+  /** A progress bar (items done/total, rate, ETA) on a TTY; nothing elsewhere. */
+  async progress(label: string): Promise<ProgressHandle> {
+    if (!this.tty || this.quiet) return { update() {}, stop() {} };
+    const { default: cliProgress } = await import('cli-progress');
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} [{bar}] {value}/{total} · {rate}/s · ETA {eta_formatted}`,
+        stream: this.#stderr as NodeJS.WriteStream,
+        hideCursor: true,
+        clearOnComplete: true,
+        etaBuffer: 50,
+        fps: 8,
+        barsize: 24,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const startedAt = performance.now();
+    let started = false;
+    return {
+      update: (done, total) => {
+        const secs = (performance.now() - startedAt) / 1000;
+        const rate = secs > 0 ? (done / secs).toFixed(1) : '0.0';
+        if (!started) {
+          started = true;
+          bar.start(total, done, { rate });
+        } else {
+          bar.setTotal(total);
+          bar.update(done, { rate });
+        }
+      },
+      stop: () => {
+        if (started) bar.stop();
+      },
+    };
+  }
+}
