@@ -92,6 +92,8 @@ export function buildCli(argv: string[]): Argv {
           .option('log', { type: 'boolean', describe: 'Print one line per request' }),
       lazy(() => import('./commands/emulator.js')),
     )
+    // ---- Closing the loop: chat, customers, conversations, eval, harvest (registered below).
+    // ---- end of loop commands
     .command('demo', 'Try it: sync knowledge/ into an in-process emulator, ask the bot, sync again', (y) => y, lazy(() => import('./commands/demo.js')))
     .demandCommand(1, 'Name a command (see kb-sync --help).')
     .recommendCommands()
