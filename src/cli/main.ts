@@ -66,9 +66,9 @@ export function buildCli(argv: string[]): Argv {
       (y) => y.option('yes', { type: 'boolean', describe: 'Do it (without it, adopt only shows what it would record)' }),
       lazy(() => import('./commands/adopt.js')),
     )
-    .command('state <action> [file]', 'Export or import a portable JSON snapshot of the state', (y) =>
+    .command('state <action> [file]', 'Export or import a portable JSON snapshot of the state (or print its path)', (y) =>
       y
-        .positional('action', { choices: ['export', 'import'] as const, describe: 'export: write a snapshot; import: load one' })
+        .positional('action', { choices: ['export', 'import', 'path'] as const, describe: 'export: write a snapshot; import: load one; path: print the state file\'s path' })
         .positional('file', { type: 'string', describe: 'Snapshot file (export: default stdout; import: required)' })
         .option('force', { type: 'boolean', describe: 'import: replace a state that already has items for this bot' }),
       lazy(() => import('./commands/state.js')),

@@ -338,6 +338,22 @@ export class StateStore {
       .get({ bot: botId, paths }) as number;
   }
 
+  /** Record items as already in the bot without a remote id (`kb-sync adopt`). Existing keys are left alone. */
+  adoptItems(
+    botId: string,
+    items: readonly { key: string; type: BotDataType; label: string; hash: string; payloadHash: string | null; file: string; line: number }[],
+    runId: number | null,
+  ): void {
+    const stmt = this.db.prepare(
+      `INSERT INTO items (bot_id, key, type, label, hash, payload_hash, remote_id, origin, source_file, source_line, synced_at, run_id)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, 'adopted', ?, ?, ?, ?) ON CONFLICT (bot_id, key) DO NOTHING`,
+    );
+    const t = nowIso();
+    this.tx(() => {
+      for (const i of items) stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId);
+    });
+  }
+
   /** Re-key items whose content moved to a new key (a rename): nothing is pushed. */
   applyMoves(botId: string, moves: readonly { from: string; to: string; label: string; sourceFile: string; sourceLine: number }[], runId: number | null): void {
     const stmt = this.db.prepare('UPDATE items SET key = ?, label = ?, source_file = ?, source_line = ?, run_id = ? WHERE bot_id = ? AND key = ?');

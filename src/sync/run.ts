@@ -31,6 +31,11 @@ export interface RunOptions {
   changedPaths?: Iterable<string>;
   /** Allow a first run in CI that would create items (the first-run guard). */
   allowInitial?: boolean;
+  /**
+   * `kb-sync adopt`: record what would be created as already in the bot (origin "adopted", no
+   * remote id) and push nothing. Updates and stale items are left for a later sync.
+   */
+  adopt?: boolean;
   /** Allow a scan that finds nothing to turn every item stale. */
   allowEmpty?: boolean;
   /** Running in CI (`CI=true`): enables the first-run guard. */
@@ -106,6 +111,8 @@ export interface RunResult {
   authError?: ApiError;
   exitCode: number;
   durationMs: number;
+  /** `adopt`: how many items were recorded as already in the bot. */
+  adopted?: number;
 }
 
 export function extractSettings(cfg: ResolvedConfig): ExtractSettings {
@@ -247,7 +254,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     events.phase?.('plan', { items: plan.create.length + plan.update.length });
 
     // First-run guard: in CI, a state that never synced this bot must not push the whole folder.
-    if (!opts.dryRun && opts.ci && !opts.allowInitial && !store.hasHistory(botId) && plan.create.length > 0) {
+    if (!opts.dryRun && !opts.adopt && opts.ci && !opts.allowInitial && !store.hasHistory(botId) && plan.create.length > 0) {
       throw new RefusedError(
         `This state file has never synced bot ${botId}, and the plan would create ${plan.create.length} item(s). In CI that usually means the state was lost (a cache miss), and pushing now would create every item in the bot a second time.`,
         'Restore the state (actions/cache, or `kb-sync state import`). If this really is the first sync of this bot, run once with --allow-initial; if the bot already has this content, run `kb-sync adopt` instead.',
@@ -272,6 +279,41 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         failed: 0,
       };
       return finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
+    }
+
+    if (opts.adopt) {
+      const runId = store.startRun(botId, 'adopt', os.hostname());
+      store.ensureBot(botId, cfg.apiBaseUrl);
+      store.setFingerprint(botId, fingerprint);
+      store.applyMoves(
+        botId,
+        plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
+        runId,
+      );
+      const adopted: { item: DesiredItem; payloadHash: string | null }[] = [];
+      const byFile = new Map<string, DesiredItem[]>();
+      for (const c of plan.create) byFile.set(c.item.file, [...(byFile.get(c.item.file) ?? []), c.item]);
+      for (const [file, list] of byFile) {
+        const f = filesByRel.get(file);
+        const built = f && f.kind !== 'document' ? await buildPayloads(f, settings) : undefined;
+        for (const item of list) {
+          const bp = built instanceof Map ? built.get(item.key) : undefined;
+          adopted.push({ item, payloadHash: bp && bp.hash === item.hash ? bp.payloadHash : null });
+        }
+      }
+      store.adoptItems(botId, adopted.map((a) => ({ ...a.item, payloadHash: a.payloadHash })), runId);
+      for (const a of adopted) items.push({ ...planned(a.item, 'create'), status: 'unchanged', action: 'create' });
+      for (const u of plan.update) items.push({ ...planned(u.item, 'update'), status: 'skipped', error: 'already tracked with another version; `kb-sync sync` pushes it' });
+      for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved' });
+      store.recordFiles(
+        botId,
+        results.filter((r) => !r.vanished).map((r) => recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], false)),
+      );
+      store.markSynced(botId);
+      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: 0, unchanged: plan.unchanged.length + adopted.length, failed: 0 };
+      store.finishRun(runId, 'ok', { ...counts, adopted: adopted.length });
+      const r = finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
+      return { ...r, adopted: adopted.length };
     }
 
     // ---- apply

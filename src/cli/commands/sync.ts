@@ -45,7 +45,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 }
 
 /** Progress on a TTY, one line per event otherwise, nothing under --quiet. */
-export function makeEvents(out: Output): { handlers: SyncEvents; done(): void; streamed: boolean } {
+export function makeEvents(out: Output, opts: { progressBar?: boolean } = {}): { handlers: SyncEvents; done(): void; streamed: boolean } {
   const streamItems = !out.tty && !out.quiet && !out.json;
   let bar: Awaited<ReturnType<Output['progress']>> | undefined;
   let barPromise: Promise<void> | undefined;
@@ -56,6 +56,7 @@ export function makeEvents(out: Output): { handlers: SyncEvents; done(): void; s
       if (p === 'read' && detail?.files) out.detail(out.c.dim(`Reading ${detail.files} new or changed file(s)…`));
       if (p === 'push' && detail?.items) {
         if (!out.tty) out.info(`Pushing ${detail.items} item(s)…`);
+        if (opts.progressBar === false) return;
         barPromise = out.progress('Pushing').then((b) => {
           bar = b;
         });

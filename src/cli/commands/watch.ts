@@ -1,3 +1,74 @@
-export async function run(_argv: Record<string, unknown>): Promise<number> {
-  throw new Error("not yet");
+import { requireBotId, requireToken } from '../../config/load.js';
+import { formatFileIssue, KbSyncError } from '../../errors.js';
+import { annotation } from '../../report/github.js';
+import { countsLine } from '../../report/human.js';
+import { watchKnowledge } from '../../sync/watch.js';
+import { loadContext, onInterrupt } from '../context.js';
+import { makeEvents } from './sync.js';
+
+/** `kb-sync watch`: sync on every change until Ctrl-C. */
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const { out, cfg } = loadContext(argv);
+  const botId = requireBotId(cfg);
+  const token = requireToken();
+  out.addSecret(token);
+  const debounceMs = argv.debounce !== undefined ? Number(argv.debounce) : cfg.watch.debounceMs;
+  const interrupt = onInterrupt(out, 10_000);
+  const events = makeEvents(out, { progressBar: false });
+  const c = out.c;
+  let files = 0;
+  let lastSync = '—';
+  let pushed = 0;
+  let errors = 0;
+  const time = () => new Date().toTimeString().slice(0, 8);
+  const status = () =>
+    out.live(c.dim(`watching ${files} file(s) · last sync ${lastSync} · ${pushed} pushed · ${errors} error(s) · Ctrl-C to stop`));
+  try {
+    const summary = await watchKnowledge({
+      config: cfg,
+      botId,
+      token,
+      debounceMs,
+      retryIntervalMs: cfg.watch.retryIntervalMs,
+      stop: interrupt.stop,
+      kill: interrupt.kill,
+      ci: process.env.CI === 'true',
+      allowInitial: Boolean(argv.allowInitial),
+      events: { ...events.handlers },
+      onReady: (info) => {
+        files = info.files;
+        out.info(`Watching ${cfg.knowledgeDir} (${info.files} file(s)); changes are synced after ${debounceMs} ms of quiet.`);
+        status();
+      },
+      onSync: ({ result, error, batch, full }) => {
+        events.done();
+        lastSync = time();
+        if (error) {
+          errors++;
+          const msg = error instanceof KbSyncError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
+          out.error(c.red(`${lastSync} sync failed: ${msg}; retrying later.`));
+        } else if (result) {
+          files = result.filesScanned > files || full ? result.filesScanned : files;
+          pushed += result.counts.create + result.counts.update;
+          errors += result.errors.length + result.counts.failed;
+          if (out.github) for (const i of result.errors) out.raw(annotation(i));
+          for (const e of result.errors) out.error(`${lastSync} ${formatFileIssue(e)}`);
+          for (const it of result.items.filter((i) => i.status === 'failed')) out.error(`${lastSync} ${it.file}:${it.line} ${it.label}: ${it.error}`);
+          const what = full ? 'full sync' : `${batch} change(s)`;
+          const line = `${lastSync} ${what}: ${countsLine(result, c)}`;
+          if (result.counts.create + result.counts.update + result.counts.moved + result.counts.stale + result.counts.failed > 0 || full || out.verbose) {
+            out.info(line);
+          }
+          if (result.uncertain.length > 0) out.warn(c.yellow(`${result.uncertain.length} item(s) possibly created twice; see \`kb-sync status\`.`));
+        }
+        status();
+      },
+    });
+    out.live(undefined);
+    out.final(`Stopped watching after ${summary.syncs} sync(s): ${summary.pushed} item(s) pushed.`);
+    return 0;
+  } finally {
+    out.live(undefined);
+    interrupt.dispose();
+  }
 }

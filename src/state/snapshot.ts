@@ -1,0 +1,105 @@
+import { StateError } from '../errors.js';
+import type { ItemRow, StaleRow, StateStore, UncertainRow } from './store.js';
+
+/**
+ * A portable JSON snapshot of one bot's state: what is in the bot (items, stale, uncertain) and
+ * which keys each file yields. Stat signatures are left out (they do not survive a checkout), so
+ * after an import every file is read once, and nothing is pushed for what the snapshot knows.
+ */
+export const SNAPSHOT_FORMAT = 'kb-sync-state' as const;
+export const SNAPSHOT_VERSION = 1;
+
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: number;
+  botId: string;
+  apiBaseUrl: string | null;
+  exportedAt: string;
+  firstSyncedAt: string | null;
+  lastSyncedAt: string | null;
+  items: ItemRow[];
+  files: { path: string; kind: string; items: { key: string; hash: string }[] }[];
+  stale: Omit<StaleRow, 'id'>[];
+  uncertain: Omit<UncertainRow, 'id'>[];
+}
+
+export function exportSnapshot(store: StateStore, botId: string): Snapshot {
+  return store.db.transaction((): Snapshot => {
+    const bot = store.bot(botId);
+    const files = store.loadFiles(botId);
+    const keys = store.fileKeys(botId, files.keys());
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      botId,
+      apiBaseUrl: bot?.apiBaseUrl ?? null,
+      exportedAt: new Date().toISOString(),
+      firstSyncedAt: bot?.firstSyncedAt ?? null,
+      lastSyncedAt: bot?.lastSyncedAt ?? null,
+      items: store.allItems(botId),
+      files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({ path: f.path, kind: f.kind, items: keys.get(f.path) ?? [] })),
+      stale: store.stale(botId).map(({ id: _id, ...rest }) => rest),
+      uncertain: store.uncertain(botId).map(({ id: _id, ...rest }) => rest),
+    };
+  })();
+}
+
+/** Check a parsed snapshot's shape; throws StateError naming what is wrong. */
+export function validateSnapshot(raw: unknown, expectBot: string): Snapshot {
+  const bad = (why: string): never => {
+    throw new StateError(`Not a kb-sync state snapshot: ${why}.`, 'Create one with `kb-sync state export FILE`.');
+  };
+  if (raw === null || typeof raw !== 'object') bad('not a JSON object');
+  const s = raw as Partial<Snapshot>;
+  if (s.format !== SNAPSHOT_FORMAT) bad(`"format" is not "${SNAPSHOT_FORMAT}"`);
+  if (typeof s.version !== 'number' || s.version > SNAPSHOT_VERSION) bad(`version ${String(s.version)} is not supported by this kb-sync`);
+  if (typeof s.botId !== 'string') bad('"botId" is missing');
+  if (s.botId !== expectBot) {
+    throw new StateError(
+      `The snapshot is of bot ${s.botId as string}, but this configuration syncs bot ${expectBot}; refusing to import it.`,
+      'Import it with the configuration (or CXGENIE_BOT_ID) of the bot it was exported from.',
+    );
+  }
+  for (const k of ['items', 'files', 'stale', 'uncertain'] as const) if (!Array.isArray(s[k])) bad(`"${k}" is not a list`);
+  for (const [i, it] of (s.items as ItemRow[]).entries()) {
+    if (typeof it?.key !== 'string' || typeof it.hash !== 'string' || typeof it.type !== 'string' || typeof it.label !== 'string') bad(`items[${i}] is incomplete`);
+  }
+  return s as Snapshot;
+}
+
+/** Replace this bot's state with a snapshot (in one transaction). */
+export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force: boolean }): { items: number; files: number; stale: number; uncertain: number } {
+  return store.tx(() => {
+    const existing = store.countItemsTotal(snap.botId);
+    if (existing > 0 && !opts.force) {
+      throw new StateError(
+        `The state already holds ${existing} item(s) for bot ${snap.botId}; refusing to replace them.`,
+        'Pass --force to replace this bot\'s state with the snapshot.',
+      );
+    }
+    const db = store.db;
+    for (const t of ['files', 'file_items', 'items', 'pending', 'stale', 'uncertain']) db.prepare(`DELETE FROM ${t} WHERE bot_id = ?`).run(snap.botId);
+    db.prepare(
+      `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
+       ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
+    ).run(snap.botId, snap.apiBaseUrl, snap.firstSyncedAt ?? new Date().toISOString(), snap.lastSyncedAt, new Date().toISOString());
+    const item = db.prepare(
+      `INSERT INTO items (bot_id, key, type, label, hash, payload_hash, remote_id, origin, source_file, source_line, synced_at, run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    );
+    for (const i of snap.items) {
+      item.run(snap.botId, i.key, i.type, i.label, i.hash, i.payloadHash ?? null, i.remoteId ?? null, i.origin ?? 'imported', i.sourceFile ?? null, i.sourceLine ?? null, i.syncedAt ?? new Date().toISOString());
+    }
+    const file = db.prepare('INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, NULL, 0, NULL, 0, NULL)');
+    const fileItem = db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
+    for (const f of snap.files) {
+      file.run(snap.botId, f.path, f.kind);
+      for (const k of f.items) fileItem.run(snap.botId, f.path, k.key, k.hash);
+    }
+    const stale = db.prepare('INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+    for (const s of snap.stale) stale.run(snap.botId, s.remoteId, s.key, s.type, s.label, s.origin, s.sourceFile, s.reason, s.since);
+    const unc = db.prepare('INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
+    for (const u of snap.uncertain) unc.run(snap.botId, u.key, u.type, u.label, u.sourceFile, u.remoteId, u.reason, u.since);
+    return { items: snap.items.length, files: snap.files.length, stale: snap.stale.length, uncertain: snap.uncertain.length };
+  });
+}

@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import type { ResolvedConfig } from '../config/load.js';
+import type { SyncEvents } from '../report/events.js';
+import { acquireLock } from '../state/lock.js';
+import { StateStore } from '../state/store.js';
+import { runSync, stateSkipPaths, toPosix, type RunResult } from './run.js';
+
+/**
+ * Watch mode: an initial full sync, then file events are collected, debounced and synced in
+ * batches, one sync at a time (changes during a sync wait for the next). Only the changed paths
+ * are stat'ed and read. A failed sync (network down, API errors) is retried by a full sync on a
+ * timer with backoff, or sooner on the next change. The state lock is held throughout.
+ */
+
+export interface WatchOptions {
+  config: ResolvedConfig;
+  botId: string;
+  token: string;
+  debounceMs: number;
+  retryIntervalMs: number;
+  /** Ctrl-C: stop watching, let the running sync finish its requests in flight. */
+  stop: AbortSignal;
+  kill?: AbortSignal;
+  ci?: boolean;
+  allowInitial?: boolean;
+  events?: SyncEvents;
+  /** After each sync (or failed attempt). */
+  onSync?: (s: { result?: RunResult; error?: unknown; batch: number; full: boolean }) => void;
+  /** When the watcher is ready (after the initial sync). */
+  onReady?: (info: { files: number }) => void;
+  cwd?: string;
+}
+
+export interface WatchSummary {
+  syncs: number;
+  pushed: number;
+  errors: number;
+}
+
+/** Editor temp, swap and backup files, and partial downloads: never synced, never trigger a sync. */
+export function isEditorTemp(name: string): boolean {
+  return (
+    /\.(sw[a-p]|swx|tmp|temp|bak|orig|crdownload|part|kate-swp)$/i.test(name) ||
+    name.endsWith('~') ||
+    /^#.*#$/.test(name) ||
+    name.startsWith('.#') ||
+    name === '4913' ||
+    name.includes('___jb_') ||
+    /^\.~lock\./.test(name) ||
+    /^~\$/.test(name)
+  );
+}
+
+export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> {
+  const cfg = opts.config;
+  const store = StateStore.open(cfg.stateFile);
+  const lock = await acquireLock(store, { command: 'watch', waitSeconds: 0 });
+  const summary: WatchSummary = { syncs: 0, pushed: 0, errors: 0 };
+  const skip = new Set(stateSkipPaths(cfg.stateFile));
+  const pending = new Set<string>();
+  let running: Promise<void> | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let retryDelay = opts.retryIntervalMs;
+  let needFull = false;
+  let watcher: FSWatcher | undefined;
+
+  const runOnce = async (changed: string[] | undefined): Promise<void> => {
+    const full = changed === undefined;
+    try {
+      const result = await runSync({
+        config: cfg,
+        botId: opts.botId,
+        dryRun: false,
+        token: opts.token,
+        command: 'watch',
+        ...(changed ? { changedPaths: changed } : {}),
+        store,
+        lock,
+        stop: opts.stop,
+        ...(opts.kill ? { kill: opts.kill } : {}),
+        ci: opts.ci ?? false,
+        allowInitial: opts.allowInitial ?? false,
+        events: opts.events,
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      });
+      summary.syncs++;
+      summary.pushed += result.counts.create + result.counts.update;
+      const failedItems = result.counts.failed > 0;
+      if (result.errors.length > 0 || failedItems) summary.errors++;
+      opts.onSync?.({ result, batch: changed?.length ?? 0, full });
+      // Items that failed to push are retried by a full sync (their files are not trusted as synced).
+      if (failedItems || result.authError) scheduleRetry();
+      else retryDelay = opts.retryIntervalMs;
+    } catch (error) {
+      summary.errors++;
+      opts.onSync?.({ error, batch: changed?.length ?? 0, full });
+      // The retry is a full sync (it covers this batch's paths), after a delay that grows.
+      scheduleRetry();
+    }
+  };
+
+  const scheduleRetry = () => {
+    if (opts.stop.aborted) return;
+    clearTimeout(retry);
+    retry = setTimeout(() => {
+      needFull = true;
+      kick();
+    }, retryDelay);
+    retry.unref?.();
+    retryDelay = Math.min(retryDelay * 2, 10 * 60_000);
+  };
+
+  /** Start a sync of what is pending unless one is running (it will start the next itself). */
+  const kick = () => {
+    if (running || opts.stop.aborted) return;
+    if (!needFull && pending.size === 0) return;
+    const full = needFull;
+    const batch = full ? undefined : [...pending];
+    pending.clear();
+    needFull = false;
+    running = runOnce(batch).finally(() => {
+      running = undefined;
+      if (pending.size > 0 || needFull) schedule();
+    });
+  };
+
+  const schedule = () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(kick, opts.debounceMs);
+  };
+
+  const onEvent = (abs: string) => {
+    if (skip.has(abs)) return;
+    const rel = toPosix(path.relative(cfg.knowledgeDir, abs));
+    if (rel === '' || rel.startsWith('..')) return;
+    pending.add(rel);
+    schedule();
+  };
+
+  try {
+    // Watch first, then sync: a change made while the initial sync runs is queued, not lost.
+    watcher = chokidarWatch(cfg.knowledgeDir, {
+      ignoreInitial: true,
+      persistent: true,
+      awaitWriteFinish: { stabilityThreshold: Math.max(100, Math.min(opts.debounceMs, 500)), pollInterval: 50 },
+      ignored: (p: string) => {
+        const rel = toPosix(path.relative(cfg.knowledgeDir, p));
+        if (rel === '') return false;
+        if (skip.has(p)) return true;
+        return rel.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules' || isEditorTemp(seg));
+      },
+    });
+    for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(ev, onEvent);
+    watcher.on('error', (err) => opts.events?.log?.('warn', `watcher: ${(err as Error).message}`));
+    await new Promise<void>((resolve) => watcher?.on('ready', () => resolve()));
+    needFull = true;
+    kick();
+    await running;
+    if (opts.stop.aborted) return summary;
+    opts.onReady?.({ files: store.loadFiles(opts.botId).size });
+    await new Promise<void>((resolve) => {
+      if (opts.stop.aborted) resolve();
+      else opts.stop.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return summary;
+  } finally {
+    clearTimeout(debounce);
+    clearTimeout(retry);
+    await watcher?.close();
+    if (running) await running;
+    lock.release();
+    store.close();
+  }
+}
