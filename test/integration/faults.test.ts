@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { runSync, type RunResult } from '../../src/sync/run.js';
+import { emulator } from '../helpers/emulator.js';
+import { project } from '../helpers/project.js';
+import { smallCorpus } from '../helpers/corpus.js';
+import { expectFolderInBot } from '../helpers/invariant.js';
+import type { EmulatorHandle } from '../../src/emulator/server.js';
+
+/**
+ * The pipeline under API faults injected by the emulator: whatever happens, the emulator's
+ * read-back ends equal to the folder, each item exactly once except the ones reported uncertain.
+ */
+
+async function setup(faults: Parameters<EmulatorHandle['setFaults']>[0], config: Record<string, unknown> = {}) {
+  const emu = await emulator({ faults });
+  const p = project(smallCorpus(), { emu, config });
+  const cfg = { ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+  const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
+    runSync({ config: cfg, botId: emu.botId, dryRun: false, token: emu.token, cwd: p.dir, random: () => 0.5, ...extra });
+  return { emu, p, cfg, sync };
+}
+
+async function settle(emu: EmulatorHandle, sync: () => Promise<RunResult>, runs = 4): Promise<RunResult> {
+  let r = await sync();
+  for (let i = 1; i < runs && r.counts.failed > 0; i++) r = await sync();
+  return r;
+}
+
+const check = (emu: EmulatorHandle, cfg: Parameters<typeof expectFolderInBot>[1], r: RunResult) =>
+  expectFolderInBot(emu, cfg, { uncertainKeys: r.uncertain.map((u) => u.key), staleRemoteIds: r.stale.map((s) => s.remoteId) });
+
+describe('faults from the API', () => {
+  it('a 429 storm slows the whole queue down and loses nothing', async () => {
+    const { emu, cfg, sync } = await setup({ rateLimit: { requestsPerSecond: 40, burst: 3 } }, { rateLimit: { requestsPerSecond: 200, concurrency: 4 }, retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 } });
+    const r = await sync();
+    expect(r.rateLimited).toBeGreaterThan(0);
+    expect(emu.stats().rateLimited).toBe(r.rateLimited);
+    expect(r.counts.failed).toBe(0);
+    expect(r.uncertain).toEqual([]);
+    const { duplicates } = await check(emu, cfg, r);
+    expect(duplicates).toBe(0);
+  });
+
+  it('random 500s are retried with backoff; a re-run finishes what ran out of attempts', async () => {
+    const { emu, cfg, sync } = await setup({ errorRate: 0.35, seed: 7 }, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const first = await sync();
+    expect(emu.stats().byStatus['500']).toBeGreaterThan(0);
+    const r = await settle(emu, sync, 8);
+    expect(r.counts.failed).toBe(0);
+    expect(first.uncertain).toEqual([]);
+    const { duplicates } = await check(emu, cfg, r);
+    expect(duplicates).toBe(0);
+  });
+
+  it('lost responses are recorded as uncertain before the retry, and only they can be duplicated', async () => {
+    const { emu, cfg, sync } = await setup({ lossRate: 0.25, seed: 3 }, { retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const r = await settle(emu, sync);
+    expect(emu.stats().lost).toBeGreaterThan(0);
+    expect(r.counts.failed).toBe(0);
+    expect(r.uncertain.length).toBeGreaterThan(0);
+    // Every extra copy comes from a lost response (check() also proves each duplicated key is reported).
+    const { duplicates } = await check(emu, cfg, r);
+    expect(duplicates).toBeGreaterThan(0);
+    expect(duplicates).toBeLessThanOrEqual(emu.stats().lost);
+    expect(r.uncertain.every((u) => u.reason.includes('lost'))).toBe(true);
+  });
+
+  it('timeouts from latency spikes count as lost responses, never as silent duplicates', async () => {
+    const { emu, cfg, sync } = await setup({ latencyMs: [0, 250], seed: 11 }, { timeoutMs: 150, retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const r = await settle(emu, sync);
+    expect(r.counts.failed).toBe(0);
+    await check(emu, cfg, r);
+  });
+
+  it('a 400 fails that item at once with the server message; the others sync; a re-run pushes only it', async () => {
+    const { emu, cfg, sync } = await setup({ schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 400 }] });
+    const r = await sync();
+    expect(r.exitCode).toBe(1);
+    const failed = r.items.filter((i) => i.status === 'failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.httpStatus).toBe(400);
+    expect(failed[0]?.error).toContain('emulated fault');
+    const before = emu.stats().byEndpoint['POST /bot-data'] ?? 0;
+    const again = await sync();
+    expect(again.counts.create).toBe(1);
+    expect((emu.stats().byEndpoint['POST /bot-data'] ?? 0) - before).toBe(1);
+    expect(again.exitCode).toBe(0);
+    await check(emu, cfg, again);
+  });
+
+  it('a 401 mid-run stops everything at once, exit 2, and nothing more is pushed', async () => {
+    const { emu, cfg, sync } = await setup({ schedule: [{ endpoint: 'POST /bot-data', at: 6, times: 0, fault: 'unauthorized' }] }, { rateLimit: { requestsPerSecond: 200, concurrency: 1 } });
+    const r = await sync();
+    expect(r.exitCode).toBe(2);
+    expect(r.authError?.status).toBe(401);
+    expect(emu.created(emu.botId)).toHaveLength(5);
+    // Only the one request that got the 401 was attempted after the token failed.
+    expect(emu.stats().byStatus['401']).toBe(1);
+    emu.setFaults({});
+    const again = await sync();
+    expect(again.exitCode).toBe(0);
+    const { duplicates } = await check(emu, cfg, again);
+    expect(duplicates).toBe(0);
+  });
+
+  it('a failing file keeps its earlier items exactly as they were', async () => {
+    const { emu, p, sync } = await setup({});
+    await sync();
+    const before = emu.created(emu.botId).length;
+    p.write({ 'faq/billing.qa.yaml': '- q: only one\n  a: [broken\n' });
+    const r = await sync();
+    expect(r.exitCode).toBe(1);
+    expect(r.errors[0]?.file).toBe('knowledge/faq/billing.qa.yaml');
+    expect(r.counts.stale).toBe(0);
+    expect(r.stale).toEqual([]);
+    expect(emu.created(emu.botId)).toHaveLength(before);
+  });
+
+  it('refuses a scan that finds nothing when the state holds items (exit 4)', async () => {
+    const { p, sync } = await setup({});
+    await sync();
+    for (const d of ['guides', 'faq', 'links', 'docs']) p.remove(d);
+    await expect(sync()).rejects.toMatchObject({ exitCode: 4 });
+    const r = await sync({ allowEmpty: true });
+    expect(r.counts.stale).toBeGreaterThan(0);
+  });
+});
