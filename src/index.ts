@@ -1,0 +1,21 @@
+/**
+ * The library's public face: the typed client, the emulator, the configuration loader and the
+ * sync pipeline. No `process.exit`, no console output: that is the CLI's job.
+ */
+export { CxGenieClient, DEFAULT_API_BASE_URL } from './api/client.js';
+export type { ClientOptions, RequestOptions, ResponseInfo } from './api/client.js';
+export { ApiError, parseRetryAfter, isRetryableStatus } from './api/errors.js';
+export type { Delivery } from './api/errors.js';
+export type * from './api/types.js';
+export { startEmulator, DEFAULT_EMULATOR_TOKEN, DEFAULT_EMULATOR_BOT, DEFAULT_PREFIX } from './emulator/server.js';
+export type { EmulatorHandle, EmulatorOptions, EmulatorStats } from './emulator/server.js';
+export type { FaultConfig, ScheduledFault } from './emulator/faults.js';
+export { loadConfig, resolveConfig, readToken } from './config/load.js';
+export type { ResolvedConfig } from './config/load.js';
+export { runSync } from './sync/run.js';
+export type { RunOptions, RunResult, RunCounts, StaleEntry, UncertainEntry } from './sync/run.js';
+export { watchKnowledge } from './sync/watch.js';
+export { planSync } from './plan/plan.js';
+export type { Plan, PlanInput, DesiredItem, PriorItem } from './plan/plan.js';
+export { KbSyncError, ConfigError, StateError, LockedError, RefusedError, ExitCode } from './errors.js';
+export type { FileIssue } from './errors.js';
