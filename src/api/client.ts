@@ -108,7 +108,12 @@ export class CxGenieClient {
     };
     if (input.content_value !== undefined) body.content_value = input.content_value;
     if (input.title !== undefined) body.title = input.title;
-    return this.#json<BotData>('POST', '/bot-data', { body }, opts);
+    const data = await this.#json<unknown>('POST', '/bot-data', { body }, opts);
+    // Callers keep `data.id`: a success without it must not pass as created (nor crash them).
+    if (data === null || typeof data !== 'object' || typeof (data as { id?: unknown }).id !== 'string') {
+      throw this.#badBody('POST /bot-data', 200, 'data is not a training data item with an id');
+    }
+    return data as BotData;
   }
 
   // ------------------------------------------------------------ 2. POST /messages
@@ -130,7 +135,7 @@ export class CxGenieClient {
 
   /** One page of customers. Pass the `created_at` of the last row seen as `cursor` for the next. */
   async listCustomers(query: ListCustomersQuery = {}, opts: RequestOptions = {}): Promise<CustomerList> {
-    return this.#json<CustomerList>(
+    const data = await this.#json<unknown>(
       'GET',
       '/customer-list',
       {
@@ -144,6 +149,9 @@ export class CxGenieClient {
       },
       opts,
     );
+    const customers = (data as { customers?: unknown } | null | undefined)?.customers;
+    if (!Array.isArray(customers)) throw this.#badBody('GET /customer-list', 200, 'data.customers is not a list');
+    return data as CustomerList;
   }
 
   // ------------------------------------------------------------ 4. GET /customer-detail/:id

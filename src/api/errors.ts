@@ -123,7 +123,12 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const text = value.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
+  // Every HTTP-date form names the month in letters; without this, V8's lenient Date.parse reads
+  // invalid values such as "-1" or "1,5" as dates in 2001 (i.e. "retry now").
+  if (!/[a-z]{3}/i.test(text)) return undefined;
+  // HTTP dates are always GMT; the asctime form says so nowhere, and Date.parse would read it as local time.
+  const zoned = /\b(?:GMT|UTC|UT)\b|[+-]\d{2}:?\d{2}$|\dZ$/i.test(text);
+  const at = Date.parse(zoned ? text : `${text} GMT`);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
@@ -141,6 +146,7 @@ const NOT_SENT_CODES = new Set([
   'ENETDOWN',
   'UND_ERR_CONNECT_TIMEOUT',
   'ERR_INVALID_URL',
+  'ERR_BAD_PORT',
   'CERT_HAS_EXPIRED',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -152,9 +158,12 @@ const NOT_SENT_CODES = new Set([
 export function networkErrorCode(err: unknown): string | undefined {
   let cur: unknown = err;
   let code: string | undefined;
+  let badPort = false;
   for (let depth = 0; cur && depth < 6; depth++) {
     const c = (cur as { code?: unknown }).code;
     if (typeof c === 'string') code = c;
+    // fetch refuses "bad ports" (6000, 6667, …) before connecting, with a bare Error('bad port').
+    if ((cur as { message?: unknown }).message === 'bad port') badPort = true;
     const errors = (cur as { errors?: unknown }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
       // AggregateError from happy-eyeballs: every address refused.
@@ -163,7 +172,7 @@ export function networkErrorCode(err: unknown): string | undefined {
     }
     cur = (cur as { cause?: unknown }).cause;
   }
-  return code;
+  return code ?? (badPort ? 'ERR_BAD_PORT' : undefined);
 }
 
 /** Whether a network failure happened before the request left (true) or after (false). */

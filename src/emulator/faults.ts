@@ -7,6 +7,17 @@ import { seededRandom } from '../util/text.js';
 
 export type FaultKind = 'error' | 'lose' | 'rate-limit' | 'unauthorized' | 'delay' | 'reset';
 
+/** The endpoint names a scheduled fault can target (as the emulator names its routes), besides `"*"`. */
+export const FAULT_ENDPOINTS: readonly string[] = [
+  'POST /bot-data',
+  'POST /messages',
+  'GET /customer-list',
+  'GET /customer-detail/:id',
+  'GET /sessions-by-customer',
+  'GET /detail-sessions/:id',
+  'POST /upload/multiple',
+];
+
 export interface ScheduledFault {
   /** Which requests it hits: `"POST /bot-data"`, `"POST /upload/multiple"`, `"GET /customer-list"`, … or `"*"`. */
   endpoint?: string;
@@ -159,8 +170,10 @@ export function validateFaultConfig(raw: unknown): string | null {
   ) {
     return 'latencyMs must be a number of ms or [min, max]';
   }
+  if (c.seed !== undefined && !Number.isFinite(c.seed)) return 'seed must be a number';
   const rl = c.rateLimit;
   if (rl !== undefined && rl !== null) {
+    if (typeof rl !== 'object' || Array.isArray(rl)) return 'rateLimit must be an object or null';
     const r = rl as Record<string, unknown>;
     if (typeof r.requestsPerSecond !== 'number' || r.requestsPerSecond <= 0) return 'rateLimit.requestsPerSecond must be a positive number';
     if (r.burst !== undefined && (typeof r.burst !== 'number' || r.burst < 1)) return 'rateLimit.burst must be a number ≥ 1';
@@ -173,6 +186,16 @@ export function validateFaultConfig(raw: unknown): string | null {
       if (typeof e !== 'object' || e === null) return `schedule[${i}] must be an object`;
       if (typeof e.at !== 'number' || e.at < 1) return `schedule[${i}].at must be a request index ≥ 1`;
       if (typeof e.fault !== 'string' || !kinds.includes(e.fault)) return `schedule[${i}].fault must be one of ${kinds.join(', ')}`;
+      // A misspelt endpoint would silently never fire: refuse it.
+      if (e.endpoint !== undefined && (typeof e.endpoint !== 'string' || (e.endpoint !== '*' && !FAULT_ENDPOINTS.includes(e.endpoint)))) {
+        return `schedule[${i}].endpoint must be "*" or one of ${FAULT_ENDPOINTS.join(', ')}`;
+      }
+      if (e.times !== undefined && !(Number.isInteger(e.times) && (e.times as number) >= 0)) return `schedule[${i}].times must be an integer ≥ 0`;
+      if (e.status !== undefined && !(Number.isInteger(e.status) && (e.status as number) >= 400 && (e.status as number) <= 599)) {
+        return `schedule[${i}].status must be an HTTP error status (400 to 599)`;
+      }
+      if (e.retryAfterSec !== undefined && !(typeof e.retryAfterSec === 'number' && e.retryAfterSec >= 0)) return `schedule[${i}].retryAfterSec must be a number ≥ 0`;
+      if (e.delayMs !== undefined && !(typeof e.delayMs === 'number' && e.delayMs >= 0)) return `schedule[${i}].delayMs must be a number ≥ 0`;
     }
   }
   return null;

@@ -136,6 +136,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const route = path.slice(prefix.length);
     const endpoint = endpointOf(method, route);
     if (!endpoint) throw new HttpError(404, `Not found: ${method} ${route}`);
+    // A known path with the wrong method: answer before counting it or letting it consume a fault.
+    if (endpoint === 'X') throw new HttpError(405, `Method not allowed: ${method} ${route}`);
 
     stats.requests++;
     const decision = faults.decide(endpoint);
@@ -210,7 +212,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }
       case 'GET /customer-detail/:id': {
         authQuery(url.searchParams, true);
-        const id = decodeURIComponent(route.split('/')[2] ?? '');
+        const id = pathId(route);
         const c = world.customers.find((x) => x.id === id);
         if (!c) throw new HttpError(404, 'Customer not found');
         return { success: true, data: world.customerDetail(c) };
@@ -221,7 +223,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }
       case 'GET /detail-sessions/:id': {
         authQuery(url.searchParams);
-        const id = decodeURIComponent(route.split('/')[2] ?? '');
+        const id = pathId(route);
         return { success: true, data: listMessages(id, url.searchParams) };
       }
       case 'POST /upload/multiple': {
@@ -446,6 +448,15 @@ function endpointOf(method: string, route: string): string | undefined {
   if (/^\/customer-detail\/[^/]+$/.test(route)) return method === 'GET' ? 'GET /customer-detail/:id' : 'X';
   if (/^\/detail-sessions\/[^/]+$/.test(route)) return method === 'GET' ? 'GET /detail-sessions/:id' : 'X';
   return undefined;
+}
+
+/** The `:id` of `/customer-detail/:id` or `/detail-sessions/:id`; a malformed escape names nothing (404, not a 500). */
+function pathId(route: string): string {
+  try {
+    return decodeURIComponent(route.split('/')[2] ?? '');
+  } catch {
+    throw new HttpError(404, 'Not found: the id in the path is not valid percent-encoding');
+  }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

@@ -1,12 +1,21 @@
-/** Replace every occurrence of each secret in `text` with `***`. Secrets shorter than 4 characters are ignored. */
+/**
+ * Replace every occurrence of each secret in `text` with `***`, also in its URL-encoded forms
+ * (`encodeURIComponent`, and the form encoding `URLSearchParams` writes into a query) and
+ * its JSON-escaped form (inside a `JSON.stringify`'d document).
+ * Secrets shorter than 4 characters are ignored. Longer secrets go first, so a secret that
+ * contains another is never left half-redacted.
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
-  for (const s of secrets) {
-    if (!s || s.length < 4) continue;
-    out = out.split(s).join('***');
-    const enc = encodeURIComponent(s);
-    if (enc !== s) out = out.split(enc).join('***');
+  const usable = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  const forms = new Set<string>();
+  for (const s of usable) {
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+    forms.add(new URLSearchParams({ s }).toString().slice(2));
+    forms.add(JSON.stringify(s).slice(1, -1));
   }
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('***');
   return out;
 }
 
