@@ -143,7 +143,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   // Everything reported as it happens carries paths relative to the working directory.
   const events: SyncEvents = { ...given, item: given.item ? (r) => given.item?.({ ...r, file: display(r.file) }) : undefined };
   const settings = extractSettings(cfg);
-  if (!opts.dryRun && !opts.token) throw new ConfigError('No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.');
+  if (!opts.dryRun && !opts.adopt && !opts.token) throw new ConfigError('No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.');
 
   if (!fs.existsSync(cfg.knowledgeDir) || !fs.statSync(cfg.knowledgeDir).isDirectory()) {
     throw new ConfigError(
@@ -290,17 +290,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
         runId,
       );
-      const adopted: { item: DesiredItem; payloadHash: string | null }[] = [];
-      const byFile = new Map<string, DesiredItem[]>();
-      for (const c of plan.create) byFile.set(c.item.file, [...(byFile.get(c.item.file) ?? []), c.item]);
-      for (const [file, list] of byFile) {
-        const f = filesByRel.get(file);
-        const built = f && f.kind !== 'document' ? await buildPayloads(f, settings) : undefined;
-        for (const item of list) {
-          const bp = built instanceof Map ? built.get(item.key) : undefined;
-          adopted.push({ item, payloadHash: bp && bp.hash === item.hash ? bp.payloadHash : null });
-        }
-      }
+      // No payload hashes: rendering every article would make adopt as slow as a full push's
+      // preparation; the first source edit of an adopted article is then pushed as an update.
+      const adopted = plan.create.map((c) => ({ item: c.item, payloadHash: null }));
       store.adoptItems(botId, adopted.map((a) => ({ ...a.item, payloadHash: a.payloadHash })), runId);
       for (const a of adopted) items.push({ ...planned(a.item, 'create'), status: 'unchanged', action: 'create' });
       for (const u of plan.update) items.push({ ...planned(u.item, 'update'), status: 'skipped', error: 'already tracked with another version; `kb-sync sync` pushes it' });

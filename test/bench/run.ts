@@ -1,0 +1,347 @@
+/**
+ * `npm run bench`: the performance benchmark (never part of `npm test`).
+ *
+ * Prints a table and writes bench-results.json. Ratios and counts first; absolute times only as
+ * context, with the machine they came from. Options:
+ *   --sizes 1000,10000,100000   tree sizes (default all three)
+ *   --skip-push                  skip the push-pace runs (~4 min)
+ *   --skip-corpus                skip ../shared/corpora
+ *   --quick                      sizes 1000,10000, no push pace
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
+import { generateTree } from './tree.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+const args = process.argv.slice(2);
+const flag = (f: string) => args.includes(f);
+const opt = (f: string) => {
+  const i = args.indexOf(f);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const sizes = (opt('--sizes') ?? (quick ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
+const skipPush = flag('--skip-push') || quick;
+const skipCorpus = flag('--skip-corpus');
+
+interface Measure {
+  ms: number;
+  rssMb: number | null;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run a command, timing it and reading its peak RSS (GNU time). Asynchronous: the emulator
+ * answering the CLI runs in this process, so the event loop must stay free.
+ */
+async function measure(cmd: string, argv: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Measure> {
+  const rssFile = path.join(os.tmpdir(), `kb-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...(opts.env ?? {}) };
+  delete env.CI;
+  const [file, fileArgs] = TIME ? [TIME, ['-f', '%M', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
+  const t = performance.now();
+  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(file, fileArgs, { cwd: opts.cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  const ms = performance.now() - t;
+  let rssMb: number | null = null;
+  if (TIME && fs.existsSync(rssFile)) {
+    const kb = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+    rssMb = Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+    fs.rmSync(rssFile, { force: true });
+  }
+  return { ms, rssMb, code: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The fastest of `n` runs (the least disturbed by the rest of the machine), with its RSS. */
+async function best(n: number, run: () => Promise<Measure>): Promise<Measure> {
+  let b: Measure | undefined;
+  for (let i = 0; i < n; i++) {
+    const m = await run();
+    if (m.code !== 0) throw new Error(`benchmark command failed (${m.code}): ${m.stderr.slice(0, 2000)}`);
+    if (!b || m.ms < b.ms) b = m;
+  }
+  return b as Measure;
+}
+
+const HASH_ALL = `
+const fs = require('fs'), path = require('path'), crypto = require('crypto');
+let n = 0;
+(function walk(d) {
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.isFile()) { crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex'); n++; }
+  }
+})(process.argv[1]);
+console.log(n);
+`;
+
+function writeConfig(dir: string, knowledgeDir: string, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, 'bench.config.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ knowledgeDir, stateFile: path.join(dir, 'state', 'state.db'), exclude: ['LICENSE*', 'SOURCE.txt'], ...extra }, null, 2),
+  );
+  return file;
+}
+
+interface SizeResult {
+  files: number;
+  megabytes: number;
+  coldPlanMs: number;
+  readHashMs: number;
+  coldPlanRatio: number;
+  coldPlanRssMb: number | null;
+  noopMs: number;
+  gitStatusMs: number;
+  noopRatio: number;
+  noopRssMb: number | null;
+  noopFilesRead: number;
+  oneChangeMs: number;
+  oneChangeRatio: number;
+  oneChangeRssMb: number | null;
+  oneChangePushed: number;
+}
+
+async function measureTree(label: string, knowledge: string, emu: EmulatorHandle, work: string, runs: number): Promise<SizeResult> {
+  const cfg = writeConfig(work, knowledge, { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } });
+  const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
+  const files = Number(spawnSync('node', ['-e', HASH_ALL, knowledge], { encoding: 'utf8' }).stdout.trim());
+  const bytes = Number(spawnSync('du', ['-sb', knowledge], { encoding: 'utf8' }).stdout.split('\t')[0]);
+  process.stderr.write(`  ${label}: cold plan…\n`);
+  // Warm the page cache for both sides.
+  await measure('node', ['-e', HASH_ALL, knowledge], { cwd: work });
+  const readHash = await best(runs, () => measure('node', ['-e', HASH_ALL, knowledge], { cwd: work }));
+  const cold = await best(runs, () => measure('node', [CLI, 'plan', '--config', cfg, '--json'], { cwd: work, env }));
+  process.stderr.write(`  ${label}: building the state (adopt) and a git repository…\n`);
+  const adopt = await measure('node', [CLI, 'adopt', '--yes', '--config', cfg, '-q'], { cwd: work, env });
+  if (adopt.code !== 0 && adopt.code !== 1) throw new Error(`adopt failed: ${adopt.stderr}`);
+  const git = (...a: string[]) => spawnSync('git', ['-C', knowledge, ...a], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (!fs.existsSync(path.join(knowledge, '.git'))) {
+    git('init', '-q');
+    git('-c', 'user.email=b@b', '-c', 'user.name=b', 'add', '-A');
+    git('-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'tree');
+  }
+  git('status', '--porcelain');
+  process.stderr.write(`  ${label}: no-op sync against git status…\n`);
+  await measure('node', [CLI, 'sync', '--config', cfg, '-q'], { cwd: work, env });
+  const gitStatus = await best(runs, () => measure('git', ['status', '--porcelain'], { cwd: knowledge }));
+  const noop = await best(runs, () => measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env }));
+  const noopDoc = JSON.parse(noop.stdout);
+  process.stderr.write(`  ${label}: one changed file…\n`);
+  const target = findArticle(knowledge);
+  let oneChange: Measure | undefined;
+  let pushed = 0;
+  for (let i = 0; i < runs; i++) {
+    fs.appendFileSync(target, `\nEdited for the benchmark, run ${i} at ${Date.now()}.\n`);
+    const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
+    if (m.code !== 0) throw new Error(`one-change sync failed: ${m.stderr}`);
+    pushed = JSON.parse(m.stdout).counts.update;
+    if (!oneChange || m.ms < oneChange.ms) oneChange = m;
+  }
+  const oc = oneChange as Measure;
+  return {
+    files,
+    megabytes: Math.round((bytes / 1e6) * 10) / 10,
+    coldPlanMs: Math.round(cold.ms),
+    readHashMs: Math.round(readHash.ms),
+    coldPlanRatio: round2(cold.ms / readHash.ms),
+    coldPlanRssMb: cold.rssMb,
+    noopMs: Math.round(noop.ms),
+    gitStatusMs: Math.round(gitStatus.ms),
+    noopRatio: round2(noop.ms / gitStatus.ms),
+    noopRssMb: noop.rssMb,
+    noopFilesRead: noopDoc.files.read,
+    oneChangeMs: Math.round(oc.ms),
+    oneChangeRatio: round2(oc.ms / noop.ms),
+    oneChangeRssMb: oc.rssMb,
+    oneChangePushed: pushed,
+  };
+}
+
+function findArticle(dir: string): string {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      const f = findArticle(p);
+      if (f) return f;
+    } else if (e.name.endsWith('.md') && !e.name.startsWith('LICENSE') && e.name !== 'README.md') {
+      return p;
+    }
+  }
+  return '';
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+interface PaceResult {
+  limit: number;
+  configured: number;
+  items: number;
+  achievedRate: number;
+  fractionOfLimit: number;
+  rateLimited: number;
+  rateLimitedShare: number;
+  seconds: number;
+}
+
+async function pushPace(configured: number, serverLimit: number, items: number, work: string): Promise<PaceResult> {
+  const emu = await startEmulator({ port: 0, faults: { rateLimit: { requestsPerSecond: serverLimit, burst: serverLimit } } });
+  try {
+    const knowledge = path.join(work, `pace-${configured}`);
+    fs.mkdirSync(knowledge, { recursive: true });
+    for (let f = 0; f < items / 20; f++) {
+      fs.writeFileSync(
+        path.join(knowledge, `faq-${f}.qa.yaml`),
+        Array.from({ length: 20 }, (_, j) => `- q: Pace question ${f}-${j}?\n  a: Answer ${f}-${j}.\n`).join(''),
+      );
+    }
+    const cfg = writeConfig(work, knowledge, {
+      stateFile: path.join(work, `pace-${configured}.db`),
+      rateLimit: { requestsPerSecond: configured, concurrency: 4 },
+    });
+    const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
+    const m = await measure('node', [CLI, 'sync', '--config', cfg, '-q'], { cwd: work, env });
+    if (m.code !== 0) throw new Error(`pace sync failed: ${m.stderr}`);
+    const created = emu.created(emu.botId).map((d) => Date.parse(d.created_at)).sort((a, b) => a - b);
+    const span = ((created.at(-1) as number) - (created[0] as number)) / 1000;
+    const rate = (created.length - 1) / span;
+    const s = emu.stats();
+    return {
+      limit: serverLimit,
+      configured,
+      items: created.length,
+      achievedRate: round2(rate),
+      fractionOfLimit: round2(rate / serverLimit),
+      rateLimited: s.rateLimited,
+      rateLimitedShare: round2((s.rateLimited / s.requests) * 100) / 100,
+      seconds: Math.round(span),
+    };
+  } finally {
+    await emu.stop();
+  }
+}
+
+async function helpTime(): Promise<{ medianMs: number; nodeStartupMs: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < 11; i++) times.push((await measure('node', [CLI, '--help'], { cwd: ROOT })).ms);
+  times.sort((a, b) => a - b);
+  const baseline: number[] = [];
+  for (let i = 0; i < 11; i++) baseline.push((await measure('node', ['-e', '0'], { cwd: ROOT })).ms);
+  baseline.sort((a, b) => a - b);
+  return { medianMs: Math.round(times[5] as number), nodeStartupMs: Math.round(baseline[5] as number) };
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(CLI)) throw new Error('dist/ is missing: run `npm run build` first');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-bench-'));
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    date: new Date().toISOString(),
+  };
+  const results: Record<string, unknown> = { machine };
+  const emu = await startEmulator({ port: 0 });
+  try {
+    process.stderr.write(`kb-sync benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node}\n`);
+    const help = await helpTime();
+    results.help = help;
+    const trees: Record<string, SizeResult> = {};
+    for (const n of sizes) {
+      const dir = path.join(work, `tree-${n}`);
+      process.stderr.write(`tree of ${n} files: generating…\n`);
+      const t = generateTree(dir, n, 42);
+      const runs = n >= 100_000 ? 1 : 3;
+      trees[String(n)] = await measureTree(`${n}`, dir, emu, fs.mkdtempSync(path.join(work, 'w-')), runs);
+      trees[String(n)]!.files = t.files;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    results.trees = trees;
+    const corpus = path.resolve(ROOT, '../shared/corpora');
+    if (!skipCorpus && fs.existsSync(corpus)) {
+      const copy = path.join(work, 'corpus');
+      fs.cpSync(path.join(corpus, 'docs-large'), path.join(copy, 'docs-large'), { recursive: true });
+      fs.cpSync(path.join(corpus, 'docs-small'), path.join(copy, 'docs-small'), { recursive: true });
+      const t = new Date(Date.now() - 3600_000);
+      const age = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const p = path.join(d, e.name);
+          if (e.isDirectory()) age(p);
+          else fs.utimesSync(p, t, t);
+        }
+      };
+      age(copy);
+      process.stderr.write('real documentation corpus (../shared/corpora docs-large + docs-small)…\n');
+      results.corpus = await measureTree('corpus', copy, emu, fs.mkdtempSync(path.join(work, 'w-')), 3);
+    } else {
+      results.corpus = { skipped: skipCorpus ? 'skipped by --skip-corpus' : `${corpus} not found (it sits beside a checkout of this project)` };
+    }
+    if (!skipPush) {
+      process.stderr.write('push pace: 2000 items, server limit 20/s, configured 20/s…\n');
+      const known = await pushPace(20, 20, 2000, work);
+      process.stderr.write('push pace: 2000 items, server limit 20/s, configured 50/s (limit unknown to the tool)…\n');
+      const unknown = await pushPace(50, 20, 2000, work);
+      results.pace = { known, unknown };
+    }
+  } finally {
+    await emu.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  fs.writeFileSync(path.join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+}
+
+function printTable(r: Record<string, unknown>): void {
+  const trees = (r.trees ?? {}) as Record<string, SizeResult>;
+  const rows: string[][] = [['measure', ...Object.keys(trees).map((k) => `${Number(k).toLocaleString('en')} files`), 'corpus', 'target']];
+  const corpus = r.corpus as SizeResult | { skipped: string };
+  const c = 'skipped' in corpus ? undefined : corpus;
+  const add = (name: string, get: (s: SizeResult) => string, target: string) =>
+    rows.push([name, ...Object.values(trees).map(get), c ? get(c) : '—', target]);
+  add('cold plan ÷ read+hash', (s) => `${s.coldPlanRatio}×`, '≤ 4× (10k)');
+  add('  cold plan / read+hash (ms)', (s) => `${s.coldPlanMs} / ${s.readHashMs}`, '');
+  add('no-op sync ÷ git status', (s) => `${s.noopRatio}×`, '≤ 2× (100k)');
+  add('  no-op / git status (ms)', (s) => `${s.noopMs} / ${s.gitStatusMs}`, '');
+  add('  files read by no-op', (s) => String(s.noopFilesRead), '0');
+  add('one change ÷ no-op', (s) => `${s.oneChangeRatio}×`, '≤ 1.2× (100k)');
+  add('peak RSS cold / no-op / one (MB)', (s) => `${s.coldPlanRssMb} / ${s.noopRssMb} / ${s.oneChangeRssMb}`, '< 300 (100k)');
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${line(rows[0]!)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  const pace = r.pace as { known: PaceResult; unknown: PaceResult } | undefined;
+  if (pace) {
+    console.log('\npush pace (2000 items, server limit 20 req/s)');
+    console.log(`  known limit (configured 20/s):   ${pace.known.achievedRate}/s = ${Math.round(pace.known.fractionOfLimit * 100)}% of the limit, ${pace.known.rateLimited} × 429   (target ≥ 95%, 0)`);
+    console.log(`  unknown limit (configured 50/s): ${pace.unknown.achievedRate}/s = ${Math.round(pace.unknown.fractionOfLimit * 100)}% of the limit, ${pace.unknown.rateLimited} × 429 = ${(pace.unknown.rateLimitedShare * 100).toFixed(1)}%   (target ≥ 80%, < 2%)`);
+  }
+  const help = r.help as { medianMs: number; nodeStartupMs: number };
+  console.log(`\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`);
+  const m = r.machine as Record<string, unknown>;
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}\nwritten: bench-results.json`);
+}
+
+await main();
