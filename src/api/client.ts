@@ -1,5 +1,5 @@
-import { ApiError, isNotSentCode, isRetryableStatus, networkErrorCode, networkErrorDetail, parseRetryAfter } from './errors.js';
-import { redactSecrets } from '../util/redact.js';
+import { ApiError, isNotSentCode, isPermanentNetworkCode, isRetryableStatus, networkErrorCode, networkErrorDetail, parseRetryAfter } from './errors.js';
+import { redactSecrets, redactUrl } from '../util/redact.js';
 import type {
   BotData,
   CreateBotDataInput,
@@ -220,7 +220,7 @@ export class CxGenieClient {
       'POST',
       '/upload/multiple',
       { form },
-      { timeoutMs: this.#uploadTimeoutMs, ...opts },
+      { ...opts, timeoutMs: opts.timeoutMs ?? this.#uploadTimeoutMs },
     );
     if (!Array.isArray(data) || data.length !== files.length) {
       throw this.#badBody('POST /upload/multiple', 200, `expected ${files.length} uploaded file(s) in data`);
@@ -328,9 +328,23 @@ export class CxGenieClient {
     const started = performance.now();
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, signal, redirect: 'error' });
+      res = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
     } catch (err) {
       throw this.#report(endpoint, started, this.#networkError(endpoint, err, timeout.aborted, timeoutMs));
+    }
+    if (res.status >= 300 && res.status < 400) {
+      // Never follow a redirect: it would carry the token to wherever it points. A redirect means
+      // the base URL is not the final one (http → https, a moved host): a configuration problem.
+      await res.body?.cancel().catch(() => undefined);
+      const to = res.headers.get('location');
+      const error = new ApiError({
+        endpoint,
+        status: res.status,
+        serverMessage: `redirected${to ? ` to ${redactUrl(redactSecrets(to, this.secrets))}` : ''}; set the API base URL to the final address`,
+        delivery: 'answered',
+        retryable: false,
+      });
+      throw this.#report(endpoint, started, error);
     }
     let text: string;
     try {
@@ -411,7 +425,7 @@ export class CxGenieClient {
     return new ApiError({
       endpoint,
       delivery: notSent ? 'not-sent' : 'unknown',
-      retryable: true,
+      retryable: !isPermanentNetworkCode(code),
       code: code ?? 'NETWORK',
       detail: networkErrorDetail(err, this.secrets),
     });

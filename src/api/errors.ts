@@ -175,6 +175,24 @@ export function networkErrorCode(err: unknown): string | undefined {
   return code ?? (badPort ? 'ERR_BAD_PORT' : undefined);
 }
 
+const PERMANENT_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'ERR_INVALID_URL',
+  'ERR_BAD_PORT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Network failures that trying again cannot fix (an unknown host, a bad certificate, a bad URL). */
+export function isPermanentNetworkCode(code: string | undefined): boolean {
+  return code !== undefined && PERMANENT_CODES.has(code);
+}
+
 /** Whether a network failure happened before the request left (true) or after (false). */
 export function isNotSentCode(code: string | undefined): boolean {
   return code !== undefined && NOT_SENT_CODES.has(code);

@@ -114,7 +114,7 @@ export function renderRun(r: RunResult, opts: { verbose: boolean; colors: Colors
   const secs = (r.durationMs / 1000).toFixed(1);
   let final: string;
   if (r.authError) {
-    final = c.red(`✗ Stopped: ${r.authError.message}`);
+    final = c.red(`✗ Stopped: ${r.authError.message}. Nothing more was pushed.${r.authError.hint ? ` ${r.authError.hint}` : ''}`);
   } else if (r.interrupted) {
     final = c.yellow(`! Interrupted after ${secs}s: ${countsLine(r, c)}. Run again to finish.`);
   } else if (r.dryRun) {

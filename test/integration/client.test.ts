@@ -835,3 +835,31 @@ describe('odd server answers and the token', () => {
     expect(client.secrets).toEqual([emu.token]);
   });
 });
+
+describe('redirects and hopeless network errors', () => {
+  it('never follows a redirect (it would carry the token): a non-retryable error naming the new address', async () => {
+    const token = 'tok-redirect-0123456789';
+    const target = await tinyServer((_req, res) => sendJson(res, 200, { success: true, data: { total: 0, customers: [] } }));
+    const srv = await tinyServer((req, res) => {
+      res.writeHead(301, { location: `${target.origin}${req.url ?? '/'}` });
+      res.end();
+    });
+    const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b' });
+    const err = await apiError(() => client.listCustomers());
+    expect(err.status).toBe(301);
+    expect(err.retryable).toBe(false);
+    expect(err.delivery).toBe('answered');
+    expect(err.serverMessage).toContain(target.origin);
+    expect(err.serverMessage).toContain('final address');
+    expect(target.requests).toHaveLength(0);
+    expectNoToken(token, err);
+  });
+
+  it('an unknown host is not retried (a typo does not heal by waiting)', async () => {
+    const client = new CxGenieClient({ baseUrl: 'http://no-such-host.invalid/api', token: 'tok-0123456789', botId: 'b', timeoutMs: 5000 });
+    const err = await apiError(() => client.listCustomers());
+    expect(err.delivery).toBe('not-sent');
+    expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(err.code);
+    if (err.code === 'ENOTFOUND') expect(err.retryable).toBe(false);
+  });
+});
