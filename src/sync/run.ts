@@ -1,21 +1,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CxGenieClient } from '../api/client.js';
 import type { ApiError } from '../api/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ConfigError, ExitCode, RefusedError, type FileIssue } from '../errors.js';
 import type { FileResult, ScannedFile } from '../extract/index.js';
-import { buildPayloads } from '../extract/index.js';
 import type { ExtractSettings } from '../extract/types.js';
 import { planSync, type DesiredItem, type Plan, type PriorItem } from '../plan/plan.js';
-import { Pacer } from '../push/pacer.js';
-import { pushAll, type PushJob } from '../push/pusher.js';
+import type { PushJob, PushOutcome } from '../push/pusher.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
 import { acquireLock, type StateLock } from '../state/lock.js';
 import { StateStore, type FileRecord, type ItemRow, type PendingRow, type StaleRow, type UncertainRow } from '../state/store.js';
 import { scanPaths, scanTree, type ScanResult } from '../scan/walk.js';
-import { extractMany } from './extract-many.js';
+
+// Parsers, the HTTP client and the push queue load only when a run needs them: a no-op sync
+// reads no file and sends nothing, and should not pay for loading what would do either.
 
 /** One run of the pipeline: scan → extract → plan → (push). Used by `sync`, `plan` and `watch`. */
 
@@ -217,7 +216,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       if (fingerprintChanged || !k || k.sig !== f.sig || k.racy || !k.synced || k.error !== null || k.kind !== f.kind) dirty.push(f);
     }
     events.phase?.('read', { files: dirty.length });
-    const results = await extractMany(dirty, settings, {
+    const results: FileResult[] =
+      dirty.length === 0 ? [] : await (await import('./extract-many.js')).extractMany(dirty, settings, {
       workers: opts.workers ?? (dirty.length >= 400 ? Math.min(4, os.availableParallelism()) : 0),
       onProgress: (d, t) => events.progress?.(d, t),
     });
@@ -336,32 +336,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     jobs.sort((a, b) => (a.item.file < b.item.file ? -1 : a.item.file > b.item.file ? 1 : a.item.line - b.item.line));
 
     events.phase?.('push', { items: jobs.length });
-    const client = new CxGenieClient({
-      baseUrl: cfg.apiBaseUrl,
-      token: opts.token as string,
-      botId,
-      timeoutMs: cfg.timeoutMs,
-      uploadTimeoutMs: cfg.uploadTimeoutMs,
-      userAgent: 'cxgenie-kb-sync',
-    });
-    const stop = opts.stop ?? new AbortController().signal;
-    const kill = opts.kill ?? new AbortController().signal;
-    const push = await pushAll(jobs, {
-      client,
-      store,
-      botId,
-      runId,
-      settings,
-      retry: cfg.retry,
-      concurrency: cfg.rateLimit.concurrency,
-      pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
-      documentsBatchSize: cfg.documents.batchSize,
-      stop,
-      kill,
-      ...(opts.random ? { random: opts.random } : {}),
-        events,
-    });
+    const push: PushOutcome = jobs.length === 0 ? emptyPush() : await pushJobs(jobs, runId);
     items.push(...push.results);
+      baseUrl: cfg.apiBaseUrl,
     allIssues.push(...push.issues);
     for (const i of push.issues) events.issue?.({ ...i, file: display(i.file) });
 
@@ -375,7 +352,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     store.recordFiles(botId, records);
     store.forgetFiles(botId, [...removed].filter((p) => !vanished.has(p)));
 
-    const interrupted = stop.aborted;
+    const interrupted = opts.stop?.aborted ?? false;
     const failed = push.results.filter((r) => r.status === 'failed').length;
     const counts: RunCounts = {
       create: push.results.filter((r) => r.status === 'created').length,
@@ -394,6 +371,37 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     return finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
   }
 
+  async function pushJobs(jobs: PushJob[], runId: number): Promise<PushOutcome> {
+    const [{ CxGenieClient }, { Pacer }, { pushAll }] = await Promise.all([
+      import('../api/client.js'),
+      import('../push/pacer.js'),
+      import('../push/pusher.js'),
+    ]);
+    const client = new CxGenieClient({
+      baseUrl: cfg.apiBaseUrl,
+      token: opts.token as string,
+      botId,
+      timeoutMs: cfg.timeoutMs,
+      uploadTimeoutMs: cfg.uploadTimeoutMs,
+      userAgent: 'cxgenie-kb-sync',
+    });
+    return pushAll(jobs, {
+      client,
+      store,
+      botId,
+      runId,
+      settings,
+      retry: cfg.retry,
+      concurrency: cfg.rateLimit.concurrency,
+      pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
+      documentsBatchSize: cfg.documents.batchSize,
+      stop: opts.stop ?? new AbortController().signal,
+      kill: opts.kill ?? new AbortController().signal,
+      ...(opts.random ? { random: opts.random } : {}),
+      events,
+    });
+  }
+
   /** For planned article updates, render both versions' payload hashes: a source-only change is not an update. */
   async function refineUpdates(plan: Plan, filesByRel: Map<string, ScannedFile>): Promise<void> {
     const keep: Plan['update'] = [];
@@ -407,6 +415,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       list.push(u);
       byFile.set(u.item.file, list);
     }
+    if (byFile.size === 0) return;
+    const { buildPayloads } = await import('../extract/index.js');
     for (const [file, ups] of byFile) {
       const f = filesByRel.get(file);
       const built = f ? await buildPayloads(f, settings) : undefined;
@@ -426,7 +436,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     allIssues: FileIssue[];
     plan: Plan;
     recovered: number;
-    push: Awaited<ReturnType<typeof pushAll>> | undefined;
+    push: PushOutcome | undefined;
     scanned: ScanResult;
     read: number;
     skippedDrafts: number;
@@ -470,6 +480,10 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       durationMs: Math.round(performance.now() - started),
     };
   }
+}
+
+function emptyPush(): PushOutcome {
+  return { results: [], issues: [], changedFiles: new Set(), unsettledFiles: new Set(), requests: 0, rateLimited: 0 };
 }
 
 /** Items of files that were not re-read: all unchanged by definition. */
