@@ -41,7 +41,10 @@ export interface PushContext {
 export interface PushOutcome {
   results: ItemResult[];
   issues: FileIssue[];
-  /** Set when a 401/403 stopped the run. */
+  /**
+   * Set when the run stopped because nothing can succeed: a 401/403, or the first requests of the
+   * run all failing with 404 (a wrong bot id or API URL).
+   */
   authError?: ApiError;
   /** Files that changed between the scan and the push (re-read next run). */
   changedFiles: Set<string>;
@@ -91,6 +94,10 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
   };
 
   const stopped = () => stopOrAuth.aborted;
+  // A wrong bot id makes every create fail with 404: stop after a few instead of trying them all.
+  let successes = 0;
+  let notFound = 0;
+  const NOT_FOUND_STREAK = 3;
 
   /** Send one create with retries; settles the item's state. */
   const send = async (job: PushJob, payload: Payload, pHash: string): Promise<void> => {
@@ -109,6 +116,7 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
         out.requests++;
         const data = await ctx.client.createBotData(payload, { signal: ctx.kill });
         ctx.pacer.onSuccess();
+        successes++;
         const settled = ctx.store.completeSend(
           ctx.botId,
           { key: item.key, hash: item.hash, payloadHash: pHash, type: item.type, label: item.label, remoteId: data.id, sourceFile: item.file, sourceLine: item.line },
@@ -126,9 +134,16 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
           out.rateLimited++;
           ctx.pacer.onRateLimited(sentAt, err.retryAfterMs);
         }
-        if (err.isAuth) {
+        if (err.isAuth || (err.status === 404 && successes === 0 && ++notFound >= NOT_FOUND_STREAK)) {
           ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          if (!out.authError) out.authError = err;
+          if (!out.authError) {
+            out.authError =
+              err.status === 404
+                ? Object.assign(err, {
+                    message: `${err.message}, for the first ${NOT_FOUND_STREAK} requests of the run; stopped`,
+                  })
+                : err;
+          }
           auth.abort(new StopRun('auth'));
           return finish(job, { status: 'failed', error: err.message, httpStatus: err.status as number });
         }
@@ -155,7 +170,7 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
     }
   };
 
-  const stopReason = () => (auth.signal.aborted ? 'the run stopped on an authentication error' : 'the run was interrupted');
+  const stopReason = () => (auth.signal.aborted ? `the run stopped: ${out.authError?.message ?? 'an error every request would get'}` : 'the run was interrupted');
 
   /** Upload a batch of documents (safe to repeat: an upload creates no training data). */
   const upload = async (batch: PushJob[]): Promise<string[] | ApiError | 'stopped'> => {

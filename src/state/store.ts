@@ -564,8 +564,14 @@ export class StateStore {
     );
   }
 
+  /** Close a run, and keep only the last 1000 runs of its bot (cron every few minutes adds up). */
   finishRun(runId: number, status: string, counts: Record<string, number>): void {
-    this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?').run(nowIso(), status, JSON.stringify(counts), runId);
+    this.tx(() => {
+      this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?').run(nowIso(), status, JSON.stringify(counts), runId);
+      this.db
+        .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = ?1) AND id <= ?1 - 1000')
+        .run(runId);
+    });
   }
 
   runs(botId: string, limit = 5): RunRow[] {

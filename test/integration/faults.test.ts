@@ -105,6 +105,16 @@ describe('faults from the API', () => {
     expect(duplicates).toBe(0);
   });
 
+  it('a wrong bot id stops the run after the first few 404s instead of failing every item (exit 2)', async () => {
+    const { emu, cfg } = await setup({}, { rateLimit: { requestsPerSecond: 200, concurrency: 1 } });
+    const r = await runSync({ config: { ...cfg, botId: 'no-such-bot' }, botId: 'no-such-bot', dryRun: false, token: emu.token, cwd: cfg.baseDir });
+    expect(r.exitCode).toBe(2);
+    expect(r.authError?.status).toBe(404);
+    expect(r.authError?.hint).toContain('bot id');
+    expect(emu.stats().byStatus['404']).toBe(3);
+    expect(r.items.filter((i) => i.status === 'skipped').length).toBeGreaterThan(0);
+  });
+
   it('a failing file keeps its earlier items exactly as they were', async () => {
     const { emu, p, sync } = await setup({});
     await sync();
