@@ -49,7 +49,7 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   }
   const display = file ? path.relative(cwd, file) || file : DEFAULT_CONFIG_FILE;
   if (file !== undefined) raw = parseJson(text, display);
-  return resolveConfig(raw, { file, display, text, env });
+  return resolveConfig(raw, { file, display, text, env, cwd });
 }
 
 /** Pure: validate an already parsed config value and resolve it against `file`'s folder and `env`. */
@@ -159,13 +159,94 @@ function parseJson(text: string, display: string): unknown {
     return JSON.parse(body);
   } catch (err) {
     const msg = (err as Error).message;
+    // V8 gives a position for some errors only ("Unexpected token 'x', "<the text>" is not valid
+    // JSON" has none, and quotes the file, which must not be echoed): find the offset ourselves.
     const m = /position (\d+)/.exec(msg);
+    const offset = m ? Number(m[1]) : jsonErrorOffset(body);
     let where = display;
-    if (m) {
-      const { line, column } = lineColAt(body, Number(m[1]));
+    if (offset !== undefined) {
+      const { line, column } = lineColAt(body, offset);
       where += `:${line}:${column}`;
     }
-    throw new ConfigError(`${where} is not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
+    const reason = msg.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    throw new ConfigError(`${where} is not valid JSON: ${reason}`);
+  }
+}
+
+const JSON_SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+/** Offset of the first syntax error in a JSON text, or undefined when it finds none (iterative: no recursion). */
+export function jsonErrorOffset(s: string): number | undefined {
+  const n = s.length;
+  let i = 0;
+  const stack: string[] = [];
+  const ws = () => {
+    while (i < n && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  /** At a '"': skip the string; false (with `i` at the fault) when it is broken. */
+  const str = (): boolean => {
+    for (i++; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 0x5c) {
+        const e = s[i + 1];
+        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) i += 5;
+        else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 1;
+        else return false;
+      }
+    }
+    return false;
+  };
+  /** A key and its colon, at the start of an object member. */
+  const key = (): boolean => {
+    ws();
+    if (s[i] !== '"' || !str()) return false;
+    ws();
+    if (s[i] !== ':') return false;
+    i++;
+    return true;
+  };
+  for (;;) {
+    // A value.
+    ws();
+    const c = s[i];
+    if (c === '{' || c === '[') {
+      i++;
+      ws();
+      if (s[i] === (c === '{' ? '}' : ']')) i++;
+      else {
+        stack.push(c);
+        if (c === '{' && !key()) return i;
+        continue;
+      }
+    } else if (c === '"') {
+      if (!str()) return i;
+    } else {
+      JSON_SCALAR.lastIndex = i;
+      if (!JSON_SCALAR.test(s)) return i;
+      i = JSON_SCALAR.lastIndex;
+    }
+    // After a value: a comma, a closing bracket, or the end.
+    for (;;) {
+      ws();
+      const top = stack[stack.length - 1];
+      if (top === undefined) return i < n ? i : undefined;
+      if (s[i] === ',') {
+        i++;
+        if (top === '{' && !key()) return i;
+        break;
+      }
+      if (s[i] === (top === '{' ? '}' : ']')) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      return i;
+    }
   }
 }
 
@@ -185,7 +266,7 @@ function formatIssue(issue: z.core.$ZodIssue, display: string, text: string | un
         .join('\n  ');
     }
     case 'invalid_type':
-      return `${prefix} "${keyPath}" must be ${article(issue.expected)}`;
+      return keyPath === '' ? `${prefix} the configuration must be ${article(issue.expected)} of settings` : `${prefix} "${keyPath}" must be ${article(issue.expected)}`;
     case 'invalid_value':
       return `${prefix} "${keyPath}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

@@ -94,7 +94,7 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
     .filter((_, i) => !esm[i])
     .join('\n')
     .replace(/^\n+/, '')
-    .replace(/\s+$/, '');
+    .trimEnd(); // not /\s+$/: quadratic on long runs of whitespace
   if (isBlank(source)) {
     issues.push({ file: relPath, line: fm.bodyLine, severity: 'warning', message: 'the article has no body; nothing is pushed' });
     return { extract: { items: [], issues, complete: true, skipped: 'empty' } };
@@ -162,15 +162,18 @@ export function esmLines(lines: readonly string[]): boolean[] {
 }
 
 function isEsm(para: string): boolean {
-  if (/^import\s/.test(para)) {
-    // Every statement must look like an import with a quoted module specifier.
-    return para
-      .split(/;\s*\n|\n(?=import\s)/)
-      .map((s) => s.trim())
-      .filter((s) => s !== '')
-      .every((s) => /^import\s+(?:['"][^'"\n]+['"]|[\s\S]+?\sfrom\s+['"][^'"\n]+['"])\s*;?$/.test(s));
-  }
-  return /^export\s+(?:const|let|var|function|class|default|async\s+function|\{|\*\s+from|type|interface)\b/.test(para);
+  // An MDX ESM block may mix imports and exports: each line starting with one begins a statement.
+  return para.split(/\n(?=(?:import|export)\s)/).every((stmt) => {
+    if (/^import\s/.test(stmt)) {
+      // Every statement must look like an import with a quoted module specifier.
+      return stmt
+        .split(/;\s*\n/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+        .every((s) => /^import\s+(?:['"][^'"\n]+['"]|[\s\S]+?\sfrom\s+['"][^'"\n]+['"])\s*;?$/.test(s));
+    }
+    return /^export\s+(?:const|let|var|function|class|default|async\s+function|\{|\*\s+from|type|interface)\b/.test(stmt);
+  });
 }
 
 /** The first level-1 heading (ATX or setext) outside code fences and comments. */
@@ -197,9 +200,9 @@ export function findH1(lines: readonly string[], skip: readonly boolean[] = []):
       inComment = true;
       continue;
     }
-    const atx = /^ {0,3}#(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/.exec(line);
-    if (atx) {
-      const text = inlineText(atx[1] ?? '');
+    const atx = atxH1(line);
+    if (atx !== undefined) {
+      const text = inlineText(atx);
       if (text !== '') return { text, start: i, end: i };
       continue;
     }
@@ -219,8 +222,31 @@ export function findH1(lines: readonly string[], skip: readonly boolean[] = []):
   return undefined;
 }
 
+/**
+ * The content of an ATX level-1 heading line (`# Title #`), or undefined. Written out by hand: the
+ * equivalent regular expression backtracks quadratically on long lines of spaces.
+ */
+function atxH1(line: string): string | undefined {
+  const open = /^ {0,3}#(?=[ \t]|$)/.exec(line);
+  if (!open) return undefined;
+  let s = line.slice(open[0].length).replace(/^[ \t]+/, '');
+  let end = s.length;
+  while (end > 0 && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  s = s.slice(0, end);
+  // An optional closing sequence: a run of '#' that is the whole content or follows a space.
+  let hashes = s.length;
+  while (hashes > 0 && s[hashes - 1] === '#') hashes--;
+  if (hashes === 0) return '';
+  if (hashes < s.length && (s[hashes - 1] === ' ' || s[hashes - 1] === '\t')) s = s.slice(0, hashes);
+  return s;
+}
+
+/** Longest heading text turned into a title (the rules below are quadratic on absurd lines). */
+const MAX_TITLE_SOURCE = 1_000;
+
 /** Plain text of a line of inline Markdown (for titles). */
 export function inlineText(s: string): string {
+  if (s.length > MAX_TITLE_SOURCE) s = s.slice(0, /[\uD800-\uDBFF]/.test(s[MAX_TITLE_SOURCE - 1]!) ? MAX_TITLE_SOURCE - 1 : MAX_TITLE_SOURCE);
   return s
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')

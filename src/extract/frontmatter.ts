@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import { parseDocument, isMap } from 'yaml';
+import { parseDocument, isMap, LineCounter } from 'yaml';
 import type { FileIssue } from '../errors.js';
 
 /**
@@ -27,11 +27,17 @@ class FrontmatterError extends Error {
   }
 }
 
+/**
+ * gray-matter hands the engine the text between the delimiters starting with the newline that
+ * ends the opening `---` line, so a line of `src` is the same line of the file.
+ */
 function parseYaml(src: string): Record<string, unknown> {
-  const doc = parseDocument(src, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 50 } as never);
+  const lc = new LineCounter();
+  const doc = parseDocument(src, { prettyErrors: false, lineCounter: lc, uniqueKeys: true, maxAliasCount: 50 } as never);
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    // With `prettyErrors: false`, yaml leaves `linePos` unset: locate the error from its offset.
+    const pos = err.linePos?.[0] ?? (err.pos ? lc.linePos(err.pos[0]) : undefined);
     throw new FrontmatterError(firstLine(err.message), pos?.line, pos?.col);
   }
   if (doc.contents !== null && !isMap(doc.contents)) {
@@ -68,7 +74,7 @@ function firstLine(s: string): string {
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-/** Split off and parse frontmatter. Errors are located in the file (frontmatter starts on line 2). */
+/** Split off and parse frontmatter. Errors are located in the file (frontmatter starts on line 2; a refused language is on line 1). */
 export function readFrontmatter(text: string, file: string): Frontmatter | { issue: FileIssue } {
   if (!/^---[^\n-]*\n/.test(text) && text !== '---') {
     return { data: {}, body: text, bodyLine: 1, hasFrontmatter: false };
@@ -77,6 +83,13 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
   const afterOpen = text.indexOf('\n') + 1;
   if (!/(^|\n)---[ \t]*(\n|$)/.test(text.slice(afterOpen))) {
     return { issue: { file, line: 1, column: 1, severity: 'error', message: 'frontmatter is not closed: add a line with --- after it' } };
+  }
+  // Only YAML: refuse any other language named after the opening `---` before gray-matter looks
+  // it up (its engine lookup also reaches Object.prototype names such as `---valueOf`).
+  const language = text.slice(3, afterOpen > 0 ? afterOpen - 1 : text.length).trim();
+  if (language !== '' && !/^ya?ml$/i.test(language)) {
+    const shown = language.length > 40 ? `${language.slice(0, 39)}…` : language;
+    return { issue: { file, line: 1, column: 4, severity: 'error', message: `invalid frontmatter: frontmatter language "${shown}" is not supported; use YAML` } };
   }
   let parsed: matter.GrayMatterFile<string>;
   try {
@@ -87,7 +100,7 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
       return {
         issue: {
           file,
-          line: e.line !== undefined ? e.line + 1 : 2,
+          line: e.line ?? 2,
           ...(e.column !== undefined ? { column: e.column } : {}),
           severity: 'error',
           message: `invalid frontmatter: ${e.message}`,

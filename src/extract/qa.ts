@@ -64,7 +64,8 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
   }
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    // With `prettyErrors: false`, yaml leaves `linePos` unset: locate the error from its offset.
+    const pos = err.linePos?.[0] ?? (err.pos ? lc.linePos(err.pos[0]) : undefined);
     const msg =
       err.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document (a second "---"); keep all entries in one list'
@@ -137,12 +138,13 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
           if (id === '') throw new QaError('"id" is empty', idNode);
         }
         const key = qaKey(relPath, id, question);
-        const line = where(node).line;
+        // An entry written as an alias (`- *x`) is located where the alias is, not at its anchor.
+        const line = where(isAlias(raw) ? (raw as Node) : node).line;
         const prev = seen.get(key);
         if (prev !== undefined) {
           throw new QaError(
             id !== undefined ? `duplicate id "${id}" (also on line ${prev})` : `duplicate question (also on line ${prev}): "${truncate(question)}"`,
-            node,
+            isAlias(raw) ? (raw as Node) : node,
           );
         }
         seen.set(key, line);
@@ -176,8 +178,8 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
 
   function scalarText(node: Node | null, name: string): string {
     const label = name === 'q' ? 'question' : name === 'a' ? 'answer' : name;
-    if (!isScalar(node) || node.value === null) throw new QaError(`${label} is empty`, node);
-    if (typeof node.value !== 'string') throw new QaError(`${label} must be text, not ${describe(node)}`, node);
+    if (node === null || (isScalar(node) && node.value === null)) throw new QaError(`${label} is empty`, node);
+    if (!isScalar(node) || typeof node.value !== 'string') throw new QaError(`${label} must be text, not ${describe(node)}`, node);
     const s = node.value.trim();
     if (s === '') throw new QaError(`${label} is empty`, node);
     return s;

@@ -31,14 +31,20 @@ export function decodeText(bytes: Uint8Array, file: string): { text: string } | 
   return { text };
 }
 
+/**
+ * 1-based line and column (in characters) of a byte offset, as the decoded text will have it: a
+ * lone CR ends a line (it becomes LF), and a leading UTF-8 byte-order mark is not a column.
+ */
 function byteLineCol(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
   let col = 1;
-  for (let i = 0; i < offset; i++) {
-    if (bytes[i] === 10) {
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (let i = Math.min(bom, offset); i < offset; i++) {
+    const b = bytes[i]!;
+    if (b === 10 || (b === 13 && bytes[i + 1] !== 10)) {
       line++;
       col = 1;
-    } else if ((bytes[i]! & 0xc0) !== 0x80) {
+    } else if (b !== 13 && (b & 0xc0) !== 0x80) {
       col++;
     }
   }

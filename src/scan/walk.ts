@@ -38,7 +38,16 @@ export interface Classifier {
 const KIND_ORDER: readonly Kind[] = ['qa', 'urls', 'article', 'document'];
 
 export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | 'kinds'>): Classifier {
-  const pm = (globs: readonly string[]) => (globs.length === 0 ? () => false : picomatch([...globs], { basename: true, dot: false }));
+  // A pattern without a slash matches the file name at any depth; one with a slash matches the
+  // whole relative path. (picomatch's `basename` option would apply to every pattern, so that
+  // `inbox/**` never matched anything: split them.)
+  const pm = (globs: readonly string[]): ((p: string) => boolean) => {
+    const base = globs.filter((g) => !g.includes('/'));
+    const full = globs.filter((g) => g.includes('/'));
+    const mb = base.length > 0 ? picomatch(base, { basename: true, dot: false }) : () => false;
+    const mf = full.length > 0 ? picomatch(full, { dot: false }) : () => false;
+    return (p) => mb(p) || mf(p);
+  };
   const included = opts.include.length === 0 ? () => true : pm(opts.include);
   const excluded = pm(opts.exclude);
   const kinds = KIND_ORDER.map((k) => [k, pm(opts.kinds[k] ?? [])] as const);
@@ -162,6 +171,12 @@ function statEntry(
     }
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
       out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link that points outside the knowledge folder; not read' });
+      return undefined;
+    }
+    // A link must not make what the scan leaves out (dot-files, node_modules, the state file) an item.
+    const targetRel = path.relative(rootReal, real).split(path.sep).join('/');
+    if (isHiddenPath(targetRel) || skip.has(real) || skip.has(path.join(root, targetRel))) {
+      out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link to a hidden file, node_modules or the state file; not read' });
       return undefined;
     }
     target = real;

@@ -1,0 +1,522 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { articleKey, scanArticle } from '../../src/extract/article.js';
+import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
+import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/render.js';
+import { decodeText } from '../../src/extract/text.js';
+import { tempDir } from '../helpers/fs.js';
+
+const S: ExtractSettings = { markdownFormat: 'markdown', maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5000, maxDocumentBytes: 25 * 1024 * 1024 };
+const REL = 'guides/getting-started_now.md';
+
+const scan = (text: string, rel = REL, settings = S) => scanArticle(text, rel, settings);
+const only = (text: string, rel = REL, settings = S) => {
+  const r = scan(text, rel, settings);
+  expect(r.extract.items).toHaveLength(1);
+  return { ...r, item: r.extract.items[0]! };
+};
+const title = (text: string, rel = REL) => only(text, rel).item.label;
+const render = (text: string, settings: Partial<ExtractSettings> = {}, rel = REL) => {
+  const r = scan(text, rel, { ...S, ...settings });
+  expect(r.source).toBeDefined();
+  return renderArticle(r.source!, rel, { ...S, ...settings });
+};
+const errorOf = (text: string) => {
+  const r = scan(text);
+  expect(r.extract.items).toEqual([]);
+  expect(r.extract.complete).toBe(false);
+  expect(r.extract.issues).toHaveLength(1);
+  expect(r.extract.issues[0]!.severity).toBe('error');
+  return r.extract.issues[0]!;
+};
+
+describe('articles: the title rule', () => {
+  it.each([
+    ['frontmatter title', '---\ntitle: From Frontmatter\n---\n# Heading\n\nBody.\n', 'From Frontmatter'],
+    ['a numeric frontmatter title', '---\ntitle: 2024\n---\nBody.\n', '2024'],
+    ['an ATX level-1 heading', '# Getting Started\n\nBody.\n', 'Getting Started'],
+    ['an ATX heading with closing hashes', '# Getting Started ##\n\nBody.\n', 'Getting Started'],
+    ['an ATX heading indented by up to 3 spaces', '   # Indented\n\nBody.\n', 'Indented'],
+    ['a setext level-1 heading', 'Getting Started\n===============\n\nBody.\n', 'Getting Started'],
+    ['the first level-1 heading, after a level-2 one', '## Overview\n\nIntro.\n\n# The Title\n\nBody.\n', 'The Title'],
+    ['inline markup is dropped from a heading title', '# Use **kb-sync** with [CX Genie](https://cxgenie.ai) `v2`\n\nBody.\n', 'Use kb-sync with CX Genie v2'],
+    ['a heading inside a code fence does not count', '```md\n# Not this\n```\n\n# This one\n\nBody.\n', 'This one'],
+    ['a heading inside a tilde fence does not count', '~~~\n# Not this\n~~~\n\nBody.\n', 'getting started now'],
+    ['a heading inside an HTML comment does not count', '<!--\n# Not this\n-->\n\nBody.\n', 'getting started now'],
+    ['a level-2 heading is not a title', '## Only Level Two\n\nBody.\n', 'getting started now'],
+    ['"#Title" without a space is not a heading', '#NotAHeading\n\nBody.\n', 'getting started now'],
+    ['a 4-space-indented "# x" is code, not a heading', 'Para.\n\n    # code\n', 'getting started now'],
+    ['an empty frontmatter title falls back to the heading', '---\ntitle: "  "\n---\n# Heading\n\nBody.\n', 'Heading'],
+    ['no title anywhere: the file name, - and _ to spaces', 'Just a body.\n', 'getting started now'],
+  ])('%s', (_name, text, want) => {
+    expect(title(text)).toBe(want);
+  });
+
+  it.each([
+    ['faq.md', 'faq'],
+    ['how-to__reset--password.markdown', 'how to reset password'],
+    ['dir/My_File.Name.mdx', 'My File.Name'],
+  ])('file name %s → title %s', (rel, want) => {
+    expect(title('Body.\n', rel)).toBe(want);
+  });
+
+  it('the heading used as the title is removed from the body; with a frontmatter title it stays', () => {
+    const h1 = scan('# Getting Started\n\nBody text.\n');
+    expect(h1.source).toBe('Body text.');
+    expect(render('# Getting Started\n\nBody text.\n')).toBe('Body text.');
+    const setext = scan('Getting Started\n===\n\nBody text.\n');
+    expect(setext.source).toBe('Body text.');
+    const fm = scan('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n');
+    expect(fm.source).toContain('# Getting Started');
+    expect(render('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n')).toBe('# Getting Started\n\nBody text.');
+  });
+
+  it('only the first level-1 heading is removed', () => {
+    const r = scan('# One\n\nText.\n\n# Two\n\nMore.\n');
+    expect(r.title).toBe('One');
+    expect(r.source).toBe('Text.\n\n# Two\n\nMore.');
+  });
+
+  it("the item's line is the title heading's line in the file", () => {
+    expect(only('---\nid: x\n---\n\nIntro.\n\n# Title\n\nBody.\n').item.line).toBe(7);
+    expect(only('---\ntitle: T\n---\nBody.\n').item.line).toBe(4);
+  });
+});
+
+describe('articles: keys, drafts and empty bodies', () => {
+  it('a frontmatter id gives article:id:<id>, which survives a rename', () => {
+    const a = only('---\nid: reset-password\n---\nBody.\n', 'a.md').item;
+    const b = only('---\nid: reset-password\n---\nBody.\n', 'moved/b.md').item;
+    expect(a.key).toBe('article:id:reset-password');
+    expect(b.key).toBe(a.key);
+    expect(only('---\nid: 42\n---\nBody.\n').item.key).toBe('article:id:42');
+    expect(articleKey('x.md', undefined)).toBe('article:path:x.md');
+  });
+
+  it('without an id the key is the path', () => {
+    expect(only('Body.\n', 'guides/a.md').item.key).toBe('article:path:guides/a.md');
+    expect(only('---\ntitle: T\n---\nBody.\n', 'b.md').item.key).toBe('article:path:b.md');
+  });
+
+  it.each([
+    ['draft: true', '---\ndraft: true\n---\nBody.\n', 'draft'],
+    ['sync: false', '---\nsync: false\n---\nBody.\n', 'sync-false'],
+    ['a draft with a bad body still is just a draft', '---\ndraft: true\n---\n', 'draft'],
+  ] as const)('%s leaves the file out, without an error', (_name, text, skipped) => {
+    const r = scan(text);
+    expect(r.extract).toEqual({ items: [], issues: [], complete: true, skipped });
+  });
+
+  it.each([
+    ['draft: false', '---\ndraft: false\n---\nBody.\n'],
+    ['sync: true', '---\nsync: true\n---\nBody.\n'],
+  ])('%s syncs', (_name, text) => {
+    expect(scan(text).extract.items).toHaveLength(1);
+  });
+
+  it.each([
+    ['draft: "yes"', '---\ndraft: "yes"\n---\nBody.\n', 2, /draft/],
+    ['sync: 0', '---\ntitle: T\nsync: 0\n---\nBody.\n', 3, /sync/],
+    ['id: a list', '---\nid: [1, 2]\n---\nBody.\n', 2, /"id" must be a string/],
+    ['id: empty', '---\nid: "  "\n---\nBody.\n', 2, /"id" is empty/],
+    ['title: a mapping', '---\ntitle: { a: 1 }\n---\nBody.\n', 2, /"title" must be a string/],
+  ])('frontmatter %s is an error on its line', (_name, text, line, message) => {
+    const i = errorOf(text);
+    expect(i.line).toBe(line);
+    expect(i.message).toMatch(message);
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['only whitespace', '  \n\n\t\n'],
+    ['only frontmatter', '---\ntitle: Nothing here\n---\n'],
+    ['only the title heading', '# Title\n'],
+    ['only a comment', '# Title\n\n<!-- TODO -->\n'],
+    ['only MDX imports', "import X from './x'\n"],
+  ])('%s: a warning, nothing pushed', (_name, text) => {
+    const r = scan(text);
+    expect(r.extract.items).toEqual([]);
+    expect(r.extract.complete).toBe(true);
+    expect(r.extract.skipped).toBe('empty');
+    expect(r.extract.issues).toMatchObject([{ file: REL, severity: 'warning' }]);
+    expect(r.extract.issues[0]!.message).toMatch(/no body/);
+  });
+});
+
+describe('articles: frontmatter errors and untrusted frontmatter', () => {
+  it.each([
+    ['an unclosed flow list on line 3', '---\ntitle: ok\ntags: [a, b\n---\nBody.\n', 3],
+    ['a duplicate key on line 3', '---\ntitle: a\ntitle: b\n---\nBody.\n', 3],
+    ['a misaligned key on line 5', '---\ntitle: ok\nmeta:\n  a: 1\n b: 2\n---\nBody.\n', 5],
+    ['an unterminated quote on line 3', '---\ntitle: ok\n"bad\n---\nBody.\n', 3],
+    ['a tab on line 2', '---\n\ttitle: x\n---\nBody.\n', 2],
+    ['a mapping inside a compact mapping on line 2', '---\nfoo: bar: baz\n---\nBody.\n', 2],
+  ])('invalid YAML (%s) is an error with the line in the file', (_name, text, line) => {
+    const i = errorOf(text);
+    expect(i.file).toBe(REL);
+    expect(i.line).toBe(line);
+    expect(i.message).toMatch(/^invalid frontmatter/);
+  });
+
+  it('frontmatter that is not a mapping is an error', () => {
+    expect(errorOf('---\n- a\n- b\n---\nBody.\n').message).toMatch(/mapping/);
+    expect(errorOf('---\njust text\n---\nBody.\n').message).toMatch(/mapping/);
+  });
+
+  it('an unclosed frontmatter is an error at line 1, not a silently empty article', () => {
+    const i = errorOf('---\ntitle: Forever\n\nThis body never starts.\n');
+    expect(i).toMatchObject({ line: 1, severity: 'error' });
+    expect(i.message).toMatch(/not closed/);
+  });
+
+  it('"---" inside the body (a thematic break) does not matter once frontmatter is closed', () => {
+    const r = only('---\ntitle: T\n---\nAbove.\n\n---\n\nBelow.\n');
+    expect(r.source).toBe('Above.\n\n---\n\nBelow.');
+  });
+
+  it('a file starting with a thematic break and no closing line is refused, not guessed', () => {
+    expect(errorOf('---\nText after a rule.\n').message).toMatch(/not closed/);
+  });
+
+  it('---js frontmatter is refused and never executed', () => {
+    const i = errorOf('---js\n{ x: process.exit(9) }\n---\nBody.\n');
+    expect(i).toMatchObject({ file: REL, line: 1, severity: 'error' });
+    expect(i.message).toMatch(/not supported; use YAML/);
+    // Still here, and nothing asked the process to exit.
+    expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it.each(['js', 'javascript', 'JS', 'JavaScript', ' js', 'coffee', 'cson', 'json', 'toml', 'ruby', 'constructor', 'valueOf', 'toString', '__proto__'])(
+    '---%s frontmatter is refused without running anything',
+    (lang) => {
+      const g = globalThis as Record<string, unknown>;
+      delete g.__kbSyncPwned;
+      const i = errorOf(`---${lang}\n{ title: (globalThis.__kbSyncPwned = "pwned") }\n---\nBody.\n`);
+      expect(i.line).toBe(1);
+      expect(i.message).toMatch(/invalid frontmatter/);
+      expect(g.__kbSyncPwned).toBeUndefined();
+    },
+  );
+
+  it.each(['yaml', 'yml', 'YAML'])('---%s frontmatter is YAML', (lang) => {
+    expect(title(`---${lang}\ntitle: Named\n---\nBody.\n`)).toBe('Named');
+  });
+
+  it('a YAML alias bomb in frontmatter is an error, quickly', () => {
+    const bomb = [
+      '---',
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]',
+      'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]',
+      'h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]',
+      '---',
+      'Body.',
+      '',
+    ].join('\n');
+    const t0 = performance.now();
+    const i = errorOf(bomb);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(i.message).toMatch(/frontmatter/);
+  });
+
+  it.each([
+    ['a long run of spaces before a last word', `x${' '.repeat(99_000)}y\n`],
+    ['a heading with long runs of spaces', `# a${' '.repeat(49_000)}b${' '.repeat(49_000)}c\n\nBody.\n`],
+    ['a heading of unclosed brackets', `# ${'[a'.repeat(49_000)}\n\nBody.\n`],
+    ['a heading of unclosed tags', `# ${'<a'.repeat(49_000)}\n\nBody.\n`],
+    ['a heading of underscores', `# ${'_a '.repeat(33_000)}\n\nBody.\n`],
+    ['lines of growing indentation', `x\n${Array.from({ length: 1_500 }, (_, i) => `${' '.repeat(2 * i)}- x`).join('\n')}`],
+  ])('the cheap scan stays fast on %s', (_name, text) => {
+    const t0 = performance.now();
+    const r = scan(text);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(r.extract.complete).toBe(true);
+  });
+
+  it('a very long heading gives a title cut to a sane length', () => {
+    const t = title(`# ${'word '.repeat(1_000)}\n\nBody.\n`);
+    expect(t.length).toBeLessThanOrEqual(1_000);
+    expect(t.startsWith('word word')).toBe(true);
+  });
+
+  it('a line longer than the limit is an error on that line', () => {
+    const i = errorOf(`# T\n\nok\n${'x'.repeat(100_001)}\n`);
+    expect(i.line).toBe(4);
+    expect(i.message).toMatch(/characters long/);
+  });
+});
+
+describe('articles: MDX import/export lines', () => {
+  it.each([
+    ['one import', "import Chart from '../components/Chart'\n\nBody.\n"],
+    ['several imports', "import { A, B } from './ab';\nimport C from 'c';\n\nBody.\n"],
+    ['a side-effect import', "import './styles.css'\n\nBody.\n"],
+    ['an export const', 'export const meta = { a: 1 }\n\nBody.\n'],
+    ['a multi-line export', 'export default function Layout({ children }) {\n  return children\n}\n\nBody.\n'],
+    ['imports and exports in one block', "import X from './x'\nexport const meta = { a: 1 }\n\nBody.\n"],
+    ['an import after the title', "# Title\n\nimport X from './x'\n\nBody.\n"],
+  ])('%s is dropped', (_name, text) => {
+    const r = only(text, 'a.mdx');
+    expect(r.source).toBe('Body.');
+  });
+
+  it.each([
+    ['"import your data" prose', 'Intro.\n\nimport your data from the app by clicking Import.\n', 'import your data from the app by clicking Import.'],
+    ['"export your report" prose', 'Intro.\n\nexport your report as CSV.\n', 'export your report as CSV.'],
+    ['an import line inside a code fence', "```js\nimport X from 'y'\n```\n", "import X from 'y'"],
+    ['an import line continuing a paragraph', "Intro\nimport X from 'y'\n", "import X from 'y'"],
+    ['prose followed by an import-looking line', "import your data\nimport X from 'y'\n", 'import your data'],
+  ])('%s is kept', (_name, text, kept) => {
+    const r = only(text, 'a.mdx');
+    expect(r.source).toContain(kept);
+    expect(render(text, {}, 'a.mdx')).toContain(kept.split('\n')[0]);
+  });
+});
+
+describe('articles: the hash covers what is sent', () => {
+  const base = '---\ntitle: Reset your password\ntags: [account]\n---\nOpen settings.\n';
+  const hash = (text: string, rel = REL, settings: Partial<ExtractSettings> = {}) => only(text, rel, { ...S, ...settings }).item.hash;
+
+  it.each([
+    ['the title', '---\ntitle: Reset the password\ntags: [account]\n---\nOpen settings.\n'],
+    ['the body', '---\ntitle: Reset your password\ntags: [account]\n---\nOpen the settings.\n'],
+    ['the title heading', '# Reset your password!\n\nOpen settings.\n'],
+  ])('changes when %s changes', (_name, changed) => {
+    expect(hash(changed)).not.toBe(hash(base));
+  });
+
+  it.each([
+    ['an unrelated key changes', '---\ntitle: Reset your password\ntags: [account, security]\n---\nOpen settings.\n'],
+    ['an unrelated key is added', '---\ntitle: Reset your password\ntags: [account]\nauthor: Sam\n---\nOpen settings.\n'],
+    ['keys are reordered', '---\ntags: [account]\ntitle: Reset your password\n---\nOpen settings.\n'],
+    ['an id is added (it changes the key, not the content)', '---\nid: reset\ntitle: Reset your password\ntags: [account]\n---\nOpen settings.\n'],
+    ['draft: false is added', '---\ntitle: Reset your password\ntags: [account]\ndraft: false\n---\nOpen settings.\n'],
+    ['trailing blank lines are added', `${base}\n\n\n`],
+  ])('does not change when only %s', (_name, same) => {
+    expect(hash(same)).toBe(hash(base));
+  });
+
+  it('the same title from frontmatter or from a heading is the same content', () => {
+    expect(hash('# Reset your password\n\nOpen settings.\n')).toBe(hash('---\ntitle: Reset your password\n---\nOpen settings.\n'));
+  });
+
+  it('changes with the settings that change the payload', () => {
+    expect(hash(base, REL, { markdownFormat: 'text' })).not.toBe(hash(base));
+    expect(hash(base, REL, { markdownBaseUrl: 'https://help.example.com/' })).not.toBe(hash(base));
+    expect(hash(base, REL, { markdownBaseUrl: 'https://help.example.com/' })).not.toBe(hash(base, REL, { markdownBaseUrl: 'https://docs.example.com/' }));
+    // Limits do not change what is sent.
+    expect(hash(base, REL, { maxItemsPerFile: 7, maxTextBytes: 123456 })).toBe(hash(base));
+  });
+
+  it('a move keeps the hash (so the planner sees a rename), unless links resolve against the folder', () => {
+    expect(hash(base, 'a/x.md')).toBe(hash(base, 'b/y.md'));
+    const withBase = { markdownBaseUrl: 'https://help.example.com/' };
+    expect(hash(base, 'a/x.md', withBase)).toBe(hash(base, 'a/y.md', withBase));
+    expect(hash(base, 'a/x.md', withBase)).not.toBe(hash(base, 'b/x.md', withBase));
+  });
+});
+
+describe('articles: BOM and CRLF', () => {
+  const lf = '---\r\ntitle: Shipping\r\nid: ship\r\n---\r\n# Ignored heading\r\n\r\nWe ship in **2 days**.\r\n\r\n| a | b |\r\n|---|---|\r\n| 1 | 2 |\r\n'.replace(/\r\n/g, '\n');
+  const variants: [string, Buffer][] = [
+    ['LF', Buffer.from(lf)],
+    ['CRLF', Buffer.from(lf.replace(/\n/g, '\r\n'))],
+    ['BOM + LF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf)])],
+    ['BOM + CRLF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf.replace(/\n/g, '\r\n'))])],
+    ['CR only', Buffer.from(lf.replace(/\n/g, '\r'))],
+  ];
+  const decode = (b: Buffer) => {
+    const d = decodeText(b, REL);
+    if ('issue' in d) throw new Error(d.issue.message);
+    return d.text;
+  };
+  const want = extractText('article', lf, REL, S);
+
+  it.each(variants)('%s gives the same items as LF', (_name, bytes) => {
+    expect(want.items).toHaveLength(1);
+    expect(want.items[0]).toMatchObject({ key: 'article:id:ship', label: 'Shipping' });
+    expect(extractText('article', decode(bytes), REL, S)).toEqual(want);
+  });
+
+  it.each(variants)('%s read from disk gives the same items and the same payload', async (_name, bytes) => {
+    const dir = tempDir();
+    const abs = path.join(dir, 'a.md');
+    fs.writeFileSync(abs, bytes);
+    const f = { relPath: REL, absPath: abs, kind: 'article' as const, sig: '' };
+    const r = await extractFile(f, S);
+    expect(r.extract).toEqual(want);
+    const built = await buildPayloads(f, S);
+    expect(built).toBeInstanceOf(Map);
+    const p = (built as Map<string, { payload: unknown }>).get('article:id:ship')!.payload;
+    expect(p).toEqual({ type: 'TEXT', title: 'Shipping', content: '# Ignored heading\n\nWe ship in **2 days**.\n\n| a | b |\n| - | - |\n| 1 | 2 |' });
+  });
+});
+
+describe('render: normalization', () => {
+  it('keeps GFM: tables, strikethrough, task lists', () => {
+    const out = render('| Plan | Price |\n|:--|--:|\n| Basic | $5 |\n\n~~old~~ new\n\n- [ ] todo\n- [x] done\n');
+    expect(out).toContain('| Plan  | Price |');
+    expect(out).toContain('| Basic |    $5 |');
+    expect(out).toContain('~~old~~ new');
+    expect(out).toContain('- [ ] todo\n- [x] done');
+  });
+
+  it('normalizes the Markdown style (bullets, emphasis, fences, setext headings)', () => {
+    expect(render('* one\n+ two\n\n__strong__ and _em_\n\n~~~\ncode\n~~~\n\nSub\n---\n')).toBe('- one\n\n* two\n\n**strong** and *em*\n\n```\ncode\n```\n\n## Sub');
+  });
+
+  it('drops HTML comments, block and inline, keeps other HTML', () => {
+    const out = render('Before.\n\n<!-- a private note\nover lines -->\n\nText <!-- inline --> more <b>bold</b>.\n');
+    expect(out).not.toContain('<!--');
+    expect(out).not.toContain('private note');
+    expect(out).not.toContain('inline');
+    expect(out).toContain('Before.');
+    expect(out).toContain('<b>bold</b>');
+  });
+
+  it('makes relative links and images absolute with markdown.baseUrl, against the file folder', () => {
+    const md = [
+      '[guide](setup.md) [up](../faq.md) [root](/pricing) [query](?q=1)',
+      '',
+      '![shot](img/a.png)',
+      '',
+      '[ref][r]',
+      '',
+      '[r]: docs/ref.md',
+      '',
+    ].join('\n');
+    const out = render(md, { markdownBaseUrl: 'https://help.example.com/kb' }, 'guides/intro.md');
+    expect(out).toContain('[guide](https://help.example.com/kb/guides/setup.md)');
+    expect(out).toContain('[up](https://help.example.com/kb/faq.md)');
+    expect(out).toContain('[root](https://help.example.com/pricing)');
+    expect(out).toContain('[query](https://help.example.com/kb/guides/?q=1)');
+    expect(out).toContain('![shot](https://help.example.com/kb/guides/img/a.png)');
+    expect(out).toContain('[r]: https://help.example.com/kb/guides/docs/ref.md');
+  });
+
+  it('encodes folder names with spaces in the base', () => {
+    const out = render('[x](y.md)', { markdownBaseUrl: 'https://help.example.com/' }, 'My Folder/a.md');
+    expect(out).toBe('[x](https://help.example.com/My%20Folder/y.md)');
+  });
+
+  it.each([
+    ['an absolute https link', '[a](https://other.example/x)'],
+    ['an http link', '[a](http://other.example/x)'],
+    ['a mailto link', '[mail](mailto:help@example.com)'],
+    ['a tel link', '[call](tel:+15551234)'],
+    ['an anchor', '[top](#top)'],
+    ['a protocol-relative link', '[cdn](//cdn.example.com/x.js)'],
+  ])('leaves %s untouched', (_name, link) => {
+    expect(render(`${link}\n`, { markdownBaseUrl: 'https://help.example.com/' }, 'a/b.md')).toBe(link);
+  });
+
+  it('without markdown.baseUrl relative links stay relative', () => {
+    expect(render('[guide](setup.md)\n', {}, 'guides/a.md')).toBe('[guide](setup.md)');
+  });
+});
+
+describe("render: markdown.format 'text'", () => {
+  it('gives plain text, keeping code and table cell text', () => {
+    const md = [
+      '# Title',
+      '',
+      'Para with **bold**, *em*, `inline code` and a [link](https://x.example).',
+      '',
+      '## Section',
+      '',
+      '| Plan | Price |',
+      '|---|---|',
+      '| Basic | $5 |',
+      '',
+      '```sh',
+      'npm install kb-sync',
+      '```',
+      '',
+      '- one',
+      '- two',
+      '',
+      '> quoted text',
+      '',
+      '![diagram](d.png)',
+      '',
+    ].join('\n');
+    const out = render(md, { markdownFormat: 'text' });
+    expect(out).toContain('Para with bold, em, inline code and a link.');
+    expect(out).toContain('Section');
+    expect(out).toContain('Plan | Price\nBasic | $5');
+    expect(out).toContain('npm install kb-sync');
+    expect(out).toMatch(/- one\n+- two/);
+    expect(out).toContain('quoted text');
+    expect(out).toContain('diagram');
+    // No Markdown syntax left.
+    expect(out).not.toMatch(/\*\*|```|^#|^>|\]\(|\|---/m);
+    // The title heading was removed from the body.
+    expect(out).not.toContain('Title');
+  });
+
+  it('drops comments in text form too', () => {
+    expect(render('Hello <!-- secret --> world.\n\n<!-- block -->\n', { markdownFormat: 'text' })).toBe('Hello  world.');
+  });
+});
+
+describe('render: hostile nesting is a RenderError, quickly', () => {
+  const cases: [string, string][] = [
+    ['20k nested block quotes on one line', `${'>'.repeat(20_000)} deep\n`],
+    ['20k nested list items on one line', `${'- '.repeat(20_000)}deep\n`],
+    ['quotes one level deeper per line', Array.from({ length: 2_000 }, (_, i) => `${'>'.repeat(i + 1)} x`).join('\n')],
+    ['list items one level deeper per line', Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n')],
+    ['mixed quotes and lists', `${'> - '.repeat(5_000)}x\n`],
+    ['20k nested emphasis', `${'*'.repeat(20_000)}x${'*'.repeat(20_000)}\n`],
+    ['emphasis opened word by word', `${'*a '.repeat(10_000)}x${' a*'.repeat(10_000)}\n`],
+    ['emphasis spread over many lines of one paragraph', `${'*a\n'.repeat(10_000)}x\n${'a*\n'.repeat(10_000)}`],
+    ['emphasis split by lines of no-break spaces (not blank for Markdown)', `${'*a *a *a\n\u00a0\n'.repeat(1_500)}x\n`],
+    ['12k nested links', `${'[a '.repeat(12_000)}x${'](u)'.repeat(12_000)}\n`],
+  ];
+  it.each(cases)('%s', (_name, md) => {
+    const t0 = performance.now();
+    const r = scan(md);
+    expect(r.source).toBeDefined();
+    let err: unknown;
+    try {
+      renderArticle(r.source!, REL, S);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RenderError);
+    expect((err as Error).message).toMatch(/too deeply|too much/);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
+  it(`nesting up to ${MAX_NESTING} levels still renders`, () => {
+    const md = `${'> '.repeat(MAX_NESTING - 2)}deep\n\n${Array.from({ length: 10 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n')}\n`;
+    const out = render(md);
+    expect(out).toContain('deep');
+    expect(out).toContain('- level 9');
+  });
+
+  it('an ordinary article with plenty of emphasis in every paragraph still renders', () => {
+    const para = 'Use **bold** and *em* and [links](https://x.example) and snake_case_names freely. ';
+    const md = Array.from({ length: 20 }, () => para.repeat(12)).join('\n\n');
+    expect(render(md).length).toBeGreaterThan(md.length / 2);
+  });
+
+  it('a big table with markup in every row still renders (each row is its own context)', () => {
+    // 100 rows of 24 marks: as one paragraph that would be 2,400 marks, over the limit.
+    const md = `| a | b |\n|---|---|\n${'| **a** **b** **c** | _e_ _f_ [x](y) [z](w) |\n'.repeat(100)}`;
+    expect(render(md)).toContain('| **a** **b** **c** | *e* *f* [x](y) [z](w) |');
+  });
+
+  it('buildPayloads turns a RenderError into an error issue for the file, with the line of the item', async () => {
+    const dir = tempDir();
+    const abs = path.join(dir, 'deep.md');
+    fs.writeFileSync(abs, `---\ntitle: Deep\n---\n${'>'.repeat(20_000)} x\n`);
+    const r = await buildPayloads({ relPath: 'deep.md', absPath: abs, kind: 'article', sig: '' }, S);
+    expect(r).not.toBeInstanceOf(Map);
+    expect((r as { issue: unknown }).issue).toMatchObject({ file: 'deep.md', line: 4, severity: 'error' });
+  });
+});

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { payloadHash } from '../../src/extract/index.js';
+import { extractUrls, normalizeUrl, urlHash, urlPayload } from '../../src/extract/urls.js';
+
+const S = { maxItemsPerFile: 5000 };
+const run = (text: string, settings = S) => extractUrls(text, 'links.urls', settings);
+const urls = (text: string) => run(text).entries.map((e) => e.url);
+
+describe('URL lists: what counts as a URL line', () => {
+  it('one item per URL, with its line, key and the hash of the payload it sends', () => {
+    const r = run('https://example.com/a\nhttps://example.com/b\n');
+    expect(r.extract).toMatchObject({ complete: true, issues: [] });
+    expect(r.extract.items).toEqual([
+      { key: 'url:https://example.com/a', type: 'URL', label: 'https://example.com/a', hash: urlHash('https://example.com/a'), line: 1 },
+      { key: 'url:https://example.com/b', type: 'URL', label: 'https://example.com/b', hash: urlHash('https://example.com/b'), line: 2 },
+    ]);
+    expect(urlPayload('https://example.com/a')).toEqual({ type: 'URL', content: 'https://example.com/a' });
+    expect(urlHash('https://example.com/a')).not.toBe(urlHash('https://example.com/b'));
+  });
+
+  it.each([
+    ['whole-line comments', '# Help centre pages\nhttps://example.com/a\n  # indented comment\n', ['https://example.com/a']],
+    ['a comment after a space', 'https://example.com/a # the pricing page\n', ['https://example.com/a']],
+    ['a comment after a tab', 'https://example.com/a\t# tab\n', ['https://example.com/a']],
+    ['a # inside the URL is its fragment, not a comment (and the fragment is dropped)', 'https://example.com/a#pricing\n', ['https://example.com/a']],
+    ['blank and whitespace-only lines', '\n\n   \n\t\nhttps://example.com/a\n\n', ['https://example.com/a']],
+    ['surrounding whitespace', '   https://example.com/a   \n', ['https://example.com/a']],
+    ['no final newline', 'https://example.com/a', ['https://example.com/a']],
+  ])('%s', (_name, text, want) => {
+    const r = run(text);
+    expect(r.entries.map((e) => e.url)).toEqual(want);
+    expect(r.extract.issues).toEqual([]);
+    expect(r.extract.complete).toBe(true);
+  });
+
+  it('lines are counted with comments and blanks, so items point at their own line', () => {
+    const r = run('# header\n\nhttps://example.com/a\n# more\nhttps://example.com/b\n');
+    expect(r.extract.items.map((i) => i.line)).toEqual([3, 5]);
+  });
+
+  it('an empty file (or only comments) is a warning, not an error', () => {
+    for (const t of ['', '# only a comment\n\n']) {
+      const r = run(t);
+      expect(r.extract.items).toEqual([]);
+      expect(r.extract.complete).toBe(true);
+      expect(r.extract.issues).toMatchObject([{ file: 'links.urls', line: 1, severity: 'warning' }]);
+    }
+  });
+});
+
+describe('URL lists: bad lines', () => {
+  it.each([
+    ['a relative path', 'docs/pricing', /absolute URL/],
+    ['a bare host', 'example.com/pricing', /absolute URL/],
+    ['two URLs on one line', 'https://example.com/a https://example.com/b', /one URL per line/],
+    ['an ftp URL', 'ftp://example.com/file', /http and https/],
+    ['a file URL', 'file:///etc/passwd', /http and https/],
+    ['a javascript URL', 'javascript:alert(1)', /http and https/],
+    ['a mailto URL', 'mailto:help@example.com', /http and https/],
+    ['a data URL', 'data:text/html,hi', /http and https/],
+    ['a user and password', 'https://admin:hunter2@example.com/', /user name or password/],
+    ['a user name only', 'https://admin@example.com/', /user name or password/],
+    ['a URL over 2048 characters', `https://example.com/${'a'.repeat(2100)}`, /characters long/],
+    ['a scheme with no host', 'https://', /absolute URL|no host/],
+  ])('%s is an error at file:line:col', (_name, bad, message) => {
+    const r = run(`https://example.com/ok\n\n  ${bad}\n`);
+    expect(r.extract.issues).toHaveLength(1);
+    expect(r.extract.issues[0]).toMatchObject({ file: 'links.urls', line: 3, column: 3, severity: 'error' });
+    expect(r.extract.issues[0]!.message).toMatch(message);
+    // The good line still syncs; the file is incomplete so its vanished URLs are held.
+    expect(r.entries.map((e) => e.url)).toEqual(['https://example.com/ok']);
+    expect(r.extract.complete).toBe(false);
+  });
+
+  it('a password in a refused URL is not repeated in the message', () => {
+    const r = run('https://admin:s3cr3t-pass@example.com/\n');
+    expect(r.extract.issues[0]!.message).not.toContain('s3cr3t-pass');
+  });
+
+  it('every bad line is reported, each at its own line', () => {
+    const r = run('nope\nhttps://example.com/a\nftp://x.example\nhttps://example.com/b\n');
+    expect(r.extract.issues.map((i) => i.line)).toEqual([1, 3]);
+    expect(r.extract.items.map((i) => i.line)).toEqual([2, 4]);
+  });
+
+  it('only the URL part of an overlong line is quoted, shortened', () => {
+    const r = run(`not-a-url-${'x'.repeat(500)} trailing\n`);
+    expect(r.extract.issues[0]!.message.length).toBeLessThan(200);
+  });
+
+  it('more URLs than maxItemsPerFile is an error, and nothing is yielded', () => {
+    const r = run('https://example.com/1\nhttps://example.com/2\nhttps://example.com/3\n', { maxItemsPerFile: 2 });
+    expect(r.extract.items).toEqual([]);
+    expect(r.extract.complete).toBe(false);
+    expect(r.extract.issues).toMatchObject([{ line: 3, severity: 'error' }]);
+    expect(r.extract.issues[0]!.message).toMatch(/maxItemsPerFile/);
+  });
+});
+
+describe('URL lists: normalization and duplicates', () => {
+  it.each([
+    ['host case', 'https://HELP.Example.COM/Pricing', 'https://help.example.com/Pricing'],
+    ['scheme case', 'HTTPS://example.com/a', 'https://example.com/a'],
+    ['default https port', 'https://example.com:443/a', 'https://example.com/a'],
+    ['default http port', 'http://example.com:80/a', 'http://example.com/a'],
+    ['a non-default port is kept', 'https://example.com:8443/a', 'https://example.com:8443/a'],
+    ['the fragment is dropped', 'https://example.com/a#section-2', 'https://example.com/a'],
+    ['an empty path gets a slash', 'https://example.com', 'https://example.com/'],
+    ['dot segments are resolved', 'https://example.com/a/../b', 'https://example.com/b'],
+    ['an internationalized host becomes punycode', 'https://bücher.example/', 'https://xn--bcher-kva.example/'],
+    ['the query is kept', 'https://example.com/s?q=1&b=2', 'https://example.com/s?q=1&b=2'],
+  ])('%s', (_name, input, want) => {
+    expect(normalizeUrl(new URL(input))).toBe(want);
+    expect(urls(`${input}\n`)).toEqual([want]);
+    expect(run(`${input}\n`).extract.items[0]!.key).toBe(`url:${want}`);
+  });
+
+  it('the same URL twice in one file is pushed once (the first line), and is not an error', () => {
+    const r = run('https://example.com/a\nhttps://EXAMPLE.com:443/a#top\nhttps://example.com/b\nhttps://example.com/a\n');
+    expect(r.extract.items.map((i) => [i.key, i.line])).toEqual([
+      ['url:https://example.com/a', 1],
+      ['url:https://example.com/b', 3],
+    ]);
+    expect(r.extract.issues).toEqual([]);
+    expect(r.extract.complete).toBe(true);
+  });
+
+  it('equal URLs in different spellings have one hash; a real change changes it', () => {
+    const a = run('https://Example.com:443/a#x\n').extract.items[0]!;
+    const b = run('https://example.com/a\n').extract.items[0]!;
+    const c = run('https://example.com/a?x=1\n').extract.items[0]!;
+    expect(a.hash).toBe(b.hash);
+    expect(c.hash).not.toBe(b.hash);
+    expect(payloadHash(urlPayload('https://example.com/a'))).not.toBe(payloadHash(urlPayload('https://example.com/b')));
+  });
+});

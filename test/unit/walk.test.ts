@@ -1,0 +1,228 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_KINDS } from '../../src/config/schema.js';
+import { makeClassifier, scanTree, type ScanOptions } from '../../src/scan/walk.js';
+import { tempDir, writeTree } from '../helpers/fs.js';
+
+const kinds = {
+  qa: [...DEFAULT_KINDS.qa],
+  urls: [...DEFAULT_KINDS.urls],
+  article: [...DEFAULT_KINDS.article],
+  document: [...DEFAULT_KINDS.document],
+};
+
+function opts(root: string, more: Partial<ScanOptions> = {}): ScanOptions {
+  return { root, include: ['**/*'], exclude: [], kinds, ...more };
+}
+
+const listed = (r: ReturnType<typeof scanTree>) => r.files.map((f) => [f.relPath, f.kind]);
+
+
+describe('makeClassifier: kinds by name', () => {
+  const c = makeClassifier({ include: ['**/*'], exclude: [], kinds });
+  it.each([
+    ['faq.qa.yaml', 'qa'],
+    ['deep/faq.qa.yml', 'qa'],
+    ['links.urls', 'urls'],
+    ['links.urls.txt', 'urls'],
+    ['notes.txt', 'document'],
+    ['a.md', 'article'],
+    ['a.markdown', 'article'],
+    ['guides/a.mdx', 'article'],
+    ['manual.pdf', 'document'],
+    ['prices.csv', 'document'],
+    ['slides.pptx', 'document'],
+    ['config.yaml', null],
+    ['image.png', null],
+    ['Makefile', null],
+  ] as const)('%s → %s', (rel, kind) => {
+    expect(c.classify(rel)).toBe(kind);
+  });
+
+  it('the first kind in the order qa, urls, article, document wins when patterns overlap', () => {
+    const overlapping = makeClassifier({ include: ['**/*'], exclude: [], kinds: { ...kinds, article: ['*.yaml', '*.md'], document: ['*.urls.txt', '*.txt'] } });
+    expect(overlapping.classify('x.qa.yaml')).toBe('qa');
+    expect(overlapping.classify('x.yaml')).toBe('article');
+    expect(overlapping.classify('x.urls.txt')).toBe('urls');
+  });
+});
+
+describe('scanTree', () => {
+  it('lists every file of a kind recursively, skipping dot-files, dot-folders and node_modules', () => {
+    const root = tempDir();
+    writeTree(root, {
+      'a.md': '# A',
+      'guides/b.md': '# B',
+      'guides/deep/c.mdx': '# C',
+      'faq.qa.yaml': '- q: x\n  a: y\n',
+      'links.urls': 'https://example.com\n',
+      'links.urls.txt': 'https://example.com\n',
+      'notes.txt': 'notes',
+      'manual.pdf': '%PDF-1.4',
+      'image.png': 'png',
+      '.hidden.md': '# hidden',
+      '.git/HEAD.md': 'x',
+      'guides/.drafts/d.md': 'x',
+      'node_modules/pkg/readme.md': 'x',
+      'guides/node_modules/e.md': 'x',
+    });
+    const r = scanTree(opts(root));
+    expect(listed(r)).toEqual([
+      ['a.md', 'article'],
+      ['faq.qa.yaml', 'qa'],
+      ['guides/b.md', 'article'],
+      ['guides/deep/c.mdx', 'article'],
+      ['links.urls', 'urls'],
+      ['links.urls.txt', 'urls'],
+      ['manual.pdf', 'document'],
+      ['notes.txt', 'document'],
+    ]);
+    expect(r.ignored).toEqual(['image.png']);
+    expect(r.issues).toEqual([]);
+    const a = r.files.find((f) => f.relPath === 'guides/b.md')!;
+    expect(a.absPath).toBe(path.join(root, 'guides/b.md'));
+    const st = fs.statSync(a.absPath, { bigint: true });
+    expect(a.sig).toBe(`${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`);
+  });
+
+  it.each([
+    { name: 'a basename include matches at any depth', include: ['*.md'], exclude: [], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'] },
+    { name: 'a path include', include: ['guides/**'], exclude: [], want: ['guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'] },
+    { name: 'a basename exclude matches at any depth', include: ['**/*'], exclude: ['*.qa.yaml'], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'] },
+    { name: 'a folder exclude', include: ['**/*'], exclude: ['inbox/**'], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'] },
+    { name: 'exclude wins over include', include: ['*.md'], exclude: ['guides/deep/**'], want: ['a.md', 'guides/b.md', 'inbox/new.md'] },
+    { name: 'an empty include means everything', include: [], exclude: ['inbox/**', 'guides/**'], want: ['a.md'] },
+  ])('$name', ({ include, exclude, want }) => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a', 'guides/b.md': 'b', 'guides/deep/c.md': 'c', 'guides/faq.qa.yaml': 'q', 'inbox/new.md': 'n' });
+    const r = scanTree(opts(root, { include, exclude }));
+    expect(r.files.map((f) => f.relPath)).toEqual(want);
+  });
+
+  it('what include/exclude leave out is not "ignored" either (it is simply not there)', () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a', 'b.png': 'b', 'inbox/c.png': 'c' });
+    const r = scanTree(opts(root, { exclude: ['inbox/**'] }));
+    expect(r.ignored).toEqual(['b.png']);
+  });
+
+  it('skips the paths in the skip list (the state file and its siblings)', () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a', 'state.txt': 'db', 'state.txt-wal': 'wal' });
+    const r = scanTree(opts(root, { skip: [path.join(root, 'state.txt'), path.join(root, 'state.txt-wal')], kinds: { ...kinds, document: ['*.txt', '*.txt-wal'] } }));
+    expect(r.files.map((f) => f.relPath)).toEqual(['a.md']);
+  });
+
+  it('a missing root gives nothing and does not throw', () => {
+    const r = scanTree(opts(path.join(tempDir(), 'nope')));
+    expect(r).toEqual({ files: [], ignored: [], issues: [] });
+  });
+
+  describe('symbolic links', () => {
+    it('a link to a file inside the folder is followed, read through its target', () => {
+      const root = tempDir();
+      writeTree(root, { 'real/a.md': '# A' });
+      fs.symlinkSync(path.join(root, 'real/a.md'), path.join(root, 'alias.md'));
+      fs.symlinkSync('real/a.md', path.join(root, 'relative-alias.md'));
+      const r = scanTree(opts(root));
+      expect(listed(r)).toEqual([
+        ['alias.md', 'article'],
+        ['real/a.md', 'article'],
+        ['relative-alias.md', 'article'],
+      ]);
+      const real = fs.realpathSync(path.join(root, 'real/a.md'));
+      expect(r.files.find((f) => f.relPath === 'alias.md')!.absPath).toBe(real);
+      expect(r.issues).toEqual([]);
+    });
+
+    it('a link pointing outside the folder is an error and is not listed', () => {
+      const root = tempDir();
+      const outside = tempDir();
+      fs.writeFileSync(path.join(outside, 'secret.md'), 'secret');
+      writeTree(root, { 'ok.md': 'ok', 'sub/x.md': 'x' });
+      fs.symlinkSync(path.join(outside, 'secret.md'), path.join(root, 'evil.md'));
+      fs.symlinkSync(path.relative(path.join(root, 'sub'), path.join(outside, 'secret.md')), path.join(root, 'sub/evil-relative.md'));
+      const r = scanTree(opts(root));
+      expect(r.files.map((f) => f.relPath)).toEqual(['ok.md', 'sub/x.md']);
+      const issues = r.issues.map((i) => [i.file, i.severity]);
+      expect(issues).toEqual([
+        ['evil.md', 'error'],
+        ['sub/evil-relative.md', 'error'],
+      ]);
+      for (const i of r.issues) expect(i.message).toMatch(/outside/);
+    });
+
+    it('a link to a hidden file or into node_modules inside the folder is refused', () => {
+      const root = tempDir();
+      writeTree(root, { '.env.md': 'TOKEN=1', 'node_modules/x/readme.md': 'x' });
+      fs.symlinkSync(path.join(root, '.env.md'), path.join(root, 'env.md'));
+      fs.symlinkSync(path.join(root, 'node_modules/x/readme.md'), path.join(root, 'readme.md'));
+      const r = scanTree(opts(root));
+      expect(r.files).toEqual([]);
+      expect(r.issues.map((i) => [i.file, i.severity])).toEqual([
+        ['env.md', 'error'],
+        ['readme.md', 'error'],
+      ]);
+    });
+
+    it('a link to the state file is refused', () => {
+      const root = tempDir();
+      writeTree(root, { 'state.db': 'sqlite' });
+      fs.symlinkSync(path.join(root, 'state.db'), path.join(root, 'state.pdf'));
+      const r = scanTree(opts(root, { skip: [path.join(root, 'state.db')] }));
+      expect(r.files).toEqual([]);
+      expect(r.issues.map((i) => i.file)).toEqual(['state.pdf']);
+    });
+
+    it('a dangling link is an error, not a crash', () => {
+      const root = tempDir();
+      fs.symlinkSync(path.join(root, 'gone.md'), path.join(root, 'dangling.md'));
+      const r = scanTree(opts(root));
+      expect(r.files).toEqual([]);
+      expect(r.issues).toMatchObject([{ file: 'dangling.md', severity: 'error' }]);
+    });
+
+    it('a linked folder is not followed', () => {
+      const root = tempDir();
+      writeTree(root, { 'real/a.md': 'a' });
+      fs.symlinkSync(path.join(root, 'real'), path.join(root, 'mirror'));
+      fs.symlinkSync(path.join(root, 'real'), path.join(root, 'mirror.md'));
+      const outside = tempDir();
+      writeTree(outside, { 'b.md': 'b' });
+      fs.symlinkSync(outside, path.join(root, 'elsewhere'));
+      const r = scanTree(opts(root));
+      expect(r.files.map((f) => f.relPath)).toEqual(['real/a.md']);
+      // A linked folder that looks like a kind by name is named, as a warning.
+      expect(r.issues).toMatchObject([{ file: 'mirror.md', severity: 'warning' }]);
+      expect(r.issues[0]!.message).toMatch(/folder/);
+    });
+  });
+
+  it('a FIFO is skipped with a warning (and scanning does not block on it)', (ctx) => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a' });
+    try {
+      execFileSync('mkfifo', [path.join(root, 'pipe.md')], { stdio: 'ignore' });
+    } catch {
+      ctx.skip('mkfifo is not available');
+    }
+    const r = scanTree(opts(root));
+    expect(r.files.map((f) => f.relPath)).toEqual(['a.md']);
+    expect(r.issues).toMatchObject([{ file: 'pipe.md', severity: 'warning' }]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable folder is an error naming it; the rest is still listed', () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a', 'locked/b.md': 'b' });
+    fs.chmodSync(path.join(root, 'locked'), 0o000);
+    try {
+      const r = scanTree(opts(root));
+      expect(r.files.map((f) => f.relPath)).toEqual(['a.md']);
+      expect(r.issues).toMatchObject([{ file: 'locked', severity: 'error' }]);
+    } finally {
+      fs.chmodSync(path.join(root, 'locked'), 0o755);
+    }
+  });
+});
