@@ -76,9 +76,10 @@ export const configSchema = z
       .strictObject({
         maxTextBytes: z.int().min(1).default(2 * 1024 * 1024),
         maxItemsPerFile: z.int().min(1).default(5_000),
+        renderTimeoutMs: z.int().min(100).max(600_000).default(10_000),
       })
-      .default({ maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000 })
-      .describe('Guards against oversize text files (articles, Q&A files, URL lists).'),
+      .default({ maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000, renderTimeoutMs: 10_000 })
+      .describe('Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.'),
     watch: z
       .strictObject({
         debounceMs: z.int().min(0).max(60_000).default(500),

@@ -6,6 +6,7 @@ import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
 import { hashFileChecked, readFileChecked, type StatSig } from './read.js';
 import { decodeText } from './text.js';
+import { RenderTimeout, type RenderFn } from './render-pool.js';
 import type { ExtractSettings, FileExtract, Kind, Payload } from './types.js';
 import { extractUrls, urlPayload } from './urls.js';
 
@@ -119,7 +120,11 @@ export function payloadHash(p: Payload): string {
  * Rebuild the payloads of a text file's items (at push time): read it again, extract, and render
  * articles with remark. Returns the payloads by key, or the file's issue.
  */
-export async function buildPayloads(f: ScannedFile, settings: ExtractSettings): Promise<Map<string, BuiltPayload> | { issue: FileIssue }> {
+export async function buildPayloads(
+  f: ScannedFile,
+  settings: ExtractSettings,
+  render?: RenderFn,
+): Promise<Map<string, BuiltPayload> | { issue: FileIssue }> {
   if (f.kind === 'document') throw new TypeError('documents are uploaded, not built');
   const read = readText(f, settings);
   if ('issue' in read) return { issue: read.issue };
@@ -132,17 +137,24 @@ export async function buildPayloads(f: ScannedFile, settings: ExtractSettings): 
       if (!item || scan.source === undefined || scan.title === undefined) {
         return { issue: scan.extract.issues[0] ?? { file: f.relPath, severity: 'warning', message: 'the article has no body; nothing is pushed' } };
       }
-      const { renderArticle, RenderError } = await import('./render.js');
+      let content: string;
       try {
-        const content = renderArticle(scan.source, f.relPath, settings);
-        if (content.trim() === '') {
-          return { issue: { file: f.relPath, line: item.line, severity: 'warning', message: 'the article has no body after normalization; nothing is pushed' } };
+        if (render) {
+          content = await render(scan.source, f.relPath, settings);
+        } else {
+          const { renderArticle } = await import('./render.js');
+          content = renderArticle(scan.source, f.relPath, settings);
         }
-        add(item.key, item.hash, { type: 'TEXT', title: scan.title, content });
       } catch (e) {
-        if (e instanceof RenderError) return { issue: { file: f.relPath, line: item.line, severity: 'error', message: e.message } };
+        // A render error (nesting, a time limit) is the file's problem, located; anything else is a bug.
+        const name = (e as Error).name;
+        if (name === 'RenderError' || e instanceof RenderTimeout) return { issue: { file: f.relPath, line: item.line, severity: 'error', message: (e as Error).message } };
         throw e;
       }
+      if (content.trim() === '') {
+        return { issue: { file: f.relPath, line: item.line, severity: 'warning', message: 'the article has no body after normalization; nothing is pushed' } };
+      }
+      add(item.key, item.hash, { type: 'TEXT', title: scan.title, content });
       return out;
     }
     case 'qa': {

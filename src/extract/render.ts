@@ -23,7 +23,9 @@ const STRINGIFY = {
 
 const processor = remark().use(remarkGfm).data('settings', STRINGIFY).freeze();
 
-export class RenderError extends Error {}
+export class RenderError extends Error {
+  override name = 'RenderError';
+}
 
 /*
  * Limits that keep rendering fast on hostile input. The Markdown parser and printer slow down

@@ -7,6 +7,7 @@ import type { CxGenieClient } from '../api/client.js';
 import type { FileIssue } from '../errors.js';
 import { buildPayloads, openDocument, payloadHash, type ScannedFile } from '../extract/index.js';
 import type { ExtractSettings, Payload } from '../extract/types.js';
+import type { RenderFn } from '../extract/render-pool.js';
 import type { DesiredItem, PriorItem } from '../plan/plan.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
 import type { StateStore } from '../state/store.js';
@@ -36,6 +37,8 @@ export interface PushContext {
   kill: AbortSignal;
   random?: () => number;
   events?: SyncEvents;
+  /** Renders articles (a worker pool with a time limit); in-process when absent. */
+  render?: RenderFn;
 }
 
 export interface PushOutcome {
@@ -262,7 +265,7 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
       }
       continue;
     }
-    const built = await buildPayloads(scanned, ctx.settings);
+    const built = await buildPayloads(scanned, ctx.settings, ctx.render);
     if (!(built instanceof Map)) {
       out.issues.push(built.issue);
       for (const j of fileJobs) finish(j, { status: built.issue.severity === 'error' ? 'failed' : 'skipped', error: built.issue.message });

@@ -569,8 +569,8 @@ export class StateStore {
     this.tx(() => {
       this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?').run(nowIso(), status, JSON.stringify(counts), runId);
       this.db
-        .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = ?1) AND id <= ?1 - 1000')
-        .run(runId);
+        .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = @id) AND id <= @id - 1000')
+        .run({ id: runId });
     });
   }
 

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { ConfigError, ExitCode, RefusedError, type FileIssue } from '../errors.js';
 import type { FileResult, ScannedFile } from '../extract/index.js';
 import type { ExtractSettings } from '../extract/types.js';
+import type { RenderFn } from '../extract/render-pool.js';
 import { planSync, type DesiredItem, type Plan, type PriorItem } from '../plan/plan.js';
 import type { PushJob, PushOutcome } from '../push/pusher.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
@@ -371,6 +372,21 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     return finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
   }
 
+  /**
+   * Articles render in worker threads with a time limit (a pathological file must not hang the
+   * run), where the compiled workers exist; in-process otherwise (tests on the sources).
+   */
+  async function withRenderer<T>(needed: boolean, fn: (render: RenderFn | undefined) => Promise<T>): Promise<T> {
+    const { RenderPool } = await import('../extract/render-pool.js');
+    if (!needed || !RenderPool.available()) return fn(undefined);
+    const pool = new RenderPool(Math.min(2, os.availableParallelism()), cfg.limits.renderTimeoutMs);
+    try {
+      return await fn(pool.render);
+    } finally {
+      await pool.close();
+    }
+  }
+
   async function pushJobs(jobs: PushJob[], runId: number): Promise<PushOutcome> {
     const [{ CxGenieClient }, { Pacer }, { pushAll }] = await Promise.all([
       import('../api/client.js'),
@@ -385,7 +401,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       uploadTimeoutMs: cfg.uploadTimeoutMs,
       userAgent: 'cxgenie-kb-sync',
     });
-    return pushAll(jobs, {
+    return withRenderer(jobs.some((j) => j.item.type === 'TEXT'), (render) =>
+      pushAll(jobs, {
+      ...(render ? { render } : {}),
       client,
       store,
       botId,
@@ -399,7 +417,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       kill: opts.kill ?? new AbortController().signal,
       ...(opts.random ? { random: opts.random } : {}),
       events,
-    });
+    }),
+    );
   }
 
   /** For planned article updates, render both versions' payload hashes: a source-only change is not an update. */
@@ -415,16 +434,19 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       list.push(u);
       byFile.set(u.item.file, list);
     }
-    if (byFile.size === 0) return;
-    const { buildPayloads } = await import('../extract/index.js');
-    for (const [file, ups] of byFile) {
-      const f = filesByRel.get(file);
-      const built = f ? await buildPayloads(f, settings) : undefined;
-      for (const u of ups) {
-        const bp = built instanceof Map ? built.get(u.item.key) : undefined;
-        if (bp && bp.payloadHash === u.prior.payloadHash) plan.unchanged.push(u.item);
-        else keep.push(u);
-      }
+    if (byFile.size > 0) {
+      const { buildPayloads } = await import('../extract/index.js');
+      await withRenderer(true, async (render) => {
+        for (const [file, ups] of byFile) {
+          const f = filesByRel.get(file);
+          const built = f ? await buildPayloads(f, settings, render) : undefined;
+          for (const u of ups) {
+            const bp = built instanceof Map ? built.get(u.item.key) : undefined;
+            if (bp && bp.payloadHash === u.prior.payloadHash) plan.unchanged.push(u.item);
+            else keep.push(u);
+          }
+        }
+      });
     }
     plan.update = keep;
   }

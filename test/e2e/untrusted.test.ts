@@ -125,3 +125,23 @@ describe('untrusted knowledge files', () => {
     expect(r.stderr).not.toContain(TOKEN);
   });
 });
+
+describe('an article that takes too long to normalize', () => {
+  it('is cut off by the render time limit and reported; the other files still sync', async () => {
+    const emu = await emulator();
+    const rows = Array.from({ length: 40_000 }, (_, i) => `| ${i} | cell ${i} |`).join('\n');
+    const p = project(
+      { 'huge-table.md': `# Huge table\n\n| a | b |\n|---|---|\n${rows}\n`, 'ok.md': '# Fine\n\nA normal page.\n' },
+      { emu, config: { limits: { renderTimeoutMs: 1500, maxTextBytes: 10_000_000 } } },
+    );
+    const started = Date.now();
+    const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    const failed = doc.items.find((i: { file: string }) => i.file === 'knowledge/huge-table.md');
+    expect(failed).toMatchObject({ status: 'failed' });
+    expect(failed.error).toContain('limits.renderTimeoutMs');
+    expect(emu.created(emu.botId).map((d) => d.title)).toEqual(['Fine']);
+  });
+});
