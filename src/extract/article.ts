@@ -23,8 +23,15 @@ export interface ArticleScan {
 }
 
 /** Fingerprint of the settings that change an article's payload for a given file. */
+/**
+ * The version of what render.ts produces. Bump it when normalization changes (or remark is
+ * upgraded in a way that changes output): every article's hash changes, the next sync renders
+ * them, and only those whose payload really changed are pushed again.
+ */
+export const RENDERER_VERSION = 'remark15-gfm4/1';
+
 function articleFingerprint(relPath: string, s: ExtractSettings): string {
-  return `${s.markdownFormat}|${s.markdownBaseUrl ? `${s.markdownBaseUrl}|${path.posix.dirname(relPath)}` : ''}`;
+  return `${RENDERER_VERSION}|${s.markdownFormat}|${s.markdownBaseUrl ? `${s.markdownBaseUrl}|${path.posix.dirname(relPath)}` : ''}`;
 }
 
 export function articleKey(relPath: string, id: string | undefined): string {

@@ -264,19 +264,19 @@ function toPlainText(tree: Root): string {
       case 'table':
         blocks.push(n.children.map((row) => row.children.map((c) => inline(c).trim()).join(' | ')).join('\n'));
         return;
-      case 'list':
+      case 'list': {
+        // One block per list: items on consecutive lines, their continuation lines indented.
+        const lines: string[] = [];
         n.children.forEach((item, i) => {
           const marker = n.ordered ? `${(n.start ?? 1) + i}. ` : '- ';
           const first = blocks.length;
           for (const c of item.children) block(c, '');
-          if (blocks.length > first) blocks[first] = marker + blocks[first];
-          for (let k = first + 1; k < blocks.length; k++) blocks[k] = `  ${blocks[k]!.replace(/\n/g, '\n  ')}`;
-          if (blocks.length > first + 1) {
-            const merged = blocks.splice(first).join('\n');
-            blocks.push(merged);
-          }
+          const parts = blocks.splice(first);
+          lines.push(marker + parts.join('\n').replace(/\n/g, '\n  '));
         });
+        if (lines.length > 0) blocks.push(lines.join('\n'));
         return;
+      }
       case 'blockquote':
       case 'root':
         for (const c of n.children) block(c as Nodes, prefix);
@@ -286,6 +286,5 @@ function toPlainText(tree: Root): string {
     }
   };
   block(tree, '');
-  // Lists render each item as one block; join items of one list without blank lines between them.
   return blocks.join('\n\n').trim();
 }

@@ -16,10 +16,13 @@ export interface UrlEntry {
 
 const MAX_URL_LENGTH = 2048;
 
-/** Normalize a URL for identity: WHATWG parsing (case of scheme and host, default port, encoding), no fragment. */
+/**
+ * Normalize a URL for identity: WHATWG parsing (case of scheme and host, default port, encoding),
+ * without a fragment — except a hash route (`#/docs`, `#!/docs`), which names a page of its own.
+ */
 export function normalizeUrl(u: URL): string {
   const c = new URL(u.href);
-  c.hash = '';
+  if (!/^#!?\//.test(c.hash)) c.hash = '';
   return c.href;
 }
 
@@ -85,6 +88,8 @@ export function extractUrls(text: string, relPath: string, settings: Pick<Extrac
   return { extract: { items, issues, complete: !issues.some((i) => i.severity === 'error') }, entries };
 }
 
+/** A line quoted in a message: shortened, and never with a password in it. */
 function short(s: string): string {
-  return s.length > 80 ? `${s.slice(0, 79)}…` : s;
+  const safe = s.replace(/(\/\/[^/@\s:]*):[^/@\s]*@/, '$1:***@');
+  return safe.length > 80 ? `${safe.slice(0, 79)}…` : safe;
 }

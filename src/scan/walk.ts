@@ -41,16 +41,17 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
   // A pattern without a slash matches the file name at any depth; one with a slash matches the
   // whole relative path. (picomatch's `basename` option would apply to every pattern, so that
   // `inbox/**` never matched anything: split them.)
-  const pm = (globs: readonly string[]): ((p: string) => boolean) => {
+  const pm = (globs: readonly string[], nocase = false): ((p: string) => boolean) => {
     const base = globs.filter((g) => !g.includes('/'));
     const full = globs.filter((g) => g.includes('/'));
-    const mb = base.length > 0 ? picomatch(base, { basename: true, dot: false }) : () => false;
-    const mf = full.length > 0 ? picomatch(full, { dot: false }) : () => false;
+    const mb = base.length > 0 ? picomatch(base, { basename: true, dot: false, nocase }) : () => false;
+    const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : () => false;
     return (p) => mb(p) || mf(p);
   };
   const included = opts.include.length === 0 ? () => true : pm(opts.include);
   const excluded = pm(opts.exclude);
-  const kinds = KIND_ORDER.map((k) => [k, pm(opts.kinds[k] ?? [])] as const);
+  // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`).
+  const kinds = KIND_ORDER.map((k) => [k, pm(opts.kinds[k] ?? [], true)] as const);
   return {
     classify(relPath) {
       if (!included(relPath) || excluded(relPath)) return undefined;

@@ -520,3 +520,11 @@ describe('render: hostile nesting is a RenderError, quickly', () => {
     expect((r as { issue: unknown }).issue).toMatchObject({ file: 'deep.md', line: 4, severity: 'error' });
   });
 });
+
+describe('render: text lists', () => {
+  it("puts a list's items on consecutive lines in text format", () => {
+    const out = render('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.\n', { markdownFormat: 'text' });
+    expect(out).toBe('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.');
+  });
+
+});

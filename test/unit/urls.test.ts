@@ -134,3 +134,18 @@ describe('URL lists: normalization and duplicates', () => {
     expect(payloadHash(urlPayload('https://example.com/a'))).not.toBe(payloadHash(urlPayload('https://example.com/b')));
   });
 });
+
+describe('URL lists: hash routes and secrets in messages', () => {
+  it('keeps a hash route (#/page, #!/page) as part of the URL: two routes are two pages', () => {
+    const r = extractUrls('https://app.example.com/#/docs\nhttps://app.example.com/#/pricing\nhttps://app.example.com/#!/faq\n', 'l.urls', { maxItemsPerFile: 100 });
+    expect(r.entries.map((e) => e.url)).toEqual(['https://app.example.com/#/docs', 'https://app.example.com/#/pricing', 'https://app.example.com/#!/faq']);
+    expect(new Set(r.entries.map((e) => e.key)).size).toBe(3);
+  });
+
+  it('never quotes a password from a refused line', () => {
+    const r = extractUrls('ftp://alice:hunter2@files.example.com/x\n', 'l.urls', { maxItemsPerFile: 100 });
+    expect(r.extract.issues).toHaveLength(1);
+    expect(r.extract.issues[0]!.message).not.toContain('hunter2');
+    expect(r.extract.issues[0]!.message).toContain('alice:***@');
+  });
+});

@@ -226,3 +226,12 @@ describe('scanTree', () => {
     }
   });
 });
+
+describe('kinds ignore the case of the extension', () => {
+  it('classifies README.MD, Policy.PDF and FAQ.QA.YAML', () => {
+    const c = makeClassifier({ include: ['**/*'], exclude: [], kinds });
+    expect(c.classify('README.MD')).toBe('article');
+    expect(c.classify('docs/Policy.PDF')).toBe('document');
+    expect(c.classify('FAQ.QA.YAML')).toBe('qa');
+  });
+});
