@@ -93,6 +93,78 @@ export function buildCli(argv: string[]): Argv {
       lazy(() => import('./commands/emulator.js')),
     )
     // ---- Closing the loop: chat, customers, conversations, eval, harvest (registered below).
+    .command(
+      'chat [message]',
+      'Send one message to the bot (POST /messages) and print its reply',
+      (y) =>
+        y
+          .positional('message', { type: 'string', describe: 'What the customer says' })
+          .option('customer-name', { type: 'string', describe: 'customer_info.name (without customer info the chat is anonymous)' })
+          .option('email', { type: 'string', describe: 'customer_info.email' })
+          .option('phone', { type: 'string', describe: 'customer_info.phone_number' })
+          .option('external-id', { type: 'string', describe: 'customer_info.external_id' })
+          .option('attach', { type: 'string', describe: 'Upload FILE first and send it as media (repeatable)' })
+          .option('metadata', { type: 'string', describe: 'The message\'s metadata: a JSON object' }),
+      lazy(() => import('./commands/chat.js')),
+    )
+    .command(
+      'customers',
+      'List the bot\'s customers, every page (newest first)',
+      (y) =>
+        y
+          .option('search', { type: 'string', describe: 'Match name, e-mail or phone' })
+          .option('type', { type: 'string', describe: 'lead (no e-mail or no phone) or users (both); repeatable' })
+          .option('testing', { type: 'boolean', describe: 'Only test customers (--no-testing: none)' })
+          .option('limit', { type: 'number', describe: 'Stop after N customers' })
+          .option('ndjson', { type: 'boolean', describe: 'One JSON customer per line, as the pages arrive' }),
+      lazy(() => import('./commands/customers.js')),
+    )
+    .command(
+      'conversations <customer>',
+      'List a customer\'s conversations, every page (newest first)',
+      (y) =>
+        y
+          .positional('customer', { type: 'string', describe: 'Customer id (from `kb-sync customers`)' })
+          .option('status', { type: 'string', describe: 'OPEN or CLOSED; repeatable' })
+          .option('reply-status', { type: 'string', describe: 'UNREAD_ONLY, READ_ONLY or REPLIED_ONLY; repeatable' })
+          .option('since', { type: 'string', describe: 'Started on or after: a day (2026-10-01), an ISO time, or Nd (days ago)' })
+          .option('until', { type: 'string', describe: 'Started on or before (a day counts to its end)' })
+          .option('ndjson', { type: 'boolean', describe: 'One JSON conversation per line' }),
+      lazy(() => import('./commands/conversations.js')),
+    )
+    .command(
+      'conversation <session>',
+      'Print a conversation\'s transcript, every page of it',
+      (y) =>
+        y
+          .positional('session', { type: 'string', describe: 'Session id (from `kb-sync conversations`)' })
+          .option('customer', { type: 'string', describe: 'The conversation\'s customer id (required by the API)' })
+          .option('order', { type: 'string', choices: ['asc', 'desc'] as const, describe: 'asc: oldest first (default); desc: newest first' })
+          .option('system', { type: 'boolean', describe: 'Include system messages (default); --no-system leaves them out' })
+          .option('ndjson', { type: 'boolean', describe: 'One JSON message per line' }),
+      lazy(() => import('./commands/conversation.js')),
+    )
+    .command(
+      'eval',
+      'Ask the bot every Q&A question (or --file evals.yaml) and score its replies',
+      (y) =>
+        y
+          .option('file', { type: 'string', describe: 'Cases to ask: a list of {question, expect?, must_include?, id?}' })
+          .option('threshold', { type: 'string', describe: 'Pass rate below which the exit code is 1: 0–1 or a percentage (default 100%)' })
+          .option('sample', { type: 'number', describe: 'Ask only a fixed, deterministic sample of N cases' }),
+      lazy(() => import('./commands/eval.js')),
+    )
+    .command(
+      'harvest',
+      'Collect the questions the bot could not answer into knowledge/inbox/ as draft Q&A entries',
+      (y) =>
+        y
+          .option('since', { type: 'string', describe: 'Conversations started on or after (default: 30 days before --until): a day, an ISO time, or Nd' })
+          .option('until', { type: 'string', describe: 'Conversations started on or before (default: today, UTC); names the file' })
+          .option('min-count', { type: 'number', describe: 'Keep only questions asked at least N times (default 1)' })
+          .option('out', { type: 'string', describe: 'Write here instead of knowledge/inbox/harvest-YYYY-MM-DD.qa.yaml (never overwritten)' }),
+      lazy(() => import('./commands/harvest.js')),
+    )
     // ---- end of loop commands
     .command('demo', 'Try it: sync knowledge/ into an in-process emulator, ask the bot, sync again', (y) => y, lazy(() => import('./commands/demo.js')))
     .demandCommand(1, 'Name a command (see kb-sync --help).')

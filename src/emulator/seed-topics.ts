@@ -73,6 +73,20 @@ export const UNANSWERED_QUESTIONS: readonly string[] = Object.freeze([
   "Are alcohol shipments like wine allowed?",
 ]);
 
+/**
+ * Bot replies that answer something else than what was asked (a wrong match in the help centre):
+ * not the "unknown" reply, so only the agent who steps in afterwards shows the question went
+ * unanswered.
+ */
+export const OFF_TOPIC_REPLIES: readonly string[] = Object.freeze([
+  "Here is what I found in our help centre: Parcelly works with USPS, UPS and FedEx. Let me know if that helps!",
+  "You can find this at https://help.parcelly.example/getting-started",
+  "Here is what I found in our help centre: every Parcelly plan gets the same discounted carrier rates.",
+]);
+
+/** What a customer says when the bot's answer does not help. */
+export const HANDOFF_REQUEST = "That doesn't answer my question. Can I talk to a person, please?";
+
 /** Short things a human support agent says when taking over a conversation. */
 export const AGENT_REPLIES: readonly string[] = Object.freeze([
   "Hi, a human here! I've read through your chat with the bot, let me take it from here.",

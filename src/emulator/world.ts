@@ -20,7 +20,9 @@ import {
   AGENT_REPLIES,
   ANSWERABLE_QUESTIONS,
   FIRST_NAMES,
+  HANDOFF_REQUEST,
   LAST_NAMES,
+  OFF_TOPIC_REPLIES,
   OPENERS,
   UNANSWERED_QUESTIONS,
 } from './seed-topics.js';
@@ -172,9 +174,11 @@ export class World {
             say('agent', pick(AGENT_REPLIES), agent);
           }
         } else {
-          // An agent steps in after the bot answered something unrelated.
+          // An agent steps in after the bot answered something unrelated (not its "unknown"
+          // reply): only the agent takeover tells that the question went unanswered.
           say('customer', UNANSWERED_QUESTIONS[unanswered++ % UNANSWERED_QUESTIONS.length] as string);
-          say('customer', 'Can I talk to a person, please?');
+          say('bot', pick(OFF_TOPIC_REPLIES));
+          say('customer', HANDOFF_REQUEST);
           const agent = pick(this.agents);
           session.assignee_id = agent.id;
           session.agent_ids.push(agent.id);

@@ -1,0 +1,60 @@
+import type { Customer, CustomerType, ListCustomersQuery } from '../../api/types.js';
+import { table } from '../../util/table.js';
+import { cellWidth, choiceList, intOption, openLoop } from '../loop-client.js';
+
+/**
+ * `kb-sync customers`: the bot's customers, newest first, following the cursor through every
+ * page (`--limit N` stops after N). A table for people; `--json` (one document) or `--ndjson`
+ * (one customer per line, as it arrives) for scripts, each row as the API returns it.
+ */
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const types = choiceList<CustomerType>(argv.type, 'type', ['lead', 'users']);
+  const limit = intOption(argv.limit, 'limit', 1);
+  const ndjson = Boolean(argv.ndjson);
+  const { out, botId, client } = openLoop(argv);
+  const query: Omit<ListCustomersQuery, 'cursor'> = { bot_ids: [botId] };
+  if (argv.search !== undefined && String(argv.search) !== '') query.search = String(argv.search);
+  if (types.length > 0) query.types = types;
+  if (argv.testing !== undefined) query.is_testing = Boolean(argv.testing);
+
+  const rows: Customer[] = [];
+  let count = 0;
+  for await (const c of client.iterateCustomers(query)) {
+    count++;
+    if (ndjson) out.raw(JSON.stringify(c));
+    else rows.push(c);
+    if (limit !== undefined && count >= limit) break;
+  }
+  const total = client.totals.customers;
+  if (ndjson) return 0;
+  if (out.json) {
+    out.document({ botId, total: total ?? rows.length, count: rows.length, customers: rows });
+    return 0;
+  }
+  const width = cellWidth(32);
+  if (rows.length > 0) {
+    out.final(
+      table(
+        ['NAME', 'EMAIL', 'PHONE', 'TYPE', 'TEST', 'CREATED', 'LAST MESSAGE', 'ID'],
+        rows.map((c) => [
+          c.name,
+          c.email,
+          c.phone_number,
+          c.email !== '' && c.phone_number !== '' ? 'users' : 'lead',
+          c.is_testing ? 'yes' : '',
+          day(c.created_at),
+          day(c.last_message_at),
+          c.id,
+        ]),
+        { maxWidth: width },
+      ),
+    );
+  }
+  const more = total !== undefined && total > rows.length ? ` of ${total}` : '';
+  out.info(out.c.dim(`${rows.length}${more} customer(s)${limit !== undefined && total !== undefined && total > rows.length ? ` (--limit ${limit})` : ''}`));
+  return 0;
+}
+
+function day(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 16).replace('T', ' ') : '';
+}

@@ -1,0 +1,297 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../api/errors.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import { ConfigError, formatFileIssue } from '../../errors.js';
+import { extractQa } from '../../extract/qa.js';
+import { readFileChecked } from '../../extract/read.js';
+import { decodeText } from '../../extract/text.js';
+import { parseEvalFile } from '../../loop/eval-file.js';
+import {
+  EVAL_CUSTOMER_NAME,
+  evalCustomerId,
+  parseThreshold,
+  sampleCases,
+  summarize,
+  worst,
+  type EvalResult,
+  type EvalSummary,
+} from '../../loop/eval.js';
+import { scoreReply, type EvalCase } from '../../loop/score.js';
+import { oneLine } from '../../loop/words.js';
+import { annotation } from '../../report/github.js';
+import { scanTree } from '../../scan/walk.js';
+import { table } from '../../util/table.js';
+import { truncate } from '../../util/text.js';
+import { onInterrupt } from '../context.js';
+import { cellWidth, InterruptedError, intOption, openLoop } from '../loop-client.js';
+import type { Output } from '../output.js';
+
+/** Failing cases shown in full under "Worst answers". */
+const WORST = 5;
+/** Above this many cases, the table lists only the failures unless --verbose. */
+const FULL_TABLE_MAX = 50;
+
+/**
+ * `kb-sync eval`: ask the bot every Q&A question of the knowledge folder (or every case of
+ * `--file evals.yaml`), score each reply against the expected answer (see src/loop/score.ts),
+ * print a pass/fail table and the worst answers, and exit 1 when the pass rate is below
+ * `--threshold` (default 100%). Questions go through the rate-limited, retrying client.
+ */
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  let threshold = 1;
+  if (argv.threshold !== undefined) {
+    try {
+      threshold = parseThreshold(argv.threshold);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  const sample = intOption(argv.sample, 'sample', 1);
+  const started = performance.now();
+  const stop = new AbortController();
+  const { out, cfg, botId, client } = openLoop(argv, { retryUnknownSends: true, signal: stop.signal });
+
+  const file = argv.file === undefined ? undefined : String(argv.file);
+  const all = file !== undefined ? casesFromFile(file) : casesFromKnowledge(cfg, out);
+  if (all.length === 0) {
+    throw new ConfigError(
+      `No Q&A items to evaluate in ${display(cfg.knowledgeDir) || '.'}.`,
+      'eval asks the bot every question of the Q&A files (*.qa.yaml) there; or pass --file evals.yaml.',
+    );
+  }
+  const cases = sample !== undefined ? sampleCases(all, sample) : all;
+  out.info(
+    out.c.dim(
+      `Asking the bot ${cases.length} question(s)${cases.length < all.length ? ` (a fixed sample of ${all.length})` : ''} from ${file ?? display(cfg.knowledgeDir)}…`,
+    ),
+  );
+
+  let authError: ApiError | undefined;
+  let interrupted = false;
+  const interrupt = onInterrupt(out, 0, () => stop.abort());
+  const bar = await out.progress('Asking');
+  const results: (EvalResult | undefined)[] = new Array(cases.length);
+  let done = 0;
+  try {
+    await Promise.all(
+      cases.map(async (c, i) => {
+        const t0 = performance.now();
+        try {
+          const reply = await client.sendMessage({
+            content: c.question,
+            customer_info: { name: EVAL_CUSTOMER_NAME, external_id: evalCustomerId(c.question) },
+            metadata: { source: 'kb-sync eval' },
+          });
+          results[i] = { case: c, reply, score: scoreReply(c, reply), error: null, ms: Math.round(performance.now() - t0) };
+        } catch (err) {
+          if (err instanceof InterruptedError) {
+            interrupted = interrupted || interrupt.exitCode !== undefined;
+            return;
+          }
+          if (!(err instanceof ApiError)) throw err;
+          if (err.isAuth) {
+            authError ??= err;
+            stop.abort();
+            return;
+          }
+          results[i] = { case: c, reply: null, score: null, error: err.message, ms: Math.round(performance.now() - t0) };
+        }
+        bar.update(++done, cases.length);
+      }),
+    );
+  } finally {
+    bar.stop();
+    interrupt.dispose();
+  }
+  if (authError) throw authError;
+
+  const finished = results.filter((r): r is EvalResult => r !== undefined);
+  const summary = summarize(finished, all.length, threshold);
+  const exitCode = interrupted ? (interrupt.exitCode ?? 130) : summary.ok ? 0 : 1;
+  const durationMs = Math.round(performance.now() - started);
+
+  if (out.github) githubReport(out, finished, summary);
+  if (out.json) {
+    out.document({
+      ok: summary.ok && !interrupted,
+      botId,
+      source: file !== undefined ? 'file' : 'knowledge',
+      file: file ?? null,
+      knowledgeDir: file !== undefined ? null : display(cfg.knowledgeDir),
+      sample: sample ?? null,
+      threshold,
+      counts: { total: summary.total, evaluated: summary.evaluated, passed: summary.passed, failed: summary.failed, errors: summary.errors },
+      passRate: round(summary.passRate),
+      results: finished.map((r) => ({
+        id: r.case.id,
+        source: r.case.source ?? null,
+        question: r.case.question,
+        expected: r.case.expect ?? null,
+        mustInclude: r.case.mustInclude,
+        reply: r.reply,
+        pass: r.score?.pass ?? false,
+        score: r.score?.score ?? 0,
+        components: r.score ? { overlap: r.score.overlap, phrases: r.score.phrases, facts: r.score.facts } : null,
+        reasons: r.error !== null ? [r.error] : (r.score?.reasons ?? []),
+        error: r.error,
+        ms: r.ms,
+      })),
+      requests: client.counters.requests,
+      retries: client.counters.retries,
+      rateLimited: client.counters.rateLimited,
+      interrupted,
+      exitCode,
+      durationMs,
+    });
+  }
+  if (!out.quiet) humanReport(out, finished, summary);
+  const c = out.c;
+  const rate = `${summary.passed} of ${summary.evaluated} passed (${pct(summary.passRate)})`;
+  const extra = summary.errors > 0 ? c.red(` · ${summary.errors} not asked (API errors)`) : '';
+  const secs = (durationMs / 1000).toFixed(1);
+  if (interrupted) out.final(c.yellow(`! Interrupted after ${secs}s: ${rate}${extra}.`));
+  else if (summary.ok) out.final(`${c.green('✔')} Eval in ${secs}s: ${rate}${extra} · threshold ${pct(threshold)}`);
+  else out.final(`${c.red('✗')} Eval in ${secs}s: ${rate}${extra}, below the threshold of ${pct(threshold)}`);
+  return exitCode;
+}
+
+// ------------------------------------------------------------------ cases
+
+function casesFromFile(file: string): EvalCase[] {
+  const abs = path.resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`--file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`);
+  }
+  const shown = display(abs);
+  const decoded = decodeText(bytes, shown);
+  if ('issue' in decoded) throw new ConfigError(formatFileIssue(decoded.issue));
+  const parsed = parseEvalFile(decoded.text, shown);
+  if (parsed.issues.length > 0) {
+    throw new ConfigError(
+      `Invalid eval file:\n${parsed.issues.map((i) => `  ${formatFileIssue(i)}`).join('\n')}`,
+      'Each case is {question, expect?, must_include?, id?}, with expect or must_include (see "Check what the bot learned" in the README).',
+    );
+  }
+  return parsed.cases;
+}
+
+/** Every (non-draft) Q&A entry of the knowledge folder, with its answer as the expected answer. */
+function casesFromKnowledge(cfg: ResolvedConfig, out: Output): EvalCase[] {
+  if (!fs.existsSync(cfg.knowledgeDir) || !fs.statSync(cfg.knowledgeDir).isDirectory()) {
+    throw new ConfigError(`The knowledge folder ${cfg.knowledgeDir} does not exist.`, 'Check "knowledgeDir" in sync.config.json, or pass --file evals.yaml.');
+  }
+  const scan = scanTree({ root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: [cfg.stateFile] });
+  const cases: EvalCase[] = [];
+  let drafts = 0;
+  for (const f of scan.files) {
+    if (f.kind !== 'qa') continue;
+    const shown = display(path.join(cfg.knowledgeDir, f.relPath));
+    const r = readFileChecked(f.absPath, shown, cfg.limits.maxTextBytes, 'the file is larger than limits.maxTextBytes');
+    if (!r.ok) {
+      out.warn(out.c.yellow(`${formatFileIssue(r.issue)} (not evaluated)`));
+      continue;
+    }
+    const d = decodeText(r.bytes, shown);
+    if ('issue' in d) {
+      out.warn(out.c.yellow(`${formatFileIssue(d.issue)} (not evaluated)`));
+      continue;
+    }
+    const qa = extractQa(d.text, f.relPath, { maxItemsPerFile: cfg.limits.maxItemsPerFile });
+    for (const issue of qa.extract.issues) {
+      out.warn(out.c.yellow(`${formatFileIssue({ ...issue, file: shown })}${issue.severity === 'error' ? ' (not evaluated)' : ''}`));
+    }
+    drafts += qa.extract.draftEntries ?? 0;
+    for (const e of qa.entries) {
+      // The Q&A key (file and id, else file and question) survives edits elsewhere in the file.
+      cases.push({ id: e.key, question: e.question, expect: e.answer, mustInclude: [], source: `${shown}:${e.line}` });
+    }
+  }
+  if (drafts > 0) out.detail(out.c.dim(`Skipped ${drafts} draft Q&A entr${drafts === 1 ? 'y' : 'ies'} (draft: true).`));
+  return cases;
+}
+
+// ------------------------------------------------------------------ reports
+
+function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary): void {
+  const c = out.c;
+  const shown = results.length > FULL_TABLE_MAX && !out.verbose ? results.filter((r) => !r.score?.pass) : results;
+  if (shown.length > 0) {
+    out.info(
+      table(
+        ['RESULT', 'SCORE', 'OVERLAP', 'PHRASES', 'FACTS', 'CASE', 'QUESTION'],
+        shown.map((r) => [
+          r.error !== null ? c.red('error') : r.score?.pass ? c.green('pass') : c.red('FAIL'),
+          r.score ? r.score.score.toFixed(2) : '',
+          r.score?.overlap ? pct(r.score.overlap.score) : '—',
+          r.score?.phrases ? `${r.score.phrases.found.length}/${r.score.phrases.found.length + r.score.phrases.missing.length}` : '—',
+          r.score?.facts ? `${r.score.facts.matched.length}/${r.score.facts.matched.length + r.score.facts.missing.length}` : '—',
+          r.case.source ?? r.case.id,
+          oneLine(r.case.question),
+        ]),
+        { maxWidth: cellWidth(40) },
+      ),
+    );
+    if (shown.length < results.length) out.info(c.dim(`  (${results.length - shown.length} passing case(s) not listed; --verbose lists all, --json for scripts)`));
+  }
+  const bad = worst(results, WORST);
+  if (bad.length > 0) {
+    out.info('');
+    out.info(c.bold(`Worst answers (${bad.length} of ${s.failed + s.errors} failing):`));
+    for (const r of bad) {
+      out.info(`${c.red('✗')} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`);
+      out.info(`    question: ${truncate(oneLine(r.case.question), 200)}`);
+      if (r.case.expect !== undefined) out.info(`    expected: ${truncate(oneLine(r.case.expect), 200)}`);
+      if (r.case.mustInclude.length > 0) out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
+      if (r.reply !== null) out.info(`    reply:    ${truncate(oneLine(r.reply), 200)}`);
+      const why = r.error !== null ? [`not asked: ${r.error}`] : (r.score?.reasons ?? []);
+      for (const w of why) out.info(`    ${c.yellow('•')} ${w}`);
+    }
+  }
+}
+
+function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummary): void {
+  for (const r of results) {
+    if (r.score?.pass) continue;
+    const m = r.case.source ? /^(.*):(\d+)$/.exec(r.case.source) : null;
+    const message = `eval failed: ${r.error ?? (r.score?.reasons ?? []).join('; ')}`;
+    out.raw(annotation({ file: m?.[1] ?? r.case.id, ...(m ? { line: Number(m[2]) } : {}), severity: s.ok ? 'warning' : 'error', message }));
+  }
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const md = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+  const lines = [
+    `### kb-sync eval: ${s.passed} of ${s.evaluated} passed (${pct(s.passRate)}) ${s.ok ? '✅' : `❌ below ${pct(s.threshold)}`}`,
+    '',
+  ];
+  const failing = worst(results, 50);
+  if (failing.length > 0) {
+    lines.push('| case | question | why |', '|---|---|---|');
+    for (const r of failing) lines.push(`| ${md(r.case.source ?? r.case.id)} | ${md(truncate(r.case.question, 120))} | ${md(r.error ?? (r.score?.reasons ?? []).join('; '))} |`);
+  }
+  try {
+    fs.appendFileSync(file, `${out.redact(lines.join('\n'))}\n\n`);
+  } catch (err) {
+    out.warn(`Could not write the step summary: ${(err as Error).message}`);
+  }
+}
+
+function display(p: string): string {
+  return toPosix(path.relative(process.cwd(), p)) || '.';
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`;
+}
+
+function round(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

@@ -1,0 +1,234 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import PQueue from 'p-queue';
+import type { Customer, Message } from '../../api/types.js';
+import { ConfigError, ExitCode, KbSyncError } from '../../errors.js';
+import { findUnanswered, type UnansweredQuestion } from '../../loop/classify.js';
+import { EVAL_CUSTOMER_PREFIX } from '../../loop/eval.js';
+import { GROUP_THRESHOLD, groupQuestions, type QuestionGroup } from '../../loop/group.js';
+import { harvestFileName, renderHarvestFile } from '../../loop/harvest-file.js';
+import { DateRangeError, parseDateRange, type DateRange } from '../../loop/range.js';
+import { table } from '../../util/table.js';
+import { onInterrupt } from '../context.js';
+import { cellWidth, InterruptedError, intOption, openLoop, PAGE_SIZE } from '../loop-client.js';
+
+/**
+ * `kb-sync harvest`: walk the bot's customers, their conversations started in the date range
+ * (default: the last 30 days) and every message of those, find the customer questions the bot
+ * could not answer (src/loop/classify.ts), group near-duplicates (src/loop/group.ts) and write
+ * them as draft Q&A entries to `knowledge/inbox/harvest-YYYY-MM-DD.qa.yaml` (`--out` to choose).
+ *
+ * It never overwrites a file, writes nothing unless the whole walk succeeded, and gives the same
+ * bytes for the same range and the same conversations. Test customers (`is_testing`) and the
+ * customers `kb-sync eval` asks as are left out.
+ */
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const minCount = intOption(argv.minCount, 'min-count', 1) ?? 1;
+  let range: DateRange;
+  try {
+    range = parseDateRange(
+      { since: argv.since === undefined ? undefined : String(argv.since), until: argv.until === undefined ? undefined : String(argv.until) },
+      Date.now(),
+    );
+  } catch (err) {
+    if (err instanceof DateRangeError) throw new ConfigError(err.message);
+    throw err;
+  }
+  const stop = new AbortController();
+  const { out, cfg, botId, client } = openLoop(argv, { signal: stop.signal });
+  const target = argv.out !== undefined && String(argv.out) !== '' ? path.resolve(String(argv.out)) : path.join(cfg.knowledgeDir, 'inbox', harvestFileName(range.day));
+  const shown = display(target);
+  if (fs.existsSync(target)) throw exists(shown);
+
+  out.info(out.c.dim(`Harvesting conversations of bot ${botId} started ${range.since.slice(0, 10)} … ${range.until.slice(0, 10)}…`));
+  const sinceMs = Date.parse(range.since);
+  const untilMs = Date.parse(range.until);
+  const questions: UnansweredQuestion[] = [];
+  const counts = { customersListed: 0, customers: 0, withConversations: 0, evalCustomers: 0, quietCustomers: 0, sessions: 0, messages: 0 };
+  let failure: unknown;
+  const interrupt = onInterrupt(out, 0, () => stop.abort());
+  const bar = await out.progress('Harvesting');
+  const pool = new PQueue({ concurrency: cfg.rateLimit.concurrency });
+  let done = 0;
+
+  const walkCustomer = async (c: Customer) => {
+    let any = false;
+    for await (const s of client.iterateSessions({ customer_id: c.id, bot_ids: [botId], date_range: [range.since, range.until], limit: PAGE_SIZE })) {
+      if (!any) counts.withConversations++;
+      any = true;
+      const messages: Message[] = [];
+      for await (const m of client.iterateMessages(s.id, { customer_id: c.id, order: 'asc', limit: PAGE_SIZE })) messages.push(m);
+      counts.sessions++;
+      counts.messages += messages.length;
+      const found = findUnanswered({
+        sessionId: s.id,
+        customerId: c.id,
+        botId: s.bot_id || botId,
+        ...(typeof s.bot?.reply_unknown === 'string' ? { replyUnknown: s.bot.reply_unknown } : {}),
+        messages,
+        askedUntil: range.until,
+      });
+      for (const q of found) {
+        const t = Date.parse(q.at);
+        if (t >= sinceMs && t <= untilMs) questions.push(q);
+      }
+    }
+  };
+
+  try {
+    for await (const c of client.iterateCustomers({ bot_ids: [botId], is_testing: false })) {
+      counts.customersListed++;
+      if (c.external_id?.startsWith(EVAL_CUSTOMER_PREFIX)) {
+        counts.evalCustomers++;
+        continue;
+      }
+      // No message since the range began: no conversation of theirs can have started in it.
+      const last = Date.parse(c.last_message_at);
+      if (!Number.isNaN(last) && last < sinceMs) {
+        counts.quietCustomers++;
+        continue;
+      }
+      if (failure !== undefined) break;
+      counts.customers++;
+      await pool.onSizeLessThan(cfg.rateLimit.concurrency * 2);
+      void pool
+        .add(() => walkCustomer(c))
+        .then(
+          () => bar.update(++done, counts.customers),
+          (err: unknown) => {
+            failure ??= err;
+            stop.abort();
+          },
+        );
+    }
+  } catch (err) {
+    failure ??= err;
+    stop.abort();
+  }
+  await pool.onIdle();
+  bar.stop();
+  interrupt.dispose();
+
+  if (interrupt.exitCode !== undefined) {
+    out.final(out.c.yellow('! Interrupted: nothing was written.'));
+    return interrupt.exitCode;
+  }
+  if (failure !== undefined && !(failure instanceof InterruptedError)) {
+    const e = failure as Error & { exitCode?: number };
+    throw new KbSyncError(`Harvest stopped: ${e.message}. Nothing was written.`, {
+      exitCode: e instanceof KbSyncError ? e.exitCode : ExitCode.partial,
+      hint: e instanceof KbSyncError && e.hint ? e.hint : 'Run it again: a harvest writes its file only after a complete walk.',
+    });
+  }
+
+  const groups = groupQuestions(questions);
+  const kept = groups.filter((g) => g.count >= minCount);
+  const meta = {
+    botId,
+    since: range.since,
+    until: range.until,
+    // Only what lies in the range goes into the file, so that the same range gives the same bytes.
+    customers: counts.withConversations,
+    sessions: counts.sessions,
+    questions: questions.length,
+    minCount,
+    belowMinCount: groups.length - kept.length,
+  };
+  out.detail(
+    out.c.dim(
+      `Listed ${counts.customersListed} customer(s): walked ${counts.customers} (${counts.withConversations} with conversations in the range), skipped ${counts.quietCustomers} with no message since ${range.since.slice(0, 10)} and ${counts.evalCustomers} eval customer(s); ${counts.sessions} conversation(s), ${counts.messages} message(s), ${client.counters.requests} request(s).`,
+    ),
+  );
+
+  let written = false;
+  if (kept.length > 0) {
+    writeNew(target, shown, renderHarvestFile(kept, meta));
+    written = true;
+  }
+
+  if (out.json) {
+    out.document({
+      ok: true,
+      botId,
+      range: { since: range.since, until: range.until },
+      file: written ? shown : null,
+      written,
+      scanned: { customers: counts.withConversations, walked: counts.customers, skippedCustomers: counts.quietCustomers + counts.evalCustomers, sessions: counts.sessions, messages: counts.messages },
+      questions: questions.length,
+      minCount,
+      belowMinCount: meta.belowMinCount,
+      groupThreshold: GROUP_THRESHOLD,
+      groups: kept.map(groupDoc),
+      requests: client.counters.requests,
+    });
+  }
+  if (!out.quiet && kept.length > 0) {
+    out.info(
+      table(
+        ['ASKED', 'QUESTION', 'PHRASINGS', 'UNKNOWN REPLY', 'AGENT', 'LAST ASKED'],
+        kept.map((g) => [String(g.count), g.question, String(g.variants.length), String(g.reasons['unknown-reply']), String(g.reasons.agent), g.last.slice(0, 10)]),
+        { maxWidth: cellWidth(60) },
+      ),
+    );
+  }
+  const c = out.c;
+  if (!written) {
+    out.final(
+      `${c.green('✔')} No unanswered questions${minCount > 1 && groups.length > 0 ? ` asked ${minCount} times or more` : ''} in ${counts.sessions} conversation(s) from ${range.since.slice(0, 10)} to ${range.until.slice(0, 10)}; nothing written.`,
+    );
+    return 0;
+  }
+  out.final(
+    `${c.green('✔')} Wrote ${shown}: ${kept.length} draft question(s), asked ${kept.reduce((n, g) => n + g.count, 0)} time(s) in ${counts.sessions} conversation(s) of ${counts.withConversations} customer(s).` +
+      c.dim(' Answer them in a pull request (write `a`, delete `draft: true`, move them out of inbox/), then sync.'),
+  );
+  return 0;
+}
+
+function groupDoc(g: QuestionGroup) {
+  return {
+    question: g.question,
+    count: g.count,
+    reasons: g.reasons,
+    variants: g.variants,
+    first: g.first,
+    last: g.last,
+    occurrences: g.occurrences.map((o) => ({ sessionId: o.sessionId, customerId: o.customerId, messageId: o.messageId, at: o.at, text: o.text, reason: o.reason })),
+  };
+}
+
+function exists(shown: string): KbSyncError {
+  return new KbSyncError(`${shown} already exists; harvest never overwrites a file.`, {
+    exitCode: ExitCode.partial,
+    hint: 'Answer or delete the entries in it first, or write this harvest elsewhere with --out FILE.',
+  });
+}
+
+/** Create `target` with `text`, refusing to replace a file (also one created since the first check). */
+function writeNew(target: string, shown: string, text: string): void {
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { flag: 'wx' });
+  try {
+    try {
+      fs.linkSync(tmp, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw exists(shown);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+      // No hard links on this file system: exclusive create instead.
+      try {
+        fs.writeFileSync(target, text, { flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists(shown);
+        throw e;
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function display(p: string): string {
+  return path.relative(process.cwd(), p).split(path.sep).join('/') || p;
+}
