@@ -145,5 +145,14 @@ describe('action.yml', () => {
     expect(planSummary).toContain('#### Will be created');
     expect(planSummary).toContain('New page');
     expect(emu.created(emu.botId)).toHaveLength(2);
+
+    // After a clean sync, the eval step asks the bot the folder's questions and sets pass-rate.
+    p.write({ 'bad.qa.yaml': '- q: Missing answer\n  a: Now it has one.\n' });
+    expect((await runStep(stepNamed('Sync'), inputs, gh)).code).toBe(0);
+    fs.writeFileSync(gh.output, '');
+    const evalStep = await runStep(stepNamed('Evaluate the bot'), { ...inputs, eval: 'true', 'eval-threshold': '0.9' }, gh);
+    expect(evalStep.code).toBe(0);
+    expect(outputs(gh.output)).toMatchObject({ 'pass-rate': '1', passed: '2', failed: '0' });
+    expect(fs.readFileSync(gh.summary, 'utf8')).toContain('### kb-sync eval: 2 of 2 passed');
   });
 });

@@ -261,6 +261,14 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
     const message = `eval failed: ${r.error ?? (r.score?.reasons ?? []).join('; ')}`;
     out.raw(annotation({ file: m?.[1] ?? r.case.id, ...(m ? { line: Number(m[2]) } : {}), severity: s.ok ? 'warning' : 'error', message }));
   }
+  const outputs = process.env.GITHUB_OUTPUT;
+  if (outputs) {
+    try {
+      fs.appendFileSync(outputs, `pass-rate=${round(s.passRate)}\npassed=${s.passed}\nfailed=${s.failed}\n`);
+    } catch (err) {
+      out.warn(`Could not write the step outputs: ${(err as Error).message}`);
+    }
+  }
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
   const md = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
