@@ -48,10 +48,23 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
     const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : () => false;
     return (p) => mb(p) || mf(p);
   };
-  const included = opts.include.length === 0 ? () => true : pm(opts.include);
-  const excluded = pm(opts.exclude);
-  // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`).
-  const kinds = KIND_ORDER.map((k) => [k, pm(opts.kinds[k] ?? [], true)] as const);
+  const everything = opts.include.length === 0 || opts.include.some((g) => g === '**/*' || g === '**' || g === '*');
+  const included = everything ? () => true : pm(opts.include);
+  const excluded = opts.exclude.length === 0 ? () => false : pm(opts.exclude);
+  // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the
+  // plain `*.ext` form (the defaults) are matched as suffixes: a scan classifies every file, and
+  // a suffix test is far cheaper than a glob.
+  const kinds = KIND_ORDER.map((k) => {
+    const globs = opts.kinds[k] ?? [];
+    const suffixes = globs.every((g) => /^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g)) ? globs.map((g) => g.slice(1).toLowerCase()) : undefined;
+    if (suffixes) {
+      return [k, (p: string) => {
+        const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+        return suffixes.some((s) => name.length > s.length && name.endsWith(s));
+      }] as const;
+    }
+    return [k, pm(globs, true)] as const;
+  });
   return {
     classify(relPath) {
       if (!included(relPath) || excluded(relPath)) return undefined;
@@ -185,9 +198,9 @@ function statEntry(
     out.issues.push({ file: relPath, severity: 'warning', message: 'not a regular file (a pipe, socket or device); skipped' });
     return undefined;
   }
-  let st: fs.BigIntStats;
+  let st: fs.Stats;
   try {
-    st = fs.statSync(target, { bigint: true });
+    st = fs.statSync(target);
   } catch {
     return undefined; // Gone since the listing: the caller sees it as absent.
   }

@@ -124,6 +124,12 @@ export const MIGRATIONS: readonly string[] = [
     heartbeat_at INTEGER NOT NULL
   );
   `,
+  // 2: how many items each bot has, kept up to date by the store, so that a no-op sync can report
+  // "unchanged" without counting a large table.
+  `
+  ALTER TABLE bots ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE items.bot_id = bots.bot_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -70,7 +70,7 @@ export function validateSnapshot(raw: unknown, expectBot: string): Snapshot {
 /** Replace this bot's state with a snapshot (in one transaction). */
 export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force: boolean }): { items: number; files: number; stale: number; uncertain: number } {
   return store.tx(() => {
-    const existing = store.countItemsTotal(snap.botId);
+    const existing = store.itemCount(snap.botId);
     if (existing > 0 && !opts.force) {
       throw new StateError(
         `The state already holds ${existing} item(s) for bot ${snap.botId}; refusing to replace them.`,
@@ -100,6 +100,7 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
     for (const s of snap.stale) stale.run(snap.botId, s.remoteId, s.key, s.type, s.label, s.origin, s.sourceFile, s.reason, s.since);
     const unc = db.prepare('INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
     for (const u of snap.uncertain) unc.run(snap.botId, u.key, u.type, u.label, u.sourceFile, u.remoteId, u.reason, u.since);
+    store.recountItems(snap.botId);
     return { items: snap.items.length, files: snap.files.length, stale: snap.stale.length, uncertain: snap.uncertain.length };
   });
 }

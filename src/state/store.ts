@@ -234,6 +234,21 @@ export class StateStore {
     return out;
   }
 
+  /**
+   * The stat fast path's index: path → `kind|sig` for a file that may be skipped (read without
+   * error, not racy, every item in the bot), or '' for one that must be read again.
+   */
+  loadFileIndex(botId: string): Map<string, string> {
+    const rows = this.db
+      .prepare(
+        `SELECT path, CASE WHEN racy = 0 AND synced = 1 AND error IS NULL AND sig IS NOT NULL THEN kind || '|' || sig ELSE '' END
+         FROM files WHERE bot_id = ?`,
+      )
+      .raw()
+      .all(botId) as [string, string][];
+    return new Map(rows);
+  }
+
   /** Keys (and hashes) each of `paths` yielded at its last read. */
   fileKeys(botId: string, paths: Iterable<string>): Map<string, { key: string; hash: string }[]> {
     const stmt = this.db.prepare('SELECT key, hash FROM file_items WHERE bot_id = ? AND path = ?');
@@ -322,20 +337,18 @@ export class StateStore {
     return out;
   }
 
-  countItemsTotal(botId: string): number {
-    return this.db.prepare('SELECT count(*) FROM items WHERE bot_id = ?').pluck().get(botId) as number;
+  /** How many items the bot has (kept up to date on every insert and delete of an item). */
+  itemCount(botId: string): number {
+    return (this.db.prepare('SELECT item_count FROM bots WHERE bot_id = ?').pluck().get(botId) as number | undefined) ?? 0;
   }
 
-  /** Distinct keys yielded by files outside `dirty` and not by any file in it (unchanged, not re-read). */
-  countCleanItems(botId: string, dirty: ReadonlySet<string>): number {
-    const paths = JSON.stringify([...dirty]);
-    return this.db
-      .prepare(
-        `SELECT count(DISTINCT key) FROM file_items WHERE bot_id = @bot AND path NOT IN (SELECT value FROM json_each(@paths))
-         AND key NOT IN (SELECT key FROM file_items WHERE bot_id = @bot AND path IN (SELECT value FROM json_each(@paths)))`,
-      )
-      .pluck()
-      .get({ bot: botId, paths }) as number;
+  private bumpItems(botId: string, delta: number): void {
+    if (delta !== 0) this.db.prepare('UPDATE bots SET item_count = max(0, item_count + ?) WHERE bot_id = ?').run(delta, botId);
+  }
+
+  /** Count the items again (after an import). */
+  recountItems(botId: string): void {
+    this.db.prepare('UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE bot_id = @bot) WHERE bot_id = @bot').run({ bot: botId });
   }
 
   /** Record items as already in the bot without a remote id (`kb-sync adopt`). Existing keys are left alone. */
@@ -350,7 +363,9 @@ export class StateStore {
     );
     const t = nowIso();
     this.tx(() => {
-      for (const i of items) stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId);
+      let added = 0;
+      for (const i of items) added += stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId).changes;
+      this.bumpItems(botId, added);
     });
   }
 
@@ -367,12 +382,14 @@ export class StateStore {
     const get = this.db.prepare('SELECT * FROM items WHERE bot_id = ? AND key = ?');
     const del = this.db.prepare('DELETE FROM items WHERE bot_id = ? AND key = ?');
     this.tx(() => {
+      let removed = 0;
       for (const k of keys) {
         const r = get.get(botId, k) as Record<string, unknown> | undefined;
         if (!r) continue;
         this.addStale(botId, toItem(r), 'removed', runId);
-        del.run(botId, k);
+        removed += del.run(botId, k).changes;
       }
+      this.bumpItems(botId, -removed);
     });
   }
 
@@ -427,6 +444,7 @@ export class StateStore {
              source_line = excluded.source_line, synced_at = excluded.synced_at, run_id = excluded.run_id`,
         )
         .run(botId, c.key, c.type, c.label, c.hash, c.payloadHash, c.remoteId, c.sourceFile, c.sourceLine, nowIso(), runId);
+      if (!prev) this.bumpItems(botId, 1);
       const pend = this.db.prepare('SELECT ambiguous FROM pending WHERE bot_id = ? AND key = ? AND hash = ?').pluck().get(botId, c.key, c.hash) as number | undefined;
       const wasAmbiguous = pend === 1;
       if (wasAmbiguous) {

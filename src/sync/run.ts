@@ -182,7 +182,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     // ---- scan
     events.phase?.('scan');
     const scanOpts = { root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: stateSkipPaths(cfg.stateFile) };
-    const known = store.loadFiles(botId);
+    const known = store.loadFileIndex(botId);
     let scan: ScanResult;
     let removed: Set<string>;
     if (opts.changedPaths && !fingerprintChanged) {
@@ -202,7 +202,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     }
     for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
 
-    const hasItems = store.hasHistory(botId) && store.countItemsTotal(botId) > 0;
+    const hasItems = store.itemCount(botId) > 0;
     if (!opts.changedPaths && scan.files.length === 0 && hasItems && !opts.allowEmpty) {
       throw new RefusedError(
         `Found no knowledge files in ${cfg.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
@@ -214,7 +214,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const dirty: ScannedFile[] = [];
     for (const f of scan.files) {
       const k = known.get(f.relPath);
-      if (fingerprintChanged || !k || k.sig !== f.sig || k.racy || !k.synced || k.error !== null || k.kind !== f.kind) dirty.push(f);
+      if (fingerprintChanged || k !== `${f.kind}|${f.sig}`) dirty.push(f);
     }
     events.phase?.('read', { files: dirty.length });
     const results: FileResult[] =
@@ -276,7 +276,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         update: plan.update.length,
         moved: plan.moved.length,
         stale: plan.stale.length,
-        unchanged: plan.unchanged.length + unchangedCarried(scan.files.length, dirty.length, store, botId, dirtySet),
+        // Everything the bot has that this plan does not touch (read from a counter, not counted).
+        unchanged: Math.max(0, store.itemCount(botId) - plan.update.length - plan.moved.length - plan.stale.length),
         failed: 0,
       };
       return finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
@@ -303,7 +304,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         results.filter((r) => !r.vanished).map((r) => recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], false)),
       );
       store.markSynced(botId);
-      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: 0, unchanged: plan.unchanged.length + adopted.length, failed: 0 };
+      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: 0, unchanged: Math.max(0, store.itemCount(botId) - plan.moved.length), failed: 0 };
       store.finishRun(runId, 'ok', { ...counts, adopted: adopted.length });
       const r = finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
       return { ...r, adopted: adopted.length };
@@ -355,15 +356,15 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 
     const interrupted = opts.stop?.aborted ?? false;
     const failed = push.results.filter((r) => r.status === 'failed').length;
+    const created = push.results.filter((r) => r.status === 'created').length;
+    const updated = push.results.filter((r) => r.status === 'updated').length;
     const counts: RunCounts = {
-      create: push.results.filter((r) => r.status === 'created').length,
-      update: push.results.filter((r) => r.status === 'updated').length,
+      create: created,
+      update: updated,
       moved: plan.moved.length,
       stale: plan.stale.length,
-      unchanged:
-        plan.unchanged.length +
-        push.results.filter((r) => r.status === 'unchanged').length +
-        unchangedCarried(scan.files.length, dirty.length, store, botId, dirtySet),
+      // Everything else the bot has (read from a counter kept by the store, not counted).
+      unchanged: Math.max(0, store.itemCount(botId) - created - updated - plan.moved.length),
       failed,
     };
     if (!interrupted && !push.authError) store.markSynced(botId);
@@ -506,12 +507,6 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 
 function emptyPush(): PushOutcome {
   return { results: [], issues: [], changedFiles: new Set(), unsettledFiles: new Set(), requests: 0, rateLimited: 0 };
-}
-
-/** Items of files that were not re-read: all unchanged by definition. */
-function unchangedCarried(scanned: number, read: number, store: StateStore, botId: string, dirty: ReadonlySet<string>): number {
-  if (scanned === read) return 0;
-  return store.countCleanItems(botId, dirty);
 }
 
 function recordFor(r: FileResult, plan: Plan, priorKeys: { key: string; hash: string }[], changedSince: boolean): FileRecord {

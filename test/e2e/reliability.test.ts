@@ -85,7 +85,7 @@ describe('crash safety', () => {
     // Everything that was sent got its answer and was recorded: nothing is left in flight.
     expect(report.pending).toEqual([]);
     const store = StateStore.open(p.stateFile, { readonly: true });
-    const synced = store.countItemsTotal(emu.botId);
+    const synced = store.itemCount(emu.botId);
     store.close();
     expect(synced).toBe(emu.created(emu.botId).length);
     const done = await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });

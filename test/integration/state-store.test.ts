@@ -1,0 +1,60 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { StateStore } from '../../src/state/store.js';
+import { tempDir } from '../helpers/fs.js';
+
+/** The SQLite state store on a real file: migrations, the item counter, scoping by bot. */
+
+describe('state store migrations', () => {
+  it('upgrades a version-1 file in place, counting its items', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0] as string);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO bots (bot_id, created_at) VALUES ('b1', 'x'), ('b2', 'x')").run();
+    const add = db.prepare("INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES (?, ?, 'TEXT', 'l', 'h', 'pushed', 'x')");
+    for (let i = 0; i < 3; i++) add.run('b1', `k${i}`);
+    add.run('b2', 'k0');
+    db.close();
+    const store = StateStore.open(file);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(store.itemCount('b1')).toBe(3);
+    expect(store.itemCount('b2')).toBe(1);
+    store.close();
+  });
+
+  it('refuses a file written by a newer kb-sync', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => StateStore.open(file)).toThrow(/newer kb-sync/);
+  });
+});
+
+describe('the item counter', () => {
+  it('follows creates, replacements, removals and adoptions, per bot', () => {
+    const store = StateStore.open(path.join(tempDir(), 'state.db'));
+    for (const b of ['b1', 'b2']) store.ensureBot(b, 'http://x');
+    const send = (bot: string, key: string, hash: string, remoteId: string) => {
+      store.beginSend(bot, { key, hash, type: 'TEXT', label: key, sourceFile: 'f.md' }, null);
+      store.completeSend(bot, { key, hash, payloadHash: hash, type: 'TEXT', label: key, remoteId, sourceFile: 'f.md', sourceLine: 1 }, null);
+    };
+    send('b1', 'a', 'h1', 'r1');
+    send('b1', 'b', 'h1', 'r2');
+    send('b1', 'a', 'h2', 'r3'); // a new version of a: still one item, the old one stale
+    send('b2', 'a', 'h1', 'r4');
+    expect(store.itemCount('b1')).toBe(2);
+    expect(store.stale('b1').map((s) => s.remoteId)).toEqual(['r1']);
+    store.applyRemovals('b1', ['b', 'no-such-key'], null);
+    expect(store.itemCount('b1')).toBe(1);
+    store.adoptItems('b1', [{ key: 'a', type: 'TEXT', label: 'a', hash: 'h2', payloadHash: null, file: 'f.md', line: 1 }, { key: 'c', type: 'TEXT', label: 'c', hash: 'h', payloadHash: null, file: 'g.md', line: 1 }], null);
+    expect(store.itemCount('b1')).toBe(2);
+    expect(store.itemCount('b2')).toBe(1);
+    const exact = (bot: string) => store.db.prepare('SELECT count(*) FROM items WHERE bot_id = ?').pluck().get(bot);
+    expect(store.itemCount('b1')).toBe(exact('b1'));
+    store.close();
+  });
+});
