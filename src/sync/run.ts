@@ -111,6 +111,8 @@ export interface RunResult {
   authError?: ApiError;
   exitCode: number;
   durationMs: number;
+  /** Milliseconds per phase (start, state, scan, read, plan, apply, push, record, report). */
+  timings: Record<string, number>;
   /** `adopt`: how many items were recorded as already in the bot. */
   adopted?: number;
 }
@@ -136,6 +138,14 @@ export function stateSkipPaths(stateFile: string): string[] {
 
 export async function runSync(opts: RunOptions): Promise<RunResult> {
   const started = performance.now();
+  // Where the time went, for --verbose and the benchmark: phase → milliseconds.
+  const timings: Record<string, number> = {};
+  let mark = started;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round((timings[name] ?? 0) + now - mark);
+    mark = now;
+  };
   const { config: cfg, botId } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const display = (rel: string) => toPosix(path.relative(cwd, path.join(cfg.knowledgeDir, rel))) || rel;
@@ -180,9 +190,11 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const fingerprintChanged = bot?.extractFingerprint !== fingerprint;
 
     // ---- scan
+    lap('start');
     events.phase?.('scan');
     const scanOpts = { root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: stateSkipPaths(cfg.stateFile) };
     const known = store.loadFileIndex(botId);
+    lap('state');
     let scan: ScanResult;
     let removed: Set<string>;
     if (opts.changedPaths && !fingerprintChanged) {
@@ -201,6 +213,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       removed = new Set([...known.keys()].filter((p) => !found.has(p)));
     }
     for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
+    lap('scan');
 
     const hasItems = store.itemCount(botId) > 0;
     if (!opts.changedPaths && scan.files.length === 0 && hasItems && !opts.allowEmpty) {
@@ -216,6 +229,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       const k = known.get(f.relPath);
       if (fingerprintChanged || k !== `${f.kind}|${f.sig}`) dirty.push(f);
     }
+    lap('scan');
     events.phase?.('read', { files: dirty.length });
     const results: FileResult[] =
       dirty.length === 0 ? [] : await (await import('./extract-many.js')).extractMany(dirty, settings, {
@@ -224,6 +238,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     });
 
     // ---- plan
+    lap('read');
     events.phase?.('plan');
     const desired: DesiredItem[] = [];
     const dirtySet = new Set<string>();
@@ -252,6 +267,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     fileIssues.push(...plan.conflicts);
     for (const i of fileIssues) events.issue?.({ ...i, file: display(i.file) });
     const allIssues = [...scan.issues, ...fileIssues];
+    lap('plan');
     events.phase?.('plan', { items: plan.create.length + plan.update.length });
 
     // First-run guard: in CI, a state that never synced this bot must not push the whole folder.
@@ -337,8 +353,10 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     for (const u of plan.update) jobs.push({ action: 'update', item: u.item, prior: u.prior, file: filesByRel.get(u.item.file) as ScannedFile });
     jobs.sort((a, b) => (a.item.file < b.item.file ? -1 : a.item.file > b.item.file ? 1 : a.item.line - b.item.line));
 
+    lap('apply');
     events.phase?.('push', { items: jobs.length });
     const push: PushOutcome = jobs.length === 0 ? emptyPush() : await pushJobs(jobs, runId);
+    lap('push');
     items.push(...push.results);
       baseUrl: cfg.apiBaseUrl,
     allIssues.push(...push.issues);
@@ -465,6 +483,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     skippedDrafts: number;
     interrupted: boolean;
   }): RunResult {
+    lap('record');
     const issues = a.allIssues.map((i) => ({ ...i, file: i.file.startsWith('(') ? i.file : display(i.file) }));
     const errors = issues.filter((i) => i.severity === 'error');
     const warnings = issues.filter((i) => i.severity === 'warning');
@@ -501,6 +520,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       ...(authError ? { authError } : {}),
       exitCode,
       durationMs: Math.round(performance.now() - started),
+      timings: (lap('report'), timings),
     };
   }
 }

@@ -40,6 +40,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     interrupt.dispose();
   }
   report(out, result, { command, botId, streamed: events.streamed });
+  out.detail(out.c.dim(`timings (ms): ${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(' · ')}`));
   if (result.interrupted) return interrupt.exitCode ?? 130;
   return result.exitCode;
 }
