@@ -1,6 +1,20 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The package's root folder (where its package.json is), from the compiled or bundled code. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string }).name === 'cxgenie-kb-sync') return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('cannot find the cxgenie-kb-sync package.json');
+}
 
 const require = createRequire(import.meta.url);
 
-/** The package version, read from package.json (one level above dist/ or src/). */
+/** The package version (dist/cli and dist/bin are both two levels below package.json). */
 export const VERSION: string = (require('../../package.json') as { version: string }).version;

@@ -92,10 +92,12 @@ export function scanTree(opts: ScanOptions): ScanResult {
     return out;
   }
   const skip = new Set(opts.skip ?? []);
+  // Paths are built by concatenation (path.join normalizes, and this runs for every file).
+  const root = opts.root.endsWith(path.sep) ? opts.root.slice(0, -1) : opts.root;
   const stack: string[] = [''];
   while (stack.length > 0) {
     const rel = stack.pop() as string;
-    const abs = rel === '' ? opts.root : path.join(opts.root, rel);
+    const abs = rel === '' ? root : `${root}${path.sep}${path.sep === '/' ? rel : rel.split('/').join(path.sep)}`;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(abs, { withFileTypes: true });
@@ -111,7 +113,7 @@ export function scanTree(opts: ScanOptions): ScanResult {
         if (classifier.walkDir(name)) stack.push(relPath);
         continue;
       }
-      const f = statEntry(opts.root, rootReal, relPath, e, classifier, skip, out);
+      const f = statEntry(root, rootReal, relPath, e, classifier, skip, out, `${abs}${path.sep}${name}`);
       if (f) out.files.push(f);
     }
   }
@@ -165,8 +167,9 @@ function statEntry(
   classifier: Classifier,
   skip: ReadonlySet<string>,
   out: ScanResult,
+  absPath?: string,
 ): ScannedFile | undefined {
-  const abs = path.join(root, relPath);
+  const abs = absPath ?? path.join(root, relPath);
   if (skip.has(abs)) return undefined;
   const kind = classifier.classify(relPath);
   if (kind === undefined) return undefined;
@@ -198,12 +201,13 @@ function statEntry(
     out.issues.push({ file: relPath, severity: 'warning', message: 'not a regular file (a pipe, socket or device); skipped' });
     return undefined;
   }
-  let st: fs.Stats;
+  let st: fs.Stats | undefined;
   try {
-    st = fs.statSync(target);
+    st = fs.statSync(target, { throwIfNoEntry: false });
   } catch {
-    return undefined; // Gone since the listing: the caller sees it as absent.
+    st = undefined;
   }
+  if (!st) return undefined; // Gone since the listing: the caller sees it as absent.
   if (!st.isFile()) {
     out.issues.push({ file: relPath, severity: 'warning', message: st.isDirectory() ? 'a symbolic link to a folder is not followed' : 'not a regular file; skipped' });
     return undefined;

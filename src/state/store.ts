@@ -239,14 +239,27 @@ export class StateStore {
    * error, not racy, every item in the bot), or '' for one that must be read again.
    */
   loadFileIndex(botId: string): Map<string, string> {
-    const rows = this.db
+    // One string for the whole table, split here: far cheaper than a JS row per file. The unit
+    // and record separators (31, 30) do not occur in paths in practice; if one did, the entry
+    // could only fail to match (inode numbers differ), and the file would simply be read.
+    const text = this.db
       .prepare(
-        `SELECT path, CASE WHEN racy = 0 AND synced = 1 AND error IS NULL AND sig IS NOT NULL THEN kind || '|' || sig ELSE '' END
-         FROM files WHERE bot_id = ?`,
+        `SELECT group_concat(path || char(31) || CASE WHEN racy = 0 AND synced = 1 AND error IS NULL AND sig IS NOT NULL
+           THEN kind || '|' || sig ELSE '' END, char(30)) FROM files WHERE bot_id = ?`,
       )
-      .raw()
-      .all(botId) as [string, string][];
-    return new Map(rows);
+      .pluck()
+      .get(botId) as string | null;
+    const out = new Map<string, string>();
+    if (!text) return out;
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\u001e', start);
+      const line = nl === -1 ? text.slice(start) : text.slice(start, nl);
+      const tab = line.indexOf('\u001f');
+      out.set(line.slice(0, tab), line.slice(tab + 1));
+      if (nl === -1) return out;
+      start = nl + 1;
+    }
   }
 
   /** Keys (and hashes) each of `paths` yielded at its last read. */

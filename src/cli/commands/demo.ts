@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CxGenieClient } from '../../api/client.js';
 import { loadConfig, resolveConfig, type ResolvedConfig } from '../../config/load.js';
 import { startEmulator } from '../../emulator/server.js';
 import { runSync } from '../../sync/run.js';
 import { Output } from '../output.js';
+import { packageRoot } from '../version.js';
 import { makeEvents, report } from './sync.js';
 
 /**
@@ -82,7 +82,7 @@ function demoConfig(argv: Record<string, unknown>): ResolvedConfig {
   if (argv.config || fs.existsSync(path.resolve('sync.config.json'))) {
     return loadConfig({ configPath: argv.config as string | undefined, env: {} });
   }
-  const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  const pkgRoot = packageRoot();
   const file = path.join(pkgRoot, 'sync.config.json');
   const raw = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as unknown) : {};
   return resolveConfig(raw, { file, display: file, env: {} });
