@@ -78,30 +78,33 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
     title = String(data.title).trim() || undefined;
   }
 
-  const lines = fm.body.split('\n');
-  const esm = esmLines(lines);
+  // Most articles have a frontmatter title and no MDX: then the body is the source as it is,
+  // without splitting it into lines (this runs for every changed file of a scan).
+  const mayHaveEsm = /(^|\n)(import|export)\s/.test(fm.body);
   let titleLine = fm.bodyLine;
-  let bodyLines = lines;
-  if (title === undefined) {
-    const h1 = findH1(lines, esm);
-    if (h1) {
-      title = h1.text;
-      titleLine = fm.bodyLine + h1.start;
-      bodyLines = lines.filter((_, i) => i < h1.start || i > h1.end);
-      // Keep the ESM mask aligned with the remaining lines.
-      const mask = esm.filter((_, i) => i < h1.start || i > h1.end);
-      esm.length = 0;
-      esm.push(...mask);
+  let source: string;
+  if (title !== undefined && !mayHaveEsm) {
+    source = stripEdges(fm.body);
+  } else {
+    const lines = fm.body.split('\n');
+    const esm = mayHaveEsm ? esmLines(lines) : new Array<boolean>(lines.length).fill(false);
+    let bodyLines = lines;
+    let mask = esm;
+    if (title === undefined) {
+      const h1 = findH1(lines, esm);
+      if (h1) {
+        title = h1.text;
+        titleLine = fm.bodyLine + h1.start;
+        bodyLines = lines.filter((_, i) => i < h1.start || i > h1.end);
+        // Keep the ESM mask aligned with the remaining lines.
+        mask = esm.filter((_, i) => i < h1.start || i > h1.end);
+      }
     }
+    source = stripEdges(mayHaveEsm ? bodyLines.filter((_, i) => !mask[i]).join('\n') : bodyLines.join('\n'));
   }
   if (title === undefined) {
     title = path.posix.basename(relPath).replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim() || path.posix.basename(relPath);
   }
-  const source = bodyLines
-    .filter((_, i) => !esm[i])
-    .join('\n')
-    .replace(/^\n+/, '')
-    .trimEnd(); // not /\s+$/: quadratic on long runs of whitespace
   if (isBlank(source)) {
     issues.push({ file: relPath, line: fm.bodyLine, severity: 'warning', message: 'the article has no body; nothing is pushed' });
     return { extract: { items: [], issues, complete: true, skipped: 'empty' } };
@@ -118,7 +121,15 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
   };
 }
 
+/** Leading blank lines and trailing whitespace off (not /\s+$/: quadratic on long runs of whitespace). */
+function stripEdges(s: string): string {
+  let i = 0;
+  while (s.charCodeAt(i) === 10) i++;
+  return (i > 0 ? s.slice(i) : s).trimEnd();
+}
+
 function isBlank(source: string): boolean {
+  if (!source.includes('<!--')) return source.trim() === '';
   return source.replace(/<!--[\s\S]*?(-->|$)/g, '').trim() === '';
 }
 

@@ -1,6 +1,7 @@
 import matter from 'gray-matter';
 import { parseDocument, isMap, LineCounter } from 'yaml';
 import type { FileIssue } from '../errors.js';
+import { parseSimpleYaml } from './simple-yaml.js';
 
 /**
  * Frontmatter with gray-matter, parsed by `yaml` with alias limits. Every other gray-matter
@@ -32,6 +33,8 @@ class FrontmatterError extends Error {
  * ends the opening `---` line, so a line of `src` is the same line of the file.
  */
 function parseYaml(src: string): Record<string, unknown> {
+  const simple = parseSimpleYaml(src);
+  if (simple !== undefined) return simple;
   const lc = new LineCounter();
   const doc = parseDocument(src, { prettyErrors: false, lineCounter: lc, uniqueKeys: true, maxAliasCount: 50 } as never);
   const err = doc.errors[0];
@@ -79,22 +82,29 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
   if (!/^---[^\n-]*\n/.test(text) && text !== '---') {
     return { data: {}, body: text, bodyLine: 1, hasFrontmatter: false };
   }
-  // gray-matter reads an unclosed block as "everything is frontmatter": refuse that instead.
-  const afterOpen = text.indexOf('\n') + 1;
-  if (!/(^|\n)---[ \t]*(\n|$)/.test(text.slice(afterOpen))) {
+  // gray-matter reads an unclosed block as "everything is frontmatter": refuse that instead. The
+  // block closes at the first following line that starts with `---`, as gray-matter decides.
+  const openEnd = text.indexOf('\n');
+  const close = openEnd === -1 ? -1 : text.indexOf('\n---', openEnd);
+  if (close === -1) {
     return { issue: { file, line: 1, column: 1, severity: 'error', message: 'frontmatter is not closed: add a line with --- after it' } };
   }
   // Only YAML: refuse any other language named after the opening `---` before gray-matter looks
   // it up (its engine lookup also reaches Object.prototype names such as `---valueOf`).
-  const language = text.slice(3, afterOpen > 0 ? afterOpen - 1 : text.length).trim();
+  const language = text.slice(3, openEnd).trim();
   if (language !== '' && !/^ya?ml$/i.test(language)) {
     const shown = language.length > 40 ? `${language.slice(0, 39)}…` : language;
     return { issue: { file, line: 1, column: 4, severity: 'error', message: `invalid frontmatter: frontmatter language "${shown}" is not supported; use YAML` } };
   }
+  // gray-matter gets only the frontmatter block: given the whole file it would copy it into a
+  // Buffer and look it up in its cache by content, for every file of a scan.
+  const closeEnd = text.indexOf('\n', close + 1);
+  const headEnd = closeEnd === -1 ? text.length : closeEnd + 1;
+  const head = text.slice(0, headEnd);
   let parsed: matter.GrayMatterFile<string>;
   try {
     // An options object turns gray-matter's per-input cache off (it would share `data` objects).
-    parsed = matter(text, { engines: ENGINES as never, language: 'yaml', excerpt: false });
+    parsed = matter(head, { engines: ENGINES as never, language: 'yaml', excerpt: false });
   } catch (e) {
     if (e instanceof FrontmatterError) {
       return {
@@ -109,10 +119,9 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
     }
     return { issue: { file, line: 1, severity: 'error', message: `invalid frontmatter: ${firstLine((e as Error).message)}` } };
   }
-  const body = parsed.content;
-  const bodyStart = text.endsWith(body) ? text.length - body.length : afterOpen;
+  const body = text.slice(headEnd);
   let bodyLine = 1;
-  for (let i = 0; i < bodyStart; i++) if (text.charCodeAt(i) === 10) bodyLine++;
+  for (let i = 0; i < headEnd; i++) if (text.charCodeAt(i) === 10) bodyLine++;
   const data = parsed.data as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { issue: { file, line: 2, severity: 'error', message: 'frontmatter must be a mapping of keys to values' } };

@@ -148,7 +148,17 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   };
   const { config: cfg, botId } = opts;
   const cwd = opts.cwd ?? process.cwd();
-  const display = (rel: string) => toPosix(path.relative(cwd, path.join(cfg.knowledgeDir, rel))) || rel;
+  // Paths relative to the working directory: one prefix, computed once (this runs per item).
+  const prefix = toPosix(path.relative(cwd, cfg.knowledgeDir));
+  const shown = new Map<string, string>();
+  const display = (rel: string): string => {
+    let d = shown.get(rel);
+    if (d === undefined) {
+      d = rel.startsWith('/') || /^[A-Za-z]:/.test(rel) ? toPosix(path.relative(cwd, rel)) : prefix === '' ? rel : `${prefix}/${rel}`;
+      shown.set(rel, d);
+    }
+    return d;
+  };
   const given = opts.events ?? {};
   // Everything reported as it happens carries paths relative to the working directory.
   const events: SyncEvents = { ...given, item: given.item ? (r) => given.item?.({ ...r, file: display(r.file) }) : undefined };
@@ -233,7 +243,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     events.phase?.('read', { files: dirty.length });
     const results: FileResult[] =
       dirty.length === 0 ? [] : await (await import('./extract-many.js')).extractMany(dirty, settings, {
-      workers: opts.workers ?? (dirty.length >= 400 ? Math.min(4, os.availableParallelism()) : 0),
+      workers: opts.workers ?? defaultWorkers(dirty.length),
       onProgress: (d, t) => events.progress?.(d, t),
     });
 
@@ -248,7 +258,12 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const vanished = new Set<string>();
     for (const r of results) {
       dirtySet.add(r.relPath);
-      for (const it of r.extract.items) desired.push({ ...it, file: r.relPath });
+      // The item objects become desired items in place (no copies: a cold plan has many).
+      for (const it of r.extract.items) {
+        const d = it as DesiredItem;
+        d.file = r.relPath;
+        desired.push(d);
+      }
       if (!r.extract.complete) incomplete.add(r.relPath);
       if (r.vanished) vanished.add(r.relPath);
       fileIssues.push(...r.extract.issues);
@@ -256,13 +271,15 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       if (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false') skippedDrafts++;
     }
     const touched = [...dirtySet, ...removed];
-    const priorFileKeysRaw = store.fileKeys(botId, touched);
+    // A state that knows no file has nothing to look up (a cold plan of a big folder).
+    const coldState = known.size === 0 && store.itemCount(botId) === 0;
+    const priorFileKeysRaw = coldState ? new Map<string, { key: string; hash: string }[]>() : store.fileKeys(botId, touched);
     const priorFileKeys = new Map<string, string[]>([...priorFileKeysRaw].map(([p, ks]) => [p, ks.map((k) => k.key)]));
     const relevant = new Set<string>(desired.map((d) => d.key));
     for (const ks of priorFileKeys.values()) for (const k of ks) relevant.add(k);
-    const priorRows = store.items(botId, relevant);
+    const priorRows = coldState ? new Map<string, ItemRow>() : store.items(botId, relevant);
     const prior = new Map<string, PriorItem>([...priorRows].map(([k, r]) => [k, toPrior(r)]));
-    const heldElsewhere = store.keysHeldElsewhere(botId, relevant, new Set(touched));
+    const heldElsewhere = coldState ? new Set<string>() : store.keysHeldElsewhere(botId, relevant, new Set(touched));
     const plan = planSync({ desired, dirtyFiles: dirtySet, incompleteFiles: incomplete, removedFiles: removed, priorFileKeys, prior, heldElsewhere });
     fileIssues.push(...plan.conflicts);
     for (const i of fileIssues) events.issue?.({ ...i, file: display(i.file) });
@@ -487,7 +504,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const issues = a.allIssues.map((i) => ({ ...i, file: i.file.startsWith('(') ? i.file : display(i.file) }));
     const errors = issues.filter((i) => i.severity === 'error');
     const warnings = issues.filter((i) => i.severity === 'warning');
-    const items = a.items.map((it) => ({ ...it, file: display(it.file) }));
+    const items = a.items;
+    for (const it of items) it.file = display(it.file);
     const stale = a.store.stale(botId).map((s) => staleEntry(s, display));
     // A dry run shows what would turn stale as well.
     if (opts.dryRun) {
@@ -523,6 +541,21 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       timings: (lap('report'), timings),
     };
   }
+}
+
+/**
+ * Threads for reading and parsing (this one plus workers). Workers pay for their start (~0.2 s,
+ * loading the parsers) and for copying results back, and parsing is memory-bound: on the 2-vCPU
+ * machine the benchmark ran on, two threads were no faster than one (see README, Performance).
+ * So they are used only with 3 or more cores and thousands of changed files. KB_SYNC_WORKERS
+ * sets the number of threads (0 or 1 = this thread only), for measuring.
+ */
+function defaultWorkers(files: number): number {
+  const forced = process.env.KB_SYNC_WORKERS;
+  if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
+  const cores = os.availableParallelism();
+  if (cores < 3 || files < 2000) return 0;
+  return Math.min(4, cores);
 }
 
 function emptyPush(): PushOutcome {

@@ -1,8 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import type { FileResult, ScannedFile } from '../extract/index.js';
+import { extractFile, type FileResult, type ScannedFile } from '../extract/index.js';
 import type { ExtractSettings } from '../extract/types.js';
 
-/** Split files across `n` worker threads (each runs `extractFile` on its share) and merge in order. */
+/**
+ * Extract files on `n` threads: this one and n-1 workers, all taking batches from one queue (so
+ * a slow batch does not hold the others up), merged back in order. The main thread works too:
+ * it would otherwise sit idle while a worker starts (loading the parsers takes a while).
+ */
 export async function extractInWorkers(
   files: readonly ScannedFile[],
   settings: ExtractSettings,
@@ -10,37 +14,60 @@ export async function extractInWorkers(
   onProgress?: (done: number, total: number) => void,
 ): Promise<FileResult[]> {
   const results = new Array<FileResult>(files.length);
-  const chunk = 256;
+  const chunk = 200;
   let next = 0;
   let done = 0;
+  const take = (): { start: number; batch: ScannedFile[] } | undefined => {
+    if (next >= files.length) return undefined;
+    const start = next;
+    const batch = files.slice(start, start + chunk);
+    next += batch.length;
+    return { start, batch };
+  };
+  const store = (start: number, batch: readonly FileResult[]) => {
+    for (const [i, r] of batch.entries()) results[start + i] = r;
+    done += batch.length;
+    onProgress?.(done, files.length);
+  };
   const url = new URL('./worker-main.js', import.meta.url);
-  await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<void>((resolve, reject) => {
-        const w = new Worker(url, { workerData: { settings } });
-        const feed = () => {
-          if (next >= files.length) {
-            void w.terminate().then(() => resolve());
-            return;
-          }
-          const start = next;
-          const batch = files.slice(start, start + chunk);
-          next += batch.length;
-          w.postMessage({ start, files: batch });
-        };
-        w.on('message', (msg: { start: number; results: FileResult[] }) => {
-          for (const [i, r] of msg.results.entries()) results[msg.start + i] = r;
-          done += msg.results.length;
-          onProgress?.(done, files.length);
-          feed();
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => {
-          if (code !== 0 && code !== 1) reject(new Error(`extraction worker exited with code ${code}`));
-        });
+
+  // Each worker has two batches queued, so it never waits for this thread (which is busy with
+  // batches of its own) to hand it the next one.
+  const worker = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(url, { workerData: { settings } });
+      let inFlight = 0;
+      const feed = () => {
+        while (inFlight < 2) {
+          const job = take();
+          if (!job) break;
+          inFlight++;
+          w.postMessage(job);
+        }
+        if (inFlight === 0) void w.terminate().then(() => resolve());
+      };
+      w.on('message', (msg: { start: number; results: FileResult[] }) => {
+        inFlight--;
+        store(msg.start, msg.results);
         feed();
-      }),
-    ),
-  );
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => {
+        if (code !== 0 && code !== 1) reject(new Error(`extraction worker exited with code ${code}`));
+      });
+      feed();
+    });
+
+  const local = async () => {
+    for (let job = take(); job; job = take()) {
+      const out: FileResult[] = [];
+      for (const f of job.batch) out.push(await extractFile(f, settings));
+      store(job.start, out);
+      // Let the workers' messages in between batches.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+
+  await Promise.all([local(), ...Array.from({ length: Math.max(0, n - 1) }, worker)]);
   return results;
 }
