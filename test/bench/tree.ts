@@ -22,7 +22,8 @@ export interface TreeStats {
   documents: number;
 }
 
-export function generateTree(root: string, n: number, seed = 1): TreeStats {
+/** `articlesOnly`: every file an article (the cold-plan target is stated for 10k articles). */
+export function generateTree(root: string, n: number, seed = 1, articlesOnly = false): TreeStats {
   const rand = seededRandom(seed);
   const word = () => WORDS[Math.floor(rand() * WORDS.length)] as string;
   const sentence = (k: number) => {
@@ -35,7 +36,7 @@ export function generateTree(root: string, n: number, seed = 1): TreeStats {
   for (let i = 0; i < n; i++) {
     const dir = path.join(root, `section-${Math.floor(i / 1000)}`, `group-${Math.floor(i / 100) % 10}`);
     if (i % 100 === 0) fs.mkdirSync(dir, { recursive: true });
-    const r = i % 20;
+    const r = articlesOnly ? 0 : i % 20;
     let name: string;
     let body: string;
     if (r < 16) {
