@@ -27,6 +27,7 @@ export class Pacer {
   #ceiling: number | undefined;
   #successes: number[] = [];
   #blockedUntil = 0;
+  #probe = 0.01;
   readonly #now: () => number;
   readonly #wait: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** How many times the rate was lowered. */
@@ -56,11 +57,12 @@ export class Pacer {
   onSuccess(): void {
     const t = this.#now();
     this.#successes.push(t);
-    while (this.#successes.length > 0 && (this.#successes[0] as number) < t - 2000) this.#successes.shift();
+    while (this.#successes.length > 0 && (this.#successes[0] as number) < t - Math.max(2000, 8000 / this.#rate)) this.#successes.shift();
     if (this.#rate >= this.maxRate) return;
     const c = this.#ceiling;
-    // Per success: quick recovery below 90% of the ceiling, a slow probe above it.
-    const step = c === undefined || this.#rate < c * 0.9 ? this.#rate * 0.05 : Math.max(0.002, this.#rate * 0.002);
+    // Per success: quick recovery below 90% of the ceiling; above it, a slow probe that adds
+    // `probe` (1%, halved each time the same ceiling is found again) of the ceiling per second.
+    const step = c === undefined || this.#rate < c * 0.9 ? this.#rate * 0.05 : (c * this.#probe) / this.#rate;
     this.#rate = Math.min(this.maxRate, this.#rate + step);
   }
 
@@ -69,10 +71,14 @@ export class Pacer {
     const t = this.#now();
     if (sentAt >= this.#lastDecrease) {
       const accepted = this.#acceptedRate(t);
-      let next = this.#rate * 0.7;
-      if (accepted !== undefined) next = Math.min(next, accepted * 0.95);
+      // Just under what the server really let through (when that is known), else 30% less.
+      const next = accepted !== undefined && accepted < this.#rate ? accepted * 0.85 : this.#rate * 0.7;
+      const ceiling = accepted !== undefined && accepted < this.#rate ? accepted : this.#rate;
+      // The same limit found again: probe more slowly (fewer 429s spent rediscovering it).
+      const prev = this.#ceiling;
+      this.#probe = prev !== undefined && Math.abs(ceiling - prev) <= prev * 0.05 ? Math.max(0.001, this.#probe / 2) : 0.01;
+      this.#ceiling = ceiling;
       this.#rate = Math.max(this.minRate, next);
-      this.#ceiling = accepted !== undefined ? Math.max(this.#rate, accepted) : this.#rate / 0.7;
       this.#lastDecrease = t;
       this.decreases++;
       // Leave a gap of one slot so the server's bucket gets a token back.
@@ -84,8 +90,13 @@ export class Pacer {
     }
   }
 
+  /**
+   * Successes per second over the last second (or the time of 8 requests at the current rate,
+   * if longer): what the server really lets through.
+   */
   #acceptedRate(t: number): number | undefined {
-    const recent = this.#successes.filter((s) => s >= t - 2000);
+    const windowMs = Math.max(1000, 8000 / this.#rate);
+    const recent = this.#successes.filter((s) => s >= t - windowMs);
     if (recent.length < 4) return undefined;
     const span = Math.max(250, t - (recent[0] as number));
     return (recent.length / span) * 1000;
