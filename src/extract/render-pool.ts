@@ -43,7 +43,22 @@ export class RenderPool {
     return import.meta.url.endsWith('.js');
   }
 
-  render: RenderFn = (source, relPath, settings) =>
+  /**
+   * Sources this small render here: with the nesting guard in render.ts they cannot take long,
+   * and starting a worker (loading remark in it) would cost more than the render (a one-file
+   * change in watch mode or a small sync).
+   */
+  static readonly INLINE_BELOW = 16 * 1024;
+
+  render: RenderFn = async (source, relPath, settings) => {
+    if (source.length < RenderPool.INLINE_BELOW) {
+      const { renderArticle } = await import('./render.js');
+      return renderArticle(source, relPath, settings);
+    }
+    return this.#enqueue(source, relPath, settings);
+  };
+
+  #enqueue = (source: string, relPath: string, settings: ExtractSettings) =>
     new Promise<string>((resolve, reject) => {
       if (this.#closed) {
         reject(new Error('render pool is closed'));
