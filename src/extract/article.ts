@@ -141,15 +141,19 @@ function keyLine(text: string, key: string): number {
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
-/** Which lines are MDX ESM (import/export paragraphs at the top level, outside code fences). */
-export function esmLines(lines: readonly string[]): boolean[] {
-  const mask = new Array<boolean>(lines.length).fill(false);
-  let fence: string | undefined;
+/**
+ * The indexes of the lines that are Markdown text: not inside a fenced code block, not inside a
+ * multi-line HTML comment, not the fence or comment-opening lines themselves, and not `skip`ped.
+ * Both line rules below (MDX ESM, the title heading) look only at these.
+ */
+export function* textLines(lines: readonly string[], skip: readonly boolean[] = []): Generator<number> {
+  let close: RegExp | undefined;
   let inComment = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    if (fence) {
-      if (new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(line)) fence = undefined;
+    if (skip[i]) continue;
+    if (close) {
+      if (close.test(line)) close = undefined;
       continue;
     }
     if (inComment) {
@@ -158,13 +162,25 @@ export function esmLines(lines: readonly string[]): boolean[] {
     }
     const f = FENCE.exec(line);
     if (f) {
-      fence = f[1];
+      const fence = f[1] as string;
+      close = new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
       continue;
     }
     if (line.includes('<!--') && !line.includes('-->', line.indexOf('<!--'))) {
       inComment = true;
       continue;
     }
+    yield i;
+  }
+}
+
+/** Which lines are MDX ESM (import/export paragraphs at the top level, outside code fences). */
+export function esmLines(lines: readonly string[]): boolean[] {
+  const mask = new Array<boolean>(lines.length).fill(false);
+  let skipTo = -1;
+  for (const i of textLines(lines)) {
+    if (i <= skipTo) continue;
+    const line = lines[i] as string;
     const prevBlank = i === 0 || (lines[i - 1] as string).trim() === '';
     if (!prevBlank || !/^(import|export)\s/.test(line)) continue;
     // The paragraph runs to the next blank line.
@@ -173,7 +189,7 @@ export function esmLines(lines: readonly string[]): boolean[] {
     const para = lines.slice(i, end + 1).join('\n');
     if (isEsm(para)) {
       for (let k = i; k <= end; k++) mask[k] = true;
-      i = end;
+      skipTo = end;
     }
   }
   return mask;
@@ -196,28 +212,8 @@ function isEsm(para: string): boolean {
 
 /** The first level-1 heading (ATX or setext) outside code fences and comments. */
 export function findH1(lines: readonly string[], skip: readonly boolean[] = []): { text: string; start: number; end: number } | undefined {
-  let fence: string | undefined;
-  let inComment = false;
-  for (let i = 0; i < lines.length; i++) {
+  for (const i of textLines(lines, skip)) {
     const line = lines[i] as string;
-    if (skip[i]) continue;
-    if (fence) {
-      if (new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(line)) fence = undefined;
-      continue;
-    }
-    if (inComment) {
-      if (line.includes('-->')) inComment = false;
-      continue;
-    }
-    const f = FENCE.exec(line);
-    if (f) {
-      fence = f[1];
-      continue;
-    }
-    if (line.includes('<!--') && !line.includes('-->', line.indexOf('<!--'))) {
-      inComment = true;
-      continue;
-    }
     const atx = atxH1(line);
     if (atx !== undefined) {
       const text = inlineText(atx);

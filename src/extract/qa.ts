@@ -1,4 +1,5 @@
 import { parseDocument, isMap, isSeq, isScalar, isAlias, type Node, type YAMLMap, type Document, LineCounter, type Pair } from 'yaml';
+import { describeYamlNode } from './yaml-node.js';
 import type { FileIssue } from '../errors.js';
 import { questionKey } from '../util/text.js';
 import { hashFields } from './hash.js';
@@ -105,7 +106,7 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
       for (const raw of items) {
         const node = deref(raw);
         if (!isMap(node)) {
-          throw new QaError(`each entry must be a mapping with "question" and "answer", not ${describe(node)}`, node ?? (raw as Node));
+          throw new QaError(`each entry must be a mapping with "question" and "answer", not ${describeYamlNode(node)}`, node ?? (raw as Node));
         }
         const group = pick(node, ['category', 'title']);
         if (node.has('questions')) {
@@ -179,27 +180,13 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
   function scalarText(node: Node | null, name: string): string {
     const label = name === 'q' ? 'question' : name === 'a' ? 'answer' : name;
     if (node === null || (isScalar(node) && node.value === null)) throw new QaError(`${label} is empty`, node);
-    if (!isScalar(node) || typeof node.value !== 'string') throw new QaError(`${label} must be text, not ${describe(node)}`, node);
+    if (!isScalar(node) || typeof node.value !== 'string') throw new QaError(`${label} must be text, not ${describeYamlNode(node)}`, node);
     const s = node.value.trim();
     if (s === '') throw new QaError(`${label} is empty`, node);
     return s;
   }
 }
 
-function describe(node: Node | null | undefined): string {
-  if (node === null || node === undefined) return 'an empty value';
-  if (isSeq(node)) return 'a list';
-  if (isMap(node)) return 'a mapping';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return 'an empty value';
-    if (typeof v === 'number') return `a number (${v})`;
-    if (typeof v === 'boolean') return `a boolean (${v})`;
-    if (v instanceof Date) return 'a date';
-    return `"${truncate(String(v))}"`;
-  }
-  return 'an unknown value';
-}
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;

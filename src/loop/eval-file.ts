@@ -1,4 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { describeYamlNode } from '../extract/yaml-node.js';
 import type { FileIssue } from '../errors.js';
 import type { EvalCase } from './score.js';
 import { oneLine } from './words.js';
@@ -80,7 +81,7 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
     if (issues.length >= MAX_ISSUES) break;
     const node = raw as Node | null;
     try {
-      if (!isMap(node)) throw new EntryError(`each case must be a mapping with "question" and "expect" or "must_include", not ${describe(node)}`, node);
+      if (!isMap(node)) throw new EntryError(`each case must be a mapping with "question" and "expect" or "must_include", not ${describeYamlNode(node, 40)}`, node);
       const line = at(node).line;
       for (const p of node.items) {
         const k = keyName(p);
@@ -128,7 +129,7 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
     }
     const n = parent.get(name, true) as Node | null;
     if (n === null || n === undefined || (isScalar(n) && n.value === null)) throw new EntryError(`"${name}" is empty`, n ?? parent);
-    if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number')) throw new EntryError(`"${name}" must be text, not ${describe(n)}`, n);
+    if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number')) throw new EntryError(`"${name}" must be text, not ${describeYamlNode(n, 40)}`, n);
     const s = String(n.value).trim();
     if (s === '') throw new EntryError(`"${name}" is empty`, n);
     return s;
@@ -139,12 +140,12 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
     const n = parent.get('must_include', true) as Node | null;
     if (n === null || n === undefined || (isScalar(n) && n.value === null)) throw new EntryError('"must_include" is empty', n ?? parent);
     if (isScalar(n)) return [text_(parent, 'must_include', true) as string];
-    if (!isSeq(n)) throw new EntryError(`"must_include" must be a list of phrases, not ${describe(n)}`, n);
+    if (!isSeq(n)) throw new EntryError(`"must_include" must be a list of phrases, not ${describeYamlNode(n, 40)}`, n);
     const out: string[] = [];
     for (const item of n.items) {
       const it = item as Node | null;
       if (!isScalar(it) || (typeof it.value !== 'string' && typeof it.value !== 'number')) {
-        throw new EntryError(`each phrase of "must_include" must be text, not ${describe(it)}`, it ?? n);
+        throw new EntryError(`each phrase of "must_include" must be text, not ${describeYamlNode(it, 40)}`, it ?? n);
       }
       const p = oneLine(String(it.value));
       if (p === '') throw new EntryError('a phrase of "must_include" is empty', it);
@@ -166,17 +167,3 @@ function hasAlias(node: unknown): boolean {
   return false;
 }
 
-function describe(node: Node | null | undefined): string {
-  if (node === null || node === undefined) return 'an empty value';
-  if (isSeq(node)) return 'a list';
-  if (isMap(node)) return 'a mapping';
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return 'an empty value';
-    if (typeof v === 'number') return `a number (${v})`;
-    if (typeof v === 'boolean') return `a boolean (${v})`;
-    const s = String(v);
-    return `"${s.length > 40 ? `${s.slice(0, 39)}…` : s}"`;
-  }
-  return 'an unknown value';
-}
