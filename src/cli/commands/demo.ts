@@ -44,7 +44,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       out.info(`   ${c.cyan('Customer:')} ${qa.label}`);
       const client = new CxGenieClient({ baseUrl: emu.url, token: emu.token, botId: emu.botId });
       const reply = await client.sendMessage({ content: qa.label, customer_info: { name: 'Demo Customer', email: 'demo@example.com' } });
-      out.info(`   ${c.cyan('Bot:')}      ${reply}`);
+      out.info(`   ${c.cyan('Bot:')}      ${reply.replace(/\n/g, '\n             ')}`);
     }
 
     out.info('');
@@ -56,7 +56,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     out.info('');
     out.final(
       c.green('Done.') +
-        ' Next: run `kb-sync emulator` in another terminal and follow "Quick start" in the README to sync, edit a file, and sync again.',
+        ' Next: follow "Try it against the emulator" in the README to sync, edit a file, and sync again.',
     );
     return Math.max(first.exitCode, second.exitCode);
   } finally {
