@@ -57,6 +57,8 @@ export interface PlannedStale {
   prior: PriorItem;
   /** The file it came from. */
   file: string | null;
+  /** The re-read or removed file whose earlier keys included it. */
+  fromFile: string;
 }
 
 export interface Plan {
@@ -69,37 +71,51 @@ export interface Plan {
   held: string[];
   /** Items dropped because another file already yields the same URL. */
   duplicates: DesiredItem[];
-  /** Two files claiming one key (e.g. the same frontmatter `id`): an error on the later file. */
+  /** Two files claiming one key (e.g. the same frontmatter `id`): an error on the file that loses it. */
   conflicts: FileIssue[];
+  /** The keys each losing file claimed (left out of that file's record until it is fixed). */
+  lost: Map<string, Set<string>>;
 }
 
 const byFileLine = (a: DesiredItem, b: DesiredItem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
 
 export function planSync(input: PlanInput): Plan {
-  const plan: Plan = { create: [], update: [], moved: [], stale: [], unchanged: [], held: [], duplicates: [], conflicts: [] };
+  const plan: Plan = { create: [], update: [], moved: [], stale: [], unchanged: [], held: [], duplicates: [], conflicts: [], lost: new Map() };
 
-  // 1. One item per key: the first by path wins; a URL listed again is a duplicate, anything
-  //    else claimed twice is a conflict reported on the later file.
+  // 1. One item per key. A key claimed by several files stays with the file that already had it
+  //    (an unchanged file, or a re-read one whose earlier keys include it); otherwise the first
+  //    by path gets it. A URL listed again is a duplicate; anything else claimed twice is a
+  //    conflict, reported on the file that loses it.
+  const owned = (item: DesiredItem) => input.priorFileKeys.get(item.file)?.includes(item.key) ?? false;
+  const byKey = new Map<string, DesiredItem[]>();
+  for (const item of [...input.desired].sort(byFileLine)) {
+    const list = byKey.get(item.key);
+    if (list) list.push(item);
+    else byKey.set(item.key, [item]);
+  }
   const wanted = new Map<string, DesiredItem>();
   const conflictFiles = new Set<string>();
-  for (const item of [...input.desired].sort(byFileLine)) {
-    const first = wanted.get(item.key);
-    const elsewhere = !first && input.heldElsewhere.has(item.key);
-    if (!first && !elsewhere) {
-      wanted.set(item.key, item);
-      continue;
+  for (const [key, claims] of byKey) {
+    const heldByClean = input.heldElsewhere.has(key);
+    const winner = heldByClean ? undefined : (claims.find(owned) ?? claims[0]);
+    if (winner) wanted.set(key, winner);
+    for (const item of claims) {
+      if (item === winner) continue;
+      if (item.type === 'URL') {
+        plan.duplicates.push(item);
+        continue;
+      }
+      conflictFiles.add(item.file);
+      const lost = plan.lost.get(item.file) ?? new Set<string>();
+      lost.add(key);
+      plan.lost.set(item.file, lost);
+      plan.conflicts.push({
+        file: item.file,
+        line: item.line,
+        severity: 'error',
+        message: `${describeKey(key)} is already used by ${winner ? winner.file : 'another file'}; each item needs its own`,
+      });
     }
-    if (item.type === 'URL') {
-      plan.duplicates.push(item);
-      continue;
-    }
-    conflictFiles.add(item.file);
-    plan.conflicts.push({
-      file: item.file,
-      line: item.line,
-      severity: 'error',
-      message: `${describeKey(item.key)} is already used by ${first ? first.file : 'another file'}; each item needs its own`,
-    });
   }
 
   // 2. New, changed or unchanged.
@@ -113,7 +129,7 @@ export function planSync(input: PlanInput): Plan {
 
   // 3. Keys the re-read and removed files no longer yield.
   const held = new Set<string>();
-  const vanished: PriorItem[] = [];
+  const vanished: { prior: PriorItem; fromFile: string }[] = [];
   const seen = new Set<string>();
   const files = [...input.priorFileKeys.keys()].sort();
   for (const f of files) {
@@ -127,15 +143,15 @@ export function planSync(input: PlanInput): Plan {
       if (seen.has(key)) continue;
       seen.add(key);
       const prior = input.prior.get(key);
-      if (prior) vanished.push(prior);
+      if (prior) vanished.push({ prior, fromFile: f });
     }
   }
-  const vanishedNow = vanished.filter((p) => !held.has(p.key));
+  const vanishedNow = vanished.filter((v) => !held.has(v.prior.key));
   plan.held = [...held].sort();
 
   // 4. Moves: a new key whose content equals a vanished key's is a rename; re-key, push nothing.
   const byHash = new Map<string, PriorItem[]>();
-  for (const p of vanishedNow) {
+  for (const { prior: p } of vanishedNow) {
     const list = byHash.get(p.hash);
     if (list) list.push(p);
     else byHash.set(p.hash, [p]);
@@ -153,8 +169,8 @@ export function planSync(input: PlanInput): Plan {
   }
 
   // 5. What is left vanished is stale: in the bot, no longer in the folder.
-  for (const p of vanishedNow) {
-    if (!movedFrom.has(p.key)) plan.stale.push({ prior: p, file: p.sourceFile });
+  for (const { prior: p, fromFile } of vanishedNow) {
+    if (!movedFrom.has(p.key)) plan.stale.push({ prior: p, file: p.sourceFile, fromFile });
   }
   plan.update.sort((a, b) => byFileLine(a.item, b.item));
   plan.stale.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1));

@@ -26,6 +26,12 @@ export interface ScanResult {
   /** Files that are not a kind (named under --verbose). */
   ignored: string[];
   issues: FileIssue[];
+  /**
+   * Paths (files or folders) that exist but could not be examined (a folder that cannot be
+   * read, a file that cannot be stat'ed, a broken or escaping link): what the state knows under
+   * them is kept as it is, never taken for deleted.
+   */
+  unreadable: string[];
 }
 
 export interface Classifier {
@@ -81,10 +87,10 @@ export function isHiddenPath(relPath: string): boolean {
   return relPath.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules');
 }
 
-/** Scan the whole folder. */
-export function scanTree(opts: ScanOptions): ScanResult {
+/** Scan the whole folder (or, with `start`, one folder inside it, by its relative path). */
+export function scanTree(opts: ScanOptions, start = ''): ScanResult {
   const classifier = makeClassifier(opts);
-  const out: ScanResult = { files: [], ignored: [], issues: [] };
+  const out: ScanResult = { files: [], ignored: [], issues: [], unreadable: [] };
   let rootReal: string;
   try {
     rootReal = fs.realpathSync(opts.root);
@@ -94,7 +100,7 @@ export function scanTree(opts: ScanOptions): ScanResult {
   const skip = new Set(opts.skip ?? []);
   // Paths are built by concatenation (path.join normalizes, and this runs for every file).
   const root = opts.root.endsWith(path.sep) ? opts.root.slice(0, -1) : opts.root;
-  const stack: string[] = [''];
+  const stack: string[] = [start];
   while (stack.length > 0) {
     const rel = stack.pop() as string;
     const abs = rel === '' ? root : `${root}${path.sep}${path.sep === '/' ? rel : rel.split('/').join(path.sep)}`;
@@ -102,13 +108,21 @@ export function scanTree(opts: ScanOptions): ScanResult {
     try {
       entries = fs.readdirSync(abs, { withFileTypes: true });
     } catch (err) {
-      out.issues.push({ file: rel || '.', severity: 'error', message: `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && rel !== '') continue; // Gone since its parent was listed.
+      out.issues.push({ file: rel || '.', severity: 'error', message: `cannot read the folder (${code ?? (err as Error).message}); what it held is kept as it was` });
+      out.unreadable.push(rel);
       continue;
     }
     for (const e of entries) {
       const name = e.name;
       if (name.startsWith('.')) continue;
       const relPath = rel === '' ? name : `${rel}/${name}`;
+      if (name.includes('\uFFFD')) {
+        // Node decodes names as UTF-8; one that is not cannot be opened by the name it gets.
+        out.issues.push({ file: relPath, severity: 'warning', message: 'the name is not valid UTF-8; rename the file to sync it' });
+        continue;
+      }
       if (e.isDirectory()) {
         if (classifier.walkDir(name)) stack.push(relPath);
         continue;
@@ -128,7 +142,7 @@ export function scanTree(opts: ScanOptions): ScanResult {
  */
 export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanResult {
   const classifier = makeClassifier(opts);
-  const out: ScanResult = { files: [], ignored: [], issues: [] };
+  const out: ScanResult = { files: [], ignored: [], issues: [], unreadable: [] };
   let rootReal: string;
   try {
     rootReal = fs.realpathSync(opts.root);
@@ -136,24 +150,38 @@ export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanRe
     return out;
   }
   const skip = new Set(opts.skip ?? []);
-  for (const relPath of relPaths) {
-    if (isHiddenPath(relPath)) continue;
+  const seen = new Set<string>();
+  const add = (f: ScannedFile) => {
+    if (seen.has(f.relPath)) return;
+    seen.add(f.relPath);
+    out.files.push(f);
+  };
+  // A folder's own scan covers the paths under it: take folders first, then what is left.
+  const hints = [...new Set(relPaths)].filter((p) => p !== '' && !isHiddenPath(p));
+  for (const relPath of hints) {
     let st: fs.Stats;
     try {
       st = fs.lstatSync(path.join(opts.root, relPath));
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        out.issues.push({ file: relPath, severity: 'error', message: `cannot examine it (${(err as NodeJS.ErrnoException).code}); it is kept as it was` });
+        out.unreadable.push(relPath);
+      }
       continue;
     }
     if (st.isDirectory()) {
-      const sub = scanTree({ ...opts, root: path.join(opts.root, relPath) });
-      for (const f of sub.files) out.files.push({ ...f, relPath: `${relPath}/${f.relPath}` });
-      out.ignored.push(...sub.ignored.map((p) => `${relPath}/${p}`));
-      out.issues.push(...sub.issues.map((i) => ({ ...i, file: `${relPath}/${i.file}` })));
+      // Scanned from the real root, so that links between folders are judged as a full scan would.
+      const sub = scanTree(opts, relPath);
+      for (const f of sub.files) add(f);
+      out.ignored.push(...sub.ignored);
+      out.issues.push(...sub.issues);
+      out.unreadable.push(...sub.unreadable);
       continue;
     }
+    if (seen.has(relPath)) continue;
     const fake = { name: path.posix.basename(relPath), isSymbolicLink: () => st.isSymbolicLink(), isFile: () => st.isFile() } as fs.Dirent;
     const f = statEntry(opts.root, rootReal, relPath, fake, classifier, skip, out);
-    if (f) out.files.push(f);
+    if (f) add(f);
   }
   out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   return out;
@@ -184,16 +212,19 @@ function statEntry(
       real = fs.realpathSync(abs);
     } catch {
       out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link whose target does not exist' });
+      out.unreadable.push(relPath);
       return undefined;
     }
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
       out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link that points outside the knowledge folder; not read' });
+      out.unreadable.push(relPath);
       return undefined;
     }
     // A link must not make what the scan leaves out (dot-files, node_modules, the state file) an item.
     const targetRel = path.relative(rootReal, real).split(path.sep).join('/');
     if (isHiddenPath(targetRel) || skip.has(real) || skip.has(path.join(root, targetRel))) {
       out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link to a hidden file, node_modules or the state file; not read' });
+      out.unreadable.push(relPath);
       return undefined;
     }
     target = real;
@@ -204,8 +235,10 @@ function statEntry(
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(target, { throwIfNoEntry: false });
-  } catch {
-    st = undefined;
+  } catch (err) {
+    out.issues.push({ file: relPath, severity: 'error', message: `cannot examine the file (${(err as NodeJS.ErrnoException).code}); it is kept as it was` });
+    out.unreadable.push(relPath);
+    return undefined;
   }
   if (!st) return undefined; // Gone since the listing: the caller sees it as absent.
   if (!st.isFile()) {

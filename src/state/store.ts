@@ -132,45 +132,30 @@ export class StateStore {
     } catch (err) {
       throw new StateError(`Cannot open the state file ${file}: ${(err as Error).message}`, DAMAGED_HINT, err);
     }
-    const store = new StateStore(file, db, readonly && db.name !== ':memory:');
     try {
-      if (!store.readonly) {
+      // First, so that a second process opening the file meanwhile waits instead of failing.
+      db.pragma('busy_timeout = 10000');
+      if (!readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       }
-      db.pragma('busy_timeout = 10000');
       db.pragma('foreign_keys = ON');
-      store.migrate();
+      const version = checkVersion(db, file);
+      if (version < SCHEMA_VERSION) {
+        if (readonly && db.name !== ':memory:') {
+          // `plan` and `status` do not write: bring a copy up to date in memory instead.
+          const copy = new Database(db.serialize());
+          db.close();
+          db = copy;
+        }
+        migrate(db);
+      }
     } catch (err) {
       db.close();
       if (err instanceof StateError) throw err;
       throw new StateError(`The state file ${file} is damaged or is not a kb-sync state file (${(err as Error).message}).`, DAMAGED_HINT, err);
     }
-    return store;
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new StateError(
-        `The state file ${this.file} was written by a newer kb-sync (schema ${version}; this one knows ${SCHEMA_VERSION}).`,
-        'Upgrade kb-sync (npm install cxgenie-kb-sync@latest).',
-      );
-    }
-    if (version > 0) {
-      // Touch the schema so that a file that is not SQLite fails here, with the clear message.
-      this.db.prepare('SELECT count(*) FROM bots').get();
-    }
-    if (version === SCHEMA_VERSION) return;
-    if (this.readonly) {
-      throw new StateError(`The state file ${this.file} has an older schema; run \`kb-sync sync\` or \`kb-sync status\` once to upgrade it.`);
-    }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] as string);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    return new StateStore(file, db, readonly);
   }
 
   close(): void {
@@ -615,6 +600,34 @@ export class StateStore {
       counts: r.counts ? (JSON.parse(r.counts as string) as Record<string, number>) : null,
     }));
   }
+}
+
+/** The schema version of an open state file; refuses one written by a newer kb-sync. */
+function checkVersion(db: Database.Database, file: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new StateError(
+      `The state file ${file} was written by a newer kb-sync (schema ${version}; this one knows ${SCHEMA_VERSION}).`,
+      'Upgrade kb-sync (npm install cxgenie-kb-sync@latest).',
+    );
+  }
+  // Touch the schema so that a file that is not SQLite fails here, with the clear message.
+  if (version > 0) db.prepare('SELECT count(*) FROM bots').get();
+  return version;
+}
+
+/**
+ * Apply the numbered migrations the file lacks, in one IMMEDIATE transaction that reads the
+ * version again inside it: two processes opening a new file at once cannot both migrate it.
+ */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
 }
 
 function toItem(r: Record<string, unknown>): ItemRow {

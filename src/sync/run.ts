@@ -222,11 +222,19 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       const found = new Set(scan.files.map((f) => f.relPath));
       removed = new Set([...known.keys()].filter((p) => !found.has(p)));
     }
+    // What could not be examined (an unreadable folder, a file that cannot be stat'ed) is not gone.
+    for (const u of scan.unreadable) {
+      for (const p of removed) if (u === '' || p === u || p.startsWith(`${u}/`)) removed.delete(p);
+    }
     for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
     lap('scan');
 
+    // A scan that leaves no file (a wrong knowledgeDir, an empty checkout, a folder replaced by
+    // an empty one while watching) must not turn the whole bot stale.
     const hasItems = store.itemCount(botId) > 0;
-    if (!opts.changedPaths && scan.files.length === 0 && hasItems && !opts.allowEmpty) {
+    const newFiles = scan.files.filter((f) => !known.has(f.relPath)).length;
+    const remaining = opts.changedPaths ? known.size - removed.size + newFiles : scan.files.length + scan.unreadable.length;
+    if (remaining === 0 && hasItems && !opts.allowEmpty) {
       throw new RefusedError(
         `Found no knowledge files in ${cfg.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
         'Check "knowledgeDir" and "include"/"exclude". If the folder really is empty now, run again with --allow-empty.',
@@ -255,7 +263,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const incomplete = new Set<string>();
     const fileIssues: FileIssue[] = [];
     let skippedDrafts = 0;
-    const vanished = new Set<string>();
+
     for (const r of results) {
       dirtySet.add(r.relPath);
       // The item objects become desired items in place (no copies: a cold plan has many).
@@ -265,7 +273,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         desired.push(d);
       }
       if (!r.extract.complete) incomplete.add(r.relPath);
-      if (r.vanished) vanished.add(r.relPath);
+
       fileIssues.push(...r.extract.issues);
       skippedDrafts += r.extract.draftEntries ?? 0;
       if (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false') skippedDrafts++;
@@ -282,6 +290,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const heldElsewhere = coldState ? new Set<string>() : store.keysHeldElsewhere(botId, relevant, new Set(touched));
     const plan = planSync({ desired, dirtyFiles: dirtySet, incompleteFiles: incomplete, removedFiles: removed, priorFileKeys, prior, heldElsewhere });
     fileIssues.push(...plan.conflicts);
+    const conflicted = new Map<string, string>();
+    for (const c of plan.conflicts) if (!conflicted.has(c.file)) conflicted.set(c.file, c.message);
     for (const i of fileIssues) events.issue?.({ ...i, file: display(i.file) });
     const allIssues = [...scan.issues, ...fileIssues];
     lap('plan');
@@ -325,6 +335,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
         runId,
       );
+      // What the state had and the folder no longer has is in the bot and stale, as after a sync.
+      store.applyRemovals(botId, plan.stale.map((st) => st.prior.key), runId);
+      for (const st of plan.stale) items.push(staleItem(st.prior));
       // No payload hashes: rendering every article would make adopt as slow as a full push's
       // preparation; the first source edit of an adopted article is then pushed as an update.
       const adopted = plan.create.map((c) => ({ item: c.item, payloadHash: null }));
@@ -334,10 +347,11 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved' });
       store.recordFiles(
         botId,
-        results.filter((r) => !r.vanished).map((r) => recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], false)),
+        results.filter((r) => !r.vanished).map((r) => recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], { conflict: conflicted.get(r.relPath) })),
       );
+      store.forgetFiles(botId, removed);
       store.markSynced(botId);
-      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: 0, unchanged: Math.max(0, store.itemCount(botId) - plan.moved.length), failed: 0 };
+      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: plan.stale.length, unchanged: Math.max(0, store.itemCount(botId) - plan.moved.length), failed: 0 };
       store.finishRun(runId, 'ok', { ...counts, adopted: adopted.length });
       const r = finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
       return { ...r, adopted: adopted.length };
@@ -361,33 +375,55 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
       runId,
     );
-    store.applyRemovals(botId, plan.stale.map((s) => s.prior.key), runId);
-    for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved', remoteId: m.from.remoteId ?? undefined });
-    for (const s of plan.stale) items.push(staleItem(s.prior));
-
     const jobs: PushJob[] = [];
     for (const c of plan.create) jobs.push({ action: 'create', item: c.item, file: filesByRel.get(c.item.file) as ScannedFile });
     for (const u of plan.update) jobs.push({ action: 'update', item: u.item, prior: u.prior, file: filesByRel.get(u.item.file) as ScannedFile });
     jobs.sort((a, b) => (a.item.file < b.item.file ? -1 : a.item.file > b.item.file ? 1 : a.item.line - b.item.line));
+
+    // Keys a file no longer yields turn stale now if nothing of that file is pushed (a deleted
+    // entry or file); if the file has pushes (a reworded question is a new key), only once they
+    // all succeed: a failed replacement must not leave the only copy listed as stale.
+    const filesWithJobs = new Set(jobs.map((j) => j.item.file));
+    const staleNow = plan.stale.filter((st) => !filesWithJobs.has(st.fromFile));
+    const staleLater = plan.stale.filter((st) => filesWithJobs.has(st.fromFile));
+    store.applyRemovals(botId, staleNow.map((st) => st.prior.key), runId);
+    for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved', remoteId: m.from.remoteId ?? undefined });
+    for (const st of staleNow) items.push(staleItem(st.prior));
+
+    // Record the keys every re-read file yields now before anything is sent, without its stat
+    // signature (so it is read again unless this run completes): a run killed mid-push leaves
+    // the next one able to see what to turn stale. Deferred stale keys stay mapped until settled.
+    const deferredOf = (file: string) => staleLater.filter((st) => st.fromFile === file).map((st) => ({ key: st.prior.key, hash: st.prior.hash }));
+    const recordAll = (keepDeferred: (file: string) => boolean, unsettled: (file: string) => boolean) =>
+      results
+        .filter((r) => !r.vanished)
+        .map((r) =>
+          recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], {
+            conflict: conflicted.get(r.relPath),
+            keep: keepDeferred(r.relPath) ? deferredOf(r.relPath) : [],
+            unsettled: unsettled(r.relPath),
+          }),
+        );
+    if (jobs.length > 0) store.recordFiles(botId, recordAll(() => true, () => true));
 
     lap('apply');
     events.phase?.('push', { items: jobs.length });
     const push: PushOutcome = jobs.length === 0 ? emptyPush() : await pushJobs(jobs, runId);
     lap('push');
     items.push(...push.results);
-      baseUrl: cfg.apiBaseUrl,
     allIssues.push(...push.issues);
     for (const i of push.issues) events.issue?.({ ...i, file: display(i.file) });
 
+    // The deferred removals of the files whose pushes all went through.
+    const settled = (st: string) => st === 'created' || st === 'updated' || st === 'unchanged';
+    const failedFiles = new Set(push.results.filter((r) => !settled(r.status)).map((r) => r.file));
+    const staleAfter = staleLater.filter((st) => !failedFiles.has(st.fromFile));
+    store.applyRemovals(botId, staleAfter.map((st) => st.prior.key), runId);
+    for (const st of staleAfter) items.push(staleItem(st.prior));
+
     // ---- record what was read, so unchanged files are skipped next time
-    const records: FileRecord[] = [];
-    for (const r of results) {
-      if (r.vanished) continue;
-      const fr = recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], push.changedFiles.has(r.relPath));
-      records.push(fr);
-    }
-    store.recordFiles(botId, records);
-    store.forgetFiles(botId, [...removed].filter((p) => !vanished.has(p)));
+    store.recordFiles(botId, recordAll((f) => failedFiles.has(f), (f) => push.changedFiles.has(f)));
+    store.forgetFiles(botId, removed);
 
     const interrupted = opts.stop?.aborted ?? false;
     const failed = push.results.filter((r) => r.status === 'failed').length;
@@ -397,7 +433,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       create: created,
       update: updated,
       moved: plan.moved.length,
-      stale: plan.stale.length,
+      stale: staleNow.length + staleAfter.length,
       // Everything else the bot has (read from a counter kept by the store, not counted).
       unchanged: Math.max(0, store.itemCount(botId) - created - updated - plan.moved.length),
       failed,
@@ -562,23 +598,42 @@ function emptyPush(): PushOutcome {
   return { results: [], issues: [], changedFiles: new Set(), unsettledFiles: new Set(), requests: 0, rateLimited: 0 };
 }
 
-function recordFor(r: FileResult, plan: Plan, priorKeys: { key: string; hash: string }[], changedSince: boolean): FileRecord {
+/**
+ * What to record of a file that was read: its stat signature (none while the run is unsettled,
+ * so that it is read again), its error, and the keys it yields — minus keys it lost in a conflict,
+ * plus earlier keys held back because of errors or kept until their replacement is pushed.
+ */
+function recordFor(
+  r: FileResult,
+  plan: Plan,
+  priorKeys: { key: string; hash: string }[],
+  o: { conflict?: string | undefined; keep?: { key: string; hash: string }[]; unsettled?: boolean } = {},
+): FileRecord {
   const parsed = r.extract.complete || r.extract.items.length > 0;
   const base = {
     path: r.relPath,
     kind: r.kind,
-    sig: changedSince ? null : (r.sig ?? null),
+    sig: o.unsettled ? null : (r.sig ?? null),
     racy: r.racy ?? false,
     contentHash: r.extract.contentHash ?? null,
-    error: r.extract.issues.find((i) => i.severity === 'error')?.message ?? null,
+    error: r.extract.issues.find((i) => i.severity === 'error')?.message ?? o.conflict ?? null,
   };
   if (!parsed) return base; // Failed to parse: the earlier key mapping stays.
-  const items = r.extract.items.map((i) => ({ key: i.key, hash: i.hash }));
-  if (!r.extract.complete) {
+  const lost = plan.lost.get(r.relPath);
+  const items = r.extract.items.filter((i) => !lost?.has(i.key)).map((i) => ({ key: i.key, hash: i.hash }));
+  const have = new Set(items.map((i) => i.key));
+  const add = (k: { key: string; hash: string }) => {
+    if (!have.has(k.key)) {
+      have.add(k.key);
+      items.push(k);
+    }
+  };
+  if (!r.extract.complete || o.conflict) {
     // Keys held back because of errors stay mapped, so they turn stale once the file is fixed.
-    const have = new Set(items.map((i) => i.key));
-    for (const k of priorKeys) if (!have.has(k.key) && plan.held.includes(k.key)) items.push(k);
+    const held = new Set(plan.held);
+    for (const k of priorKeys) if (held.has(k.key)) add(k);
   }
+  for (const k of o.keep ?? []) add(k);
   return { ...base, items };
 }
 

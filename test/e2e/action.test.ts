@@ -23,6 +23,7 @@ interface Step {
   run?: string;
   shell?: string;
   if?: string;
+  with?: Record<string, string>;
   env?: Record<string, string>;
   'working-directory'?: string;
 }
@@ -115,7 +116,9 @@ describe('action.yml', () => {
 
     const locate = await runStep(stepNamed('Locate the state file'), inputs, gh);
     expect(locate.code).toBe(0);
-    expect(outputs(gh.output).dir).toBe(path.dirname(p.stateFile));
+    expect(outputs(gh.output).file).toBe(p.stateFile);
+    // Only the state file is cached, never its folder (which could hold the checkout itself).
+    for (const name of ['Restore the state', 'Save the state']) expect(stepNamed(name)).toMatchObject({ with: { path: '${{ steps.state.outputs.file }}' } });
 
     // First run in CI from an empty state: refused unless allow-initial.
     const refused = await runStep(stepNamed('Sync'), inputs, gh);

@@ -126,6 +126,18 @@ describe('one sync per state file', () => {
     expect(JSON.parse(waiting.stdout).counts.create).toBe(0);
   });
 
+  it('several first runs at once on a new state file: one syncs, the others exit 3 (never "damaged")', async () => {
+    const emu = await emulator({ faults: { latencyMs: 30 } });
+    const p = project(smallCorpus({ articles: 3, questions: 2, urls: 1, docs: 0 }), { emu });
+    const runs = await Promise.all(Array.from({ length: 5 }, () => runCli(['sync', '-q'], { cwd: p.dir, env: p.env })));
+    const codes = runs.map((r) => r.code).sort();
+    for (const r of runs) expect(r.stderr).not.toMatch(/damaged/);
+    expect(codes.every((c) => c === 0 || c === 3)).toBe(true);
+    expect(codes).toContain(0);
+    const { duplicates } = await expectFolderInBot(emu, cfgOf(p, emu), reportFromState(p, emu.botId));
+    expect(duplicates).toBe(0);
+  });
+
   it('a lock left by a killed process is taken over', async () => {
     const emu = await emulator({ faults: { latencyMs: 50 } });
     const p = project(smallCorpus({ articles: 4, questions: 2, urls: 1, docs: 0 }), { emu });

@@ -25,6 +25,22 @@ describe('state store migrations', () => {
     store.close();
   });
 
+  it('reads an older file for plan and status without changing it (a copy is migrated in memory)', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0] as string);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO bots (bot_id, created_at) VALUES ('b1', 'x')").run();
+    db.prepare("INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES ('b1', 'k', 'TEXT', 'l', 'h', 'pushed', 'x')").run();
+    db.close();
+    const ro = StateStore.open(file, { readonly: true });
+    expect(ro.itemCount('b1')).toBe(1);
+    ro.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(1);
+    check.close();
+  });
+
   it('refuses a file written by a newer kb-sync', () => {
     const file = path.join(tempDir(), 'state.db');
     const db = new Database(file);

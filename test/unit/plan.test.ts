@@ -151,6 +151,24 @@ const cases: Case[] = [
     expect: { unchanged: ['article:id:x'], conflicts: [['b.md', 1]], held: ['article:id:y'] },
   },
   {
+    name: 'both files re-read: the id stays with the file that had it, even when it sorts later',
+    build: () =>
+      world()
+        .synced('z.md', item('article:id:foo', 'hz'))
+        .reads('z.md', item('article:id:foo', 'hz2', { line: 4 }))
+        .reads('a.md', item('article:id:foo', 'ha', { line: 2 })),
+    expect: { update: ['article:id:foo'], conflicts: [['a.md', 2]] },
+  },
+  {
+    name: 'a file that takes an id already in use keeps its own earlier key held (not stale), so fixing it is a move',
+    build: () =>
+      world()
+        .synced('a.md', item('article:id:alpha', 'ha'))
+        .synced('z.md', item('article:id:zed', 'hz'))
+        .reads('z.md', item('article:id:alpha', 'hz', { line: 1 })),
+    expect: { conflicts: [['z.md', 1]], held: ['article:id:zed'] },
+  },
+  {
     name: 'a type change with the same hash is an update, not unchanged',
     build: () => world().synced('a.md', item(A, 'h1', { type: 'URL' })).reads('a.md', item(A, 'h1', { type: 'TEXT' })),
     expect: { update: [A] },
@@ -192,7 +210,7 @@ describe('planSync', () => {
     const plan = planSync(w.input());
     expect(plan.moved[0]!.from).toEqual(w.prior(A));
     expect(plan.moved[0]!.item.file).toBe('b.md');
-    expect(plan.stale).toEqual([{ prior: w.prior('article:path:x.md'), file: 'x.md' }]);
+    expect(plan.stale).toEqual([{ prior: w.prior('article:path:x.md'), file: 'x.md', fromFile: 'x.md' }]);
   });
 
   it('the conflict message names the key and the file that has it first', () => {

@@ -121,7 +121,7 @@ describe('scanTree', () => {
 
   it('a missing root gives nothing and does not throw', () => {
     const r = scanTree(opts(path.join(tempDir(), 'nope')));
-    expect(r).toEqual({ files: [], ignored: [], issues: [] });
+    expect(r).toEqual({ files: [], ignored: [], issues: [], unreadable: [] });
   });
 
   describe('symbolic links', () => {
