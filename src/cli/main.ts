@@ -7,6 +7,14 @@
 import fs from 'node:fs';
 import { VERSION } from './version.js';
 
+// A reader that stops early (`kb-sync status | head -1`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const args = process.argv.slice(2);
 const only = args.length === 1 ? args[0] : undefined;
 

@@ -51,8 +51,6 @@ export interface PushOutcome {
   authError?: ApiError;
   /** Files that changed between the scan and the push (re-read next run). */
   changedFiles: Set<string>;
-  /** Files with an item that did not make it (their fast-path entry must not be trusted). */
-  unsettledFiles: Set<string>;
   requests: number;
   rateLimited: number;
 }
@@ -66,7 +64,7 @@ class StopRun extends Error {}
  * their items are sent, so memory does not follow the folder's size.
  */
 export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promise<PushOutcome> {
-  const out: PushOutcome = { results: [], issues: [], changedFiles: new Set(), unsettledFiles: new Set(), requests: 0, rateLimited: 0 };
+  const out: PushOutcome = { results: [], issues: [], changedFiles: new Set(), requests: 0, rateLimited: 0 };
   const total = jobs.length;
   let done = 0;
   const random = ctx.random ?? Math.random;
@@ -89,7 +87,6 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
       action: job.action,
       ...r,
     };
-    if (r.status !== 'created' && r.status !== 'updated' && r.status !== 'unchanged') out.unsettledFiles.add(job.item.file);
     out.results.push(result);
     ctx.events?.item?.(result);
     done++;
@@ -216,11 +213,14 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
     }
   };
 
+  // A failure inside a task (a state write, say) is reported, never an unhandled rejection.
+  const internal = (err: unknown) => {
+    out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
+  };
+
   const enqueue = async (fn: () => Promise<void>) => {
     await queue.onSizeLessThan(ctx.concurrency * 4);
-    void queue.add(fn).catch((err: unknown) => {
-      out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
-    });
+    void queue.add(fn).catch(internal);
   };
 
   // Group by file, in order; documents go in upload batches.
@@ -247,7 +247,7 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
       }
       for (const [i, j] of batch.entries()) {
         const payload: Payload = { type: 'DOCUMENT', title: path.posix.basename(j.item.file), content: urls[i] as string };
-        void queue.add(() => send(j, payload, payloadHash(payload)));
+        void queue.add(() => send(j, payload, payloadHash(payload))).catch(internal);
       }
     });
   };

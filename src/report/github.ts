@@ -75,8 +75,13 @@ export function stepSummary(r: RunResult, meta: { botId: string; command: string
 }
 
 /** Append to `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` when they are set. */
-export function writeGithubFiles(r: RunResult, meta: { botId: string; command: string }, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, stepSummary(r, meta));
+export function writeGithubFiles(
+  r: RunResult,
+  meta: { botId: string; command: string },
+  redact: (s: string) => string,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, redact(stepSummary(r, meta)));
   if (env.GITHUB_OUTPUT) {
     const n = r.counts;
     const outputs = {

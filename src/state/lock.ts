@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +8,9 @@ import type { StateStore } from './store.js';
 /**
  * One sync per state file at a time. The lock is a row in the state file itself, taken in an
  * IMMEDIATE transaction, so taking it and taking over a dead holder's are atomic. A holder is
- * dead when it ran on this host and its pid is gone, or when its heartbeat is old.
+ * dead when it ran on this host (and PID namespace) and its pid is gone, or when its heartbeat
+ * is old. The heartbeat also fences: a holder whose lock was taken over (it slept through its
+ * heartbeats, say) learns so at its next beat, and stops taking new work.
  */
 
 export interface LockHolder {
@@ -17,6 +20,17 @@ export interface LockHolder {
   command: string;
   since: string;
   heartbeatAt: number;
+  /** The holder's PID namespace on Linux ('' elsewhere). */
+  pidns: string;
+}
+
+/** This process's PID namespace (Linux), so that pids are compared only within one. */
+export function pidNamespace(): string {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
 }
 
 export interface LockOptions {
@@ -39,8 +53,14 @@ export class StateLock {
   readonly #store: StateStore;
   #timer: NodeJS.Timeout | undefined;
   #released = false;
+  readonly #lost = new AbortController();
   /** Set when a dead holder's lock was taken over. */
   readonly tookOverFrom: LockHolder | undefined;
+
+  /** Aborted when another process has taken this lock over: stop taking new work. */
+  get lostSignal(): AbortSignal {
+    return this.#lost.signal;
+  }
 
   constructor(store: StateStore, owner: string, tookOverFrom: LockHolder | undefined, heartbeatMs: number) {
     this.#store = store;
@@ -53,7 +73,8 @@ export class StateLock {
   heartbeat(): void {
     if (this.#released || !this.#store.db.open) return;
     try {
-      this.#store.db.prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?').run(Date.now(), this.owner);
+      const { changes } = this.#store.db.prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?').run(Date.now(), this.owner);
+      if (changes === 0 && !this.#lost.signal.aborted) this.#lost.abort(new Error('the state lock was taken over by another process'));
     } catch {
       // A busy database skips one beat; the next one comes soon.
     }
@@ -68,10 +89,10 @@ export class StateLock {
 }
 
 export function readLockHolder(store: StateStore): LockHolder | undefined {
-  const r = store.db.prepare('SELECT owner, pid, host, command, since, heartbeat_at FROM lock WHERE id = 1').get() as
-    | { owner: string; pid: number; host: string; command: string; since: string; heartbeat_at: number }
+  const r = store.db.prepare('SELECT owner, pid, host, command, since, heartbeat_at, pidns FROM lock WHERE id = 1').get() as
+    | { owner: string; pid: number; host: string; command: string; since: string; heartbeat_at: number; pidns: string }
     | undefined;
-  return r ? { owner: r.owner, pid: r.pid, host: r.host, command: r.command, since: r.since, heartbeatAt: r.heartbeat_at } : undefined;
+  return r ? { owner: r.owner, pid: r.pid, host: r.host, command: r.command, since: r.since, heartbeatAt: r.heartbeat_at, pidns: r.pidns } : undefined;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -84,9 +105,9 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Whether a holder is gone for good (its lock may be taken over). */
-export function isDeadHolder(h: LockHolder, host: string, now: number): boolean {
+export function isDeadHolder(h: LockHolder, host: string, now: number, pidns = pidNamespace()): boolean {
   const age = now - h.heartbeatAt;
-  if (h.host === host) {
+  if (h.host === host && h.pidns === pidns) {
     if (!pidAlive(h.pid)) return true;
     return age > STALE_LOCAL_MS;
   }
@@ -110,8 +131,8 @@ export async function acquireLock(store: StateStore, opts: LockOptions): Promise
       if (holder && !isDeadHolder(holder, host, now)) return { got: false, holder };
       store.db.prepare('DELETE FROM lock WHERE id = 1').run();
       store.db
-        .prepare('INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?, ?)')
-        .run(owner, process.pid, host, opts.command, new Date(now).toISOString(), now);
+        .prepare('INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at, pidns) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
+        .run(owner, process.pid, host, opts.command, new Date(now).toISOString(), now, pidNamespace());
       return holder ? { got: true, took: holder } : { got: true };
     });
     const r = attempt.immediate();

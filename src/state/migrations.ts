@@ -130,6 +130,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE bots ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
   UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE items.bot_id = bots.bot_id);
   `,
+  // 3: the lock holder's PID namespace: containers that share a hostname do not share pids.
+  `
+  ALTER TABLE lock ADD COLUMN pidns TEXT NOT NULL DEFAULT '';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

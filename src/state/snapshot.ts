@@ -61,8 +61,26 @@ export function validateSnapshot(raw: unknown, expectBot: string): Snapshot {
     );
   }
   for (const k of ['items', 'files', 'stale', 'uncertain'] as const) if (!Array.isArray(s[k])) bad(`"${k}" is not a list`);
+  const isText = (v: unknown) => typeof v === 'string' && v !== '';
+  const types = ['TEXT', 'Q_AND_A', 'URL', 'DOCUMENT'];
+  const keys = new Set<string>();
   for (const [i, it] of (s.items as ItemRow[]).entries()) {
-    if (typeof it?.key !== 'string' || typeof it.hash !== 'string' || typeof it.type !== 'string' || typeof it.label !== 'string') bad(`items[${i}] is incomplete`);
+    if (!it || !isText(it.key) || !isText(it.hash) || !types.includes(it.type) || typeof it.label !== 'string') bad(`items[${i}] is incomplete`);
+    if (keys.has(it.key)) bad(`items[${i}] repeats the key "${it.key}"`);
+    keys.add(it.key);
+  }
+  const paths = new Set<string>();
+  for (const [i, f] of (s.files as Snapshot['files']).entries()) {
+    if (!f || !isText(f.path) || !['article', 'qa', 'urls', 'document'].includes(f.kind) || !Array.isArray(f.items)) bad(`files[${i}] is incomplete`);
+    if (paths.has(f.path)) bad(`files[${i}] repeats the path "${f.path}"`);
+    paths.add(f.path);
+    for (const [k, fi] of f.items.entries()) if (!fi || !isText(fi.key) || !isText(fi.hash)) bad(`files[${i}].items[${k}] is incomplete`);
+  }
+  for (const [i, st] of (s.stale as Snapshot['stale']).entries()) {
+    if (!st || !isText(st.key) || !types.includes(st.type) || typeof st.label !== 'string' || !isText(st.since)) bad(`stale[${i}] is incomplete`);
+  }
+  for (const [i, u] of (s.uncertain as Snapshot['uncertain']).entries()) {
+    if (!u || !isText(u.key) || !types.includes(u.type) || typeof u.label !== 'string' || !isText(u.since)) bad(`uncertain[${i}] is incomplete`);
   }
   return s as Snapshot;
 }
@@ -78,6 +96,10 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
       );
     }
     const db = store.db;
+    // Requests in flight when a run of this state stopped may have created items: keep them as
+    // uncertain entries rather than forget them with the state being replaced.
+    const inFlight = store.recoverPending(snap.botId, null);
+    const keepUncertain = store.uncertain(snap.botId).filter((u) => inFlight.some((p) => p.key === u.key));
     for (const t of ['files', 'file_items', 'items', 'pending', 'stale', 'uncertain']) db.prepare(`DELETE FROM ${t} WHERE bot_id = ?`).run(snap.botId);
     db.prepare(
       `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
@@ -88,7 +110,9 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     );
     for (const i of snap.items) {
-      item.run(snap.botId, i.key, i.type, i.label, i.hash, i.payloadHash ?? null, i.remoteId ?? null, i.origin ?? 'imported', i.sourceFile ?? null, i.sourceLine ?? null, i.syncedAt ?? new Date().toISOString());
+      // "imported" in status; adopted items (no remote id) stay adopted.
+      const origin = i.origin === 'adopted' ? 'adopted' : 'imported';
+      item.run(snap.botId, i.key, i.type, i.label, i.hash, i.payloadHash ?? null, i.remoteId ?? null, origin, i.sourceFile ?? null, i.sourceLine ?? null, i.syncedAt ?? new Date().toISOString());
     }
     const file = db.prepare('INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, NULL, 0, NULL, 0, NULL)');
     const fileItem = db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
@@ -97,9 +121,9 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
       for (const k of f.items) fileItem.run(snap.botId, f.path, k.key, k.hash);
     }
     const stale = db.prepare('INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)');
-    for (const s of snap.stale) stale.run(snap.botId, s.remoteId, s.key, s.type, s.label, s.origin, s.sourceFile, s.reason, s.since);
+    for (const s of snap.stale) stale.run(snap.botId, s.remoteId ?? null, s.key, s.type, s.label, s.origin ?? 'imported', s.sourceFile ?? null, s.reason === 'changed' ? 'changed' : 'removed', s.since);
     const unc = db.prepare('INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
-    for (const u of snap.uncertain) unc.run(snap.botId, u.key, u.type, u.label, u.sourceFile, u.remoteId, u.reason, u.since);
+    for (const u of [...snap.uncertain, ...keepUncertain]) unc.run(snap.botId, u.key, u.type, u.label, u.sourceFile ?? null, u.remoteId ?? null, u.reason ?? 'imported', u.since);
     store.recountItems(snap.botId);
     return { items: snap.items.length, files: snap.files.length, stale: snap.stale.length, uncertain: snap.uncertain.length };
   });

@@ -425,7 +425,11 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     store.recordFiles(botId, recordAll((f) => failedFiles.has(f), (f) => push.changedFiles.has(f)));
     store.forgetFiles(botId, removed);
 
-    const interrupted = opts.stop?.aborted ?? false;
+    const lockLost = lock?.lostSignal.aborted ?? false;
+    if (lockLost) {
+      events.log?.('warn', 'Another kb-sync took the state lock over during this run (this one looked dead to it): stopped taking new work. Run again.');
+    }
+    const interrupted = (opts.stop?.aborted ?? false) || lockLost;
     const failed = push.results.filter((r) => r.status === 'failed').length;
     const created = push.results.filter((r) => r.status === 'created').length;
     const updated = push.results.filter((r) => r.status === 'updated').length;
@@ -441,7 +445,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     if (!interrupted && !push.authError) store.markSynced(botId);
     const hasErrors = allIssues.some((i) => i.severity === 'error');
     store.finishRun(runId, interrupted ? 'interrupted' : push.authError ? 'auth-failed' : failed > 0 || hasErrors ? 'partial' : 'ok', { ...counts });
-    return finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
+    const result = finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
+    return lockLost ? { ...result, ok: false, exitCode: ExitCode.locked } : result;
   }
 
   /**
@@ -485,7 +490,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       concurrency: cfg.rateLimit.concurrency,
       pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
       documentsBatchSize: cfg.documents.batchSize,
-      stop: opts.stop ?? new AbortController().signal,
+      // Ctrl-C, or another process having taken the lock over, stops new work.
+      stop: AbortSignal.any([opts.stop ?? new AbortController().signal, lock?.lostSignal ?? new AbortController().signal]),
       kill: opts.kill ?? new AbortController().signal,
       ...(opts.random ? { random: opts.random } : {}),
       events,
@@ -595,7 +601,7 @@ function defaultWorkers(files: number): number {
 }
 
 function emptyPush(): PushOutcome {
-  return { results: [], issues: [], changedFiles: new Set(), unsettledFiles: new Set(), requests: 0, rateLimited: 0 };
+  return { results: [], issues: [], changedFiles: new Set(), requests: 0, rateLimited: 0 };
 }
 
 /**

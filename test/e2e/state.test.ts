@@ -28,6 +28,8 @@ describe('state export / import', () => {
     age(path.join(fresh, 'knowledge'));
     const imp = await runCli(['state', 'import', snapFile], { cwd: fresh, env: p.env });
     expect(imp.code).toBe(0);
+    const status = JSON.parse((await runCli(['status', '--json'], { cwd: fresh, env: p.env })).stdout);
+    expect(Object.values(status.items as Record<string, Record<string, number>>).every((o) => Object.keys(o).join() === 'imported')).toBe(true);
     const before = emu.stats().requests;
     const r = await runCli(['sync', '--json'], { cwd: fresh, env: { ...p.env, CI: 'true' } });
     expect(r.code).toBe(0);
@@ -60,6 +62,19 @@ describe('state export / import', () => {
     const notSnap = await runCli(['state', 'import', bad], { cwd: p.dir, env: p.env });
     expect(notSnap.code).toBe(2);
     expect(notSnap.stderr).toContain('Not a kb-sync state snapshot');
+    // Damaged snapshots are refused with a reason, never an internal error.
+    const snap = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
+    for (const [mutate, why] of [
+      [(x: typeof snap) => (x.files = [{ path: 'a.md', kind: 'article' }]), 'files[0] is incomplete'],
+      [(x: typeof snap) => x.items.push({ ...x.items[0] }), 'repeats the key'],
+    ] as const) {
+      const copy = structuredClone(snap);
+      mutate(copy);
+      fs.writeFileSync(bad, JSON.stringify(copy));
+      const r = await runCli(['state', 'import', bad, '--force'], { cwd: p.dir, env: p.env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(why);
+    }
   });
 });
 

@@ -74,3 +74,33 @@ describe('the item counter', () => {
     store.close();
   });
 });
+
+describe('the state lock', () => {
+  it('a holder whose lock was taken over learns it at its next heartbeat (fencing)', async () => {
+    const { acquireLock } = await import('../../src/state/lock.js');
+    const file = path.join(tempDir(), 'state.db');
+    const a = StateStore.open(file);
+    const lock = await acquireLock(a, { command: 'sync', heartbeatMs: 60_000 });
+    expect(lock.lostSignal.aborted).toBe(false);
+    // Another process decides this holder is dead (it slept past its heartbeats) and takes over.
+    const b = StateStore.open(file);
+    b.db.prepare("UPDATE lock SET owner = 'someone-else', pid = 1, heartbeat_at = ?").run(Date.now());
+    lock.heartbeat();
+    expect(lock.lostSignal.aborted).toBe(true);
+    lock.release();
+    // Releasing a lost lock does not remove the new holder's.
+    expect(b.db.prepare('SELECT owner FROM lock').pluck().get()).toBe('someone-else');
+    a.close();
+    b.close();
+  });
+
+  it('a holder in another PID namespace with the same host name is judged by its heartbeat, not its pid', async () => {
+    const { isDeadHolder } = await import('../../src/state/lock.js');
+    const now = Date.now();
+    const holder = { owner: 'o', pid: 999_999, host: 'h', command: 'sync', since: '', heartbeatAt: now - 5_000, pidns: 'pid:[1]' };
+    expect(isDeadHolder(holder, 'h', now, 'pid:[2]')).toBe(false);
+    expect(isDeadHolder({ ...holder, heartbeatAt: now - 200_000 }, 'h', now, 'pid:[2]')).toBe(true);
+    // Same namespace: a gone pid is dead at once.
+    expect(isDeadHolder(holder, 'h', now, 'pid:[1]')).toBe(true);
+  });
+});

@@ -41,7 +41,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   report(out, result, { command, botId, streamed: events.streamed });
   out.detail(out.c.dim(`timings (ms): ${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(' · ')}`));
-  if (result.interrupted) return interrupt.exitCode ?? 130;
+  if (result.interrupted) return interrupt.exitCode ?? result.exitCode;
   return result.exitCode;
 }
 
@@ -94,7 +94,7 @@ function plainItem(r: ItemResult): string {
 export function report(out: Output, result: RunResult, meta: { command: string; botId: string; streamed: boolean }): void {
   if (out.github) {
     for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
-    writeGithubFiles(result, meta);
+    writeGithubFiles(result, meta, (t) => out.redact(t));
   }
   if (out.json) {
     out.document(runDocument(result, meta));
