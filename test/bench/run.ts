@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
-import { generateTree } from './tree.js';
+import { ageTree, generateTree } from './tree.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/bin/main.js');
@@ -301,15 +301,7 @@ async function main(): Promise<void> {
       const copy = path.join(work, 'corpus');
       fs.cpSync(path.join(corpus, 'docs-large'), path.join(copy, 'docs-large'), { recursive: true });
       fs.cpSync(path.join(corpus, 'docs-small'), path.join(copy, 'docs-small'), { recursive: true });
-      const t = new Date(Date.now() - 3600_000);
-      const age = (d: string) => {
-        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-          const p = path.join(d, e.name);
-          if (e.isDirectory()) age(p);
-          else fs.utimesSync(p, t, t);
-        }
-      };
-      age(copy);
+      ageTree(copy);
       process.stderr.write('real documentation corpus (../shared/corpora docs-large + docs-small)…\n');
       results.corpus = await measureTree('corpus', copy, emu, fs.mkdtempSync(path.join(work, 'w-')), 3);
     } else {

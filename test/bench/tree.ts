@@ -69,7 +69,12 @@ export function generateTree(root: string, n: number, seed = 1, articlesOnly = f
     stats.files++;
     stats.bytes += Buffer.byteLength(body);
   }
-  // Age everything past the racy window, as a checkout that is not being edited would be.
+  ageTree(root);
+  return stats;
+}
+
+/** Set every file's times an hour back, past the racy window, as in a checkout nobody is editing. */
+export function ageTree(root: string): void {
   const t = new Date(Date.now() - 3600_000);
   const age = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
@@ -79,5 +84,4 @@ export function generateTree(root: string, n: number, seed = 1, articlesOnly = f
     }
   };
   age(root);
-  return stats;
 }
