@@ -308,33 +308,17 @@ export class World {
     const bot = session.bot_id;
     const sender = role === 'customer' ? customer.id : role === 'bot' ? bot : role === 'agent' ? (agentId ?? null) : null;
     const msg: EmuMessage = {
-      id,
-      content,
-      external_id: null,
-      rating: 0,
-      reaction: null,
-      started_ticket_id: null,
-      media,
-      receiver_id: role === 'customer' ? bot : customer.id,
-      bot_id: bot,
-      sender_id: sender,
-      session_id: session.id,
-      block_id: null,
-      type: 'TEXT',
-      unsent: false,
-      meta_tags: [],
-      data: role === 'system' ? { system: true } : null,
-      variables: null,
-      quoted_id: null,
-      disabled_submit_form: null,
-      notification_data: null,
-      count_message_notes: null,
-      language_using: 'en',
-      total_qa_feedback: 0,
-      receiver_read_at: null,
-      created_at: created,
-      updated_at: created,
-      deleted_at: null,
+      ...textMessage({
+        id,
+        content,
+        media,
+        receiver_id: role === 'customer' ? bot : customer.id,
+        bot_id: bot,
+        sender_id: sender,
+        session_id: session.id,
+        data: role === 'system' ? { system: true } : null,
+        at: created,
+      }),
       role,
     };
     session.messages.push(msg);
@@ -565,23 +549,38 @@ function stripRole(m: EmuMessage): MessageBase {
 }
 
 function placeholderMessage(c: Customer): MessageBase {
+  return textMessage({ id: '', content: '', media: [], receiver_id: c.bot_id, bot_id: c.bot_id, sender_id: null, session_id: null, data: null, at: c.created_at });
+}
+
+/** A text message with the API's fields, the ones that vary given. */
+function textMessage(m: {
+  id: string;
+  content: string;
+  media: Media[];
+  receiver_id: string;
+  bot_id: string;
+  sender_id: string | null;
+  session_id: string | null;
+  data: unknown;
+  at: string;
+}): MessageBase {
   return {
-    id: '',
-    content: '',
+    id: m.id,
+    content: m.content,
     external_id: null,
     rating: 0,
     reaction: null,
     started_ticket_id: null,
-    media: [],
-    receiver_id: c.bot_id,
-    bot_id: c.bot_id,
-    sender_id: null,
-    session_id: null,
+    media: m.media,
+    receiver_id: m.receiver_id,
+    bot_id: m.bot_id,
+    sender_id: m.sender_id,
+    session_id: m.session_id,
     block_id: null,
     type: 'TEXT',
     unsent: false,
     meta_tags: [],
-    data: null,
+    data: m.data,
     variables: null,
     quoted_id: null,
     disabled_submit_form: null,
@@ -590,8 +589,8 @@ function placeholderMessage(c: Customer): MessageBase {
     language_using: 'en',
     total_qa_feedback: 0,
     receiver_read_at: null,
-    created_at: c.created_at,
-    updated_at: c.created_at,
+    created_at: m.at,
+    updated_at: m.at,
     deleted_at: null,
   };
 }

@@ -87,17 +87,22 @@ export function isHiddenPath(relPath: string): boolean {
   return relPath.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules');
 }
 
-/** Scan the whole folder (or, with `start`, one folder inside it, by its relative path). */
-export function scanTree(opts: ScanOptions, start = ''): ScanResult {
-  const classifier = makeClassifier(opts);
+/** What both scans start from; `rootReal` is undefined when the folder does not exist. */
+function begin(opts: ScanOptions) {
   const out: ScanResult = { files: [], ignored: [], issues: [], unreadable: [] };
-  let rootReal: string;
+  let rootReal: string | undefined;
   try {
     rootReal = fs.realpathSync(opts.root);
   } catch {
-    return out;
+    rootReal = undefined;
   }
-  const skip = new Set(opts.skip ?? []);
+  return { classifier: makeClassifier(opts), out, rootReal, skip: new Set(opts.skip ?? []) };
+}
+
+/** Scan the whole folder (or, with `start`, one folder inside it, by its relative path). */
+export function scanTree(opts: ScanOptions, start = ''): ScanResult {
+  const { classifier, out, rootReal, skip } = begin(opts);
+  if (rootReal === undefined) return out;
   // Paths are built by concatenation (path.join normalizes, and this runs for every file).
   const root = opts.root.endsWith(path.sep) ? opts.root.slice(0, -1) : opts.root;
   const stack: string[] = [start];
@@ -141,15 +146,8 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
  * files; the rest are simply absent (the caller treats known ones as removed).
  */
 export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanResult {
-  const classifier = makeClassifier(opts);
-  const out: ScanResult = { files: [], ignored: [], issues: [], unreadable: [] };
-  let rootReal: string;
-  try {
-    rootReal = fs.realpathSync(opts.root);
-  } catch {
-    return out;
-  }
-  const skip = new Set(opts.skip ?? []);
+  const { classifier, out, rootReal, skip } = begin(opts);
+  if (rootReal === undefined) return out;
   const seen = new Set<string>();
   const add = (f: ScannedFile) => {
     if (seen.has(f.relPath)) return;
