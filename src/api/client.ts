@@ -1,4 +1,12 @@
-import { ApiError, isNotSentCode, isPermanentNetworkCode, isRetryableStatus, networkErrorCode, networkErrorDetail, parseRetryAfter } from './errors.js';
+import {
+  ApiError,
+  isNotSentCode,
+  isPermanentNetworkCode,
+  isRetryableStatus,
+  networkErrorCode,
+  networkErrorDetail,
+  parseRetryAfter,
+} from './errors.js';
 import { redactSecrets, redactUrl } from '../util/redact.js';
 import type {
   BotData,
@@ -234,7 +242,10 @@ export class CxGenieClient {
    * Every customer, following the cursor (`created_at` of the last row) page by page. Rows are
    * yielded once even if the server repeats the boundary row; stops when a page brings nothing new.
    */
-  async *iterateCustomers(query: Omit<ListCustomersQuery, 'cursor'> = {}, opts: RequestOptions = {}): AsyncGenerator<Customer> {
+  async *iterateCustomers(
+    query: Omit<ListCustomersQuery, 'cursor'> = {},
+    opts: RequestOptions = {},
+  ): AsyncGenerator<Customer> {
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
@@ -254,10 +265,7 @@ export class CxGenieClient {
   }
 
   /** Every conversation of a customer, by limit and offset. */
-  async *iterateSessions(
-    query: Omit<ListSessionsQuery, 'offset'>,
-    opts: RequestOptions = {},
-  ): AsyncGenerator<Session> {
+  async *iterateSessions(query: Omit<ListSessionsQuery, 'offset'>, opts: RequestOptions = {}): AsyncGenerator<Session> {
     const limit = query.limit ?? 50;
     const seen = new Set<string>();
     for (let offset = 0; ; offset += limit) {
@@ -359,7 +367,10 @@ export class CxGenieClient {
     } catch {
       parsed = undefined;
     }
-    const obj = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    const obj =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : undefined;
     if (!res.ok) {
       const serverMessage = pickMessage(obj, text, this.secrets);
       const error = new ApiError({
@@ -452,7 +463,11 @@ function appendQuery(url: URL, query: Query): void {
   }
 }
 
-function pickMessage(obj: Record<string, unknown> | undefined, text: string, secrets: readonly string[]): string | undefined {
+function pickMessage(
+  obj: Record<string, unknown> | undefined,
+  text: string,
+  secrets: readonly string[],
+): string | undefined {
   let msg: unknown = obj?.message ?? obj?.error;
   if (Array.isArray(msg)) msg = msg.join('; ');
   if (msg !== null && typeof msg === 'object') msg = JSON.stringify(msg);

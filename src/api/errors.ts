@@ -173,7 +173,7 @@ export function networkErrorCode(err: unknown): string | undefined {
     if (Array.isArray(errors) && errors.length > 0) {
       // AggregateError from happy-eyeballs: every address refused.
       const codes = errors.map((e) => (e as { code?: unknown }).code).filter((x) => typeof x === 'string');
-      if (codes.length > 0) code = codes[0] as string;
+      if (codes.length > 0) code = codes[0];
     }
     cur = (cur as { cause?: unknown }).cause;
   }

@@ -42,7 +42,11 @@ export function onInterrupt(out: Output, graceMs = 10_000, onFirst?: () => void)
     const c = sig === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
     if (code === undefined) {
       code = c;
-      out.warn(out.c.yellow(`\n${sig}: finishing the requests in flight (up to ${Math.round(graceMs / 1000)} s); press Ctrl-C again to quit at once.`));
+      out.warn(
+        out.c.yellow(
+          `\n${sig}: finishing the requests in flight (up to ${Math.round(graceMs / 1000)} s); press Ctrl-C again to quit at once.`,
+        ),
+      );
       stop.abort();
       onFirst?.();
       setTimeout(() => kill.abort(), graceMs).unref();

@@ -16,14 +16,18 @@ export async function execute(argv: Record<string, unknown>, fn: () => Promise<n
       if (err.hint) text += `\n  ${err.hint}`;
       process.stderr.write(`${redactSecrets(text, secrets)}\n`);
       if (argv.json) {
-        process.stdout.write(`${redactSecrets(JSON.stringify({ ok: false, error: { name: err.name, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } }, null, 2), secrets)}\n`);
+        process.stdout.write(
+          `${redactSecrets(JSON.stringify({ ok: false, error: { name: err.name, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } }, null, 2), secrets)}\n`,
+        );
       }
       process.exitCode = err.exitCode;
       return;
     }
     const e = err as Error;
     const text = argv.verbose ? (e.stack ?? String(e)) : `${e.name}: ${e.message}`;
-    process.stderr.write(`${redactSecrets(`kb-sync: internal error: ${text}\n  This is a bug; please report it with the output of --verbose.`, secrets)}\n`);
+    process.stderr.write(
+      `${redactSecrets(`kb-sync: internal error: ${text}\n  This is a bug; please report it with the output of --verbose.`, secrets)}\n`,
+    );
     process.exitCode = 70;
   }
 }

@@ -102,7 +102,8 @@ export class PacedClient extends CxGenieClient {
   }
 
   async #call<T>(fn: (o: RequestOptions) => Promise<T>, opts: RequestOptions, repeatUnknown: boolean): Promise<T> {
-    const signal = opts.signal && this.#signal ? AbortSignal.any([opts.signal, this.#signal]) : (opts.signal ?? this.#signal);
+    const signal =
+      opts.signal && this.#signal ? AbortSignal.any([opts.signal, this.#signal]) : (opts.signal ?? this.#signal);
     const o: RequestOptions = { ...opts, ...(signal ? { signal } : {}) };
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw new InterruptedError();
@@ -121,7 +122,8 @@ export class PacedClient extends CxGenieClient {
           this.counters.rateLimited++;
           if (err.retryAfterMs !== undefined) this.#resumeAt = Math.max(this.#resumeAt, Date.now() + err.retryAfterMs);
         }
-        const again = err.retryable && attempt < this.#retry.maxAttempts && (repeatUnknown || err.delivery !== 'unknown');
+        const again =
+          err.retryable && attempt < this.#retry.maxAttempts && (repeatUnknown || err.delivery !== 'unknown');
         if (!again) throw err;
         const delay = backoffDelay(attempt, this.#retry, this.#random, err.retryAfterMs);
         this.counters.retries++;
@@ -144,7 +146,10 @@ export interface LoopContext {
 }
 
 /** Configuration, credentials (the token is registered for redaction at once) and the paced client. */
-export function openLoop(argv: Record<string, unknown>, opts: { retryUnknownSends?: boolean; signal?: AbortSignal } = {}): LoopContext {
+export function openLoop(
+  argv: Record<string, unknown>,
+  opts: { retryUnknownSends?: boolean; signal?: AbortSignal } = {},
+): LoopContext {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
   const token = requireToken();
@@ -161,7 +166,9 @@ export function openLoop(argv: Record<string, unknown>, opts: { retryUnknownSend
     ...(opts.retryUnknownSends !== undefined ? { retryUnknownSends: opts.retryUnknownSends } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onRetry: (err, attempt, delay) =>
-      out.detail(out.c.dim(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${cfg.retry.maxAttempts})`)),
+      out.detail(
+        out.c.dim(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${cfg.retry.maxAttempts})`),
+      ),
   });
   return { out, cfg, botId, client };
 }
@@ -179,7 +186,10 @@ export const PAGE_SIZE = 10;
 export function listOption(v: unknown): string[] {
   if (v === undefined || v === null || v === false) return [];
   const raw = Array.isArray(v) ? v : [v];
-  return raw.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return raw
+    .flatMap((x) => String(x).split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Each value upper-cased and checked against `allowed`. */
@@ -198,7 +208,8 @@ export function choiceList<T extends string>(v: unknown, name: string, allowed: 
 export function intOption(v: unknown, name: string, min: number): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be a whole number ≥ ${min}, not "${String(v)}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`--${name} must be a whole number ≥ ${min}, not "${String(v)}"`);
   return n;
 }
 

@@ -30,7 +30,11 @@ export class Output {
   readonly #stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   #live: string | undefined;
 
-  constructor(flags: GlobalFlags, streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {}, env = process.env) {
+  constructor(
+    flags: GlobalFlags,
+    streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+    env = process.env,
+  ) {
     this.json = flags.json ?? false;
     this.quiet = flags.quiet ?? false;
     this.verbose = (flags.verbose ?? false) && !this.quiet;
@@ -125,7 +129,7 @@ export class Output {
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} [{bar}] {value}/{total} · {rate}/s · ETA {eta_formatted}`,
-        stream: this.#stderr as NodeJS.WriteStream,
+        stream: this.#stderr,
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 50,

@@ -8,7 +8,8 @@ export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string }).name === 'cxgenie-kb-sync') return dir;
+    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, 'utf8')) as { name?: string }).name === 'cxgenie-kb-sync')
+      return dir;
     dir = path.dirname(dir);
   }
   throw new Error('cannot find the cxgenie-kb-sync package.json');

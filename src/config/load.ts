@@ -81,7 +81,8 @@ export function resolveConfig(
   const baseDir = ctx.file ? path.dirname(ctx.file) : (ctx.cwd ?? process.cwd());
 
   let apiBaseUrl = cfg.apiBaseUrl;
-  let apiSource: ResolvedConfig['sources']['apiBaseUrl'] = raw && (raw as Record<string, unknown>).apiBaseUrl ? 'file' : 'default';
+  let apiSource: ResolvedConfig['sources']['apiBaseUrl'] =
+    raw && (raw as Record<string, unknown>).apiBaseUrl ? 'file' : 'default';
   const envUrl = env.CXGENIE_API_URL?.trim();
   if (envUrl) {
     let ok = false;
@@ -147,7 +148,11 @@ function readConfigText(file: string, required: boolean): string | undefined {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!required && code === 'ENOENT') return undefined;
-    if (code === 'ENOENT') throw new ConfigError(`Config file not found: ${file}`, 'Pass --config PATH, or create sync.config.json (see the README).');
+    if (code === 'ENOENT')
+      throw new ConfigError(
+        `Config file not found: ${file}`,
+        'Pass --config PATH, or create sync.config.json (see the README).',
+      );
     if (code === 'EISDIR') throw new ConfigError(`Config path is a folder, not a file: ${file}`);
     throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
   }
@@ -266,7 +271,9 @@ function formatIssue(issue: z.core.$ZodIssue, display: string, text: string | un
         .join('\n  ');
     }
     case 'invalid_type':
-      return keyPath === '' ? `${prefix} the configuration must be ${article(issue.expected)} of settings` : `${prefix} "${keyPath}" must be ${article(issue.expected)}`;
+      return keyPath === ''
+        ? `${prefix} the configuration must be ${article(issue.expected)} of settings`
+        : `${prefix} "${keyPath}" must be ${article(issue.expected)}`;
     case 'invalid_value':
       return `${prefix} "${keyPath}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -290,7 +297,7 @@ function allowedKeys(p: string[]): string[] | undefined {
   let node: unknown = configSchema;
   const unwrap = (n: unknown): unknown => {
     let cur = n as { _zod?: { def?: { innerType?: unknown; shape?: unknown } } };
-    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = cur._zod.def.innerType as typeof cur;
+    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = cur._zod.def.innerType;
     return cur;
   };
   node = unwrap(node);

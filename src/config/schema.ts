@@ -17,7 +17,7 @@ const globList = z.array(z.string().min(1, 'must not be an empty pattern'));
  */
 export const configSchema = z
   .strictObject({
-    $schema: z.string().optional().describe('Path or URL of this file\'s JSON Schema (for editors).'),
+    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema (for editors)."),
     apiBaseUrl: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .default('https://api-demo.cxgenie.ai/api/v2/public-api')
@@ -40,7 +40,9 @@ export const configSchema = z
         article: [...DEFAULT_KINDS.article],
         document: [...DEFAULT_KINDS.document],
       })
-      .describe('Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document.'),
+      .describe(
+        'Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document.',
+      ),
     rateLimit: z
       .strictObject({
         requestsPerSecond: z.number().positive().max(1000).default(5),
@@ -67,19 +69,27 @@ export const configSchema = z
       .describe('"format": send normalized Markdown or plain text; "baseUrl": make relative links absolute.'),
     documents: z
       .strictObject({
-        maxBytes: z.int().min(1).default(25 * 1024 * 1024),
+        maxBytes: z
+          .int()
+          .min(1)
+          .default(25 * 1024 * 1024),
         batchSize: z.int().min(1).max(50).default(5),
       })
       .default({ maxBytes: 25 * 1024 * 1024, batchSize: 5 })
       .describe('Largest document to upload, and how many files go in one upload request.'),
     limits: z
       .strictObject({
-        maxTextBytes: z.int().min(1).default(2 * 1024 * 1024),
+        maxTextBytes: z
+          .int()
+          .min(1)
+          .default(2 * 1024 * 1024),
         maxItemsPerFile: z.int().min(1).default(5_000),
         renderTimeoutMs: z.int().min(100).max(600_000).default(10_000),
       })
       .default({ maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000, renderTimeoutMs: 10_000 })
-      .describe('Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.'),
+      .describe(
+        'Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.',
+      ),
     watch: z
       .strictObject({
         debounceMs: z.int().min(0).max(60_000).default(500),
@@ -98,5 +108,5 @@ export const TOKEN_KEYS = ['token', 'workspaceToken', 'workspace_token', 'apiTok
 
 /** The JSON Schema editors use (`src/config/sync.config.schema.json` is this, written out). */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-7' });
 }

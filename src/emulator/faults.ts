@@ -157,7 +157,8 @@ export function validateFaultConfig(raw: unknown): string | null {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'faults must be a JSON object';
   const c = raw as Record<string, unknown>;
   const known = ['rateLimit', 'errorRate', 'latencyMs', 'lossRate', 'resetRate', 'schedule', 'seed'];
-  for (const k of Object.keys(c)) if (!known.includes(k)) return `unknown fault switch "${k}" (known: ${known.join(', ')})`;
+  for (const k of Object.keys(c))
+    if (!known.includes(k)) return `unknown fault switch "${k}" (known: ${known.join(', ')})`;
   for (const k of ['errorRate', 'lossRate', 'resetRate']) {
     const v = c[k];
     if (v !== undefined && (typeof v !== 'number' || v < 0 || v > 1)) return `${k} must be a number from 0 to 1`;
@@ -175,8 +176,10 @@ export function validateFaultConfig(raw: unknown): string | null {
   if (rl !== undefined && rl !== null) {
     if (typeof rl !== 'object' || Array.isArray(rl)) return 'rateLimit must be an object or null';
     const r = rl as Record<string, unknown>;
-    if (typeof r.requestsPerSecond !== 'number' || r.requestsPerSecond <= 0) return 'rateLimit.requestsPerSecond must be a positive number';
-    if (r.burst !== undefined && (typeof r.burst !== 'number' || r.burst < 1)) return 'rateLimit.burst must be a number ≥ 1';
+    if (typeof r.requestsPerSecond !== 'number' || r.requestsPerSecond <= 0)
+      return 'rateLimit.requestsPerSecond must be a positive number';
+    if (r.burst !== undefined && (typeof r.burst !== 'number' || r.burst < 1))
+      return 'rateLimit.burst must be a number ≥ 1';
   }
   if (c.schedule !== undefined) {
     if (!Array.isArray(c.schedule)) return 'schedule must be a list';
@@ -185,17 +188,27 @@ export function validateFaultConfig(raw: unknown): string | null {
       const e = f as Record<string, unknown>;
       if (typeof e !== 'object' || e === null) return `schedule[${i}] must be an object`;
       if (typeof e.at !== 'number' || e.at < 1) return `schedule[${i}].at must be a request index ≥ 1`;
-      if (typeof e.fault !== 'string' || !kinds.includes(e.fault)) return `schedule[${i}].fault must be one of ${kinds.join(', ')}`;
+      if (typeof e.fault !== 'string' || !kinds.includes(e.fault))
+        return `schedule[${i}].fault must be one of ${kinds.join(', ')}`;
       // A misspelt endpoint would silently never fire: refuse it.
-      if (e.endpoint !== undefined && (typeof e.endpoint !== 'string' || (e.endpoint !== '*' && !FAULT_ENDPOINTS.includes(e.endpoint)))) {
+      if (
+        e.endpoint !== undefined &&
+        (typeof e.endpoint !== 'string' || (e.endpoint !== '*' && !FAULT_ENDPOINTS.includes(e.endpoint)))
+      ) {
         return `schedule[${i}].endpoint must be "*" or one of ${FAULT_ENDPOINTS.join(', ')}`;
       }
-      if (e.times !== undefined && !(Number.isInteger(e.times) && (e.times as number) >= 0)) return `schedule[${i}].times must be an integer ≥ 0`;
-      if (e.status !== undefined && !(Number.isInteger(e.status) && (e.status as number) >= 400 && (e.status as number) <= 599)) {
+      if (e.times !== undefined && !(Number.isInteger(e.times) && (e.times as number) >= 0))
+        return `schedule[${i}].times must be an integer ≥ 0`;
+      if (
+        e.status !== undefined &&
+        !(Number.isInteger(e.status) && (e.status as number) >= 400 && (e.status as number) <= 599)
+      ) {
         return `schedule[${i}].status must be an HTTP error status (400 to 599)`;
       }
-      if (e.retryAfterSec !== undefined && !(typeof e.retryAfterSec === 'number' && e.retryAfterSec >= 0)) return `schedule[${i}].retryAfterSec must be a number ≥ 0`;
-      if (e.delayMs !== undefined && !(typeof e.delayMs === 'number' && e.delayMs >= 0)) return `schedule[${i}].delayMs must be a number ≥ 0`;
+      if (e.retryAfterSec !== undefined && !(typeof e.retryAfterSec === 'number' && e.retryAfterSec >= 0))
+        return `schedule[${i}].retryAfterSec must be a number ≥ 0`;
+      if (e.delayMs !== undefined && !(typeof e.delayMs === 'number' && e.delayMs >= 0))
+        return `schedule[${i}].delayMs must be a number ≥ 0`;
     }
   }
   return null;

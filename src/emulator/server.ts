@@ -79,7 +79,17 @@ class HttpError extends Error {
 }
 
 function emptyStats(): EmulatorStats {
-  return { requests: 0, byEndpoint: {}, byStatus: {}, rateLimited: 0, lost: 0, resets: 0, created: 0, uploads: 0, messages: 0 };
+  return {
+    requests: 0,
+    byEndpoint: {},
+    byStatus: {},
+    rateLimited: 0,
+    lost: 0,
+    resets: 0,
+    created: 0,
+    uploads: 0,
+    messages: 0,
+  };
 }
 
 /** Start a local CX Genie emulator on loopback. */
@@ -118,7 +128,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       })
       .finally(() => {
         const path = (req.url ?? '').split('?')[0];
-        opts.log?.(`${req.method} ${path} ${res.destroyed && !res.writableFinished ? 'dropped' : res.statusCode} ${Math.round(performance.now() - started)}ms`);
+        opts.log?.(
+          `${req.method} ${path} ${res.destroyed && !res.writableFinished ? 'dropped' : res.statusCode} ${Math.round(performance.now() - started)}ms`,
+        );
       });
   });
   server.keepAliveTimeout = 5_000;
@@ -182,7 +194,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     send(res, status, body);
   }
 
-  async function route_(req: http.IncomingMessage, method: string, route: string, url: URL, endpoint: string): Promise<unknown> {
+  async function route_(
+    req: http.IncomingMessage,
+    method: string,
+    route: string,
+    url: URL,
+    endpoint: string,
+  ): Promise<unknown> {
     switch (endpoint) {
       case 'POST /bot-data': {
         const b = await readJson(req, maxBody);
@@ -267,7 +285,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let cursor: number | undefined;
     if (cursorRaw !== null && cursorRaw !== '') {
       cursor = Date.parse(cursorRaw);
-      if (Number.isNaN(cursor)) throw new HttpError(400, 'cursor must be an ISO date (created_at of the last customer seen)');
+      if (Number.isNaN(cursor))
+        throw new HttpError(400, 'cursor must be an ISO date (created_at of the last customer seen)');
     }
     const matching = world.customers.filter((c) => {
       if (botIds.length > 0 && !botIds.includes(c.bot_id)) return false;
@@ -288,7 +307,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const { limit, offset } = paging(q);
     const botIds = arrayParam(q, 'bot_ids');
     const statuses = arrayParam(q, 'status');
-    for (const s of statuses) if (s !== 'OPEN' && s !== 'CLOSED') throw new HttpError(400, 'status must be OPEN or CLOSED');
+    for (const s of statuses)
+      if (s !== 'OPEN' && s !== 'CLOSED') throw new HttpError(400, 'status must be OPEN or CLOSED');
     const replies = arrayParam(q, 'reply_status');
     for (const r of replies) {
       if (!['UNREAD_ONLY', 'READ_ONLY', 'REPLIED_ONLY'].includes(r)) {
@@ -317,7 +337,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return t >= from && t <= to;
       })
       .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
-    return { success: true, total: rows.length, data: rows.slice(offset, offset + limit).map((s) => world.sessionView(s)) };
+    return {
+      success: true,
+      total: rows.length,
+      data: rows.slice(offset, offset + limit).map((s) => world.sessionView(s)),
+    };
   }
 
   function listMessages(sessionId: string, q: URLSearchParams) {
@@ -376,10 +400,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   // ------------------------------------------------------------------ test-only routes
 
-  async function testRoute(req: http.IncomingMessage, res: http.ServerResponse, method: string, name: string, url: URL) {
+  async function testRoute(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    name: string,
+    url: URL,
+  ) {
     if (method === 'GET' && name === 'bot-data') {
       const bot = url.searchParams.get('bot_id');
-      return send(res, 200, { success: true, data: bot ? world.botData.filter((d) => d.bot_id === bot) : world.botData });
+      return send(res, 200, {
+        success: true,
+        data: bot ? world.botData.filter((d) => d.bot_id === bot) : world.botData,
+      });
     }
     if (method === 'GET' && name === 'stats') return send(res, 200, { success: true, data: stats });
     if (method === 'GET' && name === 'faults') return send(res, 200, { success: true, data: faults.config });
@@ -387,7 +420,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const b = await readJson(req, 1024 * 1024);
       const problem = validateFaultConfig(b);
       if (problem) throw new HttpError(400, problem);
-      faults.set(b as FaultConfig);
+      faults.set(b);
       return send(res, 200, { success: true, data: faults.config });
     }
     if (method === 'POST' && name === 'reset') {
@@ -461,7 +494,10 @@ function pathId(route: string): string {
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -492,7 +528,12 @@ async function readJson(req: http.IncomingMessage, max: number): Promise<Record<
   return parsed as Record<string, unknown>;
 }
 
-function validateBotData(b: Record<string, unknown>): { content: string; content_value?: string; type: BotDataType; title?: string } {
+function validateBotData(b: Record<string, unknown>): {
+  content: string;
+  content_value?: string;
+  type: BotDataType;
+  title?: string;
+} {
   const { content, type, title, content_value } = b;
   if (type === undefined || type === null || type === '') throw new HttpError(400, 'type is required');
   if (typeof type !== 'string' || !BOT_DATA_TYPES.includes(type as BotDataType)) {
@@ -501,7 +542,8 @@ function validateBotData(b: Record<string, unknown>): { content: string; content
   if (content === undefined || content === null) throw new HttpError(400, 'content is required');
   if (typeof content !== 'string') throw new HttpError(400, 'content must be a string');
   if (content.trim() === '') throw new HttpError(400, 'content must not be empty');
-  if (title !== undefined && title !== null && typeof title !== 'string') throw new HttpError(400, 'title must be a string');
+  if (title !== undefined && title !== null && typeof title !== 'string')
+    throw new HttpError(400, 'title must be a string');
   if (content_value !== undefined && content_value !== null && typeof content_value !== 'string') {
     throw new HttpError(400, 'content_value must be a string');
   }
@@ -527,7 +569,8 @@ function validateMessage(b: Record<string, unknown>): {
   const { content, media, metadata, customer_info } = b;
   if (content === undefined || content === null) throw new HttpError(400, 'content is required');
   if (typeof content !== 'string') throw new HttpError(400, 'content must be a string');
-  if (content.trim() === '' && !(Array.isArray(media) && media.length > 0)) throw new HttpError(400, 'content must not be empty');
+  if (content.trim() === '' && !(Array.isArray(media) && media.length > 0))
+    throw new HttpError(400, 'content must not be empty');
   const items: Media[] = [];
   if (media !== undefined && media !== null) {
     if (!Array.isArray(media)) throw new HttpError(400, 'media must be a list');
@@ -535,8 +578,10 @@ function validateMessage(b: Record<string, unknown>): {
       if (m === null || typeof m !== 'object') throw new HttpError(400, `media[${i}] must be an object`);
       const r = m as Record<string, unknown>;
       if (typeof r.url !== 'string') throw new HttpError(400, `media[${i}].url must be a string`);
-      if (r.name !== undefined && typeof r.name !== 'string') throw new HttpError(400, `media[${i}].name must be a string`);
-      if (r.size !== undefined && typeof r.size !== 'number') throw new HttpError(400, `media[${i}].size must be a number`);
+      if (r.name !== undefined && typeof r.name !== 'string')
+        throw new HttpError(400, `media[${i}].name must be a string`);
+      if (r.size !== undefined && typeof r.size !== 'number')
+        throw new HttpError(400, `media[${i}].size must be a number`);
       items.push({
         uid: typeof r.uid === 'string' ? r.uid : randomUUID(),
         name: typeof r.name === 'string' ? r.name : '',
@@ -551,7 +596,8 @@ function validateMessage(b: Record<string, unknown>): {
   }
   let info: Record<string, string> | undefined;
   if (customer_info !== undefined && customer_info !== null) {
-    if (typeof customer_info !== 'object' || Array.isArray(customer_info)) throw new HttpError(400, 'customer_info must be an object');
+    if (typeof customer_info !== 'object' || Array.isArray(customer_info))
+      throw new HttpError(400, 'customer_info must be an object');
     info = {};
     for (const k of ['name', 'email', 'phone_number', 'external_id']) {
       const v = (customer_info as Record<string, unknown>)[k];
@@ -565,7 +611,10 @@ function validateMessage(b: Record<string, unknown>): {
 
 function arrayParam(q: URLSearchParams, key: string): string[] {
   const raw = [...q.getAll(key), ...q.getAll(`${key}[]`)];
-  return raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return raw
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 function boolParam(q: URLSearchParams, key: string): boolean | undefined {

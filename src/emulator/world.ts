@@ -306,7 +306,8 @@ export class World {
   ): EmuMessage {
     const created = new Date(at).toISOString();
     const bot = session.bot_id;
-    const sender = role === 'customer' ? customer.id : role === 'bot' ? bot : role === 'agent' ? (agentId ?? null) : null;
+    const sender =
+      role === 'customer' ? customer.id : role === 'bot' ? bot : role === 'agent' ? (agentId ?? null) : null;
     const msg: EmuMessage = {
       ...textMessage({
         id,
@@ -332,7 +333,10 @@ export class World {
   // ------------------------------------------------------------------ chat
 
   /** Find the customer a chat's `customer_info` names, or create one (anonymous without info). */
-  customerFor(botId: string, info: { name?: string; email?: string; phone_number?: string; external_id?: string } | undefined): Customer {
+  customerFor(
+    botId: string,
+    info: { name?: string; email?: string; phone_number?: string; external_id?: string } | undefined,
+  ): Customer {
     const found = info
       ? this.customers.find(
           (c) =>
@@ -405,7 +409,8 @@ export class World {
     }
     for (const id of session.agent_ids) {
       const a = this.agents.find((x) => x.id === id);
-      if (a) out.push({ id: a.id, name: a.name, avatar: a.avatar, is_bot: false, is_online: false, is_available: true });
+      if (a)
+        out.push({ id: a.id, name: a.name, avatar: a.avatar, is_bot: false, is_online: false, is_available: true });
     }
     return out;
   }
@@ -414,8 +419,7 @@ export class World {
     const customer = this.customers.find((c) => c.id === s.customer_id) as Customer;
     const bot = this.bots.get(s.bot_id) as EmuBot;
     const last = s.messages.at(-1);
-    const lastBy: LastMessageBy =
-      last?.role === 'customer' ? 'CUSTOMER' : last?.role === 'agent' ? 'AGENT' : 'BOT';
+    const lastBy: LastMessageBy = last?.role === 'customer' ? 'CUSTOMER' : last?.role === 'agent' ? 'AGENT' : 'BOT';
     return {
       id: s.id,
       from_user_id: s.customer_id,
@@ -484,7 +488,13 @@ export class World {
 
   // ------------------------------------------------------------------ training data
 
-  addBotData(input: { bot_id: string; content: string; content_value?: string; type: BotData['type']; title?: string }): BotData {
+  addBotData(input: {
+    bot_id: string;
+    content: string;
+    content_value?: string;
+    type: BotData['type'];
+    title?: string;
+  }): BotData {
     const at = this.stamp();
     let filename: string | null = null;
     let size: number | null = null;
@@ -540,7 +550,12 @@ function customerBot(bot: EmuBot): CustomerBot {
 }
 
 function sessionBot(bot: EmuBot): SessionBot {
-  return { ...customerBot(bot), reply_unknown: bot.reply_unknown, is_max_conversation_usage: false, theme_color: bot.theme_color };
+  return {
+    ...customerBot(bot),
+    reply_unknown: bot.reply_unknown,
+    is_max_conversation_usage: false,
+    theme_color: bot.theme_color,
+  };
 }
 
 function stripRole(m: EmuMessage): MessageBase {
@@ -549,7 +564,17 @@ function stripRole(m: EmuMessage): MessageBase {
 }
 
 function placeholderMessage(c: Customer): MessageBase {
-  return textMessage({ id: '', content: '', media: [], receiver_id: c.bot_id, bot_id: c.bot_id, sender_id: null, session_id: null, data: null, at: c.created_at });
+  return textMessage({
+    id: '',
+    content: '',
+    media: [],
+    receiver_id: c.bot_id,
+    bot_id: c.bot_id,
+    sender_id: null,
+    session_id: null,
+    data: null,
+    at: c.created_at,
+  });
 }
 
 /** A text message with the API's fields, the ones that vary given. */

@@ -44,7 +44,12 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
 
   const long = longLine(text, MAX_LINE_LENGTH);
   if (long) {
-    return fail({ file: relPath, line: long.line, severity: 'error', message: `line is ${long.length} characters long (the limit is ${MAX_LINE_LENGTH})` });
+    return fail({
+      file: relPath,
+      line: long.line,
+      severity: 'error',
+      message: `line is ${long.length} characters long (the limit is ${MAX_LINE_LENGTH})`,
+    });
   }
   const fm = readFrontmatter(text, relPath);
   if ('issue' in fm) return fail(fm.issue);
@@ -57,23 +62,44 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
     ['sync', 'true or false'],
   ] as const) {
     if (data[k] !== undefined && typeof data[k] !== 'boolean') {
-      return fail({ file: relPath, line: keyLine(text, k), severity: 'error', message: `frontmatter "${k}" must be ${want}` });
+      return fail({
+        file: relPath,
+        line: keyLine(text, k),
+        severity: 'error',
+        message: `frontmatter "${k}" must be ${want}`,
+      });
     }
   }
 
   let id: string | undefined;
   if (data.id !== undefined && data.id !== null) {
     if (typeof data.id !== 'string' && typeof data.id !== 'number') {
-      return fail({ file: relPath, line: keyLine(text, 'id'), severity: 'error', message: 'frontmatter "id" must be a string' });
+      return fail({
+        file: relPath,
+        line: keyLine(text, 'id'),
+        severity: 'error',
+        message: 'frontmatter "id" must be a string',
+      });
     }
     id = String(data.id).trim();
-    if (id === '') return fail({ file: relPath, line: keyLine(text, 'id'), severity: 'error', message: 'frontmatter "id" is empty' });
+    if (id === '')
+      return fail({
+        file: relPath,
+        line: keyLine(text, 'id'),
+        severity: 'error',
+        message: 'frontmatter "id" is empty',
+      });
   }
 
   let title: string | undefined;
   if (data.title !== undefined && data.title !== null) {
     if (typeof data.title !== 'string' && typeof data.title !== 'number') {
-      return fail({ file: relPath, line: keyLine(text, 'title'), severity: 'error', message: 'frontmatter "title" must be a string' });
+      return fail({
+        file: relPath,
+        line: keyLine(text, 'title'),
+        severity: 'error',
+        message: 'frontmatter "title" must be a string',
+      });
     }
     title = String(data.title).trim() || undefined;
   }
@@ -103,10 +129,20 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
     source = stripEdges(mayHaveEsm ? bodyLines.filter((_, i) => !mask[i]).join('\n') : bodyLines.join('\n'));
   }
   if (title === undefined) {
-    title = path.posix.basename(relPath).replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ').trim() || path.posix.basename(relPath);
+    title =
+      path.posix
+        .basename(relPath)
+        .replace(/\.[^.]+$/, '')
+        .replace(/[-_]+/g, ' ')
+        .trim() || path.posix.basename(relPath);
   }
   if (isBlank(source)) {
-    issues.push({ file: relPath, line: fm.bodyLine, severity: 'warning', message: 'the article has no body; nothing is pushed' });
+    issues.push({
+      file: relPath,
+      line: fm.bodyLine,
+      severity: 'warning',
+      message: 'the article has no body; nothing is pushed',
+    });
     return { extract: { items: [], issues, complete: true, skipped: 'empty' } };
   }
   const hash = hashFields(['article/v1', 'TEXT', title, source, articleFingerprint(relPath, settings)]);
@@ -206,12 +242,17 @@ function isEsm(para: string): boolean {
         .filter((s) => s !== '')
         .every((s) => /^import\s+(?:['"][^'"\n]+['"]|[\s\S]+?\sfrom\s+['"][^'"\n]+['"])\s*;?$/.test(s));
     }
-    return /^export\s+(?:const|let|var|function|class|default|async\s+function|\{|\*\s+from|type|interface)\b/.test(stmt);
+    return /^export\s+(?:const|let|var|function|class|default|async\s+function|\{|\*\s+from|type|interface)\b/.test(
+      stmt,
+    );
   });
 }
 
 /** The first level-1 heading (ATX or setext) outside code fences and comments. */
-export function findH1(lines: readonly string[], skip: readonly boolean[] = []): { text: string; start: number; end: number } | undefined {
+export function findH1(
+  lines: readonly string[],
+  skip: readonly boolean[] = [],
+): { text: string; start: number; end: number } | undefined {
   for (const i of textLines(lines, skip)) {
     const line = lines[i] as string;
     const atx = atxH1(line);
@@ -260,7 +301,8 @@ const MAX_TITLE_SOURCE = 1_000;
 
 /** Plain text of a line of inline Markdown (for titles). */
 export function inlineText(s: string): string {
-  if (s.length > MAX_TITLE_SOURCE) s = s.slice(0, /[\uD800-\uDBFF]/.test(s[MAX_TITLE_SOURCE - 1]!) ? MAX_TITLE_SOURCE - 1 : MAX_TITLE_SOURCE);
+  if (s.length > MAX_TITLE_SOURCE)
+    s = s.slice(0, /[\uD800-\uDBFF]/.test(s[MAX_TITLE_SOURCE - 1]!) ? MAX_TITLE_SOURCE - 1 : MAX_TITLE_SOURCE);
   return s
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')

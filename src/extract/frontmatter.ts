@@ -36,7 +36,12 @@ function parseYaml(src: string): Record<string, unknown> {
   const simple = parseSimpleYaml(src);
   if (simple !== undefined) return simple;
   const lc = new LineCounter();
-  const doc = parseDocument(src, { prettyErrors: false, lineCounter: lc, uniqueKeys: true, maxAliasCount: 50 } as never);
+  const doc = parseDocument(src, {
+    prettyErrors: false,
+    lineCounter: lc,
+    uniqueKeys: true,
+    maxAliasCount: 50,
+  } as never);
   const err = doc.errors[0];
   if (err) {
     // With `prettyErrors: false`, yaml leaves `linePos` unset: locate the error from its offset.
@@ -87,14 +92,30 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
   const openEnd = text.indexOf('\n');
   const close = openEnd === -1 ? -1 : text.indexOf('\n---', openEnd);
   if (close === -1) {
-    return { issue: { file, line: 1, column: 1, severity: 'error', message: 'frontmatter is not closed: add a line with --- after it' } };
+    return {
+      issue: {
+        file,
+        line: 1,
+        column: 1,
+        severity: 'error',
+        message: 'frontmatter is not closed: add a line with --- after it',
+      },
+    };
   }
   // Only YAML: refuse any other language named after the opening `---` before gray-matter looks
   // it up (its engine lookup also reaches Object.prototype names such as `---valueOf`).
   const language = text.slice(3, openEnd).trim();
   if (language !== '' && !/^ya?ml$/i.test(language)) {
     const shown = language.length > 40 ? `${language.slice(0, 39)}…` : language;
-    return { issue: { file, line: 1, column: 4, severity: 'error', message: `invalid frontmatter: frontmatter language "${shown}" is not supported; use YAML` } };
+    return {
+      issue: {
+        file,
+        line: 1,
+        column: 4,
+        severity: 'error',
+        message: `invalid frontmatter: frontmatter language "${shown}" is not supported; use YAML`,
+      },
+    };
   }
   // gray-matter gets only the frontmatter block: given the whole file it would copy it into a
   // Buffer and look it up in its cache by content, for every file of a scan.
@@ -117,7 +138,9 @@ export function readFrontmatter(text: string, file: string): Frontmatter | { iss
         },
       };
     }
-    return { issue: { file, line: 1, severity: 'error', message: `invalid frontmatter: ${firstLine((e as Error).message)}` } };
+    return {
+      issue: { file, line: 1, severity: 'error', message: `invalid frontmatter: ${firstLine((e as Error).message)}` },
+    };
   }
   const body = text.slice(headEnd);
   let bodyLine = 1;

@@ -45,7 +45,12 @@ export function documentKey(relPath: string): string {
 /** Read one file and extract its items' identities (no Markdown rendering, no content kept). */
 export async function extractFile(f: ScannedFile, settings: ExtractSettings): Promise<FileResult> {
   if (f.kind === 'document') {
-    const r = await hashFileChecked(f.absPath, f.relPath, settings.maxDocumentBytes, 'the document is larger than documents.maxBytes');
+    const r = await hashFileChecked(
+      f.absPath,
+      f.relPath,
+      settings.maxDocumentBytes,
+      'the document is larger than documents.maxBytes',
+    );
     if (!r.ok) return failed(f, r.issue, r.vanished);
     const title = path.posix.basename(f.relPath);
     if (r.size === 0) {
@@ -54,7 +59,13 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
         kind: f.kind,
         sig: r.sig,
         racy: r.racy,
-        extract: { items: [], issues: [{ file: f.relPath, severity: 'warning', message: 'the document is empty; nothing is pushed' }], complete: true, skipped: 'empty', contentHash: r.hash },
+        extract: {
+          items: [],
+          issues: [{ file: f.relPath, severity: 'warning', message: 'the document is empty; nothing is pushed' }],
+          complete: true,
+          skipped: 'empty',
+          contentHash: r.hash,
+        },
       };
     }
     return {
@@ -63,7 +74,9 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
       sig: r.sig,
       racy: r.racy,
       extract: {
-        items: [{ key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash: documentHash(title, r.hash), line: 1 }],
+        items: [
+          { key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash: documentHash(title, r.hash), line: 1 },
+        ],
         issues: [],
         complete: true,
         contentHash: r.hash,
@@ -77,7 +90,12 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
 }
 
 /** Pure: a text kind's items from its decoded text. */
-export function extractText(kind: Exclude<Kind, 'document'>, text: string, relPath: string, settings: ExtractSettings): FileExtract {
+export function extractText(
+  kind: Exclude<Kind, 'document'>,
+  text: string,
+  relPath: string,
+  settings: ExtractSettings,
+): FileExtract {
   switch (kind) {
     case 'article':
       return scanArticle(text, relPath, settings).extract;
@@ -88,7 +106,10 @@ export function extractText(kind: Exclude<Kind, 'document'>, text: string, relPa
   }
 }
 
-function readText(f: ScannedFile, settings: ExtractSettings): { text: string; sig: StatSig; racy: boolean } | { issue: FileIssue; vanished?: boolean } {
+function readText(
+  f: ScannedFile,
+  settings: ExtractSettings,
+): { text: string; sig: StatSig; racy: boolean } | { issue: FileIssue; vanished?: boolean } {
   const r = readFileChecked(f.absPath, f.relPath, settings.maxTextBytes, 'the file is larger than limits.maxTextBytes');
   if (!r.ok) return { issue: r.issue, ...(r.vanished ? { vanished: true } : {}) };
   if (r.bytes.length === 0) {
@@ -100,7 +121,12 @@ function readText(f: ScannedFile, settings: ExtractSettings): { text: string; si
 }
 
 function failed(f: ScannedFile, issue: FileIssue, vanished?: boolean): FileResult {
-  return { relPath: f.relPath, kind: f.kind, extract: { items: [], issues: [issue], complete: false }, ...(vanished ? { vanished } : {}) };
+  return {
+    relPath: f.relPath,
+    kind: f.kind,
+    extract: { items: [], issues: [issue], complete: false },
+    ...(vanished ? { vanished } : {}),
+  };
 }
 
 /** A payload ready to send, with the hash of exactly what is sent. */
@@ -129,13 +155,20 @@ export async function buildPayloads(
   const read = readText(f, settings);
   if ('issue' in read) return { issue: read.issue };
   const out = new Map<string, BuiltPayload>();
-  const add = (key: string, hash: string, payload: Payload) => out.set(key, { key, hash, payload, payloadHash: payloadHash(payload) });
+  const add = (key: string, hash: string, payload: Payload) =>
+    out.set(key, { key, hash, payload, payloadHash: payloadHash(payload) });
   switch (f.kind) {
     case 'article': {
       const scan = scanArticle(read.text, f.relPath, settings);
       const item = scan.extract.items[0];
       if (!item || scan.source === undefined || scan.title === undefined) {
-        return { issue: scan.extract.issues[0] ?? { file: f.relPath, severity: 'warning', message: 'the article has no body; nothing is pushed' } };
+        return {
+          issue: scan.extract.issues[0] ?? {
+            file: f.relPath,
+            severity: 'warning',
+            message: 'the article has no body; nothing is pushed',
+          },
+        };
       }
       let content: string;
       try {
@@ -148,11 +181,19 @@ export async function buildPayloads(
       } catch (e) {
         // A render error (nesting, a time limit) is the file's problem, located; anything else is a bug.
         const name = (e as Error).name;
-        if (name === 'RenderError' || e instanceof RenderTimeout) return { issue: { file: f.relPath, line: item.line, severity: 'error', message: (e as Error).message } };
+        if (name === 'RenderError' || e instanceof RenderTimeout)
+          return { issue: { file: f.relPath, line: item.line, severity: 'error', message: (e as Error).message } };
         throw e;
       }
       if (content.trim() === '') {
-        return { issue: { file: f.relPath, line: item.line, severity: 'warning', message: 'the article has no body after normalization; nothing is pushed' } };
+        return {
+          issue: {
+            file: f.relPath,
+            line: item.line,
+            severity: 'warning',
+            message: 'the article has no body after normalization; nothing is pushed',
+          },
+        };
       }
       add(item.key, item.hash, { type: 'TEXT', title: scan.title, content });
       return out;

@@ -1,4 +1,15 @@
-import { parseDocument, isMap, isSeq, isScalar, isAlias, type Node, type YAMLMap, type Document, LineCounter, type Pair } from 'yaml';
+import {
+  parseDocument,
+  isMap,
+  isSeq,
+  isScalar,
+  isAlias,
+  type Node,
+  type YAMLMap,
+  type Document,
+  LineCounter,
+  type Pair,
+} from 'yaml';
 import { describeYamlNode } from './yaml-node.js';
 import type { FileIssue } from '../errors.js';
 import { questionKey } from '../util/text.js';
@@ -51,17 +62,26 @@ class QaError extends Error {
 export function extractQa(text: string, relPath: string, settings: Pick<ExtractSettings, 'maxItemsPerFile'>): QaResult {
   const lc = new LineCounter();
   const where = (node: Node | Pair | null | undefined): { line: number; column: number } => {
-    const range = node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
+    const range =
+      node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
     const pos = range ? lc.linePos(range[0]) : { line: 1, col: 1 };
     return { line: pos.line, column: pos.col };
   };
-  const fail = (issue: FileIssue): QaResult => ({ extract: { items: [], issues: [issue], complete: false }, entries: [] });
+  const fail = (issue: FileIssue): QaResult => ({
+    extract: { items: [], issues: [issue], complete: false },
+    entries: [],
+  });
 
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   } catch (e) {
-    return fail({ file: relPath, line: 1, severity: 'error', message: `invalid YAML: ${(e as Error).message.split('\n')[0]}` });
+    return fail({
+      file: relPath,
+      line: 1,
+      severity: 'error',
+      message: `invalid YAML: ${(e as Error).message.split('\n')[0]}`,
+    });
   }
   const err = doc.errors[0];
   if (err) {
@@ -71,7 +91,13 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
       err.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document (a second "---"); keep all entries in one list'
         : `invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-    return fail({ file: relPath, line: pos?.line ?? 1, ...(pos ? { column: pos.col } : {}), severity: 'error', message: msg });
+    return fail({
+      file: relPath,
+      line: pos?.line ?? 1,
+      ...(pos ? { column: pos.col } : {}),
+      severity: 'error',
+      message: msg,
+    });
   }
 
   // Count alias expansions over the whole walk: an alias bomb is refused, never expanded.
@@ -89,7 +115,11 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
     const root = deref(doc.contents);
     if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
       return {
-        extract: { items: [], issues: [{ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' }], complete: true },
+        extract: {
+          items: [],
+          issues: [{ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' }],
+          complete: true,
+        },
         entries: [],
       };
     }
@@ -106,7 +136,10 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
       for (const raw of items) {
         const node = deref(raw);
         if (!isMap(node)) {
-          throw new QaError(`each entry must be a mapping with "question" and "answer", not ${describeYamlNode(node)}`, node ?? (raw as Node));
+          throw new QaError(
+            `each entry must be a mapping with "question" and "answer", not ${describeYamlNode(node)}`,
+            node ?? (raw as Node),
+          );
         }
         const group = pick(node, ['category', 'title']);
         if (node.has('questions')) {
@@ -120,7 +153,8 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
         const q = pick(node, ['question', 'q']);
         const a = pick(node, ['answer', 'a']);
         const draft = node.get('draft');
-        if (draft !== undefined && typeof draft !== 'boolean') throw new QaError('"draft" must be true or false', node.get('draft', true) as Node);
+        if (draft !== undefined && typeof draft !== 'boolean')
+          throw new QaError('"draft" must be true or false', node.get('draft', true));
         if (draft === true) {
           drafts++;
           continue;
@@ -140,33 +174,50 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
         }
         const key = qaKey(relPath, id, question);
         // An entry written as an alias (`- *x`) is located where the alias is, not at its anchor.
-        const line = where(isAlias(raw) ? (raw as Node) : node).line;
+        const line = where(isAlias(raw) ? raw : node).line;
         const prev = seen.get(key);
         if (prev !== undefined) {
           throw new QaError(
-            id !== undefined ? `duplicate id "${id}" (also on line ${prev})` : `duplicate question (also on line ${prev}): "${truncate(question)}"`,
-            isAlias(raw) ? (raw as Node) : node,
+            id !== undefined
+              ? `duplicate id "${id}" (also on line ${prev})`
+              : `duplicate question (also on line ${prev}): "${truncate(question)}"`,
+            isAlias(raw) ? raw : node,
           );
         }
         seen.set(key, line);
         entries.push({ key, question, answer, line, ...(category ? { category } : {}) });
         if (entries.length > settings.maxItemsPerFile) {
-          throw new QaError(`more than ${settings.maxItemsPerFile} questions in one file (limits.maxItemsPerFile)`, node);
+          throw new QaError(
+            `more than ${settings.maxItemsPerFile} questions in one file (limits.maxItemsPerFile)`,
+            node,
+          );
         }
       }
     };
     visit(list.items, undefined, 0);
 
-    const items: ItemMeta[] = entries.map((e) => ({ key: e.key, type: 'Q_AND_A', label: e.question, hash: qaHash(e), line: e.line }));
+    const items: ItemMeta[] = entries.map((e) => ({
+      key: e.key,
+      type: 'Q_AND_A',
+      label: e.question,
+      hash: qaHash(e),
+      line: e.line,
+    }));
     const issues: FileIssue[] = [];
-    if (items.length === 0 && drafts === 0) issues.push({ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' });
+    if (items.length === 0 && drafts === 0)
+      issues.push({ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' });
     return { extract: { items, issues, complete: true, ...(drafts > 0 ? { draftEntries: drafts } : {}) }, entries };
   } catch (e) {
     if (e instanceof QaError) {
       const pos = where(e.node);
       return fail({ file: relPath, line: pos.line, column: pos.column, severity: 'error', message: e.message });
     }
-    return fail({ file: relPath, line: 1, severity: 'error', message: `could not read the file: ${(e as Error).message.split('\n')[0]}` });
+    return fail({
+      file: relPath,
+      line: 1,
+      severity: 'error',
+      message: `could not read the file: ${(e as Error).message.split('\n')[0]}`,
+    });
   }
 
   function pick(map: YAMLMap, names: string[]): { name: string; value: Node | null } | undefined {
@@ -180,13 +231,13 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
   function scalarText(node: Node | null, name: string): string {
     const label = name === 'q' ? 'question' : name === 'a' ? 'answer' : name;
     if (node === null || (isScalar(node) && node.value === null)) throw new QaError(`${label} is empty`, node);
-    if (!isScalar(node) || typeof node.value !== 'string') throw new QaError(`${label} must be text, not ${describeYamlNode(node)}`, node);
+    if (!isScalar(node) || typeof node.value !== 'string')
+      throw new QaError(`${label} must be text, not ${describeYamlNode(node)}`, node);
     const s = node.value.trim();
     if (s === '') throw new QaError(`${label} is empty`, node);
     return s;
   }
 }
-
 
 function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;

@@ -19,18 +19,30 @@ export function isRacy(st: fs.Stats, nowMs: number = Date.now()): boolean {
 }
 
 export type ReadResult =
-  | { ok: true; bytes: Buffer; sig: StatSig; racy: boolean }
-  | { ok: false; issue: FileIssue; vanished?: boolean };
+  { ok: true; bytes: Buffer; sig: StatSig; racy: boolean } | { ok: false; issue: FileIssue; vanished?: boolean };
 
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 function errorIssue(err: unknown, file: string): { ok: false; issue: FileIssue; vanished?: boolean } {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    return { ok: false, vanished: true, issue: { file, severity: 'warning', message: 'the file disappeared during the sync; it is checked again next time' } };
+    return {
+      ok: false,
+      vanished: true,
+      issue: {
+        file,
+        severity: 'warning',
+        message: 'the file disappeared during the sync; it is checked again next time',
+      },
+    };
   }
-  if (code === 'EACCES' || code === 'EPERM') return { ok: false, issue: { file, severity: 'error', message: 'cannot read the file: permission denied' } };
-  if (code === 'ELOOP') return { ok: false, issue: { file, severity: 'error', message: 'the file was replaced by a symbolic link during the sync; not read' } };
+  if (code === 'EACCES' || code === 'EPERM')
+    return { ok: false, issue: { file, severity: 'error', message: 'cannot read the file: permission denied' } };
+  if (code === 'ELOOP')
+    return {
+      ok: false,
+      issue: { file, severity: 'error', message: 'the file was replaced by a symbolic link during the sync; not read' },
+    };
   return { ok: false, issue: { file, severity: 'error', message: `cannot read the file: ${(err as Error).message}` } };
 }
 
@@ -49,7 +61,14 @@ export function readFileChecked(absPath: string, file: string, maxBytes: number,
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
     if (st.size > maxBytes) {
-      return { ok: false, issue: { file, severity: 'error', message: `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})` } };
+      return {
+        ok: false,
+        issue: {
+          file,
+          severity: 'error',
+          message: `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})`,
+        },
+      };
     }
     const size = st.size;
     const bytes = Buffer.allocUnsafe(size);
@@ -73,7 +92,10 @@ export async function hashFileChecked(
   file: string,
   maxBytes: number,
   tooBig: string,
-): Promise<{ ok: true; hash: string; size: number; sig: StatSig; racy: boolean } | { ok: false; issue: FileIssue; vanished?: boolean }> {
+): Promise<
+  | { ok: true; hash: string; size: number; sig: StatSig; racy: boolean }
+  | { ok: false; issue: FileIssue; vanished?: boolean }
+> {
   let fh: fs.promises.FileHandle;
   try {
     fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | O_NOFOLLOW);
@@ -84,7 +106,14 @@ export async function hashFileChecked(
     const st = await fh.stat();
     if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
     if (st.size > maxBytes) {
-      return { ok: false, issue: { file, severity: 'error', message: `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})` } };
+      return {
+        ok: false,
+        issue: {
+          file,
+          severity: 'error',
+          message: `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})`,
+        },
+      };
     }
     const h = createHash('sha256');
     const buf = Buffer.allocUnsafe(256 * 1024);

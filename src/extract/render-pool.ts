@@ -93,7 +93,12 @@ export class RenderPool {
       if (settled) return;
       done();
       if (msg.ok) job.resolve(msg.content);
-      else job.reject(msg.kind === 'RenderError' ? Object.assign(new Error(msg.error), { name: 'RenderError' }) : new Error(msg.error));
+      else
+        job.reject(
+          msg.kind === 'RenderError'
+            ? Object.assign(new Error(msg.error), { name: 'RenderError' })
+            : new Error(msg.error),
+        );
     };
     const onError = (err: Error) => {
       if (settled) return;
@@ -106,7 +111,11 @@ export class RenderPool {
       slot.worker = undefined;
       void worker.terminate();
       done();
-      job.reject(new RenderTimeout(`the Markdown took longer than ${Math.round(this.#timeoutMs / 1000)} s to process (limits.renderTimeoutMs); simplify it`));
+      job.reject(
+        new RenderTimeout(
+          `the Markdown took longer than ${Math.round(this.#timeoutMs / 1000)} s to process (limits.renderTimeoutMs); simplify it`,
+        ),
+      );
     }, this.#timeoutMs);
     worker.on('message', onMessage);
     worker.on('error', onError);

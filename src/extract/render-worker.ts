@@ -6,6 +6,10 @@ parentPort?.on('message', (msg: { source: string; relPath: string; settings: Ext
   try {
     parentPort?.postMessage({ ok: true, content: renderArticle(msg.source, msg.relPath, msg.settings) });
   } catch (e) {
-    parentPort?.postMessage({ ok: false, error: (e as Error).message, kind: e instanceof RenderError ? 'RenderError' : 'Error' });
+    parentPort?.postMessage({
+      ok: false,
+      error: (e as Error).message,
+      kind: e instanceof RenderError ? 'RenderError' : 'Error',
+    });
   }
 });

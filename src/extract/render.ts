@@ -53,7 +53,8 @@ export function renderArticle(source: string, relPath: string, settings: Extract
   let tree: Root;
   try {
     tree = processor.runSync(processor.parse(source)) as Root;
-    if (treeDepth(tree) > MAX_TREE_DEPTH) throw new RenderError(`the Markdown is nested too deeply to process (more than ${MAX_TREE_DEPTH} levels)`);
+    if (treeDepth(tree) > MAX_TREE_DEPTH)
+      throw new RenderError(`the Markdown is nested too deeply to process (more than ${MAX_TREE_DEPTH} levels)`);
     dropComments(tree);
     if (settings.markdownBaseUrl) absolutize(tree, settings.markdownBaseUrl, relPath);
     if (settings.markdownFormat === 'text') return toPlainText(tree);
@@ -93,7 +94,14 @@ function cells(row: string): number {
 
 /** A GFM table starts here: a header row and a delimiter row with as many cells. */
 function tableStart(header: string, next: string | undefined): boolean {
-  return next !== undefined && /^ {0,3}\S/.test(header) && header.includes('|') && next.includes('|') && DELIMITER_ROW.test(next) && cells(header) === cells(next);
+  return (
+    next !== undefined &&
+    /^ {0,3}\S/.test(header) &&
+    header.includes('|') &&
+    next.includes('|') &&
+    DELIMITER_ROW.test(next) &&
+    cells(header) === cells(next)
+  );
 }
 
 /**
@@ -151,7 +159,8 @@ function precheck(source: string): string | undefined {
         pos = LIST_MARKER.lastIndex;
         open.push(indentWidth(line.slice(0, pos).replace(/[^ \t]/g, ' ')));
       }
-      if (++depth > MAX_NESTING) return `the Markdown is nested too deeply to process (more than ${MAX_NESTING} levels of quotes or lists, line ${n + 1} of the body)`;
+      if (++depth > MAX_NESTING)
+        return `the Markdown is nested too deeply to process (more than ${MAX_NESTING} levels of quotes or lists, line ${n + 1} of the body)`;
     }
 
     if (inTable && BLOCK_START.test(line)) inTable = false;
@@ -190,7 +199,7 @@ function walk(tree: Root, fn: (node: Nodes, parent: Parents | undefined, index: 
     fn(node, parent, index);
     if ('children' in node) {
       const kids = node.children as RootContent[];
-      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, node as Parents, i]);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, node, i]);
     }
   }
 }
@@ -214,9 +223,16 @@ const ABSOLUTE = /^(?:[a-z][a-z0-9+.-]*:|\/\/|#)/i;
 
 function absolutize(tree: Root, baseUrl: string, relPath: string): void {
   const dir = path.posix.dirname(relPath);
-  const base = new URL(dir === '.' ? '' : `${dir.split('/').map(encodeURIComponent).join('/')}/`, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const base = new URL(
+    dir === '.' ? '' : `${dir.split('/').map(encodeURIComponent).join('/')}/`,
+    baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
+  );
   walk(tree, (node) => {
-    if ((node.type === 'link' || node.type === 'image' || node.type === 'definition') && node.url && !ABSOLUTE.test(node.url)) {
+    if (
+      (node.type === 'link' || node.type === 'image' || node.type === 'definition') &&
+      node.url &&
+      !ABSOLUTE.test(node.url)
+    ) {
       try {
         node.url = new URL(node.url, base).href;
       } catch {
@@ -279,7 +295,7 @@ function toPlainText(tree: Root): string {
       }
       case 'blockquote':
       case 'root':
-        for (const c of n.children) block(c as Nodes, prefix);
+        for (const c of n.children) block(c, prefix);
         return;
       default:
         if ('children' in n) for (const c of n.children as Nodes[]) block(c, prefix);

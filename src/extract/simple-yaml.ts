@@ -16,8 +16,10 @@
 const KEY = /^([A-Za-z_][A-Za-z0-9_.-]*(?: [A-Za-z0-9_.-]+)*):(?:[ ]+(.*?))?[ ]*$/;
 // A plain scalar that cannot start anything else, and holds no ": " or " #".
 // Printable characters only (YAML refuses C0/C1 controls and the BOM in plain scalars).
-const PLAIN = /^[^\s\-?:,[\]{}#&*!|>'"%@`\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff](?:(?!: | #|:$)[^\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff])*$/;
-const FLOW_ITEM = /^[^\s\-?:,[\]{}#&*!|>'"%@`\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff](?:(?!: | #|:$)[^,[\]{}\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff])*$/;
+const PLAIN =
+  /^[^\s\-?:,[\]{}#&*!|>'"%@`\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff](?:(?!: | #|:$)[^\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff])*$/;
+const FLOW_ITEM =
+  /^[^\s\-?:,[\]{}#&*!|>'"%@`\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff](?:(?!: | #|:$)[^,[\]{}\x00-\x1f\x7f-\x9f\ufeff\ufffe\uffff])*$/;
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
 const TRUES = new Set(['true', 'True', 'TRUE']);
 const FALSES = new Set(['false', 'False', 'FALSE']);

@@ -11,7 +11,13 @@ export function decodeText(bytes: Uint8Array, file: string): { text: string } | 
     const b1 = bytes[1];
     if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) {
       return {
-        issue: { file, line: 1, column: 1, severity: 'error', message: 'the file is UTF-16 (or UTF-32) encoded; save it as UTF-8' },
+        issue: {
+          file,
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: 'the file is UTF-16 (or UTF-32) encoded; save it as UTF-8',
+        },
       };
     }
   }
@@ -23,7 +29,9 @@ export function decodeText(bytes: Uint8Array, file: string): { text: string } | 
   if (!isUtf8(bytes)) {
     const at = firstInvalidUtf8(bytes);
     const { line, column } = byteLineCol(bytes, at);
-    return { issue: { file, line, column, severity: 'error', message: 'the file is not valid UTF-8; save it as UTF-8' } };
+    return {
+      issue: { file, line, column, severity: 'error', message: 'the file is not valid UTF-8; save it as UTF-8' },
+    };
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -34,7 +34,11 @@ export function urlHash(url: string): string {
   return hashFields(['url/v1', 'URL', url]);
 }
 
-export function extractUrls(text: string, relPath: string, settings: Pick<ExtractSettings, 'maxItemsPerFile'>): { extract: FileExtract; entries: UrlEntry[] } {
+export function extractUrls(
+  text: string,
+  relPath: string,
+  settings: Pick<ExtractSettings, 'maxItemsPerFile'>,
+): { extract: FileExtract; entries: UrlEntry[] } {
   const issues: FileIssue[] = [];
   const entries: UrlEntry[] = [];
   const seen = new Map<string, number>();
@@ -68,7 +72,9 @@ export function extractUrls(text: string, relPath: string, settings: Pick<Extrac
       continue;
     }
     if (parsed.hostname === '' || parsed.username !== '' || parsed.password !== '') {
-      bad(parsed.hostname === '' ? `URL has no host: "${short(body)}"` : 'URL must not contain a user name or password');
+      bad(
+        parsed.hostname === '' ? `URL has no host: "${short(body)}"` : 'URL must not contain a user name or password',
+      );
       continue;
     }
     const key = `url:${normalizeUrl(parsed)}`;
@@ -76,12 +82,23 @@ export function extractUrls(text: string, relPath: string, settings: Pick<Extrac
     seen.set(key, lineNo);
     entries.push({ key, url: normalizeUrl(parsed), line: lineNo });
     if (entries.length > settings.maxItemsPerFile) {
-      issues.push({ file: relPath, line: lineNo, severity: 'error', message: `more than ${settings.maxItemsPerFile} URLs in one file (limits.maxItemsPerFile)` });
+      issues.push({
+        file: relPath,
+        line: lineNo,
+        severity: 'error',
+        message: `more than ${settings.maxItemsPerFile} URLs in one file (limits.maxItemsPerFile)`,
+      });
       entries.length = 0;
       break;
     }
   }
-  const items: ItemMeta[] = entries.map((e) => ({ key: e.key, type: 'URL', label: e.url, hash: urlHash(e.url), line: e.line }));
+  const items: ItemMeta[] = entries.map((e) => ({
+    key: e.key,
+    type: 'URL',
+    label: e.url,
+    hash: urlHash(e.url),
+    line: e.line,
+  }));
   if (entries.length === 0 && issues.length === 0) {
     issues.push({ file: relPath, line: 1, severity: 'warning', message: 'the file lists no URLs' });
   }

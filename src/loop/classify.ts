@@ -44,7 +44,7 @@ const SMALL_TALK = new Set(
   (
     'hi hey hello hola yo hiya howdy morning afternoon evening night good day great nice cool ok okay ' +
     'thanks thank thx ty cheers bye goodbye anyone anybody someone somebody around there here quick ' +
-    'question questions help need hope having you\'re guys folks team dear sir madam again still ' +
+    "question questions help need hope having you're guys folks team dear sir madam again still " +
     'waiting wait one moment sorry pls plz awesome perfect alright right sure got it'
   ).split(/\s+/),
 );
@@ -52,7 +52,7 @@ const STOP = new Set(
   (
     'a an and are as at be by can could do does did for from has have how i if in into is it its me my of on or our so ' +
     'than that the their them then there these this those to was we what when where which who why will with would you ' +
-    'your yours am been being he she they us i\'m should shall may might must not no yes please just any some'
+    "your yours am been being he she they us i'm should shall may might must not no yes please just any some"
   ).split(/\s+/),
 );
 const HANDOFF =
@@ -110,7 +110,14 @@ export function findUnanswered(input: SessionInput): UnansweredQuestion[] {
     if (!first) return;
     let text = scrubContactDetails(oneLine(qs.map((q) => q.content).join(' ')));
     if (text.length > MAX_QUESTION) text = `${text.slice(0, MAX_QUESTION - 1)}…`;
-    out.push({ text, messageId: first.id, sessionId: input.sessionId, customerId: input.customerId, at: first.created_at, reason });
+    out.push({
+      text,
+      messageId: first.id,
+      sessionId: input.sessionId,
+      customerId: input.customerId,
+      at: first.created_at,
+      reason,
+    });
   };
   for (const m of msgs) {
     const role = roleOf(m, input.customerId, input.botId);

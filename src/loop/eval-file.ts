@@ -39,11 +39,17 @@ class EntryError extends Error {
 export function parseEvalFile(text: string, file: string): EvalFileResult {
   const lc = new LineCounter();
   const at = (node: Node | Pair | null | undefined): { line: number; column: number } => {
-    const range = node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
+    const range =
+      node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
     const pos = range ? lc.linePos(range[0]) : { line: 1, col: 1 };
     return { line: pos.line, column: pos.col };
   };
-  const issue = (message: string, node?: Node | Pair | null): FileIssue => ({ file, ...at(node), severity: 'error', message });
+  const issue = (message: string, node?: Node | Pair | null): FileIssue => ({
+    file,
+    ...at(node),
+    severity: 'error',
+    message,
+  });
   const fail = (issues: FileIssue[]): EvalFileResult => ({ cases: [], issues });
 
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -69,10 +75,16 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
   if (isMap(root)) {
     const extra = root.items.filter((p) => !(isScalar(p.key) && p.key.value === 'evals'));
     if (!root.has('evals')) return fail([issue('expected a list of cases, or a mapping with an "evals" list', root)]);
-    if (extra.length > 0) return fail([issue(`unknown key "${keyName(extra[0] as Pair)}" (a file's only top-level key is "evals")`, extra[0])]);
+    if (extra.length > 0)
+      return fail([
+        issue(`unknown key "${keyName(extra[0] as Pair)}" (a file's only top-level key is "evals")`, extra[0]),
+      ]);
     list = root.get('evals', true) as Node | null;
   }
-  if (!isSeq(list)) return fail([issue('expected a list of cases (each with "question" and "expect" or "must_include")', list ?? root)]);
+  if (!isSeq(list))
+    return fail([
+      issue('expected a list of cases (each with "question" and "expect" or "must_include")', list ?? root),
+    ]);
 
   const issues: FileIssue[] = [];
   const cases: EvalCase[] = [];
@@ -81,12 +93,23 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
     if (issues.length >= MAX_ISSUES) break;
     const node = raw as Node | null;
     try {
-      if (!isMap(node)) throw new EntryError(`each case must be a mapping with "question" and "expect" or "must_include", not ${describeYamlNode(node, 40)}`, node);
+      if (!isMap(node))
+        throw new EntryError(
+          `each case must be a mapping with "question" and "expect" or "must_include", not ${describeYamlNode(node, 40)}`,
+          node,
+        );
       const line = at(node).line;
       for (const p of node.items) {
         const k = keyName(p);
         if (!(EVAL_KEYS as readonly string[]).includes(k)) {
-          const hint = k === 'answer' || k === 'expected' || k === 'a' ? ' (did you mean "expect"?)' : k === 'q' ? ' (did you mean "question"?)' : k === 'must-include' || k === 'mustInclude' ? ' (did you mean "must_include"?)' : '';
+          const hint =
+            k === 'answer' || k === 'expected' || k === 'a'
+              ? ' (did you mean "expect"?)'
+              : k === 'q'
+                ? ' (did you mean "question"?)'
+                : k === 'must-include' || k === 'mustInclude'
+                  ? ' (did you mean "must_include"?)'
+                  : '';
           throw new EntryError(`unknown key "${k}"${hint}; allowed: ${EVAL_KEYS.join(', ')}`, p);
         }
       }
@@ -94,12 +117,16 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
       const expect = text_(node, 'expect', false);
       const mustInclude = phrases(node);
       if (expect === undefined && mustInclude.length === 0) {
-        throw new EntryError('nothing to check: give "expect" (the expected answer), "must_include" (phrases), or both', node);
+        throw new EntryError(
+          'nothing to check: give "expect" (the expected answer), "must_include" (phrases), or both',
+          node,
+        );
       }
       let id: string | undefined;
       if (node.has('id')) {
         const idNode = node.get('id', true) as Node | null;
-        if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number')) throw new EntryError('"id" must be a string', idNode ?? node);
+        if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number'))
+          throw new EntryError('"id" must be a string', idNode ?? node);
         id = String(idNode.value).trim();
         if (id === '') throw new EntryError('"id" is empty', idNode);
         const prev = ids.get(id);
@@ -128,8 +155,10 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
       return undefined;
     }
     const n = parent.get(name, true) as Node | null;
-    if (n === null || n === undefined || (isScalar(n) && n.value === null)) throw new EntryError(`"${name}" is empty`, n ?? parent);
-    if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number')) throw new EntryError(`"${name}" must be text, not ${describeYamlNode(n, 40)}`, n);
+    if (n === null || n === undefined || (isScalar(n) && n.value === null))
+      throw new EntryError(`"${name}" is empty`, n ?? parent);
+    if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number'))
+      throw new EntryError(`"${name}" must be text, not ${describeYamlNode(n, 40)}`, n);
     const s = String(n.value).trim();
     if (s === '') throw new EntryError(`"${name}" is empty`, n);
     return s;
@@ -138,7 +167,8 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
   function phrases(parent: YAMLMap): string[] {
     if (!parent.has('must_include')) return [];
     const n = parent.get('must_include', true) as Node | null;
-    if (n === null || n === undefined || (isScalar(n) && n.value === null)) throw new EntryError('"must_include" is empty', n ?? parent);
+    if (n === null || n === undefined || (isScalar(n) && n.value === null))
+      throw new EntryError('"must_include" is empty', n ?? parent);
     if (isScalar(n)) return [text_(parent, 'must_include', true) as string];
     if (!isSeq(n)) throw new EntryError(`"must_include" must be a list of phrases, not ${describeYamlNode(n, 40)}`, n);
     const out: string[] = [];
@@ -166,4 +196,3 @@ function hasAlias(node: unknown): boolean {
   if (isSeq(node)) return node.items.some((i) => hasAlias(i));
   return false;
 }
-

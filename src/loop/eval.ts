@@ -32,7 +32,8 @@ export function sampleCases<T extends Pick<EvalCase, 'id'>>(cases: readonly T[],
 export function parseThreshold(v: unknown): number {
   const s = String(v).trim();
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(s);
-  if (!m) throw new Error(`--threshold must be a pass rate: a fraction from 0 to 1 (0.8) or a percentage (80%), not "${s}"`);
+  if (!m)
+    throw new Error(`--threshold must be a pass rate: a fraction from 0 to 1 (0.8) or a percentage (80%), not "${s}"`);
   const x = Number(m[1]);
   const frac = m[2] === '%' || x > 1 ? x / 100 : x;
   if (frac < 0 || frac > 1) throw new Error(`--threshold must be between 0 and 1 (or 0% and 100%), not "${s}"`);
@@ -76,7 +77,10 @@ export function worst(results: readonly EvalResult[], n: number): EvalResult[] {
   return results
     .filter((r) => r.error !== null || r.score?.pass === false)
     .map((r, i) => ({ r, i }))
-    .sort((a, b) => (a.r.error ? -1 : 0) - (b.r.error ? -1 : 0) || (a.r.score?.score ?? 0) - (b.r.score?.score ?? 0) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        (a.r.error ? -1 : 0) - (b.r.error ? -1 : 0) || (a.r.score?.score ?? 0) - (b.r.score?.score ?? 0) || a.i - b.i,
+    )
     .slice(0, n)
     .map((x) => x.r);
 }
@@ -89,6 +93,7 @@ export function queueOptions(rateLimit: { requestsPerSecond: number; concurrency
   strict: true;
 } {
   const rps = rateLimit.requestsPerSecond;
-  if (rps >= 1) return { concurrency: rateLimit.concurrency, intervalCap: Math.floor(rps), interval: 1000, strict: true };
+  if (rps >= 1)
+    return { concurrency: rateLimit.concurrency, intervalCap: Math.floor(rps), interval: 1000, strict: true };
   return { concurrency: rateLimit.concurrency, intervalCap: 1, interval: Math.round(1000 / rps), strict: true };
 }

@@ -103,7 +103,9 @@ export function groupQuestions(questions: readonly UnansweredQuestion[], thresho
   }
   const groups: QuestionGroup[] = [];
   for (const list of members.values()) {
-    const ranked = [...list].sort((a, b) => b.items.length - a.items.length || compareOccurrence(a.items[0]!, b.items[0]!));
+    const ranked = [...list].sort(
+      (a, b) => b.items.length - a.items.length || compareOccurrence(a.items[0]!, b.items[0]!),
+    );
     const occurrences = list.flatMap((p) => p.items).sort(compareOccurrence);
     const reasons: Record<UnansweredReason, number> = { 'unknown-reply': 0, agent: 0 };
     for (const o of occurrences) reasons[o.reason]++;

@@ -70,7 +70,9 @@ function entryComment(g: QuestionGroup): string[] {
   ];
   const others = g.variants.slice(1);
   if (others.length > 0) {
-    lines.push(`also asked as: ${others.map((v) => `${JSON.stringify(v.text)}${v.count > 1 ? ` (${v.count})` : ''}`).join(', ')}`);
+    lines.push(
+      `also asked as: ${others.map((v) => `${JSON.stringify(v.text)}${v.count > 1 ? ` (${v.count})` : ''}`).join(', ')}`,
+    );
   }
   lines.push('conversations:');
   const seen = new Set<string>();

@@ -25,7 +25,8 @@ export function parseDateRange(
   nowMs: number,
 ): DateRange {
   const defaultDays = opts.defaultDays ?? 30;
-  const until = opts.until !== undefined && opts.until !== '' ? parseBound(opts.until, 'until', nowMs) : endOfDay(nowMs);
+  const until =
+    opts.until !== undefined && opts.until !== '' ? parseBound(opts.until, 'until', nowMs) : endOfDay(nowMs);
   const since =
     opts.since !== undefined && opts.since !== ''
       ? parseBound(opts.since, 'since', nowMs)
@@ -52,7 +53,9 @@ function parseBound(v: string, which: 'since' | 'until', nowMs: number): number 
     const t = Date.parse(s);
     if (!Number.isNaN(t)) return t;
   }
-  throw new DateRangeError(`--${which} must be a day (2026-10-01), an ISO date-time (2026-10-01T08:00:00Z) or a number of days ago (7d), not "${v}"`);
+  throw new DateRangeError(
+    `--${which} must be a day (2026-10-01), an ISO date-time (2026-10-01T08:00:00Z) or a number of days ago (7d), not "${v}"`,
+  );
 }
 
 function startOfDay(t: number): number {

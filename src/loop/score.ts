@@ -216,15 +216,25 @@ export function scoreReply(c: Pick<EvalCase, 'expect' | 'mustInclude'>, reply: s
       facts = { score: ok.length / wanted.length, pass: miss.length === 0, matched: ok, missing: miss };
       if (miss.length > 0) {
         const numbersInReply = got.filter((f) => f.kind !== 'url').map((f) => f.text);
-        const missingNumbers = wanted.filter((f) => f.kind !== 'url' && miss.includes(f.text)).map((f) => `"${f.text}"`);
+        const missingNumbers = wanted
+          .filter((f) => f.kind !== 'url' && miss.includes(f.text))
+          .map((f) => `"${f.text}"`);
         const missingUrls = wanted.filter((f) => f.kind === 'url' && miss.includes(f.text)).map((f) => f.text);
         if (missingNumbers.length > 0) {
           reasons.push(
             `${missingNumbers.length === 1 ? 'a number' : 'numbers'} of the expected answer not in the reply: ${list(missingNumbers, 6)}` +
-              (numbersInReply.length > 0 ? ` (the reply says ${list(numbersInReply.map((n) => `"${n}"`), 6)})` : ''),
+              (numbersInReply.length > 0
+                ? ` (the reply says ${list(
+                    numbersInReply.map((n) => `"${n}"`),
+                    6,
+                  )})`
+                : ''),
           );
         }
-        if (missingUrls.length > 0) reasons.push(`${missingUrls.length === 1 ? 'a URL' : 'URLs'} of the expected answer not in the reply: ${list(missingUrls, 4)}`);
+        if (missingUrls.length > 0)
+          reasons.push(
+            `${missingUrls.length === 1 ? 'a URL' : 'URLs'} of the expected answer not in the reply: ${list(missingUrls, 4)}`,
+          );
       }
     }
   }
@@ -255,7 +265,8 @@ export function scoreReply(c: Pick<EvalCase, 'expect' | 'mustInclude'>, reply: s
   const empty = reply.trim() === '';
   const score = empty ? 0 : weights === 0 ? 0 : round(weighted / weights);
   const pass = !empty && weights > 0 && (overlap?.pass ?? true) && (phrases?.pass ?? true) && (facts?.pass ?? true);
-  if (weights === 0 && !empty) reasons.push('nothing to check: the case has no expected answer and no required phrases');
+  if (weights === 0 && !empty)
+    reasons.push('nothing to check: the case has no expected answer and no required phrases');
   return { pass, score, overlap, phrases, facts, reasons };
 }
 

@@ -80,7 +80,17 @@ export interface Plan {
 const byFileLine = (a: DesiredItem, b: DesiredItem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
 
 export function planSync(input: PlanInput): Plan {
-  const plan: Plan = { create: [], update: [], moved: [], stale: [], unchanged: [], held: [], duplicates: [], conflicts: [], lost: new Map() };
+  const plan: Plan = {
+    create: [],
+    update: [],
+    moved: [],
+    stale: [],
+    unchanged: [],
+    held: [],
+    duplicates: [],
+    conflicts: [],
+    lost: new Map(),
+  };
 
   // 1. One item per key. A key claimed by several files stays with the file that already had it
   //    (an unchanged file, or a re-read one whose earlier keys include it); otherwise the first
@@ -173,7 +183,9 @@ export function planSync(input: PlanInput): Plan {
     if (!movedFrom.has(p.key)) plan.stale.push({ prior: p, file: p.sourceFile, fromFile });
   }
   plan.update.sort((a, b) => byFileLine(a.item, b.item));
-  plan.stale.sort((a, b) => ((a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1));
+  plan.stale.sort((a, b) =>
+    (a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1,
+  );
   return plan;
 }
 
@@ -184,7 +196,13 @@ export function describeKey(key: string): string {
 }
 
 /** Counts for summaries and `--json`. */
-export function planCounts(plan: Plan): { create: number; update: number; moved: number; stale: number; unchanged: number } {
+export function planCounts(plan: Plan): {
+  create: number;
+  update: number;
+  moved: number;
+  stale: number;
+  unchanged: number;
+} {
   return {
     create: plan.create.length,
     update: plan.update.length,

@@ -57,7 +57,8 @@ export class Pacer {
   onSuccess(): void {
     const t = this.#now();
     this.#successes.push(t);
-    while (this.#successes.length > 0 && (this.#successes[0] as number) < t - Math.max(2000, 8000 / this.#rate)) this.#successes.shift();
+    while (this.#successes.length > 0 && (this.#successes[0] as number) < t - Math.max(2000, 8000 / this.#rate))
+      this.#successes.shift();
     if (this.#rate >= this.maxRate) return;
     const c = this.#ceiling;
     // Per success: quick recovery below 90% of the ceiling; above it, a slow probe that adds
@@ -76,7 +77,8 @@ export class Pacer {
       const ceiling = accepted !== undefined && accepted < this.#rate ? accepted : this.#rate;
       // The same limit found again: probe more slowly (fewer 429s spent rediscovering it).
       const prev = this.#ceiling;
-      this.#probe = prev !== undefined && Math.abs(ceiling - prev) <= prev * 0.05 ? Math.max(0.001, this.#probe / 2) : 0.01;
+      this.#probe =
+        prev !== undefined && Math.abs(ceiling - prev) <= prev * 0.05 ? Math.max(0.001, this.#probe / 2) : 0.01;
       this.#ceiling = ceiling;
       this.#rate = Math.max(this.minRate, next);
       this.#lastDecrease = t;

@@ -11,7 +11,7 @@ import type { RenderFn } from '../extract/render-pool.js';
 import type { DesiredItem, PriorItem } from '../plan/plan.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
 import type { StateStore } from '../state/store.js';
-import { Pacer } from './pacer.js';
+import { type Pacer } from './pacer.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
 
 export interface PushJob {
@@ -103,7 +103,11 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
   const send = async (job: PushJob, payload: Payload, pHash: string): Promise<void> => {
     if (stopped()) return finish(job, { status: 'skipped', error: stopReason() });
     const { item } = job;
-    ctx.store.beginSend(ctx.botId, { key: item.key, hash: item.hash, type: item.type, label: item.label, sourceFile: item.file }, ctx.runId);
+    ctx.store.beginSend(
+      ctx.botId,
+      { key: item.key, hash: item.hash, type: item.type, label: item.label, sourceFile: item.file },
+      ctx.runId,
+    );
     for (let attempt = 1; ; attempt++) {
       let sentAt: number;
       try {
@@ -119,7 +123,16 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
         successes++;
         const settled = ctx.store.completeSend(
           ctx.botId,
-          { key: item.key, hash: item.hash, payloadHash: pHash, type: item.type, label: item.label, remoteId: data.id, sourceFile: item.file, sourceLine: item.line },
+          {
+            key: item.key,
+            hash: item.hash,
+            payloadHash: pHash,
+            type: item.type,
+            label: item.label,
+            remoteId: data.id,
+            sourceFile: item.file,
+            sourceLine: item.line,
+          },
           ctx.runId,
         );
         return finish(job, {
@@ -145,32 +158,55 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
                 : err;
           }
           auth.abort(new StopRun('auth'));
-          return finish(job, { status: 'failed', error: err.message, httpStatus: err.status as number });
+          return finish(job, { status: 'failed', error: err.message, httpStatus: err.status });
         }
         if (err.delivery === 'unknown') ctx.store.markAmbiguous(ctx.botId, item.key, item.hash);
         if (err.code === 'ABORTED') {
           // Cut after the grace period: it may have been created; the in-flight record stays and
           // the next run reports it as uncertain and sends it again.
-          return finish(job, { status: 'interrupted', error: 'cut off in flight by the interrupt; it may have been created', uncertain: true });
+          return finish(job, {
+            status: 'interrupted',
+            error: 'cut off in flight by the interrupt; it may have been created',
+            uncertain: true,
+          });
         }
         if (!err.retryable || attempt >= ctx.retry.maxAttempts || stopped()) {
           const { wasAmbiguous } = ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          const why = !err.retryable ? err.message : stopped() ? `${err.message} (not retried: ${stopReason()})` : `${err.message} (after ${attempt} attempts)`;
-          return finish(job, { status: 'failed', error: why, ...(err.status ? { httpStatus: err.status } : {}), ...(wasAmbiguous ? { uncertain: true } : {}) });
+          const why = !err.retryable
+            ? err.message
+            : stopped()
+              ? `${err.message} (not retried: ${stopReason()})`
+              : `${err.message} (after ${attempt} attempts)`;
+          return finish(job, {
+            status: 'failed',
+            error: why,
+            ...(err.status ? { httpStatus: err.status } : {}),
+            ...(wasAmbiguous ? { uncertain: true } : {}),
+          });
         }
         const delay = backoffDelay(attempt, ctx.retry, random, err.retryAfterMs);
-        ctx.events?.log?.('verbose', `${item.file}: ${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${ctx.retry.maxAttempts})`);
+        ctx.events?.log?.(
+          'verbose',
+          `${item.file}: ${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${ctx.retry.maxAttempts})`,
+        );
         try {
           await sleep(delay, undefined, { signal: stopOrAuth });
         } catch {
           const { wasAmbiguous } = ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          return finish(job, { status: 'skipped', error: `${err.message} (not retried: ${stopReason()})`, ...(wasAmbiguous ? { uncertain: true } : {}) });
+          return finish(job, {
+            status: 'skipped',
+            error: `${err.message} (not retried: ${stopReason()})`,
+            ...(wasAmbiguous ? { uncertain: true } : {}),
+          });
         }
       }
     }
   };
 
-  const stopReason = () => (auth.signal.aborted ? `the run stopped: ${out.authError?.message ?? 'an error every request would get'}` : 'the run was interrupted');
+  const stopReason = () =>
+    auth.signal.aborted
+      ? `the run stopped: ${out.authError?.message ?? 'an error every request would get'}`
+      : 'the run was interrupted';
 
   /** Upload a batch of documents (safe to repeat: an upload creates no training data). */
   const upload = async (batch: PushJob[]): Promise<string[] | ApiError | 'stopped'> => {
@@ -184,7 +220,10 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
       }
       try {
         const files = await Promise.all(
-          batch.map(async (j) => ({ name: path.posix.basename(j.item.file), data: await openDocument(j.file, mime.lookup(j.item.file) || 'application/octet-stream') })),
+          batch.map(async (j) => ({
+            name: path.posix.basename(j.item.file),
+            data: await openDocument(j.file, mime.lookup(j.item.file) || 'application/octet-stream'),
+          })),
         );
         out.requests++;
         const res = await ctx.client.uploadFiles(files, { signal: ctx.kill });
@@ -192,7 +231,13 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
         return res.map((r) => r.url);
       } catch (err) {
         if (!(err instanceof ApiError)) {
-          return new ApiError({ endpoint: 'POST /upload/multiple', delivery: 'not-sent', retryable: false, code: 'READ', detail: (err as Error).message });
+          return new ApiError({
+            endpoint: 'POST /upload/multiple',
+            delivery: 'not-sent',
+            retryable: false,
+            code: 'READ',
+            detail: (err as Error).message,
+          });
         }
         if (err.status === 429) {
           out.rateLimited++;
@@ -242,11 +287,20 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
         return;
       }
       if (urls instanceof ApiError) {
-        for (const j of batch) finish(j, { status: 'failed', error: `upload failed: ${urls.message}`, ...(urls.status ? { httpStatus: urls.status } : {}) });
+        for (const j of batch)
+          finish(j, {
+            status: 'failed',
+            error: `upload failed: ${urls.message}`,
+            ...(urls.status ? { httpStatus: urls.status } : {}),
+          });
         return;
       }
       for (const [i, j] of batch.entries()) {
-        const payload: Payload = { type: 'DOCUMENT', title: path.posix.basename(j.item.file), content: urls[i] as string };
+        const payload: Payload = {
+          type: 'DOCUMENT',
+          title: path.posix.basename(j.item.file),
+          content: urls[i] as string,
+        };
         void queue.add(() => send(j, payload, payloadHash(payload))).catch(internal);
       }
     });
@@ -268,7 +322,8 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
     const built = await buildPayloads(scanned, ctx.settings, ctx.render);
     if (!(built instanceof Map)) {
       out.issues.push(built.issue);
-      for (const j of fileJobs) finish(j, { status: built.issue.severity === 'error' ? 'failed' : 'skipped', error: built.issue.message });
+      for (const j of fileJobs)
+        finish(j, { status: built.issue.severity === 'error' ? 'failed' : 'skipped', error: built.issue.message });
       out.changedFiles.add(file);
       continue;
     }

@@ -28,9 +28,15 @@ function md(s: string): string {
 export function stepSummary(r: RunResult, meta: { botId: string; command: string }): string {
   const lines: string[] = [];
   const n = r.counts;
-  lines.push(r.dryRun ? `### kb-sync plan for bot \`${meta.botId}\` (nothing pushed)` : `### kb-sync ${meta.command} for bot \`${meta.botId}\``);
+  lines.push(
+    r.dryRun
+      ? `### kb-sync plan for bot \`${meta.botId}\` (nothing pushed)`
+      : `### kb-sync ${meta.command} for bot \`${meta.botId}\``,
+  );
   lines.push('');
-  lines.push(`| ${r.dryRun ? 'to create' : 'created'} | ${r.dryRun ? 'to update' : 'updated'} | moved | stale | unchanged | failed |`);
+  lines.push(
+    `| ${r.dryRun ? 'to create' : 'created'} | ${r.dryRun ? 'to update' : 'updated'} | moved | stale | unchanged | failed |`,
+  );
   lines.push('|---:|---:|---:|---:|---:|---:|');
   lines.push(`| ${n.create} | ${n.update} | ${n.moved} | ${n.stale} | ${n.unchanged} | ${n.failed} |`);
   const section = (title: string, rows: string[][], headers: string[]) => {
@@ -39,7 +45,8 @@ export function stepSummary(r: RunResult, meta: { botId: string; command: string
     for (const row of rows.slice(0, 200)) lines.push(`| ${row.map(md).join(' | ')} |`);
     if (rows.length > 200) lines.push('', `… and ${rows.length - 200} more.`);
   };
-  const pick = (pred: (s: string) => boolean) => r.items.filter((it) => pred(it.status === 'planned' ? it.action : it.status));
+  const pick = (pred: (s: string) => boolean) =>
+    r.items.filter((it) => pred(it.status === 'planned' ? it.action : it.status));
   section(
     r.dryRun ? 'Will be created' : 'Created',
     pick((s) => s === 'create' || s === 'created').map((it) => [typeName(it.type), it.label, `${it.file}:${it.line}`]),
@@ -96,6 +103,11 @@ export function writeGithubFiles(
       uncertain: r.uncertain.length,
       'exit-code': r.exitCode,
     };
-    fs.appendFileSync(env.GITHUB_OUTPUT, `${Object.entries(outputs).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+    fs.appendFileSync(
+      env.GITHUB_OUTPUT,
+      `${Object.entries(outputs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n`,
+    );
   }
 }

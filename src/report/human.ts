@@ -3,7 +3,14 @@ import type { RunResult, StaleEntry, UncertainEntry } from '../sync/run.js';
 import { table } from '../util/table.js';
 import type { ItemResult } from './events.js';
 
-type Colors = { green(s: string): string; red(s: string): string; yellow(s: string): string; dim(s: string): string; bold(s: string): string; cyan(s: string): string };
+type Colors = {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+  cyan(s: string): string;
+};
 
 const TYPE_NAMES: Record<string, string> = { TEXT: 'article', Q_AND_A: 'Q&A', URL: 'URL', DOCUMENT: 'document' };
 
@@ -14,7 +21,9 @@ export function typeName(t: string): string {
 /** The counts line: "3 created · 1 updated · 0 moved · 1 stale · 12 unchanged · 0 failed". */
 export function countsLine(r: RunResult, c: Colors): string {
   const n = r.counts;
-  const verb = r.dryRun ? ['to create', 'to update', 'to move', 'to turn stale'] : ['created', 'updated', 'moved', 'stale'];
+  const verb = r.dryRun
+    ? ['to create', 'to update', 'to move', 'to turn stale']
+    : ['created', 'updated', 'moved', 'stale'];
   const parts = [
     `${n.create} ${verb[0]}`,
     `${n.update} ${verb[1]}`,
@@ -73,15 +82,28 @@ export function uncertainTable(u: readonly UncertainEntry[]): string {
 }
 
 /** The whole human report of a run, as lines. */
-export function renderRun(r: RunResult, opts: { verbose: boolean; colors: Colors; command: string }): { body: string[]; final: string } {
+export function renderRun(
+  r: RunResult,
+  opts: { verbose: boolean; colors: Colors; command: string },
+): { body: string[]; final: string } {
   const c = opts.colors;
   const body: string[] = [];
   const shown = r.items.filter((it) => it.status !== 'unchanged' && (opts.verbose || it.status !== 'stale'));
-  const interesting = opts.verbose ? shown : shown.filter((it) => it.status === 'failed' || it.status === 'planned' || it.status === 'skipped' || it.status === 'interrupted' || it.uncertain);
+  const interesting = opts.verbose
+    ? shown
+    : shown.filter(
+        (it) =>
+          it.status === 'failed' ||
+          it.status === 'planned' ||
+          it.status === 'skipped' ||
+          it.status === 'interrupted' ||
+          it.uncertain,
+      );
   if (r.dryRun && shown.length > 0) {
     body.push(c.bold('Plan:'));
     for (const it of shown.slice(0, opts.verbose ? Infinity : 200)) body.push(itemLine(it, c));
-    if (!opts.verbose && shown.length > 200) body.push(c.dim(`  … and ${shown.length - 200} more (--verbose lists all, --json for scripts)`));
+    if (!opts.verbose && shown.length > 200)
+      body.push(c.dim(`  … and ${shown.length - 200} more (--verbose lists all, --json for scripts)`));
   } else if (interesting.length > 0) {
     for (const it of interesting) body.push(itemLine(it, c));
   }
@@ -100,7 +122,9 @@ export function renderRun(r: RunResult, opts: { verbose: boolean; colors: Colors
     body.push('');
     body.push(
       c.bold(`Stale items: ${r.stale.length}`) +
-        c.dim(' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).'),
+        c.dim(
+          ' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).',
+        ),
     );
     body.push(staleTable(r.stale));
   }
@@ -108,13 +132,17 @@ export function renderRun(r: RunResult, opts: { verbose: boolean; colors: Colors
     body.push('');
     body.push(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${r.uncertain.length}`)));
     body.push(uncertainTable(r.uncertain));
-    body.push(c.dim('  After checking (and removing any extra copy), clear this list with `kb-sync forget --uncertain`.'));
+    body.push(
+      c.dim('  After checking (and removing any extra copy), clear this list with `kb-sync forget --uncertain`.'),
+    );
   }
   if (r.skippedDrafts > 0) body.push(c.dim(`Skipped ${r.skippedDrafts} draft(s) (draft: true or sync: false).`));
   const secs = (r.durationMs / 1000).toFixed(1);
   let final: string;
   if (r.authError) {
-    final = c.red(`✗ Stopped: ${r.authError.message}. Nothing more was pushed.${r.authError.hint ? ` ${r.authError.hint}` : ''}`);
+    final = c.red(
+      `✗ Stopped: ${r.authError.message}. Nothing more was pushed.${r.authError.hint ? ` ${r.authError.hint}` : ''}`,
+    );
   } else if (r.interrupted) {
     final = c.yellow(`! Interrupted after ${secs}s: ${countsLine(r, c)}. Run again to finish.`);
   } else if (r.dryRun) {

@@ -27,7 +27,12 @@ export function runDocument(r: RunResult, meta: { command: string; botId: string
         error: it.error ?? null,
       })),
     errors: r.errors.map((e) => ({ file: e.file, line: e.line ?? null, column: e.column ?? null, message: e.message })),
-    warnings: r.warnings.map((e) => ({ file: e.file, line: e.line ?? null, column: e.column ?? null, message: e.message })),
+    warnings: r.warnings.map((e) => ({
+      file: e.file,
+      line: e.line ?? null,
+      column: e.column ?? null,
+      message: e.message,
+    })),
     stale: r.stale,
     uncertain: r.uncertain,
     recovered: r.recovered,

@@ -62,12 +62,17 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
   // a suffix test is far cheaper than a glob.
   const kinds = KIND_ORDER.map((k) => {
     const globs = opts.kinds[k] ?? [];
-    const suffixes = globs.every((g) => /^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g)) ? globs.map((g) => g.slice(1).toLowerCase()) : undefined;
+    const suffixes = globs.every((g) => /^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g))
+      ? globs.map((g) => g.slice(1).toLowerCase())
+      : undefined;
     if (suffixes) {
-      return [k, (p: string) => {
-        const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
-        return suffixes.some((s) => name.length > s.length && name.endsWith(s));
-      }] as const;
+      return [
+        k,
+        (p: string) => {
+          const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+          return suffixes.some((s) => name.length > s.length && name.endsWith(s));
+        },
+      ] as const;
     }
     return [k, pm(globs, true)] as const;
   });
@@ -115,7 +120,11 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && rel !== '') continue; // Gone since its parent was listed.
-      out.issues.push({ file: rel || '.', severity: 'error', message: `cannot read the folder (${code ?? (err as Error).message}); what it held is kept as it was` });
+      out.issues.push({
+        file: rel || '.',
+        severity: 'error',
+        message: `cannot read the folder (${code ?? (err as Error).message}); what it held is kept as it was`,
+      });
       out.unreadable.push(rel);
       continue;
     }
@@ -125,7 +134,11 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
       const relPath = rel === '' ? name : `${rel}/${name}`;
       if (name.includes('\uFFFD')) {
         // Node decodes names as UTF-8; one that is not cannot be opened by the name it gets.
-        out.issues.push({ file: relPath, severity: 'warning', message: 'the name is not valid UTF-8; rename the file to sync it' });
+        out.issues.push({
+          file: relPath,
+          severity: 'warning',
+          message: 'the name is not valid UTF-8; rename the file to sync it',
+        });
         continue;
       }
       if (e.isDirectory()) {
@@ -162,7 +175,11 @@ export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanRe
       st = fs.lstatSync(path.join(opts.root, relPath));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        out.issues.push({ file: relPath, severity: 'error', message: `cannot examine it (${(err as NodeJS.ErrnoException).code}); it is kept as it was` });
+        out.issues.push({
+          file: relPath,
+          severity: 'error',
+          message: `cannot examine it (${(err as NodeJS.ErrnoException).code}); it is kept as it was`,
+        });
         out.unreadable.push(relPath);
       }
       continue;
@@ -177,7 +194,11 @@ export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanRe
       continue;
     }
     if (seen.has(relPath)) continue;
-    const fake = { name: path.posix.basename(relPath), isSymbolicLink: () => st.isSymbolicLink(), isFile: () => st.isFile() } as fs.Dirent;
+    const fake = {
+      name: path.posix.basename(relPath),
+      isSymbolicLink: () => st.isSymbolicLink(),
+      isFile: () => st.isFile(),
+    } as fs.Dirent;
     const f = statEntry(opts.root, rootReal, relPath, fake, classifier, skip, out);
     if (f) add(f);
   }
@@ -214,33 +235,53 @@ function statEntry(
       return undefined;
     }
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
-      out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link that points outside the knowledge folder; not read' });
+      out.issues.push({
+        file: relPath,
+        severity: 'error',
+        message: 'a symbolic link that points outside the knowledge folder; not read',
+      });
       out.unreadable.push(relPath);
       return undefined;
     }
     // A link must not make what the scan leaves out (dot-files, node_modules, the state file) an item.
     const targetRel = path.relative(rootReal, real).split(path.sep).join('/');
     if (isHiddenPath(targetRel) || skip.has(real) || skip.has(path.join(root, targetRel))) {
-      out.issues.push({ file: relPath, severity: 'error', message: 'a symbolic link to a hidden file, node_modules or the state file; not read' });
+      out.issues.push({
+        file: relPath,
+        severity: 'error',
+        message: 'a symbolic link to a hidden file, node_modules or the state file; not read',
+      });
       out.unreadable.push(relPath);
       return undefined;
     }
     target = real;
   } else if (!e.isFile()) {
-    out.issues.push({ file: relPath, severity: 'warning', message: 'not a regular file (a pipe, socket or device); skipped' });
+    out.issues.push({
+      file: relPath,
+      severity: 'warning',
+      message: 'not a regular file (a pipe, socket or device); skipped',
+    });
     return undefined;
   }
   let st: fs.Stats | undefined;
   try {
     st = fs.statSync(target, { throwIfNoEntry: false });
   } catch (err) {
-    out.issues.push({ file: relPath, severity: 'error', message: `cannot examine the file (${(err as NodeJS.ErrnoException).code}); it is kept as it was` });
+    out.issues.push({
+      file: relPath,
+      severity: 'error',
+      message: `cannot examine the file (${(err as NodeJS.ErrnoException).code}); it is kept as it was`,
+    });
     out.unreadable.push(relPath);
     return undefined;
   }
   if (!st) return undefined; // Gone since the listing: the caller sees it as absent.
   if (!st.isFile()) {
-    out.issues.push({ file: relPath, severity: 'warning', message: st.isDirectory() ? 'a symbolic link to a folder is not followed' : 'not a regular file; skipped' });
+    out.issues.push({
+      file: relPath,
+      severity: 'warning',
+      message: st.isDirectory() ? 'a symbolic link to a folder is not followed' : 'not a regular file; skipped',
+    });
     return undefined;
   }
   return { relPath, absPath: target, kind, sig: statSig(st) };

@@ -73,8 +73,11 @@ export class StateLock {
   heartbeat(): void {
     if (this.#released || !this.#store.db.open) return;
     try {
-      const { changes } = this.#store.db.prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?').run(Date.now(), this.owner);
-      if (changes === 0 && !this.#lost.signal.aborted) this.#lost.abort(new Error('the state lock was taken over by another process'));
+      const { changes } = this.#store.db
+        .prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?')
+        .run(Date.now(), this.owner);
+      if (changes === 0 && !this.#lost.signal.aborted)
+        this.#lost.abort(new Error('the state lock was taken over by another process'));
     } catch {
       // A busy database skips one beat; the next one comes soon.
     }
@@ -89,10 +92,22 @@ export class StateLock {
 }
 
 export function readLockHolder(store: StateStore): LockHolder | undefined {
-  const r = store.db.prepare('SELECT owner, pid, host, command, since, heartbeat_at, pidns FROM lock WHERE id = 1').get() as
+  const r = store.db
+    .prepare('SELECT owner, pid, host, command, since, heartbeat_at, pidns FROM lock WHERE id = 1')
+    .get() as
     | { owner: string; pid: number; host: string; command: string; since: string; heartbeat_at: number; pidns: string }
     | undefined;
-  return r ? { owner: r.owner, pid: r.pid, host: r.host, command: r.command, since: r.since, heartbeatAt: r.heartbeat_at, pidns: r.pidns } : undefined;
+  return r
+    ? {
+        owner: r.owner,
+        pid: r.pid,
+        host: r.host,
+        command: r.command,
+        since: r.since,
+        heartbeatAt: r.heartbeat_at,
+        pidns: r.pidns,
+      }
+    : undefined;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -131,7 +146,9 @@ export async function acquireLock(store: StateStore, opts: LockOptions): Promise
       if (holder && !isDeadHolder(holder, host, now)) return { got: false, holder };
       store.db.prepare('DELETE FROM lock WHERE id = 1').run();
       store.db
-        .prepare('INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at, pidns) VALUES (1, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at, pidns) VALUES (1, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(owner, process.pid, host, opts.command, new Date(now).toISOString(), now, pidNamespace());
       return holder ? { got: true, took: holder } : { got: true };
     });

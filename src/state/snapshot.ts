@@ -37,7 +37,9 @@ export function exportSnapshot(store: StateStore, botId: string): Snapshot {
       firstSyncedAt: bot?.firstSyncedAt ?? null,
       lastSyncedAt: bot?.lastSyncedAt ?? null,
       items: store.allItems(botId),
-      files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => ({ path: f.path, kind: f.kind, items: keys.get(f.path) ?? [] })),
+      files: [...files.values()]
+        .sort((a, b) => (a.path < b.path ? -1 : 1))
+        .map((f) => ({ path: f.path, kind: f.kind, items: keys.get(f.path) ?? [] })),
       stale: store.stale(botId).map(({ id: _id, ...rest }) => rest),
       uncertain: store.uncertain(botId).map(({ id: _id, ...rest }) => rest),
     };
@@ -52,7 +54,8 @@ export function validateSnapshot(raw: unknown, expectBot: string): Snapshot {
   if (raw === null || typeof raw !== 'object') bad('not a JSON object');
   const s = raw as Partial<Snapshot>;
   if (s.format !== SNAPSHOT_FORMAT) bad(`"format" is not "${SNAPSHOT_FORMAT}"`);
-  if (typeof s.version !== 'number' || s.version > SNAPSHOT_VERSION) bad(`version ${String(s.version)} is not supported by this kb-sync`);
+  if (typeof s.version !== 'number' || s.version > SNAPSHOT_VERSION)
+    bad(`version ${String(s.version)} is not supported by this kb-sync`);
   if (typeof s.botId !== 'string') bad('"botId" is missing');
   if (s.botId !== expectBot) {
     throw new StateError(
@@ -60,39 +63,49 @@ export function validateSnapshot(raw: unknown, expectBot: string): Snapshot {
       'Import it with the configuration (or CXGENIE_BOT_ID) of the bot it was exported from.',
     );
   }
-  for (const k of ['items', 'files', 'stale', 'uncertain'] as const) if (!Array.isArray(s[k])) bad(`"${k}" is not a list`);
+  for (const k of ['items', 'files', 'stale', 'uncertain'] as const)
+    if (!Array.isArray(s[k])) bad(`"${k}" is not a list`);
   const isText = (v: unknown) => typeof v === 'string' && v !== '';
   const types = ['TEXT', 'Q_AND_A', 'URL', 'DOCUMENT'];
   const keys = new Set<string>();
   for (const [i, it] of (s.items as ItemRow[]).entries()) {
-    if (!it || !isText(it.key) || !isText(it.hash) || !types.includes(it.type) || typeof it.label !== 'string') bad(`items[${i}] is incomplete`);
+    if (!it || !isText(it.key) || !isText(it.hash) || !types.includes(it.type) || typeof it.label !== 'string')
+      bad(`items[${i}] is incomplete`);
     if (keys.has(it.key)) bad(`items[${i}] repeats the key "${it.key}"`);
     keys.add(it.key);
   }
   const paths = new Set<string>();
   for (const [i, f] of (s.files as Snapshot['files']).entries()) {
-    if (!f || !isText(f.path) || !['article', 'qa', 'urls', 'document'].includes(f.kind) || !Array.isArray(f.items)) bad(`files[${i}] is incomplete`);
+    if (!f || !isText(f.path) || !['article', 'qa', 'urls', 'document'].includes(f.kind) || !Array.isArray(f.items))
+      bad(`files[${i}] is incomplete`);
     if (paths.has(f.path)) bad(`files[${i}] repeats the path "${f.path}"`);
     paths.add(f.path);
-    for (const [k, fi] of f.items.entries()) if (!fi || !isText(fi.key) || !isText(fi.hash)) bad(`files[${i}].items[${k}] is incomplete`);
+    for (const [k, fi] of f.items.entries())
+      if (!fi || !isText(fi.key) || !isText(fi.hash)) bad(`files[${i}].items[${k}] is incomplete`);
   }
   for (const [i, st] of (s.stale as Snapshot['stale']).entries()) {
-    if (!st || !isText(st.key) || !types.includes(st.type) || typeof st.label !== 'string' || !isText(st.since)) bad(`stale[${i}] is incomplete`);
+    if (!st || !isText(st.key) || !types.includes(st.type) || typeof st.label !== 'string' || !isText(st.since))
+      bad(`stale[${i}] is incomplete`);
   }
   for (const [i, u] of (s.uncertain as Snapshot['uncertain']).entries()) {
-    if (!u || !isText(u.key) || !types.includes(u.type) || typeof u.label !== 'string' || !isText(u.since)) bad(`uncertain[${i}] is incomplete`);
+    if (!u || !isText(u.key) || !types.includes(u.type) || typeof u.label !== 'string' || !isText(u.since))
+      bad(`uncertain[${i}] is incomplete`);
   }
   return s as Snapshot;
 }
 
 /** Replace this bot's state with a snapshot (in one transaction). */
-export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force: boolean }): { items: number; files: number; stale: number; uncertain: number } {
+export function importSnapshot(
+  store: StateStore,
+  snap: Snapshot,
+  opts: { force: boolean },
+): { items: number; files: number; stale: number; uncertain: number } {
   return store.tx(() => {
     const existing = store.itemCount(snap.botId);
     if (existing > 0 && !opts.force) {
       throw new StateError(
         `The state already holds ${existing} item(s) for bot ${snap.botId}; refusing to replace them.`,
-        'Pass --force to replace this bot\'s state with the snapshot.',
+        "Pass --force to replace this bot's state with the snapshot.",
       );
     }
     const db = store.db;
@@ -100,11 +113,18 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
     // uncertain entries rather than forget them with the state being replaced.
     const inFlight = store.recoverPending(snap.botId, null);
     const keepUncertain = store.uncertain(snap.botId).filter((u) => inFlight.some((p) => p.key === u.key));
-    for (const t of ['files', 'file_items', 'items', 'pending', 'stale', 'uncertain']) db.prepare(`DELETE FROM ${t} WHERE bot_id = ?`).run(snap.botId);
+    for (const t of ['files', 'file_items', 'items', 'pending', 'stale', 'uncertain'])
+      db.prepare(`DELETE FROM ${t} WHERE bot_id = ?`).run(snap.botId);
     db.prepare(
       `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
        ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
-    ).run(snap.botId, snap.apiBaseUrl, snap.firstSyncedAt ?? new Date().toISOString(), snap.lastSyncedAt, new Date().toISOString());
+    ).run(
+      snap.botId,
+      snap.apiBaseUrl,
+      snap.firstSyncedAt ?? new Date().toISOString(),
+      snap.lastSyncedAt,
+      new Date().toISOString(),
+    );
     const item = db.prepare(
       `INSERT INTO items (bot_id, key, type, label, hash, payload_hash, remote_id, origin, source_file, source_line, synced_at, run_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
@@ -112,19 +132,63 @@ export function importSnapshot(store: StateStore, snap: Snapshot, opts: { force:
     for (const i of snap.items) {
       // "imported" in status; adopted items (no remote id) stay adopted.
       const origin = i.origin === 'adopted' ? 'adopted' : 'imported';
-      item.run(snap.botId, i.key, i.type, i.label, i.hash, i.payloadHash ?? null, i.remoteId ?? null, origin, i.sourceFile ?? null, i.sourceLine ?? null, i.syncedAt ?? new Date().toISOString());
+      item.run(
+        snap.botId,
+        i.key,
+        i.type,
+        i.label,
+        i.hash,
+        i.payloadHash ?? null,
+        i.remoteId ?? null,
+        origin,
+        i.sourceFile ?? null,
+        i.sourceLine ?? null,
+        i.syncedAt ?? new Date().toISOString(),
+      );
     }
-    const file = db.prepare('INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, NULL, 0, NULL, 0, NULL)');
+    const file = db.prepare(
+      'INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, NULL, 0, NULL, 0, NULL)',
+    );
     const fileItem = db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
     for (const f of snap.files) {
       file.run(snap.botId, f.path, f.kind);
       for (const k of f.items) fileItem.run(snap.botId, f.path, k.key, k.hash);
     }
-    const stale = db.prepare('INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)');
-    for (const s of snap.stale) stale.run(snap.botId, s.remoteId ?? null, s.key, s.type, s.label, s.origin ?? 'imported', s.sourceFile ?? null, s.reason === 'changed' ? 'changed' : 'removed', s.since);
-    const unc = db.prepare('INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)');
-    for (const u of [...snap.uncertain, ...keepUncertain]) unc.run(snap.botId, u.key, u.type, u.label, u.sourceFile ?? null, u.remoteId ?? null, u.reason ?? 'imported', u.since);
+    const stale = db.prepare(
+      'INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+    );
+    for (const s of snap.stale)
+      stale.run(
+        snap.botId,
+        s.remoteId ?? null,
+        s.key,
+        s.type,
+        s.label,
+        s.origin ?? 'imported',
+        s.sourceFile ?? null,
+        s.reason === 'changed' ? 'changed' : 'removed',
+        s.since,
+      );
+    const unc = db.prepare(
+      'INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+    );
+    for (const u of [...snap.uncertain, ...keepUncertain])
+      unc.run(
+        snap.botId,
+        u.key,
+        u.type,
+        u.label,
+        u.sourceFile ?? null,
+        u.remoteId ?? null,
+        u.reason ?? 'imported',
+        u.since,
+      );
     store.recountItems(snap.botId);
-    return { items: snap.items.length, files: snap.files.length, stale: snap.stale.length, uncertain: snap.uncertain.length };
+    return {
+      items: snap.items.length,
+      files: snap.files.length,
+      stale: snap.stale.length,
+      uncertain: snap.uncertain.length,
+    };
   });
 }

@@ -153,7 +153,11 @@ export class StateStore {
     } catch (err) {
       db.close();
       if (err instanceof StateError) throw err;
-      throw new StateError(`The state file ${file} is damaged or is not a kb-sync state file (${(err as Error).message}).`, DAMAGED_HINT, err);
+      throw new StateError(
+        `The state file ${file} is damaged or is not a kb-sync state file (${(err as Error).message}).`,
+        DAMAGED_HINT,
+        err,
+      );
     }
     return new StateStore(file, db, readonly);
   }
@@ -171,7 +175,9 @@ export class StateStore {
 
   bot(botId: string): BotRow | undefined {
     const r = this.db
-      .prepare('SELECT bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at FROM bots WHERE bot_id = ?')
+      .prepare(
+        'SELECT bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at FROM bots WHERE bot_id = ?',
+      )
       .get(botId) as Record<string, string | null> | undefined;
     if (!r) return undefined;
     return {
@@ -185,7 +191,9 @@ export class StateStore {
 
   ensureBot(botId: string, apiBaseUrl: string): void {
     this.db
-      .prepare('INSERT INTO bots (bot_id, api_base_url, created_at) VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET api_base_url = excluded.api_base_url')
+      .prepare(
+        'INSERT INTO bots (bot_id, api_base_url, created_at) VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET api_base_url = excluded.api_base_url',
+      )
       .run(botId, apiBaseUrl, nowIso());
   }
 
@@ -195,7 +203,9 @@ export class StateStore {
 
   markSynced(botId: string): void {
     const t = nowIso();
-    this.db.prepare('UPDATE bots SET first_synced_at = coalesce(first_synced_at, ?), last_synced_at = ? WHERE bot_id = ?').run(t, t, botId);
+    this.db
+      .prepare('UPDATE bots SET first_synced_at = coalesce(first_synced_at, ?), last_synced_at = ? WHERE bot_id = ?')
+      .run(t, t, botId);
   }
 
   /** Whether this bot was ever synced (or adopted/imported) from this state. */
@@ -276,13 +286,17 @@ export class StateStore {
     );
     const delItems = this.db.prepare('DELETE FROM file_items WHERE bot_id = ? AND path = ?');
     const addItem = this.db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
-    const unsynced = this.db.prepare(
-      `SELECT count(*) FROM file_items fi LEFT JOIN items i ON i.bot_id = fi.bot_id AND i.key = fi.key
+    const unsynced = this.db
+      .prepare(
+        `SELECT count(*) FROM file_items fi LEFT JOIN items i ON i.bot_id = fi.bot_id AND i.key = fi.key
        WHERE fi.bot_id = ? AND fi.path = ? AND (i.key IS NULL OR i.hash <> fi.hash)`,
-    ).pluck();
-    const pendingFor = this.db.prepare(
-      'SELECT count(*) FROM pending p JOIN file_items fi ON fi.bot_id = p.bot_id AND fi.key = p.key WHERE p.bot_id = ? AND fi.path = ?',
-    ).pluck();
+      )
+      .pluck();
+    const pendingFor = this.db
+      .prepare(
+        'SELECT count(*) FROM pending p JOIN file_items fi ON fi.bot_id = p.bot_id AND fi.key = p.key WHERE p.bot_id = ? AND fi.path = ?',
+      )
+      .pluck();
     const setSynced = this.db.prepare('UPDATE files SET synced = ? WHERE bot_id = ? AND path = ?');
     this.tx(() => {
       for (const r of records) {
@@ -291,7 +305,11 @@ export class StateStore {
           delItems.run(botId, r.path);
           for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
         }
-        const ok = r.error === null && r.items !== undefined && (unsynced.get(botId, r.path) as number) === 0 && (pendingFor.get(botId, r.path) as number) === 0;
+        const ok =
+          r.error === null &&
+          r.items !== undefined &&
+          (unsynced.get(botId, r.path) as number) === 0 &&
+          (pendingFor.get(botId, r.path) as number) === 0;
         setSynced.run(ok ? 1 : 0, botId, r.path);
       }
     });
@@ -321,11 +339,17 @@ export class StateStore {
   }
 
   allItems(botId: string): ItemRow[] {
-    return (this.db.prepare('SELECT * FROM items WHERE bot_id = ? ORDER BY source_file, source_line, key').all(botId) as Record<string, unknown>[]).map(toItem);
+    return (
+      this.db
+        .prepare('SELECT * FROM items WHERE bot_id = ? ORDER BY source_file, source_line, key')
+        .all(botId) as Record<string, unknown>[]
+    ).map(toItem);
   }
 
   countItems(botId: string): Record<string, Record<string, number>> {
-    const rows = this.db.prepare('SELECT type, origin, count(*) AS n FROM items WHERE bot_id = ? GROUP BY type, origin').all(botId) as {
+    const rows = this.db
+      .prepare('SELECT type, origin, count(*) AS n FROM items WHERE bot_id = ? GROUP BY type, origin')
+      .all(botId) as {
       type: string;
       origin: string;
       n: number;
@@ -337,22 +361,35 @@ export class StateStore {
 
   /** How many items the bot has (kept up to date on every insert and delete of an item). */
   itemCount(botId: string): number {
-    return (this.db.prepare('SELECT item_count FROM bots WHERE bot_id = ?').pluck().get(botId) as number | undefined) ?? 0;
+    return (
+      (this.db.prepare('SELECT item_count FROM bots WHERE bot_id = ?').pluck().get(botId) as number | undefined) ?? 0
+    );
   }
 
   private bumpItems(botId: string, delta: number): void {
-    if (delta !== 0) this.db.prepare('UPDATE bots SET item_count = max(0, item_count + ?) WHERE bot_id = ?').run(delta, botId);
+    if (delta !== 0)
+      this.db.prepare('UPDATE bots SET item_count = max(0, item_count + ?) WHERE bot_id = ?').run(delta, botId);
   }
 
   /** Count the items again (after an import). */
   recountItems(botId: string): void {
-    this.db.prepare('UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE bot_id = @bot) WHERE bot_id = @bot').run({ bot: botId });
+    this.db
+      .prepare('UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE bot_id = @bot) WHERE bot_id = @bot')
+      .run({ bot: botId });
   }
 
   /** Record items as already in the bot without a remote id (`kb-sync adopt`). Existing keys are left alone. */
   adoptItems(
     botId: string,
-    items: readonly { key: string; type: BotDataType; label: string; hash: string; payloadHash: string | null; file: string; line: number }[],
+    items: readonly {
+      key: string;
+      type: BotDataType;
+      label: string;
+      hash: string;
+      payloadHash: string | null;
+      file: string;
+      line: number;
+    }[],
     runId: number | null,
   ): void {
     const stmt = this.db.prepare(
@@ -362,14 +399,21 @@ export class StateStore {
     const t = nowIso();
     this.tx(() => {
       let added = 0;
-      for (const i of items) added += stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId).changes;
+      for (const i of items)
+        added += stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId).changes;
       this.bumpItems(botId, added);
     });
   }
 
   /** Re-key items whose content moved to a new key (a rename): nothing is pushed. */
-  applyMoves(botId: string, moves: readonly { from: string; to: string; label: string; sourceFile: string; sourceLine: number }[], runId: number | null): void {
-    const stmt = this.db.prepare('UPDATE items SET key = ?, label = ?, source_file = ?, source_line = ?, run_id = ? WHERE bot_id = ? AND key = ?');
+  applyMoves(
+    botId: string,
+    moves: readonly { from: string; to: string; label: string; sourceFile: string; sourceLine: number }[],
+    runId: number | null,
+  ): void {
+    const stmt = this.db.prepare(
+      'UPDATE items SET key = ?, label = ?, source_file = ?, source_line = ?, run_id = ? WHERE bot_id = ? AND key = ?',
+    );
     this.tx(() => {
       for (const m of moves) stmt.run(m.to, m.label, m.sourceFile, m.sourceLine, runId, botId, m.from);
     });
@@ -393,19 +437,38 @@ export class StateStore {
 
   /** An item's source changed but what is sent did not (e.g. whitespace): record the new source hash. */
   refreshHash(botId: string, key: string, hash: string, label: string, sourceFile: string, sourceLine: number): void {
-    this.db.prepare('UPDATE items SET hash = ?, label = ?, source_file = ?, source_line = ? WHERE bot_id = ? AND key = ?').run(hash, label, sourceFile, sourceLine, botId, key);
+    this.db
+      .prepare('UPDATE items SET hash = ?, label = ?, source_file = ?, source_line = ? WHERE bot_id = ? AND key = ?')
+      .run(hash, label, sourceFile, sourceLine, botId, key);
   }
 
   private addStale(botId: string, item: ItemRow, reason: 'changed' | 'removed', runId: number | null): void {
     this.db
-      .prepare('INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(botId, item.remoteId, item.key, item.type, item.label, item.origin, item.sourceFile, reason, nowIso(), runId);
+      .prepare(
+        'INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        botId,
+        item.remoteId,
+        item.key,
+        item.type,
+        item.label,
+        item.origin,
+        item.sourceFile,
+        reason,
+        nowIso(),
+        runId,
+      );
   }
 
   // ------------------------------------------------------------------ sends (crash safety)
 
   /** Before a create request is sent: record it as in flight. */
-  beginSend(botId: string, p: { key: string; hash: string; type: BotDataType; label: string; sourceFile: string }, runId: number | null): void {
+  beginSend(
+    botId: string,
+    p: { key: string; hash: string; type: BotDataType; label: string; sourceFile: string },
+    runId: number | null,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO pending (bot_id, key, hash, type, label, source_file, run_id, started_at, ambiguous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
@@ -426,11 +489,21 @@ export class StateStore {
    */
   completeSend(
     botId: string,
-    c: { key: string; hash: string; payloadHash: string; type: BotDataType; label: string; remoteId: string; sourceFile: string; sourceLine: number },
+    c: {
+      key: string;
+      hash: string;
+      payloadHash: string;
+      type: BotDataType;
+      label: string;
+      remoteId: string;
+      sourceFile: string;
+      sourceLine: number;
+    },
     runId: number | null,
   ): { replaced: ItemRow | undefined; wasAmbiguous: boolean } {
     return this.tx(() => {
-      const prevRaw = this.db.prepare('SELECT * FROM items WHERE bot_id = ? AND key = ?').get(botId, c.key) as Record<string, unknown> | undefined;
+      const prevRaw = this.db.prepare('SELECT * FROM items WHERE bot_id = ? AND key = ?').get(botId, c.key) as
+        Record<string, unknown> | undefined;
       const prev = prevRaw ? toItem(prevRaw) : undefined;
       if (prev && prev.remoteId !== c.remoteId) this.addStale(botId, prev, 'changed', runId);
       this.db
@@ -441,15 +514,37 @@ export class StateStore {
              payload_hash = excluded.payload_hash, remote_id = excluded.remote_id, origin = 'pushed', source_file = excluded.source_file,
              source_line = excluded.source_line, synced_at = excluded.synced_at, run_id = excluded.run_id`,
         )
-        .run(botId, c.key, c.type, c.label, c.hash, c.payloadHash, c.remoteId, c.sourceFile, c.sourceLine, nowIso(), runId);
+        .run(
+          botId,
+          c.key,
+          c.type,
+          c.label,
+          c.hash,
+          c.payloadHash,
+          c.remoteId,
+          c.sourceFile,
+          c.sourceLine,
+          nowIso(),
+          runId,
+        );
       if (!prev) this.bumpItems(botId, 1);
-      const pend = this.db.prepare('SELECT ambiguous FROM pending WHERE bot_id = ? AND key = ? AND hash = ?').pluck().get(botId, c.key, c.hash) as number | undefined;
+      const pend = this.db
+        .prepare('SELECT ambiguous FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
+        .pluck()
+        .get(botId, c.key, c.hash) as number | undefined;
       const wasAmbiguous = pend === 1;
       if (wasAmbiguous) {
-        this.addUncertain(botId, { key: c.key, type: c.type, label: c.label, sourceFile: c.sourceFile, remoteId: c.remoteId }, 'a response was lost and the request was sent again', runId);
+        this.addUncertain(
+          botId,
+          { key: c.key, type: c.type, label: c.label, sourceFile: c.sourceFile, remoteId: c.remoteId },
+          'a response was lost and the request was sent again',
+          runId,
+        );
       }
       // Uncertain entries from earlier runs for this key now know the id of the copy we track.
-      this.db.prepare('UPDATE uncertain SET remote_id = ? WHERE bot_id = ? AND key = ? AND remote_id IS NULL').run(c.remoteId, botId, c.key);
+      this.db
+        .prepare('UPDATE uncertain SET remote_id = ? WHERE bot_id = ? AND key = ? AND remote_id IS NULL')
+        .run(c.remoteId, botId, c.key);
       this.db.prepare('DELETE FROM pending WHERE bot_id = ? AND key = ? AND hash = ?').run(botId, c.key, c.hash);
       return { replaced: prev, wasAmbiguous };
     });
@@ -458,13 +553,21 @@ export class StateStore {
   /** The create failed for good. An ambiguous one is kept as uncertain; the item keeps its earlier state. */
   abandonSend(botId: string, key: string, hash: string, runId: number | null): { wasAmbiguous: boolean } {
     return this.tx(() => {
-      const row = this.db.prepare('SELECT * FROM pending WHERE bot_id = ? AND key = ? AND hash = ?').get(botId, key, hash) as Record<string, unknown> | undefined;
+      const row = this.db
+        .prepare('SELECT * FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
+        .get(botId, key, hash) as Record<string, unknown> | undefined;
       if (!row) return { wasAmbiguous: false };
       const wasAmbiguous = row.ambiguous === 1;
       if (wasAmbiguous) {
         this.addUncertain(
           botId,
-          { key, type: row.type as BotDataType, label: row.label as string, sourceFile: (row.source_file as string | null) ?? null, remoteId: null },
+          {
+            key,
+            type: row.type as BotDataType,
+            label: row.label as string,
+            sourceFile: (row.source_file as string | null) ?? null,
+            remoteId: null,
+          },
           'a response was lost, and sending it again failed; it may have been created',
           runId,
         );
@@ -475,7 +578,12 @@ export class StateStore {
   }
 
   pending(botId: string): PendingRow[] {
-    return (this.db.prepare('SELECT * FROM pending WHERE bot_id = ? ORDER BY started_at').all(botId) as Record<string, unknown>[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT * FROM pending WHERE bot_id = ? ORDER BY started_at').all(botId) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => ({
       key: r.key as string,
       hash: r.hash as string,
       type: r.type as BotDataType,
@@ -495,7 +603,12 @@ export class StateStore {
     return this.tx(() => {
       const rows = this.pending(botId);
       for (const r of rows) {
-        this.addUncertain(botId, { key: r.key, type: r.type, label: r.label, sourceFile: r.sourceFile, remoteId: null }, 'the request was in flight when an earlier run stopped', runId);
+        this.addUncertain(
+          botId,
+          { key: r.key, type: r.type, label: r.label, sourceFile: r.sourceFile, remoteId: null },
+          'the request was in flight when an earlier run stopped',
+          runId,
+        );
       }
       this.db.prepare('DELETE FROM pending WHERE bot_id = ?').run(botId);
       if (rows.length > 0) this.db.prepare('UPDATE files SET synced = 0 WHERE bot_id = ?').run(botId);
@@ -510,14 +623,18 @@ export class StateStore {
     runId: number | null,
   ): void {
     this.db
-      .prepare('INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(botId, u.key, u.type, u.label, u.sourceFile, u.remoteId, reason, nowIso(), runId);
   }
 
   // ------------------------------------------------------------------ stale and uncertain
 
   stale(botId: string): StaleRow[] {
-    return (this.db.prepare('SELECT * FROM stale WHERE bot_id = ? ORDER BY id').all(botId) as Record<string, unknown>[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT * FROM stale WHERE bot_id = ? ORDER BY id').all(botId) as Record<string, unknown>[]
+    ).map((r) => ({
       id: r.id as number,
       remoteId: (r.remote_id as string | null) ?? null,
       key: r.key as string,
@@ -531,7 +648,9 @@ export class StateStore {
   }
 
   uncertain(botId: string): UncertainRow[] {
-    return (this.db.prepare('SELECT * FROM uncertain WHERE bot_id = ? ORDER BY id').all(botId) as Record<string, unknown>[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT * FROM uncertain WHERE bot_id = ? ORDER BY id').all(botId) as Record<string, unknown>[]
+    ).map((r) => ({
       id: r.id as number,
       key: r.key as string,
       type: r.type as BotDataType,
@@ -583,7 +702,9 @@ export class StateStore {
   /** Close a run, and keep only the last 1000 runs of its bot (cron every few minutes adds up). */
   finishRun(runId: number, status: string, counts: Record<string, number>): void {
     this.tx(() => {
-      this.db.prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?').run(nowIso(), status, JSON.stringify(counts), runId);
+      this.db
+        .prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?')
+        .run(nowIso(), status, JSON.stringify(counts), runId);
       this.db
         .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = @id) AND id <= @id - 1000')
         .run({ id: runId });
@@ -591,7 +712,12 @@ export class StateStore {
   }
 
   runs(botId: string, limit = 5): RunRow[] {
-    return (this.db.prepare('SELECT * FROM runs WHERE bot_id = ? ORDER BY id DESC LIMIT ?').all(botId, limit) as Record<string, unknown>[]).map((r) => ({
+    return (
+      this.db.prepare('SELECT * FROM runs WHERE bot_id = ? ORDER BY id DESC LIMIT ?').all(botId, limit) as Record<
+        string,
+        unknown
+      >[]
+    ).map((r) => ({
       id: r.id as number,
       command: r.command as string,
       startedAt: r.started_at as string,

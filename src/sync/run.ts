@@ -11,7 +11,14 @@ import { planSync, type DesiredItem, type Plan, type PriorItem } from '../plan/p
 import type { PushJob, PushOutcome } from '../push/pusher.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
 import { acquireLock, type StateLock } from '../state/lock.js';
-import { StateStore, type FileRecord, type ItemRow, type PendingRow, type StaleRow, type UncertainRow } from '../state/store.js';
+import {
+  StateStore,
+  type FileRecord,
+  type ItemRow,
+  type PendingRow,
+  type StaleRow,
+  type UncertainRow,
+} from '../state/store.js';
 import { scanPaths, scanTree, type ScanResult } from '../scan/walk.js';
 
 // Parsers, the HTTP client and the push queue load only when a run needs them: a no-op sync
@@ -129,7 +136,13 @@ export function extractSettings(cfg: ResolvedConfig): ExtractSettings {
 
 /** Everything that changes what a file yields: when it changes, every file is read again. */
 export function extractFingerprint(cfg: ResolvedConfig): string {
-  return JSON.stringify({ v: 1, kinds: cfg.kinds, include: cfg.include, exclude: cfg.exclude, s: extractSettings(cfg) });
+  return JSON.stringify({
+    v: 1,
+    kinds: cfg.kinds,
+    include: cfg.include,
+    exclude: cfg.exclude,
+    s: extractSettings(cfg),
+  });
 }
 
 export function stateSkipPaths(stateFile: string): string[] {
@@ -154,16 +167,25 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   const display = (rel: string): string => {
     let d = shown.get(rel);
     if (d === undefined) {
-      d = rel.startsWith('/') || /^[A-Za-z]:/.test(rel) ? toPosix(path.relative(cwd, rel)) : prefix === '' ? rel : `${prefix}/${rel}`;
+      d =
+        rel.startsWith('/') || /^[A-Za-z]:/.test(rel)
+          ? toPosix(path.relative(cwd, rel))
+          : prefix === ''
+            ? rel
+            : `${prefix}/${rel}`;
       shown.set(rel, d);
     }
     return d;
   };
   const given = opts.events ?? {};
   // Everything reported as it happens carries paths relative to the working directory.
-  const events: SyncEvents = { ...given, item: given.item ? (r) => given.item?.({ ...r, file: display(r.file) }) : undefined };
+  const events: SyncEvents = {
+    ...given,
+    item: given.item ? (r) => given.item?.({ ...r, file: display(r.file) }) : undefined,
+  };
   const settings = extractSettings(cfg);
-  if (!opts.dryRun && !opts.adopt && !opts.token) throw new ConfigError('No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.');
+  if (!opts.dryRun && !opts.adopt && !opts.token)
+    throw new ConfigError('No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.');
 
   if (!fs.existsSync(cfg.knowledgeDir) || !fs.statSync(cfg.knowledgeDir).isDirectory()) {
     throw new ConfigError(
@@ -180,10 +202,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       lock = await acquireLock(store, {
         command: opts.command ?? 'sync',
         waitSeconds: opts.waitSeconds ?? 0,
-        onWait: (h) => events.log?.('info', `Waiting for another kb-sync (pid ${h.pid} on ${h.host}, since ${h.since}) to finish…`),
+        onWait: (h) =>
+          events.log?.('info', `Waiting for another kb-sync (pid ${h.pid} on ${h.host}, since ${h.since}) to finish…`),
       });
       if (lock.tookOverFrom) {
-        events.log?.('warn', `Took over a lock left by a process that is gone (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}).`);
+        events.log?.(
+          'warn',
+          `Took over a lock left by a process that is gone (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}).`,
+        );
       }
     }
     return await runLocked(store);
@@ -202,7 +228,13 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     // ---- scan
     lap('start');
     events.phase?.('scan');
-    const scanOpts = { root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: stateSkipPaths(cfg.stateFile) };
+    const scanOpts = {
+      root: cfg.knowledgeDir,
+      include: cfg.include,
+      exclude: cfg.exclude,
+      kinds: cfg.kinds,
+      skip: stateSkipPaths(cfg.stateFile),
+    };
     const known = store.loadFileIndex(botId);
     lap('state');
     let scan: ScanResult;
@@ -233,7 +265,9 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     // an empty one while watching) must not turn the whole bot stale.
     const hasItems = store.itemCount(botId) > 0;
     const newFiles = scan.files.filter((f) => !known.has(f.relPath)).length;
-    const remaining = opts.changedPaths ? known.size - removed.size + newFiles : scan.files.length + scan.unreadable.length;
+    const remaining = opts.changedPaths
+      ? known.size - removed.size + newFiles
+      : scan.files.length + scan.unreadable.length;
     if (remaining === 0 && hasItems && !opts.allowEmpty) {
       throw new RefusedError(
         `Found no knowledge files in ${cfg.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
@@ -250,10 +284,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     lap('scan');
     events.phase?.('read', { files: dirty.length });
     const results: FileResult[] =
-      dirty.length === 0 ? [] : await (await import('./extract-many.js')).extractMany(dirty, settings, {
-      workers: opts.workers ?? defaultWorkers(dirty.length),
-      onProgress: (d, t) => events.progress?.(d, t),
-    });
+      dirty.length === 0
+        ? []
+        : await (
+            await import('./extract-many.js')
+          ).extractMany(dirty, settings, {
+            workers: opts.workers ?? defaultWorkers(dirty.length),
+            onProgress: (d, t) => events.progress?.(d, t),
+          });
 
     // ---- plan
     lap('read');
@@ -281,14 +319,24 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const touched = [...dirtySet, ...removed];
     // A state that knows no file has nothing to look up (a cold plan of a big folder).
     const coldState = known.size === 0 && store.itemCount(botId) === 0;
-    const priorFileKeysRaw = coldState ? new Map<string, { key: string; hash: string }[]>() : store.fileKeys(botId, touched);
+    const priorFileKeysRaw = coldState
+      ? new Map<string, { key: string; hash: string }[]>()
+      : store.fileKeys(botId, touched);
     const priorFileKeys = new Map<string, string[]>([...priorFileKeysRaw].map(([p, ks]) => [p, ks.map((k) => k.key)]));
     const relevant = new Set<string>(desired.map((d) => d.key));
     for (const ks of priorFileKeys.values()) for (const k of ks) relevant.add(k);
     const priorRows = coldState ? new Map<string, ItemRow>() : store.items(botId, relevant);
     const prior = new Map<string, PriorItem>([...priorRows].map(([k, r]) => [k, toPrior(r)]));
     const heldElsewhere = coldState ? new Set<string>() : store.keysHeldElsewhere(botId, relevant, new Set(touched));
-    const plan = planSync({ desired, dirtyFiles: dirtySet, incompleteFiles: incomplete, removedFiles: removed, priorFileKeys, prior, heldElsewhere });
+    const plan = planSync({
+      desired,
+      dirtyFiles: dirtySet,
+      incompleteFiles: incomplete,
+      removedFiles: removed,
+      priorFileKeys,
+      prior,
+      heldElsewhere,
+    });
     fileIssues.push(...plan.conflicts);
     const conflicted = new Map<string, string>();
     for (const c of plan.conflicts) if (!conflicted.has(c.file)) conflicted.set(c.file, c.message);
@@ -298,7 +346,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     events.phase?.('plan', { items: plan.create.length + plan.update.length });
 
     // First-run guard: in CI, a state that never synced this bot must not push the whole folder.
-    if (!opts.dryRun && !opts.adopt && opts.ci && !opts.allowInitial && !store.hasHistory(botId) && plan.create.length > 0) {
+    if (
+      !opts.dryRun &&
+      !opts.adopt &&
+      opts.ci &&
+      !opts.allowInitial &&
+      !store.hasHistory(botId) &&
+      plan.create.length > 0
+    ) {
       throw new RefusedError(
         `This state file has never synced bot ${botId}, and the plan would create ${plan.create.length} item(s). In CI that usually means the state was lost (a cache miss), and pushing now would create every item in the bot a second time.`,
         'Restore the state (actions/cache, or `kb-sync state import`). If this really is the first sync of this bot, run once with --allow-initial; if the bot already has this content, run `kb-sync adopt` instead.',
@@ -323,7 +378,19 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
         unchanged: Math.max(0, store.itemCount(botId) - plan.update.length - plan.moved.length - plan.stale.length),
         failed: 0,
       };
-      return finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
+      return finishResult({
+        store,
+        items,
+        counts,
+        allIssues,
+        plan,
+        recovered: 0,
+        push: undefined,
+        scanned: scan,
+        read: dirty.length,
+        skippedDrafts,
+        interrupted: false,
+      });
     }
 
     if (opts.adopt) {
@@ -332,28 +399,70 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       store.setFingerprint(botId, fingerprint);
       store.applyMoves(
         botId,
-        plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
+        plan.moved.map((m) => ({
+          from: m.from.key,
+          to: m.item.key,
+          label: m.item.label,
+          sourceFile: m.item.file,
+          sourceLine: m.item.line,
+        })),
         runId,
       );
       // What the state had and the folder no longer has is in the bot and stale, as after a sync.
-      store.applyRemovals(botId, plan.stale.map((st) => st.prior.key), runId);
+      store.applyRemovals(
+        botId,
+        plan.stale.map((st) => st.prior.key),
+        runId,
+      );
       for (const st of plan.stale) items.push(staleItem(st.prior));
       // No payload hashes: rendering every article would make adopt as slow as a full push's
       // preparation; the first source edit of an adopted article is then pushed as an update.
       const adopted = plan.create.map((c) => ({ item: c.item, payloadHash: null }));
-      store.adoptItems(botId, adopted.map((a) => ({ ...a.item, payloadHash: a.payloadHash })), runId);
+      store.adoptItems(
+        botId,
+        adopted.map((a) => ({ ...a.item, payloadHash: a.payloadHash })),
+        runId,
+      );
       for (const a of adopted) items.push({ ...planned(a.item, 'create'), status: 'unchanged', action: 'create' });
-      for (const u of plan.update) items.push({ ...planned(u.item, 'update'), status: 'skipped', error: 'already tracked with another version; `kb-sync sync` pushes it' });
+      for (const u of plan.update)
+        items.push({
+          ...planned(u.item, 'update'),
+          status: 'skipped',
+          error: 'already tracked with another version; `kb-sync sync` pushes it',
+        });
       for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved' });
       store.recordFiles(
         botId,
-        results.filter((r) => !r.vanished).map((r) => recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], { conflict: conflicted.get(r.relPath) })),
+        results
+          .filter((r) => !r.vanished)
+          .map((r) =>
+            recordFor(r, plan, priorFileKeysRaw.get(r.relPath) ?? [], { conflict: conflicted.get(r.relPath) }),
+          ),
       );
       store.forgetFiles(botId, removed);
       store.markSynced(botId);
-      const counts: RunCounts = { create: 0, update: 0, moved: plan.moved.length, stale: plan.stale.length, unchanged: Math.max(0, store.itemCount(botId) - plan.moved.length), failed: 0 };
+      const counts: RunCounts = {
+        create: 0,
+        update: 0,
+        moved: plan.moved.length,
+        stale: plan.stale.length,
+        unchanged: Math.max(0, store.itemCount(botId) - plan.moved.length),
+        failed: 0,
+      };
       store.finishRun(runId, 'ok', { ...counts, adopted: adopted.length });
-      const r = finishResult({ store, items, counts, allIssues, plan, recovered: 0, push: undefined, scanned: scan, read: dirty.length, skippedDrafts, interrupted: false });
+      const r = finishResult({
+        store,
+        items,
+        counts,
+        allIssues,
+        plan,
+        recovered: 0,
+        push: undefined,
+        scanned: scan,
+        read: dirty.length,
+        skippedDrafts,
+        interrupted: false,
+      });
       return { ...r, adopted: adopted.length };
     }
 
@@ -368,16 +477,27 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     }
     const recovered = store.recoverPending(botId, runId);
     if (recovered.length > 0) {
-      events.log?.('warn', `${recovered.length} request(s) were in flight when an earlier run stopped; they may have created items twice (listed as uncertain).`);
+      events.log?.(
+        'warn',
+        `${recovered.length} request(s) were in flight when an earlier run stopped; they may have created items twice (listed as uncertain).`,
+      );
     }
     store.applyMoves(
       botId,
-      plan.moved.map((m) => ({ from: m.from.key, to: m.item.key, label: m.item.label, sourceFile: m.item.file, sourceLine: m.item.line })),
+      plan.moved.map((m) => ({
+        from: m.from.key,
+        to: m.item.key,
+        label: m.item.label,
+        sourceFile: m.item.file,
+        sourceLine: m.item.line,
+      })),
       runId,
     );
     const jobs: PushJob[] = [];
-    for (const c of plan.create) jobs.push({ action: 'create', item: c.item, file: filesByRel.get(c.item.file) as ScannedFile });
-    for (const u of plan.update) jobs.push({ action: 'update', item: u.item, prior: u.prior, file: filesByRel.get(u.item.file) as ScannedFile });
+    for (const c of plan.create)
+      jobs.push({ action: 'create', item: c.item, file: filesByRel.get(c.item.file) as ScannedFile });
+    for (const u of plan.update)
+      jobs.push({ action: 'update', item: u.item, prior: u.prior, file: filesByRel.get(u.item.file) as ScannedFile });
     jobs.sort((a, b) => (a.item.file < b.item.file ? -1 : a.item.file > b.item.file ? 1 : a.item.line - b.item.line));
 
     // Keys a file no longer yields turn stale now if nothing of that file is pushed (a deleted
@@ -386,14 +506,20 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const filesWithJobs = new Set(jobs.map((j) => j.item.file));
     const staleNow = plan.stale.filter((st) => !filesWithJobs.has(st.fromFile));
     const staleLater = plan.stale.filter((st) => filesWithJobs.has(st.fromFile));
-    store.applyRemovals(botId, staleNow.map((st) => st.prior.key), runId);
-    for (const m of plan.moved) items.push({ ...planned(m.item, 'move'), status: 'moved', remoteId: m.from.remoteId ?? undefined });
+    store.applyRemovals(
+      botId,
+      staleNow.map((st) => st.prior.key),
+      runId,
+    );
+    for (const m of plan.moved)
+      items.push({ ...planned(m.item, 'move'), status: 'moved', remoteId: m.from.remoteId ?? undefined });
     for (const st of staleNow) items.push(staleItem(st.prior));
 
     // Record the keys every re-read file yields now before anything is sent, without its stat
     // signature (so it is read again unless this run completes): a run killed mid-push leaves
     // the next one able to see what to turn stale. Deferred stale keys stay mapped until settled.
-    const deferredOf = (file: string) => staleLater.filter((st) => st.fromFile === file).map((st) => ({ key: st.prior.key, hash: st.prior.hash }));
+    const deferredOf = (file: string) =>
+      staleLater.filter((st) => st.fromFile === file).map((st) => ({ key: st.prior.key, hash: st.prior.hash }));
     const recordAll = (keepDeferred: (file: string) => boolean, unsettled: (file: string) => boolean) =>
       results
         .filter((r) => !r.vanished)
@@ -404,7 +530,14 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
             unsettled: unsettled(r.relPath),
           }),
         );
-    if (jobs.length > 0) store.recordFiles(botId, recordAll(() => true, () => true));
+    if (jobs.length > 0)
+      store.recordFiles(
+        botId,
+        recordAll(
+          () => true,
+          () => true,
+        ),
+      );
 
     lap('apply');
     events.phase?.('push', { items: jobs.length });
@@ -418,16 +551,29 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     const settled = (st: string) => st === 'created' || st === 'updated' || st === 'unchanged';
     const failedFiles = new Set(push.results.filter((r) => !settled(r.status)).map((r) => r.file));
     const staleAfter = staleLater.filter((st) => !failedFiles.has(st.fromFile));
-    store.applyRemovals(botId, staleAfter.map((st) => st.prior.key), runId);
+    store.applyRemovals(
+      botId,
+      staleAfter.map((st) => st.prior.key),
+      runId,
+    );
     for (const st of staleAfter) items.push(staleItem(st.prior));
 
     // ---- record what was read, so unchanged files are skipped next time
-    store.recordFiles(botId, recordAll((f) => failedFiles.has(f), (f) => push.changedFiles.has(f)));
+    store.recordFiles(
+      botId,
+      recordAll(
+        (f) => failedFiles.has(f),
+        (f) => push.changedFiles.has(f),
+      ),
+    );
     store.forgetFiles(botId, removed);
 
     const lockLost = lock?.lostSignal.aborted ?? false;
     if (lockLost) {
-      events.log?.('warn', 'Another kb-sync took the state lock over during this run (this one looked dead to it): stopped taking new work. Run again.');
+      events.log?.(
+        'warn',
+        'Another kb-sync took the state lock over during this run (this one looked dead to it): stopped taking new work. Run again.',
+      );
     }
     const interrupted = (opts.stop?.aborted ?? false) || lockLost;
     const failed = push.results.filter((r) => r.status === 'failed').length;
@@ -444,8 +590,24 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     };
     if (!interrupted && !push.authError) store.markSynced(botId);
     const hasErrors = allIssues.some((i) => i.severity === 'error');
-    store.finishRun(runId, interrupted ? 'interrupted' : push.authError ? 'auth-failed' : failed > 0 || hasErrors ? 'partial' : 'ok', { ...counts });
-    const result = finishResult({ store, items, counts, allIssues, plan, recovered: recovered.length, push, scanned: scan, read: dirty.length, skippedDrafts, interrupted });
+    store.finishRun(
+      runId,
+      interrupted ? 'interrupted' : push.authError ? 'auth-failed' : failed > 0 || hasErrors ? 'partial' : 'ok',
+      { ...counts },
+    );
+    const result = finishResult({
+      store,
+      items,
+      counts,
+      allIssues,
+      plan,
+      recovered: recovered.length,
+      push,
+      scanned: scan,
+      read: dirty.length,
+      skippedDrafts,
+      interrupted,
+    });
     return lockLost ? { ...result, ok: false, exitCode: ExitCode.locked } : result;
   }
 
@@ -478,24 +640,29 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       uploadTimeoutMs: cfg.uploadTimeoutMs,
       userAgent: 'cxgenie-kb-sync',
     });
-    return withRenderer(jobs.some((j) => j.item.type === 'TEXT'), (render) =>
-      pushAll(jobs, {
-      ...(render ? { render } : {}),
-      client,
-      store,
-      botId,
-      runId,
-      settings,
-      retry: cfg.retry,
-      concurrency: cfg.rateLimit.concurrency,
-      pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
-      documentsBatchSize: cfg.documents.batchSize,
-      // Ctrl-C, or another process having taken the lock over, stops new work.
-      stop: AbortSignal.any([opts.stop ?? new AbortController().signal, lock?.lostSignal ?? new AbortController().signal]),
-      kill: opts.kill ?? new AbortController().signal,
-      ...(opts.random ? { random: opts.random } : {}),
-      events,
-    }),
+    return withRenderer(
+      jobs.some((j) => j.item.type === 'TEXT'),
+      (render) =>
+        pushAll(jobs, {
+          ...(render ? { render } : {}),
+          client,
+          store,
+          botId,
+          runId,
+          settings,
+          retry: cfg.retry,
+          concurrency: cfg.rateLimit.concurrency,
+          pacer: new Pacer({ maxRate: cfg.rateLimit.requestsPerSecond }),
+          documentsBatchSize: cfg.documents.batchSize,
+          // Ctrl-C, or another process having taken the lock over, stops new work.
+          stop: AbortSignal.any([
+            opts.stop ?? new AbortController().signal,
+            lock?.lostSignal ?? new AbortController().signal,
+          ]),
+          kill: opts.kill ?? new AbortController().signal,
+          ...(opts.random ? { random: opts.random } : {}),
+          events,
+        }),
     );
   }
 
@@ -552,7 +719,16 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
     // A dry run shows what would turn stale as well.
     if (opts.dryRun) {
       for (const s of a.plan.stale) {
-        stale.push({ remoteId: s.prior.remoteId, key: s.prior.key, type: s.prior.type, title: s.prior.label, file: s.file ? display(s.file) : null, reason: 'removed', since: 'this run', origin: s.prior.origin });
+        stale.push({
+          remoteId: s.prior.remoteId,
+          key: s.prior.key,
+          type: s.prior.type,
+          title: s.prior.label,
+          file: s.file ? display(s.file) : null,
+          reason: 'removed',
+          since: 'this run',
+          origin: s.prior.origin,
+        });
       }
     }
     const uncertain = a.store.uncertain(botId).map((u) => uncertainEntry(u, display));
@@ -644,23 +820,66 @@ function recordFor(
 }
 
 function toPrior(r: ItemRow): PriorItem {
-  return { key: r.key, type: r.type, label: r.label, hash: r.hash, payloadHash: r.payloadHash, remoteId: r.remoteId, origin: r.origin, sourceFile: r.sourceFile };
+  return {
+    key: r.key,
+    type: r.type,
+    label: r.label,
+    hash: r.hash,
+    payloadHash: r.payloadHash,
+    remoteId: r.remoteId,
+    origin: r.origin,
+    sourceFile: r.sourceFile,
+  };
 }
 
 function planned(item: DesiredItem, action: ItemResult['action']): ItemResult {
-  return { key: item.key, type: item.type, label: item.label, file: item.file, line: item.line, action, status: 'planned' };
+  return {
+    key: item.key,
+    type: item.type,
+    label: item.label,
+    file: item.file,
+    line: item.line,
+    action,
+    status: 'planned',
+  };
 }
 
 function staleItem(p: PriorItem): ItemResult {
-  return { key: p.key, type: p.type, label: p.label, file: p.sourceFile ?? '', line: 0, action: 'stale', status: 'stale', ...(p.remoteId ? { remoteId: p.remoteId } : {}) };
+  return {
+    key: p.key,
+    type: p.type,
+    label: p.label,
+    file: p.sourceFile ?? '',
+    line: 0,
+    action: 'stale',
+    status: 'stale',
+    ...(p.remoteId ? { remoteId: p.remoteId } : {}),
+  };
 }
 
 export function staleEntry(s: StaleRow, display: (rel: string) => string): StaleEntry {
-  return { remoteId: s.remoteId, key: s.key, type: s.type, title: s.label, file: s.sourceFile ? display(s.sourceFile) : null, reason: s.reason, since: s.since, origin: s.origin };
+  return {
+    remoteId: s.remoteId,
+    key: s.key,
+    type: s.type,
+    title: s.label,
+    file: s.sourceFile ? display(s.sourceFile) : null,
+    reason: s.reason,
+    since: s.since,
+    origin: s.origin,
+  };
 }
 
 export function uncertainEntry(u: UncertainRow, display: (rel: string) => string): UncertainEntry {
-  return { key: u.key, type: u.type, title: u.label, file: u.sourceFile ? display(u.sourceFile) : null, remoteId: u.remoteId, reason: u.reason, since: u.since };
+  return {
+    key: u.key,
+    type: u.type,
+    title: u.label,
+    file: u.sourceFile ? display(u.sourceFile) : null,
+    remoteId: u.remoteId,
+    reason: u.reason,
+    since: u.since,
+  };
 }
 
 export function toPosix(p: string): string {

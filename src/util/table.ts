@@ -36,14 +36,21 @@ export function fit(s: string, width: number): string {
 }
 
 /** A plain text table: columns padded to their widest cell (cells cut to `maxWidth`). */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], opts: { maxWidth?: number; indent?: string } = {}): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  opts: { maxWidth?: number; indent?: string } = {},
+): string {
   const max = opts.maxWidth ?? 48;
   const cells = [headers, ...rows].map((r) => r.map((c) => fit(c, max)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => displayWidth(r[i] ?? ''))));
   const indent = opts.indent ?? '  ';
   return cells
     .map((r) =>
-      (indent + r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] as number) - displayWidth(c)))).join('  ')).trimEnd(),
+      (
+        indent +
+        r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] as number) - displayWidth(c)))).join('  ')
+      ).trimEnd(),
     )
     .join('\n');
 }

@@ -4,7 +4,7 @@ const STOPWORDS = new Set(
   (
     'a an and are as at be by can could do does did for from has have how i if in into is it its ' +
     'me my of on or our so than that the their them then there these this those to was we what ' +
-    'when where which who why will with would you your yours am been being he she they us i\'m ' +
+    "when where which who why will with would you your yours am been being he she they us i'm " +
     'should shall may might must not no yes please hi hello thanks thank just any some'
   ).split(/\s+/),
 );

@@ -43,7 +43,11 @@ interface Measure {
  * Run a command, timing it and reading its peak RSS (GNU time). Asynchronous: the emulator
  * answering the CLI runs in this process, so the event loop must stay free.
  */
-async function measure(cmd: string, argv: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Measure> {
+async function measure(
+  cmd: string,
+  argv: string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): Promise<Measure> {
   const rssFile = path.join(os.tmpdir(), `kb-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...(opts.env ?? {}) };
   delete env.CI;
@@ -98,7 +102,11 @@ function writeConfig(dir: string, knowledgeDir: string, extra: Record<string, un
   const file = path.join(dir, 'bench.config.json');
   fs.writeFileSync(
     file,
-    JSON.stringify({ knowledgeDir, stateFile: path.join(dir, 'state', 'state.db'), exclude: ['LICENSE*', 'SOURCE.txt'], ...extra }, null, 2),
+    JSON.stringify(
+      { knowledgeDir, stateFile: path.join(dir, 'state', 'state.db'), exclude: ['LICENSE*', 'SOURCE.txt'], ...extra },
+      null,
+      2,
+    ),
   );
   return file;
 }
@@ -121,7 +129,13 @@ interface SizeResult {
   oneChangePushed: number;
 }
 
-async function measureTree(label: string, knowledge: string, emu: EmulatorHandle, work: string, runs: number): Promise<SizeResult> {
+async function measureTree(
+  label: string,
+  knowledge: string,
+  emu: EmulatorHandle,
+  work: string,
+  runs: number,
+): Promise<SizeResult> {
   const cfg = writeConfig(work, knowledge, { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } });
   const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
   const files = Number(spawnSync('node', ['-e', HASH_ALL, knowledge], { encoding: 'utf8' }).stdout.trim());
@@ -207,7 +221,10 @@ interface PaceResult {
 }
 
 async function pushPace(configured: number, serverLimit: number, items: number, work: string): Promise<PaceResult> {
-  const emu = await startEmulator({ port: 0, faults: { rateLimit: { requestsPerSecond: serverLimit, burst: serverLimit } } });
+  const emu = await startEmulator({
+    port: 0,
+    faults: { rateLimit: { requestsPerSecond: serverLimit, burst: serverLimit } },
+  });
   try {
     const knowledge = path.join(work, `pace-${configured}`);
     fs.mkdirSync(knowledge, { recursive: true });
@@ -224,7 +241,10 @@ async function pushPace(configured: number, serverLimit: number, items: number, 
     const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
     const m = await measure('node', [CLI, 'sync', '--config', cfg, '-q'], { cwd: work, env });
     if (m.code !== 0) throw new Error(`pace sync failed: ${m.stderr}`);
-    const created = emu.created(emu.botId).map((d) => Date.parse(d.created_at)).sort((a, b) => a - b);
+    const created = emu
+      .created(emu.botId)
+      .map((d) => Date.parse(d.created_at))
+      .sort((a, b) => a - b);
     const span = ((created.at(-1) as number) - (created[0] as number)) / 1000;
     const rate = (created.length - 1) / span;
     const s = emu.stats();
@@ -292,8 +312,15 @@ async function main(): Promise<void> {
       const cfg = writeConfig(w, dir);
       await measure('node', ['-e', HASH_ALL, dir], { cwd: w });
       const readHash = await best(3, () => measure('node', ['-e', HASH_ALL, dir], { cwd: w }));
-      const cold = await best(3, () => measure('node', [CLI, 'plan', '--config', cfg, '-q'], { cwd: w, env: { CXGENIE_BOT_ID: 'b' } }));
-      results.articles10k = { coldPlanMs: Math.round(cold.ms), readHashMs: Math.round(readHash.ms), coldPlanRatio: round2(cold.ms / readHash.ms), coldPlanRssMb: cold.rssMb };
+      const cold = await best(3, () =>
+        measure('node', [CLI, 'plan', '--config', cfg, '-q'], { cwd: w, env: { CXGENIE_BOT_ID: 'b' } }),
+      );
+      results.articles10k = {
+        coldPlanMs: Math.round(cold.ms),
+        readHashMs: Math.round(readHash.ms),
+        coldPlanRatio: round2(cold.ms / readHash.ms),
+        coldPlanRssMb: cold.rssMb,
+      };
       fs.rmSync(dir, { recursive: true, force: true });
     }
     const corpus = path.resolve(ROOT, '../shared/corpora');
@@ -305,7 +332,11 @@ async function main(): Promise<void> {
       process.stderr.write('real documentation corpus (../shared/corpora docs-large + docs-small)…\n');
       results.corpus = await measureTree('corpus', copy, emu, fs.mkdtempSync(path.join(work, 'w-')), 3);
     } else {
-      results.corpus = { skipped: skipCorpus ? 'skipped by --skip-corpus' : `${corpus} not found (it sits beside a checkout of this project)` };
+      results.corpus = {
+        skipped: skipCorpus
+          ? 'skipped by --skip-corpus'
+          : `${corpus} not found (it sits beside a checkout of this project)`,
+      };
     }
     if (!skipPush) {
       process.stderr.write('push pace: 2000 items, server limit 20/s, configured 20/s…\n');
@@ -324,7 +355,9 @@ async function main(): Promise<void> {
 
 function printTable(r: Record<string, unknown>): void {
   const trees = (r.trees ?? {}) as Record<string, SizeResult>;
-  const rows: string[][] = [['measure', ...Object.keys(trees).map((k) => `${Number(k).toLocaleString('en')} files`), 'corpus', 'target']];
+  const rows: string[][] = [
+    ['measure', ...Object.keys(trees).map((k) => `${Number(k).toLocaleString('en')} files`), 'corpus', 'target'],
+  ];
   const corpus = r.corpus as SizeResult | { skipped: string };
   const c = 'skipped' in corpus ? undefined : corpus;
   const add = (name: string, get: (s: SizeResult) => string, target: string) =>
@@ -335,7 +368,11 @@ function printTable(r: Record<string, unknown>): void {
   add('  no-op / git status (ms)', (s) => `${s.noopMs} / ${s.gitStatusMs}`, '');
   add('  files read by no-op', (s) => String(s.noopFilesRead), '0');
   add('one change ÷ no-op', (s) => `${s.oneChangeRatio}×`, '≤ 1.2× (100k)');
-  add('peak RSS cold / no-op / one (MB)', (s) => `${s.coldPlanRssMb} / ${s.noopRssMb} / ${s.oneChangeRssMb}`, '< 300 (100k)');
+  add(
+    'peak RSS cold / no-op / one (MB)',
+    (s) => `${s.coldPlanRssMb} / ${s.noopRssMb} / ${s.oneChangeRssMb}`,
+    '< 300 (100k)',
+  );
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
   console.log(`\n${line(rows[0]!)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
@@ -343,15 +380,27 @@ function printTable(r: Record<string, unknown>): void {
   const pace = r.pace as { known: PaceResult; unknown: PaceResult } | undefined;
   if (pace) {
     console.log('\npush pace (2000 items, server limit 20 req/s)');
-    console.log(`  known limit (configured 20/s):   ${pace.known.achievedRate}/s = ${Math.round(pace.known.fractionOfLimit * 100)}% of the limit, ${pace.known.rateLimited} × 429   (target ≥ 95%, 0)`);
-    console.log(`  unknown limit (configured 50/s): ${pace.unknown.achievedRate}/s = ${Math.round(pace.unknown.fractionOfLimit * 100)}% of the limit, ${pace.unknown.rateLimited} × 429 = ${(pace.unknown.rateLimitedShare * 100).toFixed(1)}%   (target ≥ 80%, < 2%)`);
+    console.log(
+      `  known limit (configured 20/s):   ${pace.known.achievedRate}/s = ${Math.round(pace.known.fractionOfLimit * 100)}% of the limit, ${pace.known.rateLimited} × 429   (target ≥ 95%, 0)`,
+    );
+    console.log(
+      `  unknown limit (configured 50/s): ${pace.unknown.achievedRate}/s = ${Math.round(pace.unknown.fractionOfLimit * 100)}% of the limit, ${pace.unknown.rateLimited} × 429 = ${(pace.unknown.rateLimitedShare * 100).toFixed(1)}%   (target ≥ 80%, < 2%)`,
+    );
   }
-  const a10 = r.articles10k as { coldPlanMs: number; readHashMs: number; coldPlanRatio: number; coldPlanRssMb: number } | undefined;
-  if (a10) console.log(`\ncold plan of 10,000 articles: ${a10.coldPlanRatio}× read+hash (${a10.coldPlanMs} / ${a10.readHashMs} ms), peak RSS ${a10.coldPlanRssMb} MB   (target ≤ 4×)`);
+  const a10 = r.articles10k as
+    { coldPlanMs: number; readHashMs: number; coldPlanRatio: number; coldPlanRssMb: number } | undefined;
+  if (a10)
+    console.log(
+      `\ncold plan of 10,000 articles: ${a10.coldPlanRatio}× read+hash (${a10.coldPlanMs} / ${a10.readHashMs} ms), peak RSS ${a10.coldPlanRssMb} MB   (target ≤ 4×)`,
+    );
   const help = r.help as { medianMs: number; nodeStartupMs: number };
-  console.log(`\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`);
+  console.log(
+    `\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`,
+  );
   const m = r.machine as Record<string, unknown>;
-  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}\nwritten: bench-results.json`);
+  console.log(
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}\nwritten: bench-results.json`,
+  );
 }
 
 await main();

@@ -45,7 +45,9 @@ export function generateTree(root: string, n: number, seed = 1, articlesOnly = f
       const parts = [`---\ntitle: ${sentence(4).slice(0, -1)} ${i}\ntags: [${word()}, ${word()}]\n---\n`];
       for (let p = 0; p < paras; p++) {
         if (p % 4 === 2) parts.push(`## ${sentence(3)}\n`);
-        parts.push(Array.from({ length: 3 + Math.floor(rand() * 5) }, () => sentence(6 + Math.floor(rand() * 10))).join(' '));
+        parts.push(
+          Array.from({ length: 3 + Math.floor(rand() * 5) }, () => sentence(6 + Math.floor(rand() * 10))).join(' '),
+        );
         if (p % 5 === 3) parts.push(`- ${sentence(5)}\n- ${sentence(4)}\n- ${sentence(6)}`);
       }
       body = `${parts.join('\n\n')}\n`;
@@ -53,7 +55,10 @@ export function generateTree(root: string, n: number, seed = 1, articlesOnly = f
     } else if (r < 18) {
       name = `faq-${i}.qa.yaml`;
       const k = 5 + Math.floor(rand() * 10);
-      body = Array.from({ length: k }, (_, j) => `- q: ${sentence(7).slice(0, -1)} ${i}-${j}?\n  a: ${sentence(12)} ${sentence(9)}\n`).join('');
+      body = Array.from(
+        { length: k },
+        (_, j) => `- q: ${sentence(7).slice(0, -1)} ${i}-${j}?\n  a: ${sentence(12)} ${sentence(9)}\n`,
+      ).join('');
       stats.qa++;
     } else if (r < 19) {
       name = `links-${i}.urls`;

@@ -54,8 +54,15 @@ function expand(value: string, inputs: Record<string, string>): string {
  */
 function runStep(step: Step, inputs: Record<string, string>, gh: { cwd: string; output: string; summary: string }) {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CXGENIE_') && !k.startsWith('GITHUB_')) env[k] = v;
-  Object.assign(env, { GITHUB_ACTIONS: 'true', CI: 'true', GITHUB_OUTPUT: gh.output, GITHUB_STEP_SUMMARY: gh.summary, NO_COLOR: '1' });
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('CXGENIE_') && !k.startsWith('GITHUB_')) env[k] = v;
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_OUTPUT: gh.output,
+    GITHUB_STEP_SUMMARY: gh.summary,
+    NO_COLOR: '1',
+  });
   for (const [k, v] of Object.entries(step.env ?? {})) env[k] = expand(v, inputs);
   const cwd = path.resolve(gh.cwd, expand(step['working-directory'] ?? '.', inputs));
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
@@ -86,14 +93,26 @@ describe('action.yml', () => {
     const table = readme.slice(readme.indexOf('| input | default |'));
     const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([\w-]+)` \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(action.inputs).sort());
-    for (const name of ['config', 'bot-id', 'workspace-token', 'api-url', 'dry-run', 'allow-initial', 'working-directory', 'eval']) {
+    for (const name of [
+      'config',
+      'bot-id',
+      'workspace-token',
+      'api-url',
+      'dry-run',
+      'allow-initial',
+      'working-directory',
+      'eval',
+    ]) {
       expect(action.inputs).toHaveProperty(name);
     }
     const outLine = readme.slice(readme.indexOf('Outputs: '), readme.indexOf('\n\n', readme.indexOf('Outputs: ')));
     const documentedOut = [...outLine.matchAll(/`([\w-]+)`/g)].map((m) => m[1]);
     expect(documentedOut.sort()).toEqual(Object.keys(action.outputs).sort());
     // Every output maps to an output the sync or eval step writes.
-    for (const [name, o] of Object.entries(action.outputs)) expect(o.value).toMatch(new RegExp(`steps\\.(sync|eval)\\.outputs\\.${name === 'eval-pass-rate' ? 'pass-rate' : name}\\b`));
+    for (const [name, o] of Object.entries(action.outputs))
+      expect(o.value).toMatch(
+        new RegExp(`steps\\.(sync|eval)\\.outputs\\.${name === 'eval-pass-rate' ? 'pass-rate' : name}\\b`),
+      );
     // The state is saved even when the sync step failed (what succeeded must not be forgotten).
     expect(stepNamed('Save the state').if).toMatch(/^always\(\)/);
   });
@@ -118,7 +137,8 @@ describe('action.yml', () => {
     expect(locate.code).toBe(0);
     expect(outputs(gh.output).file).toBe(p.stateFile);
     // Only the state file is cached, never its folder (which could hold the checkout itself).
-    for (const name of ['Restore the state', 'Save the state']) expect(stepNamed(name)).toMatchObject({ with: { path: '${{ steps.state.outputs.file }}' } });
+    for (const name of ['Restore the state', 'Save the state'])
+      expect(stepNamed(name)).toMatchObject({ with: { path: '${{ steps.state.outputs.file }}' } });
 
     // First run in CI from an empty state: refused unless allow-initial.
     const refused = await runStep(stepNamed('Sync'), inputs, gh);
@@ -130,7 +150,13 @@ describe('action.yml', () => {
     expect(sync.code).toBe(1);
     expect(sync.stdout).toContain('::add-mask::');
     expect(sync.stdout).toContain('::error file=knowledge/bad.qa.yaml,line=1,col=3::answer is missing');
-    expect(outputs(gh.output)).toMatchObject({ created: '2', updated: '0', failed: '0', 'file-errors': '1', 'exit-code': '1' });
+    expect(outputs(gh.output)).toMatchObject({
+      created: '2',
+      updated: '0',
+      failed: '0',
+      'file-errors': '1',
+      'exit-code': '1',
+    });
     const summary = fs.readFileSync(gh.summary, 'utf8');
     expect(summary).toContain(`### kb-sync sync for bot \`${emu.botId}\``);
     expect(summary).toContain('| 2 | 0 | 0 | 0 | 0 | 0 |');
@@ -153,7 +179,11 @@ describe('action.yml', () => {
     p.write({ 'bad.qa.yaml': '- q: Missing answer\n  a: Now it has one.\n' });
     expect((await runStep(stepNamed('Sync'), inputs, gh)).code).toBe(0);
     fs.writeFileSync(gh.output, '');
-    const evalStep = await runStep(stepNamed('Evaluate the bot'), { ...inputs, eval: 'true', 'eval-threshold': '0.9' }, gh);
+    const evalStep = await runStep(
+      stepNamed('Evaluate the bot'),
+      { ...inputs, eval: 'true', 'eval-threshold': '0.9' },
+      gh,
+    );
     expect(evalStep.code).toBe(0);
     expect(outputs(gh.output)).toMatchObject({ 'pass-rate': '1', passed: '2', failed: '0' });
     expect(fs.readFileSync(gh.summary, 'utf8')).toContain('### kb-sync eval: 2 of 2 passed');

@@ -14,13 +14,29 @@ import { spawnCli, until } from '../helpers/spawn.js';
 /** Edge cases found in review: each once lost, duplicated or wrongly staled an item. */
 
 function setup(emu: EmulatorHandle, p: Project) {
-  const cfg = { ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+  const cfg = {
+    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
+    apiBaseUrl: emu.url,
+    botId: emu.botId,
+  };
   const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
-    runSync({ config: cfg, botId: emu.botId, dryRun: false, token: emu.token, cwd: p.dir, random: () => 0.5, ...extra });
+    runSync({
+      config: cfg,
+      botId: emu.botId,
+      dryRun: false,
+      token: emu.token,
+      cwd: p.dir,
+      random: () => 0.5,
+      ...extra,
+    });
   const report = () => {
     const store = StateStore.open(p.stateFile, { readonly: true });
     try {
-      return { uncertainKeys: store.uncertain(emu.botId).map((u) => u.key), uncertain: store.uncertain(emu.botId), staleRemoteIds: store.stale(emu.botId).map((s) => s.remoteId) };
+      return {
+        uncertainKeys: store.uncertain(emu.botId).map((u) => u.key),
+        uncertain: store.uncertain(emu.botId),
+        staleRemoteIds: store.stale(emu.botId).map((s) => s.remoteId),
+      };
     } finally {
       store.close();
     }
@@ -54,7 +70,10 @@ describe('ids claimed twice', () => {
 
   it('a file that takes an id in use keeps its own item; fixing it is a move, not a duplicate', async () => {
     const emu = await emulator();
-    const p = project({ 'a.md': '---\ntitle: Alpha\nid: alpha\n---\nA.\n', 'z.md': '---\ntitle: Zed\nid: zed\n---\nZ.\n' }, { emu });
+    const p = project(
+      { 'a.md': '---\ntitle: Alpha\nid: alpha\n---\nA.\n', 'z.md': '---\ntitle: Zed\nid: zed\n---\nZ.\n' },
+      { emu },
+    );
     const { cfg, sync, report } = setup(emu, p);
     await sync();
     p.write({ 'z.md': '---\ntitle: Zed\nid: alpha\n---\nZ.\n' });
@@ -124,7 +143,10 @@ describe('a replacement that fails', () => {
 describe('what cannot be examined is not gone', () => {
   it('an unreadable folder keeps its items (not stale), and reading it again pushes nothing twice', async () => {
     const emu = await emulator();
-    const p = project({ 'billing/a.md': '# A\n\nbody a\n', 'billing/b.md': '# B\n\nbody b\n', 'c.md': '# C\n\nbody c\n' }, { emu });
+    const p = project(
+      { 'billing/a.md': '# A\n\nbody a\n', 'billing/b.md': '# B\n\nbody b\n', 'c.md': '# C\n\nbody c\n' },
+      { emu },
+    );
     // Root reads any folder: run the CLI as another user where the test runs as root.
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     if (asUser) {

@@ -29,7 +29,11 @@ function reportFromState(p: Project, botId: string) {
 }
 
 function cfgOf(p: Project, emu: EmulatorHandle) {
-  return { ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+  return {
+    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
+    apiBaseUrl: emu.url,
+    botId: emu.botId,
+  };
 }
 
 const posts = (emu: EmulatorHandle) => emu.stats().byEndpoint['POST /bot-data'] ?? 0;
@@ -48,7 +52,10 @@ async function killAfter(p: Project, emu: EmulatorHandle, n: number): Promise<vo
 describe('crash safety', () => {
   it('SIGKILL at many points of a sync: the next run finishes, and only in-flight items can be duplicated', async () => {
     const emu = await emulator({ faults: { latencyMs: [2, 25], seed: 5 } });
-    const p = project(smallCorpus({ articles: 12, questions: 8, urls: 6, docs: 3 }), { emu, config: { rateLimit: { requestsPerSecond: 150, concurrency: 4 } } });
+    const p = project(smallCorpus({ articles: 12, questions: 8, urls: 6, docs: 3 }), {
+      emu,
+      config: { rateLimit: { requestsPerSecond: 150, concurrency: 4 } },
+    });
     // A first sync killed again and again, then an edit (updates, a delete, a rename) killed again.
     for (const n of [1, 2, 4, 7, 11]) await killAfter(p, emu, n);
     let final = await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
@@ -112,7 +119,10 @@ describe('crash safety', () => {
 describe('one sync per state file', () => {
   it('a second run exits 3 at once, naming the holder; with --wait it runs after the first', async () => {
     const emu = await emulator({ faults: { latencyMs: 100 } });
-    const p = project(smallCorpus({ articles: 6, questions: 3, urls: 2, docs: 0 }), { emu, config: { rateLimit: { requestsPerSecond: 50, concurrency: 1 } } });
+    const p = project(smallCorpus({ articles: 6, questions: 3, urls: 2, docs: 0 }), {
+      emu,
+      config: { rateLimit: { requestsPerSecond: 50, concurrency: 1 } },
+    });
     const first = spawnCli(['sync', '-q'], { cwd: p.dir, env: p.env });
     await until(() => posts(emu) >= 1);
     const second = await runCli(['sync'], { cwd: p.dir, env: p.env });

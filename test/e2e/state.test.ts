@@ -29,7 +29,11 @@ describe('state export / import', () => {
     const imp = await runCli(['state', 'import', snapFile], { cwd: fresh, env: p.env });
     expect(imp.code).toBe(0);
     const status = JSON.parse((await runCli(['status', '--json'], { cwd: fresh, env: p.env })).stdout);
-    expect(Object.values(status.items as Record<string, Record<string, number>>).every((o) => Object.keys(o).join() === 'imported')).toBe(true);
+    expect(
+      Object.values(status.items as Record<string, Record<string, number>>).every(
+        (o) => Object.keys(o).join() === 'imported',
+      ),
+    ).toBe(true);
     const before = emu.stats().requests;
     const r = await runCli(['sync', '--json'], { cwd: fresh, env: { ...p.env, CI: 'true' } });
     expect(r.code).toBe(0);
@@ -49,7 +53,10 @@ describe('state export / import', () => {
     await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
     const snapFile = path.join(tempDir(), 'snap.json');
     await runCli(['state', 'export', snapFile], { cwd: p.dir, env: p.env });
-    const other = await runCli(['state', 'import', snapFile], { cwd: p.dir, env: { ...p.env, CXGENIE_BOT_ID: 'bot-2' } });
+    const other = await runCli(['state', 'import', snapFile], {
+      cwd: p.dir,
+      env: { ...p.env, CXGENIE_BOT_ID: 'bot-2' },
+    });
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(`snapshot is of bot ${emu.botId}`);
     const existing = await runCli(['state', 'import', snapFile], { cwd: p.dir, env: p.env });

@@ -18,12 +18,19 @@ describe('the bundled knowledge folder', () => {
     fs.cpSync(path.join(REPO, 'knowledge'), path.join(dir, 'knowledge'), { recursive: true });
     // The shipped config, at the emulator's pace instead of the real API's 5 requests/s.
     const shipped = JSON.parse(fs.readFileSync(path.join(REPO, 'sync.config.json'), 'utf8'));
-    fs.writeFileSync(path.join(dir, 'sync.config.json'), JSON.stringify({ ...shipped, $schema: undefined, rateLimit: { requestsPerSecond: 200, concurrency: 4 } }));
+    fs.writeFileSync(
+      path.join(dir, 'sync.config.json'),
+      JSON.stringify({ ...shipped, $schema: undefined, rateLimit: { requestsPerSecond: 200, concurrency: 4 } }),
+    );
     const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
     const first = await runCli(['sync', '--json'], { cwd: dir, env });
     expect(first.code).toBe(0);
     const doc = JSON.parse(first.stdout);
-    const cfg = { ...loadConfig({ configPath: path.join(dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+    const cfg = {
+      ...loadConfig({ configPath: path.join(dir, 'sync.config.json'), env: {} }),
+      apiBaseUrl: emu.url,
+      botId: emu.botId,
+    };
     const expected = await expectedIdentities(cfg);
     const held = heldIdentities(emu);
     // Item for item: the same identities, each exactly once.
@@ -58,7 +65,13 @@ describe('changes in one go', () => {
     const first = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     expect(JSON.parse(first.stdout).counts.create).toBe(6);
     const idOf = (title: string) => emu.created(emu.botId).find((d) => (d.title ?? d.content) === title)?.id;
-    const ids = { edit: idOf('Edit me'), del: idOf('Delete me'), draft: idOf('Draft me'), drop: idOf('Drop?'), rename: idOf('Rename me') };
+    const ids = {
+      edit: idOf('Edit me'),
+      del: idOf('Delete me'),
+      draft: idOf('Draft me'),
+      drop: idOf('Drop?'),
+      rename: idOf('Rename me'),
+    };
 
     p.write({
       'guides/edit-me.md': '---\ntitle: Edit me\n---\nSecond version.\n',
@@ -79,9 +92,21 @@ describe('changes in one go', () => {
     const staleIds = doc.stale.map((s: { remoteId: string }) => s.remoteId).sort();
     expect(staleIds).toEqual([ids.edit, ids.del, ids.draft, ids.drop].sort());
     const editStale = doc.stale.find((s: { remoteId: string }) => s.remoteId === ids.edit);
-    expect(editStale).toMatchObject({ reason: 'changed', title: 'Edit me', file: 'knowledge/guides/edit-me.md', type: 'TEXT' });
-    expect(doc.stale.find((s: { remoteId: string }) => s.remoteId === ids.del)).toMatchObject({ reason: 'removed', file: 'knowledge/guides/delete-me.md' });
-    const cfg = { ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+    expect(editStale).toMatchObject({
+      reason: 'changed',
+      title: 'Edit me',
+      file: 'knowledge/guides/edit-me.md',
+      type: 'TEXT',
+    });
+    expect(doc.stale.find((s: { remoteId: string }) => s.remoteId === ids.del)).toMatchObject({
+      reason: 'removed',
+      file: 'knowledge/guides/delete-me.md',
+    });
+    const cfg = {
+      ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
+      apiBaseUrl: emu.url,
+      botId: emu.botId,
+    };
     const { duplicates } = await expectFolderInBot(emu, cfg, { uncertainKeys: [], staleRemoteIds: staleIds });
     expect(duplicates).toBe(0);
 
@@ -94,7 +119,11 @@ describe('changes in one go', () => {
     const forget = await runCli(['forget', ids.del as string, ids.drop as string], { cwd: p.dir, env: p.env });
     expect(forget.code).toBe(0);
     const after = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(after.stdout).stale.map((s: { remoteId: string }) => s.remoteId).sort()).toEqual([ids.edit, ids.draft].sort());
+    expect(
+      JSON.parse(after.stdout)
+        .stale.map((s: { remoteId: string }) => s.remoteId)
+        .sort(),
+    ).toEqual([ids.edit, ids.draft].sort());
     const unknown = await runCli(['forget', 'no-such-id'], { cwd: p.dir, env: p.env });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no stale item with id no-such-id');
@@ -121,11 +150,18 @@ describe('changes in one go', () => {
     const r = await runCli(['plan', '--json'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: undefined } });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ ok: true, dryRun: true, counts: { create: 2, update: 0, moved: 0, stale: 0, unchanged: 0, failed: 0 } });
+    expect(doc).toMatchObject({
+      ok: true,
+      dryRun: true,
+      counts: { create: 2, update: 0, moved: 0, stale: 0, unchanged: 0, failed: 0 },
+    });
     expect(doc.items.map((i: { status: string }) => i.status)).toEqual(['planned', 'planned']);
     expect(emu.stats().requests).toBe(0);
     expect(fs.existsSync(p.stateFile)).toBe(false);
-    const dry = await runCli(['sync', '--dry-run', '--json'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: undefined } });
+    const dry = await runCli(['sync', '--dry-run', '--json'], {
+      cwd: p.dir,
+      env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: undefined },
+    });
     expect(JSON.parse(dry.stdout).counts).toEqual(doc.counts);
   });
 

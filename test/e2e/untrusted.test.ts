@@ -45,14 +45,18 @@ describe('untrusted knowledge files', () => {
         'utf16.md': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# hi\n', 'utf16le')]),
         'empty.md': '',
         'long-line.md': `# Long\n\n${'x'.repeat(200_000)}\n`,
-        'links.urls': 'https://example.com/ok\nnot a url\nftp://example.com/file\njavascript:alert(1)\nhttps://example.com/ok#again\n',
+        'links.urls':
+          'https://example.com/ok\nnot a url\nftp://example.com/file\njavascript:alert(1)\nhttps://example.com/ok#again\n',
         'huge.pdf': Buffer.alloc(2048, 1),
       },
       { emu, config: { documents: { maxBytes: 1024 } } },
     );
     fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(p.knowledge, 'escape.txt'));
     fs.symlinkSync(outside, path.join(p.knowledge, 'outside-dir'));
-    const r = await runCli(['sync', '--json', '--verbose'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN } });
+    const r = await runCli(['sync', '--json', '--verbose'], {
+      cwd: p.dir,
+      env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN },
+    });
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout);
@@ -106,8 +110,14 @@ describe('untrusted knowledge files', () => {
     const p = project({ 'a.md': '# A\n\nbody\n' }, { emu });
     const runs = [
       await runCli(['sync', '--verbose'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: `${TOKEN}-wrong` } }),
-      await runCli(['sync', '--json', '--verbose'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN, CXGENIE_BOT_ID: 'no-such-bot' } }),
-      await runCli(['sync', '--verbose'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN, CXGENIE_API_URL: 'http://127.0.0.1:9/api' } }),
+      await runCli(['sync', '--json', '--verbose'], {
+        cwd: p.dir,
+        env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN, CXGENIE_BOT_ID: 'no-such-bot' },
+      }),
+      await runCli(['sync', '--verbose'], {
+        cwd: p.dir,
+        env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN, CXGENIE_API_URL: 'http://127.0.0.1:9/api' },
+      }),
       await runCli(['status', '--verbose'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: TOKEN } }),
     ];
     expect(runs[0]?.code).toBe(2);

@@ -30,7 +30,10 @@ function staleOf(stateFile: string, botId: string): string[] {
 describe('kb-sync watch', () => {
   it('syncs adds, edits, renames, deletes and a 200-file burst in batches, survives a bad file, and stops cleanly', async () => {
     const emu = await emulator();
-    const p = project({ 'start.md': '# Start\n\nThe first page.\n' }, { emu, config: { watch: { debounceMs: 300, retryIntervalMs: 60_000 } } });
+    const p = project(
+      { 'start.md': '# Start\n\nThe first page.\n' },
+      { emu, config: { watch: { debounceMs: 300, retryIntervalMs: 60_000 } } },
+    );
     const w = spawnCli(['watch'], { cwd: p.dir, env: p.env });
     try {
       await until(() => w.stdout().includes('Watching'), 20_000, 20);
@@ -51,7 +54,14 @@ describe('kb-sync watch', () => {
       const runsBeforeRename = runsOf(p.stateFile, emu.botId).length;
       fs.mkdirSync(path.join(p.knowledge, 'sub'));
       fs.renameSync(path.join(p.knowledge, 'start.md'), path.join(p.knowledge, 'sub', 'start.md'));
-      await until(() => runsOf(p.stateFile, emu.botId).some((r, i, all) => all.length > runsBeforeRename && (r.counts?.moved ?? 0) > 0), 15_000, 50);
+      await until(
+        () =>
+          runsOf(p.stateFile, emu.botId).some(
+            (r, i, all) => all.length > runsBeforeRename && (r.counts?.moved ?? 0) > 0,
+          ),
+        15_000,
+        50,
+      );
       expect(posts()).toBe(beforeRename);
 
       // delete: the old versions are stale
@@ -60,7 +70,8 @@ describe('kb-sync watch', () => {
 
       // a burst of 200 files: batched, not 200 syncs
       const runsBeforeBurst = runsOf(p.stateFile, emu.botId).length;
-      for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(p.knowledge, `burst-${i}.md`), `# Burst ${i}\n\nPage ${i}.\n`);
+      for (let i = 0; i < 200; i++)
+        fs.writeFileSync(path.join(p.knowledge, `burst-${i}.md`), `# Burst ${i}\n\nPage ${i}.\n`);
       await until(() => titles().filter((t) => t?.startsWith('Burst ')).length === 200, 60_000, 50);
       const burstRuns = runsOf(p.stateFile, emu.botId).length - runsBeforeBurst;
       expect(burstRuns).toBeGreaterThanOrEqual(1);
@@ -108,7 +119,16 @@ describe('kb-sync watch', () => {
 
   it('keeps running through a network outage and catches up when the API is back', async () => {
     const emu = await emulator();
-    const p = project({ 'a.md': '# A\n\nbody\n' }, { emu, config: { watch: { debounceMs: 100, retryIntervalMs: 1000 }, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } } });
+    const p = project(
+      { 'a.md': '# A\n\nbody\n' },
+      {
+        emu,
+        config: {
+          watch: { debounceMs: 100, retryIntervalMs: 1000 },
+          retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+        },
+      },
+    );
     const w = spawnCli(['watch'], { cwd: p.dir, env: p.env });
     try {
       await until(() => w.stdout().includes('Watching'), 20_000, 20);

@@ -15,11 +15,18 @@ export interface CliResult {
 /** Run `kb-sync ARGS` as a real process. The environment starts clean of CI and CXGENIE_* variables. */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number; as?: { uid: number; gid: number } } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    timeoutMs?: number;
+    as?: { uid: number; gid: number };
+  } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || k.startsWith('CXGENIE_') || k === 'CI' || k.startsWith('GITHUB_') || k === 'FORCE_COLOR') continue;
+    if (v === undefined || k.startsWith('CXGENIE_') || k === 'CI' || k.startsWith('GITHUB_') || k === 'FORCE_COLOR')
+      continue;
     env[k] = v;
   }
   env.NO_COLOR = '1';
@@ -28,7 +35,12 @@ export function runCli(
     else env[k] = v;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], ...(opts.as ?? {}) });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.as ?? {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

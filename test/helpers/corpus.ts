@@ -1,15 +1,22 @@
 /** A small generated knowledge folder: articles, Q&A files, a URL list and documents. */
-export function smallCorpus(opts: { articles?: number; questions?: number; urls?: number; docs?: number; tag?: string } = {}): Record<string, string | Uint8Array> {
+export function smallCorpus(
+  opts: { articles?: number; questions?: number; urls?: number; docs?: number; tag?: string } = {},
+): Record<string, string | Uint8Array> {
   const tag = opts.tag ?? 'v1';
   const files: Record<string, string | Uint8Array> = {};
   for (let i = 0; i < (opts.articles ?? 10); i++) {
-    files[`guides/topic-${i}.md`] = `---\ntitle: Topic ${i}\n---\n\nThis is the guide to topic ${i} (${tag}).\n\n- step one\n- step two\n`;
+    files[`guides/topic-${i}.md`] =
+      `---\ntitle: Topic ${i}\n---\n\nThis is the guide to topic ${i} (${tag}).\n\n- step one\n- step two\n`;
   }
   const q = opts.questions ?? 10;
   for (const name of ['billing', 'shipping']) {
-    files[`faq/${name}.qa.yaml`] = Array.from({ length: q }, (_, i) => `- q: ${name} question number ${i}?\n  a: The ${name} answer ${i} (${tag}).\n`).join('');
+    files[`faq/${name}.qa.yaml`] = Array.from(
+      { length: q },
+      (_, i) => `- q: ${name} question number ${i}?\n  a: The ${name} answer ${i} (${tag}).\n`,
+    ).join('');
   }
-  files['links/list.urls'] = `# links\n${Array.from({ length: opts.urls ?? 6 }, (_, i) => `https://example.com/page-${i}`).join('\n')}\n`;
+  files['links/list.urls'] =
+    `# links\n${Array.from({ length: opts.urls ?? 6 }, (_, i) => `https://example.com/page-${i}`).join('\n')}\n`;
   for (let i = 0; i < (opts.docs ?? 2); i++) files[`docs/sheet-${i}.csv`] = `a,b\n${i},${tag}\n`;
   return files;
 }

@@ -5,7 +5,13 @@ const running: EmulatorHandle[] = [];
 
 /** Start an emulator on a free loopback port; stopped after the test. Seeded data is fixed in time. */
 export async function emulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const emu = await startEmulator({ port: 0, token: 'test-token-0123456789', botId: 'bot-1', now: Date.parse('2026-11-01T12:00:00Z'), ...opts });
+  const emu = await startEmulator({
+    port: 0,
+    token: 'test-token-0123456789',
+    botId: 'bot-1',
+    now: Date.parse('2026-11-01T12:00:00Z'),
+    ...opts,
+  });
   running.push(emu);
   return emu;
 }

@@ -9,24 +9,39 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** A content identity for comparing what the folder says with what the emulator holds. */
-function identity(type: string, title: string | null | undefined, content: string, value: string | null | undefined): string {
+function identity(
+  type: string,
+  title: string | null | undefined,
+  content: string,
+  value: string | null | undefined,
+): string {
   return JSON.stringify([type, title ?? null, content, value ?? null]);
 }
 
 /** Every item the folder should put in the bot, by identity (documents by name and bytes). */
 export async function expectedIdentities(cfg: ResolvedConfig): Promise<Map<string, string>> {
-  const scan = scanTree({ root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: stateSkipPaths(cfg.stateFile) });
+  const scan = scanTree({
+    root: cfg.knowledgeDir,
+    include: cfg.include,
+    exclude: cfg.exclude,
+    kinds: cfg.kinds,
+    skip: stateSkipPaths(cfg.stateFile),
+  });
   const out = new Map<string, string>();
   for (const f of scan.files) {
     if (f.kind === 'document') {
       const bytes = fs.readFileSync(f.absPath);
       if (bytes.length === 0) continue;
-      out.set(identity('DOCUMENT', path.posix.basename(f.relPath), createHash('sha256').update(bytes).digest('hex'), null), `document:${f.relPath}`);
+      out.set(
+        identity('DOCUMENT', path.posix.basename(f.relPath), createHash('sha256').update(bytes).digest('hex'), null),
+        `document:${f.relPath}`,
+      );
       continue;
     }
     const built = await buildPayloads(f, extractSettings(cfg));
     if (!(built instanceof Map)) continue;
-    for (const bp of built.values()) out.set(identity(bp.payload.type, bp.payload.title, bp.payload.content, bp.payload.content_value), bp.key);
+    for (const bp of built.values())
+      out.set(identity(bp.payload.type, bp.payload.title, bp.payload.content, bp.payload.content_value), bp.key);
   }
   return out;
 }
@@ -38,7 +53,12 @@ export function heldIdentities(emu: EmulatorHandle, botId = emu.botId): Map<stri
     let id: string;
     if (d.type === 'DOCUMENT') {
       const up = emu.world.uploadForUrl(d.content);
-      id = identity('DOCUMENT', d.title, up ? createHash('sha256').update(up.bytes).digest('hex') : `missing:${d.content}`, null);
+      id = identity(
+        'DOCUMENT',
+        d.title,
+        up ? createHash('sha256').update(up.bytes).digest('hex') : `missing:${d.content}`,
+        null,
+      );
     } else {
       id = identity(d.type, d.title, d.content, d.content_value);
     }
@@ -55,7 +75,11 @@ export function heldIdentities(emu: EmulatorHandle, botId = emu.botId): Map<stri
 export async function expectFolderInBot(
   emu: EmulatorHandle,
   cfg: ResolvedConfig,
-  report: { uncertainKeys: Iterable<string>; staleRemoteIds: Iterable<string | null>; uncertain?: readonly { type: string; label: string }[] },
+  report: {
+    uncertainKeys: Iterable<string>;
+    staleRemoteIds: Iterable<string | null>;
+    uncertain?: readonly { type: string; label: string }[];
+  },
 ): Promise<{ duplicates: number; unaccounted: number }> {
   const expected = await expectedIdentities(cfg);
   const held = heldIdentities(emu);
@@ -75,12 +99,22 @@ export async function expectFolderInBot(
   for (const d of emu.created(emu.botId)) {
     const id =
       d.type === 'DOCUMENT'
-        ? identity('DOCUMENT', d.title, createHash('sha256').update(emu.world.uploadForUrl(d.content)?.bytes ?? Buffer.alloc(0)).digest('hex'), null)
+        ? identity(
+            'DOCUMENT',
+            d.title,
+            createHash('sha256')
+              .update(emu.world.uploadForUrl(d.content)?.bytes ?? Buffer.alloc(0))
+              .digest('hex'),
+            null,
+          )
         : identity(d.type, d.title, d.content, d.content_value);
     if (expected.has(id) || staleIds.has(d.id)) continue;
     const label = d.type === 'TEXT' || d.type === 'DOCUMENT' ? (d.title ?? '') : d.content;
     unaccounted++;
-    expect(named.has(`${d.type}\u0000${label}`), `${d.type} "${label}" (${d.id}) is in the bot, not in the folder, not reported stale nor uncertain`).toBe(true);
+    expect(
+      named.has(`${d.type}\u0000${label}`),
+      `${d.type} "${label}" (${d.id}) is in the bot, not in the folder, not reported stale nor uncertain`,
+    ).toBe(true);
   }
   return { duplicates, unaccounted };
 }

@@ -86,14 +86,27 @@ export class World {
   input(): PlanInput {
     const desired: DesiredItem[] = [];
     for (const [file, items] of this.readFiles) {
-      items.forEach((it, i) => desired.push({ key: it.key, hash: it.hash, type: it.type ?? typeOf(it.key), label: it.label ?? it.key, line: it.line ?? i + 1, file }));
+      items.forEach((it, i) =>
+        desired.push({
+          key: it.key,
+          hash: it.hash,
+          type: it.type ?? typeOf(it.key),
+          label: it.label ?? it.key,
+          line: it.line ?? i + 1,
+          file,
+        }),
+      );
     }
     const dirtyFiles = new Set(this.readFiles.keys());
     const touched = new Set([...dirtyFiles, ...this.removed]);
     const priorFileKeys = new Map<string, string[]>();
     for (const f of touched) {
       const items = this.syncedFiles.get(f);
-      if (items) priorFileKeys.set(f, items.map((i) => i.key));
+      if (items)
+        priorFileKeys.set(
+          f,
+          items.map((i) => i.key),
+        );
     }
     // As the store answers it: keys (desired, or yielded before by touched files) that a file
     // not touched this run still yields.
@@ -108,7 +121,15 @@ export class World {
       const p = this.priorItems.get(k);
       if (p) prior.set(k, p);
     }
-    return { desired, dirtyFiles, incompleteFiles: new Set(this.incomplete), removedFiles: new Set(this.removed), priorFileKeys, prior, heldElsewhere };
+    return {
+      desired,
+      dirtyFiles,
+      incompleteFiles: new Set(this.incomplete),
+      removedFiles: new Set(this.removed),
+      priorFileKeys,
+      prior,
+      heldElsewhere,
+    };
   }
 }
 

@@ -15,7 +15,10 @@ export interface Project {
 }
 
 /** A temporary project: `sync.config.json` and a `knowledge/` folder with the given files, aged past the racy window. */
-export function project(files: Record<string, string | Uint8Array>, opts: { emu?: EmulatorHandle; config?: Record<string, unknown> } = {}): Project {
+export function project(
+  files: Record<string, string | Uint8Array>,
+  opts: { emu?: EmulatorHandle; config?: Record<string, unknown> } = {},
+): Project {
   const dir = tempDir('kb-sync-project-');
   const knowledge = path.join(dir, 'knowledge');
   fs.mkdirSync(knowledge, { recursive: true });
@@ -23,7 +26,17 @@ export function project(files: Record<string, string | Uint8Array>, opts: { emu?
   age(knowledge);
   fs.writeFileSync(
     path.join(dir, 'sync.config.json'),
-    JSON.stringify({ knowledgeDir: 'knowledge', stateFile: '.kb-sync/state.db', rateLimit: { requestsPerSecond: 200, concurrency: 4 }, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50 }, ...opts.config }, null, 2),
+    JSON.stringify(
+      {
+        knowledgeDir: 'knowledge',
+        stateFile: '.kb-sync/state.db',
+        rateLimit: { requestsPerSecond: 200, concurrency: 4 },
+        retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50 },
+        ...opts.config,
+      },
+      null,
+      2,
+    ),
   );
   const env: Record<string, string> = opts.emu
     ? { CXGENIE_API_URL: opts.emu.url, CXGENIE_WORKSPACE_TOKEN: opts.emu.token, CXGENIE_BOT_ID: opts.emu.botId }

@@ -35,7 +35,8 @@ function typeName(v: unknown): string {
 const prim =
   (want: 'string' | 'number' | 'boolean'): Check =>
   (v, p, out) => {
-    if (typeof v !== want || (want === 'number' && !Number.isFinite(v))) out.push(`${p}: expected ${want}, got ${typeName(v)}`);
+    if (typeof v !== want || (want === 'number' && !Number.isFinite(v)))
+      out.push(`${p}: expected ${want}, got ${typeName(v)}`);
   };
 
 export const str = prim('string');
@@ -52,14 +53,20 @@ export const uuid: Check = (v, p, out) => {
 };
 /** An ISO 8601 UTC date-time that survives a round trip through `Date`. */
 export const iso: Check = (v, p, out) => {
-  if (typeof v !== 'string' || !ISO.test(v) || Number.isNaN(Date.parse(v)) || new Date(v).toISOString().slice(0, 19) !== v.slice(0, 19)) {
+  if (
+    typeof v !== 'string' ||
+    !ISO.test(v) ||
+    Number.isNaN(Date.parse(v)) ||
+    new Date(v).toISOString().slice(0, 19) !== v.slice(0, 19)
+  ) {
     out.push(`${p}: expected an ISO date-time, got ${JSON.stringify(v)}`);
   }
 };
 export const literal =
   (...allowed: readonly unknown[]): Check =>
   (v, p, out) => {
-    if (!allowed.includes(v)) out.push(`${p}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(v)}`);
+    if (!allowed.includes(v))
+      out.push(`${p}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${JSON.stringify(v)}`);
   };
 export const nullable =
   (c: Check): Check =>
@@ -89,7 +96,7 @@ export function shape<T>(spec: { [K in keyof T]-?: Check }): Check {
     const keys = Object.keys(spec) as (keyof T & string)[];
     for (const k of keys) {
       if (!(k in rec)) out.push(`${p}.${k}: missing`);
-      else (spec[k] as Check)(rec[k], `${p}.${k}`, out);
+      else spec[k](rec[k], `${p}.${k}`, out);
     }
     for (const k of Object.keys(rec)) if (!keys.includes(k as keyof T & string)) out.push(`${p}.${k}: not in the type`);
   };

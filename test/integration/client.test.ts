@@ -49,7 +49,8 @@ function expectNoToken(token: string, ...things: unknown[]): void {
       JSON.stringify(thing),
       String(thing),
     ];
-    if (thing instanceof Error) forms.push(thing.message, thing.stack ?? '', String((thing as { hint?: unknown }).hint ?? ''));
+    if (thing instanceof Error)
+      forms.push(thing.message, thing.stack ?? '', String((thing as { hint?: unknown }).hint ?? ''));
     for (const text of forms) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(encodeURIComponent(token));
@@ -58,7 +59,10 @@ function expectNoToken(token: string, ...things: unknown[]): void {
 }
 
 /** Every seeded customer through the pagination helper. */
-async function allCustomers(client: CxGenieClient, query: Parameters<CxGenieClient['iterateCustomers']>[0] = {}): Promise<Customer[]> {
+async function allCustomers(
+  client: CxGenieClient,
+  query: Parameters<CxGenieClient['iterateCustomers']>[0] = {},
+): Promise<Customer[]> {
   const out: Customer[] = [];
   for await (const c of client.iterateCustomers(query)) out.push(c);
   return out;
@@ -73,7 +77,13 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 const isUser = (c: { email: string; phone_number: string }) => c.email !== '' && c.phone_number !== '';
 
 /** The seeded customer with the most conversations, and the conversation with the most messages. */
-function busiest(emu: EmulatorHandle): { customerId: string; sessionCount: number; sessionId: string; sessionCustomer: string; messageCount: number } {
+function busiest(emu: EmulatorHandle): {
+  customerId: string;
+  sessionCount: number;
+  sessionId: string;
+  sessionCustomer: string;
+  messageCount: number;
+} {
   const perCustomer = new Map<string, number>();
   let longest = { id: '', customer: '', n: 0 };
   for (const s of emu.world.sessions.values()) {
@@ -81,7 +91,13 @@ function busiest(emu: EmulatorHandle): { customerId: string; sessionCount: numbe
     if (s.messages.length > longest.n) longest = { id: s.id, customer: s.customer_id, n: s.messages.length };
   }
   const [customerId, sessionCount] = [...perCustomer.entries()].sort((a, b) => b[1] - a[1])[0]!;
-  return { customerId, sessionCount, sessionId: longest.id, sessionCustomer: longest.customer, messageCount: longest.n };
+  return {
+    customerId,
+    sessionCount,
+    sessionId: longest.id,
+    sessionCustomer: longest.customer,
+    messageCount: longest.n,
+  };
 }
 
 // ------------------------------------------------------------------ 1. POST /bot-data
@@ -135,10 +151,19 @@ describe('createBotData (POST /bot-data)', () => {
     const emu = await emulator();
     const client = clientFor(emu);
     const bytes = randomBytes(3000);
-    const [file] = await client.uploadFiles([{ name: 'rates.pdf', data: new Blob([bytes], { type: 'application/pdf' }) }]);
+    const [file] = await client.uploadFiles([
+      { name: 'rates.pdf', data: new Blob([bytes], { type: 'application/pdf' }) },
+    ]);
     const row = await client.createBotData({ type: 'DOCUMENT', content: file!.url, title: file!.name });
     expect(problems(row, botDataShape)).toEqual([]);
-    expect(row).toMatchObject({ type: 'DOCUMENT', content: file!.url, title: 'rates.pdf', filename: 'rates.pdf', size: bytes.length, mimetype: 'application/pdf' });
+    expect(row).toMatchObject({
+      type: 'DOCUMENT',
+      content: file!.url,
+      title: 'rates.pdf',
+      filename: 'rates.pdf',
+      size: bytes.length,
+      mimetype: 'application/pdf',
+    });
   });
 });
 
@@ -208,7 +233,8 @@ describe('listCustomers / iterateCustomers / getCustomer (GET /customer-list, /c
     // Search by the last name of a customer: every hit contains it; every customer named so is a hit.
     const term = all[0]!.name.split(' ').at(-1)!;
     const found = await allCustomers(client, { search: term.toUpperCase() });
-    const has = (c: Customer) => [c.name, c.email, c.phone_number].some((f) => f.toLowerCase().includes(term.toLowerCase()));
+    const has = (c: Customer) =>
+      [c.name, c.email, c.phone_number].some((f) => f.toLowerCase().includes(term.toLowerCase()));
     expect(found.length).toBeGreaterThan(0);
     expect(found.every(has)).toBe(true);
     expect(ids(found)).toEqual(ids(all.filter(has)));
@@ -221,7 +247,10 @@ describe('listCustomers / iterateCustomers / getCustomer (GET /customer-list, /c
   it('iterateCustomers yields a row once when a server repeats the boundary row (inclusive cursor)', async () => {
     // 7 customers, pages of 3, a server that answers `created_at <= cursor`.
     const base = Date.parse('2026-01-01T00:00:00Z');
-    const rows = Array.from({ length: 7 }, (_, i) => ({ id: `c${i}`, created_at: new Date(base + i * 1000).toISOString() })).reverse();
+    const rows = Array.from({ length: 7 }, (_, i) => ({
+      id: `c${i}`,
+      created_at: new Date(base + i * 1000).toISOString(),
+    })).reverse();
     const srv = await tinyServer((req, res) => {
       const cursor = new URL(req.url ?? '/', 'http://x').searchParams.get('cursor');
       const after = cursor ? rows.filter((r) => Date.parse(r.created_at) <= Date.parse(cursor)) : rows;
@@ -253,7 +282,12 @@ describe('listCustomers / iterateCustomers / getCustomer (GET /customer-list, /c
   it('getCustomer of an unknown customer is a 404 error', async () => {
     const emu = await emulator();
     const err = await apiError(() => clientFor(emu).getCustomer(randomUUID()));
-    expect(err).toMatchObject({ status: 404, delivery: 'answered', retryable: false, endpoint: 'GET /customer-detail/:id' });
+    expect(err).toMatchObject({
+      status: 404,
+      delivery: 'answered',
+      retryable: false,
+      endpoint: 'GET /customer-detail/:id',
+    });
     expectNoToken(emu.token, err);
   });
 });
@@ -297,7 +331,9 @@ describe('listSessions / iterateSessions (GET /sessions-by-customer)', () => {
     expect(open.every((s) => s.status === 'OPEN')).toBe(true);
     expect(closed.every((s) => s.status === 'CLOSED')).toBe(true);
     expect(open.length + closed.length).toBe(sessionCount);
-    const either = await collect(client.iterateSessions({ customer_id: customerId, status: ['OPEN', 'CLOSED'], limit: 3 }));
+    const either = await collect(
+      client.iterateSessions({ customer_id: customerId, status: ['OPEN', 'CLOSED'], limit: 3 }),
+    );
     expect(either).toHaveLength(sessionCount);
   });
 });
@@ -316,7 +352,8 @@ describe('listMessages / iterateMessages (GET /detail-sessions/:id)', () => {
       expect(m.session_id).toBe(sessionId);
     }
     // Ascending by default.
-    for (let i = 1; i < big.length; i++) expect(Date.parse(big[i]!.created_at)).toBeGreaterThanOrEqual(Date.parse(big[i - 1]!.created_at));
+    for (let i = 1; i < big.length; i++)
+      expect(Date.parse(big[i]!.created_at)).toBeGreaterThanOrEqual(Date.parse(big[i - 1]!.created_at));
 
     const dflt = await client.listMessages(sessionId, { customer_id: sessionCustomer });
     expect(dflt.map((m) => m.id)).toEqual(big.slice(0, 10).map((m) => m.id));
@@ -324,7 +361,9 @@ describe('listMessages / iterateMessages (GET /detail-sessions/:id)', () => {
     const paged = await collect(client.iterateMessages(sessionId, { customer_id: sessionCustomer, limit: 7 }));
     expect(paged.map((m) => m.id)).toEqual(big.map((m) => m.id));
 
-    const desc = await collect(client.iterateMessages(sessionId, { customer_id: sessionCustomer, limit: 7, order: 'desc' }));
+    const desc = await collect(
+      client.iterateMessages(sessionId, { customer_id: sessionCustomer, limit: 7, order: 'desc' }),
+    );
     expect(desc.map((m) => m.id)).toEqual(big.map((m) => m.id).reverse());
   });
 
@@ -334,7 +373,11 @@ describe('listMessages / iterateMessages (GET /detail-sessions/:id)', () => {
     // A conversation that has a system message ("Conversation closed", an assignment, …).
     const session = [...emu.world.sessions.values()].find((s) => s.messages.some((m) => m.role === 'system'))!;
     const all = await client.listMessages(session.id, { customer_id: session.customer_id, limit: 100 });
-    const kept = await client.listMessages(session.id, { customer_id: session.customer_id, limit: 100, remove_system_message: true });
+    const kept = await client.listMessages(session.id, {
+      customer_id: session.customer_id,
+      limit: 100,
+      remove_system_message: true,
+    });
     const systemIds = new Set(session.messages.filter((m) => m.role === 'system').map((m) => m.id));
     expect(kept.map((m) => m.id)).toEqual(all.map((m) => m.id).filter((id) => !systemIds.has(id)));
     expect(kept.length).toBeLessThan(all.length);
@@ -363,7 +406,9 @@ describe('uploadFiles (POST /upload/multiple)', () => {
       { name: 'Price list 2026.pdf', type: 'application/pdf', bytes: randomBytes(70_000) },
       { name: 'empty.csv', type: 'text/csv', bytes: Buffer.alloc(0) },
     ];
-    const out = await client.uploadFiles(files.map((f) => ({ name: f.name, data: new Blob([f.bytes], { type: f.type }) })));
+    const out = await client.uploadFiles(
+      files.map((f) => ({ name: f.name, data: new Blob([f.bytes], { type: f.type }) })),
+    );
     expect(calls).toHaveLength(1); // one multipart request for all
     expect(out).toHaveLength(files.length);
     for (const [i, f] of files.entries()) {
@@ -390,15 +435,22 @@ describe('uploadFiles (POST /upload/multiple)', () => {
 // ------------------------------------------------------------------ 2. chat
 
 describe('sendMessage (POST /messages)', () => {
-  it('answers from a Q&A created first, and falls back to the bot\'s reply_unknown', async () => {
+  it("answers from a Q&A created first, and falls back to the bot's reply_unknown", async () => {
     const emu = await emulator();
     const client = clientFor(emu);
     const question = 'How do I reset my Parcelly password?';
     const answer = 'Open Settings, then Security, then press "Reset password".';
     await client.createBotData({ type: 'Q_AND_A', content: question, content_value: answer });
 
-    const info = { name: 'Quinn Q', email: `quinn.${randomUUID()}@mail.example`, phone_number: '+15550001111', external_id: randomUUID() };
-    expect(await client.sendMessage({ content: 'how can I reset my parcelly password', customer_info: info })).toBe(answer);
+    const info = {
+      name: 'Quinn Q',
+      email: `quinn.${randomUUID()}@mail.example`,
+      phone_number: '+15550001111',
+      external_id: randomUUID(),
+    };
+    expect(await client.sendMessage({ content: 'how can I reset my parcelly password', customer_info: info })).toBe(
+      answer,
+    );
 
     const unknown = await client.sendMessage({ content: 'Is the moon made of green cheese?', customer_info: info });
     expect(unknown).not.toBe(answer);
@@ -412,8 +464,17 @@ describe('sendMessage (POST /messages)', () => {
   it('creates a customer from customer_info that shows in customer-list and customer-detail', async () => {
     const emu = await emulator({ customers: SEEDED });
     const client = clientFor(emu);
-    const info = { name: 'Ada Lovelace', email: `ada.${randomUUID()}@mail.example`, phone_number: '+15557654321', external_id: randomUUID() };
-    const reply = await client.sendMessage({ content: 'Hello, anyone there?', customer_info: info, metadata: { page: '/pricing' } });
+    const info = {
+      name: 'Ada Lovelace',
+      email: `ada.${randomUUID()}@mail.example`,
+      phone_number: '+15557654321',
+      external_id: randomUUID(),
+    };
+    const reply = await client.sendMessage({
+      content: 'Hello, anyone there?',
+      customer_info: info,
+      metadata: { page: '/pricing' },
+    });
     expect(typeof reply).toBe('string');
 
     const first = await client.listCustomers();
@@ -421,7 +482,13 @@ describe('sendMessage (POST /messages)', () => {
     // The newest customer comes first.
     const c = first.customers[0]!;
     expect(problems(c, customerShape)).toEqual([]);
-    expect(c).toMatchObject({ name: info.name, email: info.email, phone_number: info.phone_number, external_id: info.external_id, bot_id: emu.botId });
+    expect(c).toMatchObject({
+      name: info.name,
+      email: info.email,
+      phone_number: info.phone_number,
+      external_id: info.external_id,
+      bot_id: emu.botId,
+    });
 
     const bySearch = await allCustomers(client, { search: info.email });
     expect(bySearch.map((x) => x.id)).toEqual([c.id]);
@@ -431,17 +498,25 @@ describe('sendMessage (POST /messages)', () => {
 
     const d = await client.getCustomer(c.id);
     expect(problems(d, customerDetailShape)).toEqual([]);
-    expect(d).toMatchObject({ id: c.id, name: info.name, email: info.email, phone_number: info.phone_number, external_id: info.external_id });
+    expect(d).toMatchObject({
+      id: c.id,
+      name: info.name,
+      email: info.email,
+      phone_number: info.phone_number,
+      external_id: info.external_id,
+    });
     expect(d.last_message.content).toBe(reply);
     expect(d.last_session.status).toBe('OPEN');
     expect(d.is_customer_answered).toBe(true);
   });
 
-  it('appends to the customer\'s conversation, visible through sessions and messages', async () => {
+  it("appends to the customer's conversation, visible through sessions and messages", async () => {
     const emu = await emulator();
     const client = clientFor(emu);
     const info = { name: 'Sam', email: `sam.${randomUUID()}@mail.example`, external_id: randomUUID() };
-    const upload = (await client.uploadFiles([{ name: 'photo.jpg', data: new Blob([randomBytes(500)], { type: 'image/jpeg' }) }]))[0]!;
+    const upload = (
+      await client.uploadFiles([{ name: 'photo.jpg', data: new Blob([randomBytes(500)], { type: 'image/jpeg' }) }])
+    )[0]!;
     const media = [{ uid: randomUUID(), name: upload.name, size: upload.size, url: upload.url, type: upload.type }];
     const turns: SendMessageInput[] = [
       { content: 'My parcel has not arrived', customer_info: info, media },
@@ -502,7 +577,11 @@ describe('errors the server answers', () => {
   it('400 for a body that is not JSON (raw fetch)', async () => {
     const emu = await emulator();
     for (const body of ['{"bot_id": "bot-1", "content": ', 'content=x&type=TEXT', '[1, 2]']) {
-      const res = await fetch(`${emu.url}/bot-data`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${emu.url}/bot-data`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status).toBe(400);
       const json = (await res.json()) as { success: boolean; message: string };
       expect(json.success).toBe(false);
@@ -527,7 +606,14 @@ describe('errors the server answers', () => {
     ];
     for (const [endpoint, call] of calls) {
       const err = await apiError(call);
-      expect(err, endpoint).toMatchObject({ endpoint, status: 401, delivery: 'answered', retryable: false, isAuth: true, exitCode: ExitCode.usage });
+      expect(err, endpoint).toMatchObject({
+        endpoint,
+        status: 401,
+        delivery: 'answered',
+        retryable: false,
+        isAuth: true,
+        exitCode: ExitCode.usage,
+      });
       expect(err.hint).toMatch(/CXGENIE_WORKSPACE_TOKEN/);
       expectNoToken(wrong, err);
       expectNoToken(emu.token, err);
@@ -554,7 +640,10 @@ describe('errors the server answers', () => {
   it('404 for an unknown bot, on create and on chat; nothing created', async () => {
     const emu = await emulator();
     const client = clientFor(emu, { botId: 'no-such-bot' });
-    for (const call of [() => client.createBotData({ type: 'TEXT', content: 'x' }), () => client.sendMessage({ content: 'hi' })]) {
+    for (const call of [
+      () => client.createBotData({ type: 'TEXT', content: 'x' }),
+      () => client.sendMessage({ content: 'hi' }),
+    ]) {
       const err = await apiError(call);
       expect(err).toMatchObject({ status: 404, delivery: 'answered', retryable: false });
       expect(err.serverMessage).toMatch(/bot/i);
@@ -568,7 +657,12 @@ describe('errors the server answers', () => {
   it('5xx is retryable; 500 was answered (no effect), 504 may have taken effect', async () => {
     const emu = await emulator();
     const client = clientFor(emu);
-    emu.setFaults({ schedule: [{ endpoint: 'POST /bot-data', at: 1, fault: 'error', status: 500 }, { endpoint: 'POST /bot-data', at: 2, fault: 'error', status: 504 }] });
+    emu.setFaults({
+      schedule: [
+        { endpoint: 'POST /bot-data', at: 1, fault: 'error', status: 500 },
+        { endpoint: 'POST /bot-data', at: 2, fault: 'error', status: 504 },
+      ],
+    });
     const e500 = await apiError(() => client.createBotData({ type: 'TEXT', content: 'a' }));
     expect(e500).toMatchObject({ status: 500, delivery: 'answered', retryable: true });
     const e504 = await apiError(() => client.createBotData({ type: 'TEXT', content: 'b' }));
@@ -589,14 +683,20 @@ describe('429 and Retry-After', () => {
     const retryAfterSec = 7;
     emu.setFaults({ schedule: [{ endpoint: 'POST /bot-data', at: 1, fault: 'rate-limit', retryAfterSec }] });
     const err = await apiError(() => client.createBotData({ type: 'TEXT', content: 'x' }));
-    expect(err).toMatchObject({ status: 429, delivery: 'answered', retryable: true, retryAfterMs: retryAfterSec * 1000, mayHaveTakenEffect: false });
+    expect(err).toMatchObject({
+      status: 429,
+      delivery: 'answered',
+      retryable: true,
+      retryAfterMs: retryAfterSec * 1000,
+      mayHaveTakenEffect: false,
+    });
     expect(err.hint).toMatch(/rate/i);
     expectNoToken(emu.token, err, client);
     expect(emu.created()).toEqual([]);
     expect(emu.stats().rateLimited).toBe(1);
   });
 
-  it('parses Retry-After from the emulator\'s token bucket', async () => {
+  it("parses Retry-After from the emulator's token bucket", async () => {
     // 0.5 requests per second, a bucket of 1: the second request right after the first must wait
     // about (1 token) / (0.5 per second) = 2 s, announced in whole seconds.
     const emu = await emulator({ faults: { rateLimit: { requestsPerSecond: 0.5, burst: 1 } } });
@@ -607,10 +707,15 @@ describe('429 and Retry-After', () => {
     expectNoToken(emu.token, err);
   });
 
-  it('parses Retry-After given as an HTTP date, against the client\'s clock', async () => {
+  it("parses Retry-After given as an HTTP date, against the client's clock", async () => {
     const now = Date.parse('2026-05-05T10:00:00Z');
     const srv = await tinyServer((_req, res) => {
-      sendJson(res, 429, { success: false, message: 'Slow down' }, { 'retry-after': new Date(now + 90_000).toUTCString() });
+      sendJson(
+        res,
+        429,
+        { success: false, message: 'Slow down' },
+        { 'retry-after': new Date(now + 90_000).toUTCString() },
+      );
     });
     const token = 'tok-http-date-123';
     const client = new CxGenieClient({ baseUrl: `${srv.origin}/api/v2/public-api`, token, botId: 'b', now: () => now });
@@ -621,7 +726,9 @@ describe('429 and Retry-After', () => {
 
   it('has no retryAfterMs without the header, or with an unreadable one', async () => {
     let header: string | undefined;
-    const srv = await tinyServer((_req, res) => sendJson(res, 429, { success: false, message: 'Slow down' }, header ? { 'retry-after': header } : {}));
+    const srv = await tinyServer((_req, res) =>
+      sendJson(res, 429, { success: false, message: 'Slow down' }, header ? { 'retry-after': header } : {}),
+    );
     const client = new CxGenieClient({ baseUrl: srv.origin, token: 'tok-no-header', botId: 'b' });
     for (const h of [undefined, 'later', '-5']) {
       header = h;
@@ -654,7 +761,9 @@ describe('requests whose fate is unknown or that never left', () => {
     const emu = await emulator({ customers: SEEDED, faults: { lossRate: 1 } });
     const client = clientFor(emu);
     const email = `lost.${randomUUID()}@mail.example`;
-    const err = await apiError(() => client.sendMessage({ content: 'Is anyone there?', customer_info: { name: 'Lost', email } }));
+    const err = await apiError(() =>
+      client.sendMessage({ content: 'Is anyone there?', customer_info: { name: 'Lost', email } }),
+    );
     expect(err).toMatchObject({ delivery: 'unknown', retryable: true });
     expectNoToken(emu.token, err);
     emu.setFaults({});
@@ -676,9 +785,18 @@ describe('requests whose fate is unknown or that never left', () => {
     const port = await closedPort();
     const token = 'tok-refused-0987654321';
     const client = new CxGenieClient({ baseUrl: `http://127.0.0.1:${port}/api/v2/public-api`, token, botId: 'b' });
-    for (const call of [() => client.createBotData({ type: 'TEXT', content: 'x' }), () => client.listCustomers({ search: 'x' })]) {
+    for (const call of [
+      () => client.createBotData({ type: 'TEXT', content: 'x' }),
+      () => client.listCustomers({ search: 'x' }),
+    ]) {
       const err = await apiError(call);
-      expect(err).toMatchObject({ delivery: 'not-sent', code: 'ECONNREFUSED', retryable: true, status: undefined, mayHaveTakenEffect: false });
+      expect(err).toMatchObject({
+        delivery: 'not-sent',
+        code: 'ECONNREFUSED',
+        retryable: true,
+        status: undefined,
+        mayHaveTakenEffect: false,
+      });
       expect(err.message).toMatch(/not sent/);
       expect(err.hint).toMatch(/base URL/);
       expectNoToken(token, err, client);
@@ -743,7 +861,10 @@ describe('odd server answers and the token', () => {
     let mode = 0;
     const srv = await tinyServer((req, res, body) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const seen = url.searchParams.get('workspace_token') ?? (JSON.parse(body || '{}') as { workspace_token?: string }).workspace_token ?? '';
+      const seen =
+        url.searchParams.get('workspace_token') ??
+        (JSON.parse(body || '{}') as { workspace_token?: string }).workspace_token ??
+        '';
       if (mode === 0) sendJson(res, 400, { success: false, message: `bad request for token ${seen}` });
       else if (mode === 1) sendJson(res, 403, { success: false, error: `forbidden: ${encodeURIComponent(seen)}` });
       else if (mode === 2) {
@@ -753,7 +874,12 @@ describe('odd server answers and the token', () => {
     });
     const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b' });
     const got: ApiError[] = [];
-    for (mode = 0; mode < 4; mode++) got.push(await apiError(() => (mode % 2 === 0 ? client.listCustomers() : client.createBotData({ type: 'TEXT', content: 'x' }))));
+    for (mode = 0; mode < 4; mode++)
+      got.push(
+        await apiError(() =>
+          mode % 2 === 0 ? client.listCustomers() : client.createBotData({ type: 'TEXT', content: 'x' }),
+        ),
+      );
     expect(got.map((e) => e.status)).toEqual([400, 403, 502, 200]);
     for (const e of got) {
       expect(e.serverMessage).toContain('***');
@@ -792,9 +918,14 @@ describe('odd server answers and the token', () => {
   it('sends the token only where the document puts it: body, query or form field', async () => {
     const token = 'tok-where-it-goes-77';
     const srv = await tinyServer((req, res) => {
-      if (req.url?.startsWith('/upload')) sendJson(res, 200, { success: true, data: [{ name: 'a.txt', url: 'http://x/a', type: 'text/plain', size: 1 }] });
+      if (req.url?.startsWith('/upload'))
+        sendJson(res, 200, {
+          success: true,
+          data: [{ name: 'a.txt', url: 'http://x/a', type: 'text/plain', size: 1 }],
+        });
       else if (req.url?.startsWith('/sessions')) sendJson(res, 200, { success: true, total: 0, data: [] });
-      else if (req.url?.startsWith('/customer-list')) sendJson(res, 200, { success: true, data: { total: 0, customers: [] } });
+      else if (req.url?.startsWith('/customer-list'))
+        sendJson(res, 200, { success: true, data: { total: 0, customers: [] } });
       else sendJson(res, 200, { success: true, data: { id: randomUUID() } });
     });
     const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b' });
@@ -839,7 +970,9 @@ describe('odd server answers and the token', () => {
 describe('redirects and hopeless network errors', () => {
   it('never follows a redirect (it would carry the token): a non-retryable error naming the new address', async () => {
     const token = 'tok-redirect-0123456789';
-    const target = await tinyServer((_req, res) => sendJson(res, 200, { success: true, data: { total: 0, customers: [] } }));
+    const target = await tinyServer((_req, res) =>
+      sendJson(res, 200, { success: true, data: { total: 0, customers: [] } }),
+    );
     const srv = await tinyServer((req, res) => {
       res.writeHead(301, { location: `${target.origin}${req.url ?? '/'}` });
       res.end();
@@ -856,7 +989,12 @@ describe('redirects and hopeless network errors', () => {
   });
 
   it('an unknown host is not retried (a typo does not heal by waiting)', async () => {
-    const client = new CxGenieClient({ baseUrl: 'http://no-such-host.invalid/api', token: 'tok-0123456789', botId: 'b', timeoutMs: 5000 });
+    const client = new CxGenieClient({
+      baseUrl: 'http://no-such-host.invalid/api',
+      token: 'tok-0123456789',
+      botId: 'b',
+      timeoutMs: 5000,
+    });
     const err = await apiError(() => client.listCustomers());
     expect(err.delivery).toBe('not-sent');
     expect(['ENOTFOUND', 'EAI_AGAIN']).toContain(err.code);

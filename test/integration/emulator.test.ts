@@ -7,7 +7,15 @@ import { FAULT_ENDPOINTS } from '../../src/emulator/faults.js';
 import { DEFAULT_EMULATOR_BOT, DEFAULT_EMULATOR_TOKEN, type EmulatorHandle } from '../../src/emulator/server.js';
 import { CLI } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
-import { botDataShape, customerDetailShape, customerShape, messageShape, problems, sessionShape, uploadedFileShape } from '../helpers/shapes.js';
+import {
+  botDataShape,
+  customerDetailShape,
+  customerShape,
+  messageShape,
+  problems,
+  sessionShape,
+  uploadedFileShape,
+} from '../helpers/shapes.js';
 
 // ------------------------------------------------------------------ raw HTTP, curl-like
 
@@ -30,9 +38,15 @@ async function raw(url: string, init: RequestInit = {}): Promise<Reply> {
 }
 
 /** GET `emu.url + path` with a query given as a list of pairs (so keys can repeat), token included unless given. */
-function get(emu: EmulatorHandle, path: string, pairs: [string, string][] = [], opts: { token?: boolean } = {}): Promise<Reply> {
+function get(
+  emu: EmulatorHandle,
+  path: string,
+  pairs: [string, string][] = [],
+  opts: { token?: boolean } = {},
+): Promise<Reply> {
   const q = new URLSearchParams(pairs);
-  if (opts.token !== false && !pairs.some(([k]) => k === 'workspace_token' || k === 'workshop_id')) q.set('workspace_token', emu.token);
+  if (opts.token !== false && !pairs.some(([k]) => k === 'workspace_token' || k === 'workshop_id'))
+    q.set('workspace_token', emu.token);
   return raw(`${emu.url}${path}?${q}`);
 }
 
@@ -51,7 +65,12 @@ function createText(emu: EmulatorHandle, content: string, bot = emu.botId): Prom
 function admin(emu: EmulatorHandle, method: string, name: string, body?: unknown): Promise<Reply> {
   return raw(`${emu.origin}/__emulator/${name}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    ...(body === undefined
+      ? {}
+      : {
+          headers: { 'content-type': 'application/json' },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
   });
 }
 
@@ -86,7 +105,10 @@ describe('routes under the API prefix', () => {
     expect(created.json.success).toBe(true);
     expect(problems(created.json.data, botDataShape)).toEqual([]);
 
-    const chat = await postJson(emu, '/messages', { content: 'hello', customer_info: { name: 'Raw Curl', email: 'raw@curl.example' } });
+    const chat = await postJson(emu, '/messages', {
+      content: 'hello',
+      customer_info: { name: 'Raw Curl', email: 'raw@curl.example' },
+    });
     expect(chat.status).toBe(200);
     expect(chat.json).toMatchObject({ success: true });
     expect(typeof chat.json.data).toBe('string');
@@ -131,7 +153,13 @@ describe('routes under the API prefix', () => {
 
   it('404 for unknown routes, inside and outside the prefix and among the test routes', async () => {
     const emu = await emulator();
-    for (const url of [`${emu.url}/no-such-endpoint`, `${emu.url}/bot-data/extra`, `${emu.origin}/elsewhere`, `${emu.origin}/__emulator/nope`, `${emu.origin}/uploads/${'0'.repeat(8)}/x`]) {
+    for (const url of [
+      `${emu.url}/no-such-endpoint`,
+      `${emu.url}/bot-data/extra`,
+      `${emu.origin}/elsewhere`,
+      `${emu.origin}/__emulator/nope`,
+      `${emu.origin}/uploads/${'0'.repeat(8)}/x`,
+    ]) {
       const r = await raw(url);
       expect(r.status, url).toBe(404);
       expect(r.json.success).toBe(false);
@@ -178,14 +206,26 @@ describe('routes under the API prefix', () => {
     expect((await raw(`${emu.url}/upload/multiple`, { method: 'POST', body: form })).status).toBe(413);
 
     // A body streamed without Content-Length is cut off as well.
-    const bytes = new TextEncoder().encode(JSON.stringify({ workspace_token: emu.token, bot_id: emu.botId, type: 'TEXT', content: 'y'.repeat(maxBodyBytes) }));
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({
+        workspace_token: emu.token,
+        bot_id: emu.botId,
+        type: 'TEXT',
+        content: 'y'.repeat(maxBodyBytes),
+      }),
+    );
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
         c.enqueue(bytes);
         c.close();
       },
     });
-    const chunked = await raw(`${emu.url}/bot-data`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await raw(`${emu.url}/bot-data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    });
     expect(chunked.status).toBe(413);
 
     expect(emu.created().map((d) => d.content)).toEqual(['fits']);
@@ -226,7 +266,10 @@ describe('query arrays: repeated keys, key[]= and comma-separated (decision 2)',
     for (const [form, pairs] of arrayForms('bot_ids', ['bot-2'])) {
       const r = await get(emu, '/customer-list', pairs);
       expect(totalOf(r), form).toBe(onBot2);
-      expect(customersOf(r).every((c) => c.bot_id === 'bot-2'), form).toBe(true);
+      expect(
+        customersOf(r).every((c) => c.bot_id === 'bot-2'),
+        form,
+      ).toBe(true);
     }
     for (const [form, pairs] of arrayForms('bot_ids', [emu.botId, 'bot-2'])) {
       expect(totalOf(await get(emu, '/customer-list', pairs)), form).toBe(emu.world.customers.length);
@@ -249,18 +292,26 @@ describe('query arrays: repeated keys, key[]= and comma-separated (decision 2)',
     for (const [form, pairs] of arrayForms('status', ['CLOSED'])) {
       const r = await get(emu, '/sessions-by-customer', [...base, ...pairs]);
       expect(r.json.total, form).toBe(closed);
-      expect(rows(r).every((s) => s.status === 'CLOSED'), form).toBe(true);
+      expect(
+        rows(r).every((s) => s.status === 'CLOSED'),
+        form,
+      ).toBe(true);
     }
     for (const [form, pairs] of arrayForms('reply_status', ['UNREAD_ONLY', 'READ_ONLY'])) {
       // Every conversation is either read or unread.
       expect((await get(emu, '/sessions-by-customer', [...base, ...pairs])).json.total, form).toBe(sessions);
     }
     for (const [form, pairs] of arrayForms('reply_status', ['UNREAD_ONLY'])) {
-      expect(rows(await get(emu, '/sessions-by-customer', [...base, ...pairs])).every((s) => !s.is_read), form).toBe(true);
+      expect(
+        rows(await get(emu, '/sessions-by-customer', [...base, ...pairs])).every((s) => !s.is_read),
+        form,
+      ).toBe(true);
     }
 
     // A window around the middle conversations: in every form, exactly those inside it.
-    const times = rows(await get(emu, '/sessions-by-customer', base)).map((s) => s.created_at).sort();
+    const times = rows(await get(emu, '/sessions-by-customer', base))
+      .map((s) => s.created_at)
+      .sort();
     const start = times[2]!;
     const end = times[times.length - 3]!;
     const inside = times.filter((t) => t >= start && t <= end).length;
@@ -269,7 +320,10 @@ describe('query arrays: repeated keys, key[]= and comma-separated (decision 2)',
       const r = await get(emu, '/sessions-by-customer', [...base, ...pairs]);
       expect(r.status, form).toBe(200);
       expect(r.json.total, form).toBe(inside);
-      expect(rows(r).every((s) => s.created_at >= start && s.created_at <= end), form).toBe(true);
+      expect(
+        rows(r).every((s) => s.created_at >= start && s.created_at <= end),
+        form,
+      ).toBe(true);
     }
     expect((await get(emu, '/sessions-by-customer', [...base, ['date_range', start]])).status).toBe(400);
   });
@@ -304,7 +358,11 @@ describe('auth variants', () => {
     expect((await upload({ query: 'wrong-token' })).status).toBe(401);
     expect(emu.stats().uploads).toBe(2);
     // Not multipart at all.
-    const notForm = await raw(`${emu.url}/upload/multiple?workspace_token=${emu.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const notForm = await raw(`${emu.url}/upload/multiple?workspace_token=${emu.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(notForm.status).toBe(400);
   });
 });
@@ -357,7 +415,11 @@ describe('test-only routes under /__emulator/', () => {
 
   it('PUT faults sets the switches, GET faults reads them back', async () => {
     const emu = await emulator();
-    const config = { errorRate: 0, latencyMs: [1, 2], schedule: [{ endpoint: 'POST /bot-data', at: 1, fault: 'rate-limit', retryAfterSec: 4 }] };
+    const config = {
+      errorRate: 0,
+      latencyMs: [1, 2],
+      schedule: [{ endpoint: 'POST /bot-data', at: 1, fault: 'rate-limit', retryAfterSec: 4 }],
+    };
     const put = await admin(emu, 'PUT', 'faults', config);
     expect(put.status).toBe(200);
     expect(put.json.data).toEqual(config);
@@ -381,11 +443,27 @@ describe('test-only routes under /__emulator/', () => {
     ['a schedule that is not a list', { schedule: { at: 1, fault: 'error' } }, /schedule/],
     ['a scheduled fault at index 0', { schedule: [{ at: 0, fault: 'error' }] }, /schedule\[0\]\.at/],
     ['an unknown fault kind', { schedule: [{ at: 1, fault: 'explode' }] }, /schedule\[0\]\.fault/],
-    ['a misspelt endpoint (it would never fire)', { schedule: [{ endpoint: 'POST /bot-dta', at: 1, fault: 'error' }] }, /schedule\[0\]\.endpoint/],
-    ['an endpoint without its method', { schedule: [{ endpoint: '/bot-data', at: 1, fault: 'error' }] }, /schedule\[0\]\.endpoint/],
+    [
+      'a misspelt endpoint (it would never fire)',
+      { schedule: [{ endpoint: 'POST /bot-dta', at: 1, fault: 'error' }] },
+      /schedule\[0\]\.endpoint/,
+    ],
+    [
+      'an endpoint without its method',
+      { schedule: [{ endpoint: '/bot-data', at: 1, fault: 'error' }] },
+      /schedule\[0\]\.endpoint/,
+    ],
     ['a fractional times', { schedule: [{ at: 1, times: 1.5, fault: 'error' }] }, /schedule\[0\]\.times/],
-    ['an error status that is not an error', { schedule: [{ at: 1, fault: 'error', status: 200 }] }, /schedule\[0\]\.status/],
-    ['a negative Retry-After', { schedule: [{ at: 1, fault: 'rate-limit', retryAfterSec: -1 }] }, /schedule\[0\]\.retryAfterSec/],
+    [
+      'an error status that is not an error',
+      { schedule: [{ at: 1, fault: 'error', status: 200 }] },
+      /schedule\[0\]\.status/,
+    ],
+    [
+      'a negative Retry-After',
+      { schedule: [{ at: 1, fault: 'rate-limit', retryAfterSec: -1 }] },
+      /schedule\[0\]\.retryAfterSec/,
+    ],
     ['a negative delay', { schedule: [{ at: 1, fault: 'delay', delayMs: -1 }] }, /schedule\[0\]\.delayMs/],
     ['a seed that is not a number', { seed: 'abc' }, /seed/],
     ['a rate limit that is not an object', { rateLimit: 5 }, /rateLimit/],
@@ -425,7 +503,9 @@ describe('test-only routes under /__emulator/', () => {
 
 describe('fault switches', () => {
   it('schedule: the 3rd POST /bot-data fails with 500, and only that one', async () => {
-    const emu = await emulator({ faults: { schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 500 }] } });
+    const emu = await emulator({
+      faults: { schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 500 }] },
+    });
     const statuses: number[] = [];
     for (let i = 1; i <= 5; i++) {
       // Requests to other endpoints in between do not move the count of POST /bot-data.
@@ -445,7 +525,9 @@ describe('fault switches', () => {
   it('schedule: every endpoint name the validator accepts is one the server routes', async () => {
     // One scheduled 503 per endpoint name: if a name were not the server's own, its fault would never fire.
     const emu = await emulator();
-    emu.setFaults({ schedule: FAULT_ENDPOINTS.map((endpoint) => ({ endpoint, at: 1, fault: 'error' as const, status: 503 })) });
+    emu.setFaults({
+      schedule: FAULT_ENDPOINTS.map((endpoint) => ({ endpoint, at: 1, fault: 'error' as const, status: 503 })),
+    });
     const client = new CxGenieClient({ baseUrl: emu.url, token: emu.token, botId: emu.botId });
     const s = [...emu.world.sessions.values()][0]!;
     const calls = [
@@ -464,10 +546,17 @@ describe('fault switches', () => {
 
   it('schedule: "*" counts every endpoint, times covers a run, times 0 never ends', async () => {
     const emu = await emulator({ faults: { schedule: [{ at: 2, times: 2, fault: 'unauthorized' }] } });
-    const seq = [await get(emu, '/customer-list'), await createText(emu, 'a'), await get(emu, '/customer-list'), await createText(emu, 'b')];
+    const seq = [
+      await get(emu, '/customer-list'),
+      await createText(emu, 'a'),
+      await get(emu, '/customer-list'),
+      await createText(emu, 'b'),
+    ];
     expect(seq.map((r) => r.status)).toEqual([200, 401, 401, 200]);
 
-    emu.setFaults({ schedule: [{ endpoint: 'GET /customer-list', at: 2, times: 0, fault: 'rate-limit', retryAfterSec: 9 }] });
+    emu.setFaults({
+      schedule: [{ endpoint: 'GET /customer-list', at: 2, times: 0, fault: 'rate-limit', retryAfterSec: 9 }],
+    });
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push(await get(emu, '/customer-list'));
     expect(statuses.map((r) => r.status)).toEqual([200, 429, 429, 429, 429]);
@@ -507,7 +596,10 @@ describe('fault switches', () => {
     expect(second).toEqual(first);
     expect(new Set(first)).toEqual(new Set([200, 500]));
     expect(emu.created()).toHaveLength(first.filter((s) => s === 200).length);
-    expect(emu.stats().byStatus).toEqual({ '200': first.filter((s) => s === 200).length, '500': first.filter((s) => s === 500).length });
+    expect(emu.stats().byStatus).toEqual({
+      '200': first.filter((s) => s === 200).length,
+      '500': first.filter((s) => s === 500).length,
+    });
   });
 
   it('latencyMs delays every answer, as a number or a [min, max] range', async () => {
@@ -540,16 +632,22 @@ describe('fault switches', () => {
 describe('kb-sync emulator (the CLI)', () => {
   function cleanEnv(): Record<string, string> {
     const env: Record<string, string> = { NO_COLOR: '1' };
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CXGENIE_') && k !== 'CI') env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !k.startsWith('CXGENIE_') && k !== 'CI') env[k] = v;
     return env;
   }
 
   async function startCli(args: string[]) {
-    const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--json', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', '--json', ...args], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     const doc = await new Promise<{ url: string; origin: string; token: string; botId: string }>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -584,11 +682,16 @@ describe('kb-sync emulator (the CLI)', () => {
 
       const client = new CxGenieClient({ baseUrl: cli.doc.url, token: cli.doc.token, botId: cli.doc.botId });
       const bytes = randomBytes(1000);
-      const [file] = await client.uploadFiles([{ name: 'guide.pdf', data: new Blob([bytes], { type: 'application/pdf' }) }]);
+      const [file] = await client.uploadFiles([
+        { name: 'guide.pdf', data: new Blob([bytes], { type: 'application/pdf' }) },
+      ]);
       expect(Buffer.from(await (await fetch(file!.url)).arrayBuffer()).equals(bytes)).toBe(true);
       const item = await client.createBotData({ type: 'DOCUMENT', content: file!.url, title: file!.name });
       expect(item).toMatchObject({ bot_id: bot, filename: 'guide.pdf', size: bytes.length });
-      const reply = await client.sendMessage({ content: 'hello', customer_info: { name: 'Cli User', email: 'cli@user.example' } });
+      const reply = await client.sendMessage({
+        content: 'hello',
+        customer_info: { name: 'Cli User', email: 'cli@user.example' },
+      });
       expect(typeof reply).toBe('string');
       const { customers } = await client.listCustomers({ search: 'cli@user.example' });
       expect(customers).toHaveLength(1);
@@ -603,7 +706,9 @@ describe('kb-sync emulator (the CLI)', () => {
       const { code, signal } = await cli.exited;
       expect(signal).toBeNull();
       expect(code).toBe(0);
-      expect(cli.stderr()).toContain(`Emulator stopped after ${requestsMade} request(s); 1 training data item(s) created.`);
+      expect(cli.stderr()).toContain(
+        `Emulator stopped after ${requestsMade} request(s); 1 training data item(s) created.`,
+      );
       // Only the JSON document on stdout.
       expect(JSON.parse(cli.stdout())).toEqual(cli.doc);
       // The port is closed.
@@ -618,7 +723,11 @@ describe('kb-sync emulator (the CLI)', () => {
     try {
       expect(cli.doc.token).toBe(DEFAULT_EMULATOR_TOKEN);
       expect(cli.doc.botId).toBe(DEFAULT_EMULATOR_BOT);
-      const page = await new CxGenieClient({ baseUrl: cli.doc.url, token: cli.doc.token, botId: cli.doc.botId }).listCustomers();
+      const page = await new CxGenieClient({
+        baseUrl: cli.doc.url,
+        token: cli.doc.token,
+        botId: cli.doc.botId,
+      }).listCustomers();
       expect(page.total).toBeGreaterThan(0);
       cli.child.kill('SIGINT');
       expect((await cli.exited).code).toBe(0);

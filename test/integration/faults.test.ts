@@ -16,9 +16,21 @@ import type { EmulatorHandle } from '../../src/emulator/server.js';
 async function setup(faults: Parameters<EmulatorHandle['setFaults']>[0], config: Record<string, unknown> = {}) {
   const emu = await emulator({ faults });
   const p = project(smallCorpus(), { emu, config });
-  const cfg = { ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }), apiBaseUrl: emu.url, botId: emu.botId };
+  const cfg = {
+    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
+    apiBaseUrl: emu.url,
+    botId: emu.botId,
+  };
   const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
-    runSync({ config: cfg, botId: emu.botId, dryRun: false, token: emu.token, cwd: p.dir, random: () => 0.5, ...extra });
+    runSync({
+      config: cfg,
+      botId: emu.botId,
+      dryRun: false,
+      token: emu.token,
+      cwd: p.dir,
+      random: () => 0.5,
+      ...extra,
+    });
   return { emu, p, cfg, sync };
 }
 
@@ -29,11 +41,20 @@ async function settle(emu: EmulatorHandle, sync: () => Promise<RunResult>, runs 
 }
 
 const check = (emu: EmulatorHandle, cfg: Parameters<typeof expectFolderInBot>[1], r: RunResult) =>
-  expectFolderInBot(emu, cfg, { uncertainKeys: r.uncertain.map((u) => u.key), staleRemoteIds: r.stale.map((s) => s.remoteId) });
+  expectFolderInBot(emu, cfg, {
+    uncertainKeys: r.uncertain.map((u) => u.key),
+    staleRemoteIds: r.stale.map((s) => s.remoteId),
+  });
 
 describe('faults from the API', () => {
   it('a 429 storm slows the whole queue down and loses nothing', async () => {
-    const { emu, cfg, sync } = await setup({ rateLimit: { requestsPerSecond: 40, burst: 3 } }, { rateLimit: { requestsPerSecond: 200, concurrency: 4 }, retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 } });
+    const { emu, cfg, sync } = await setup(
+      { rateLimit: { requestsPerSecond: 40, burst: 3 } },
+      {
+        rateLimit: { requestsPerSecond: 200, concurrency: 4 },
+        retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
+      },
+    );
     const r = await sync();
     expect(r.rateLimited).toBeGreaterThan(0);
     expect(emu.stats().rateLimited).toBe(r.rateLimited);
@@ -44,7 +65,10 @@ describe('faults from the API', () => {
   });
 
   it('random 500s are retried with backoff; a re-run finishes what ran out of attempts', async () => {
-    const { emu, cfg, sync } = await setup({ errorRate: 0.35, seed: 7 }, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const { emu, cfg, sync } = await setup(
+      { errorRate: 0.35, seed: 7 },
+      { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } },
+    );
     const first = await sync();
     expect(emu.stats().byStatus['500']).toBeGreaterThan(0);
     const r = await settle(emu, sync, 8);
@@ -55,7 +79,10 @@ describe('faults from the API', () => {
   });
 
   it('lost responses are recorded as uncertain before the retry, and only they can be duplicated', async () => {
-    const { emu, cfg, sync } = await setup({ lossRate: 0.25, seed: 3 }, { retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const { emu, cfg, sync } = await setup(
+      { lossRate: 0.25, seed: 3 },
+      { retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } },
+    );
     const r = await settle(emu, sync);
     expect(emu.stats().lost).toBeGreaterThan(0);
     expect(r.counts.failed).toBe(0);
@@ -68,14 +95,19 @@ describe('faults from the API', () => {
   });
 
   it('timeouts from latency spikes count as lost responses, never as silent duplicates', async () => {
-    const { emu, cfg, sync } = await setup({ latencyMs: [0, 250], seed: 11 }, { timeoutMs: 150, retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } });
+    const { emu, cfg, sync } = await setup(
+      { latencyMs: [0, 250], seed: 11 },
+      { timeoutMs: 150, retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 } },
+    );
     const r = await settle(emu, sync);
     expect(r.counts.failed).toBe(0);
     await check(emu, cfg, r);
   });
 
   it('a 400 fails that item at once with the server message; the others sync; a re-run pushes only it', async () => {
-    const { emu, cfg, sync } = await setup({ schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 400 }] });
+    const { emu, cfg, sync } = await setup({
+      schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 400 }],
+    });
     const r = await sync();
     expect(r.exitCode).toBe(1);
     const failed = r.items.filter((i) => i.status === 'failed');
@@ -91,7 +123,10 @@ describe('faults from the API', () => {
   });
 
   it('a 401 mid-run stops everything at once, exit 2, and nothing more is pushed', async () => {
-    const { emu, cfg, sync } = await setup({ schedule: [{ endpoint: 'POST /bot-data', at: 6, times: 0, fault: 'unauthorized' }] }, { rateLimit: { requestsPerSecond: 200, concurrency: 1 } });
+    const { emu, cfg, sync } = await setup(
+      { schedule: [{ endpoint: 'POST /bot-data', at: 6, times: 0, fault: 'unauthorized' }] },
+      { rateLimit: { requestsPerSecond: 200, concurrency: 1 } },
+    );
     const r = await sync();
     expect(r.exitCode).toBe(2);
     expect(r.authError?.status).toBe(401);
@@ -107,7 +142,13 @@ describe('faults from the API', () => {
 
   it('a wrong bot id stops the run after the first few 404s instead of failing every item (exit 2)', async () => {
     const { emu, cfg } = await setup({}, { rateLimit: { requestsPerSecond: 200, concurrency: 1 } });
-    const r = await runSync({ config: { ...cfg, botId: 'no-such-bot' }, botId: 'no-such-bot', dryRun: false, token: emu.token, cwd: cfg.baseDir });
+    const r = await runSync({
+      config: { ...cfg, botId: 'no-such-bot' },
+      botId: 'no-such-bot',
+      dryRun: false,
+      token: emu.token,
+      cwd: cfg.baseDir,
+    });
     expect(r.exitCode).toBe(2);
     expect(r.authError?.status).toBe(404);
     expect(r.authError?.hint).toContain('bot id');

@@ -45,7 +45,8 @@ const ndjson = <T>(r: CliResult): T[] =>
 /** Fast pacing for the emulator (the real default is 5 requests/s). */
 const FAST = { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } };
 
-const sessionsOf = (emu: EmulatorHandle, customerId: string) => [...emu.world.sessions.values()].filter((s) => s.customer_id === customerId);
+const sessionsOf = (emu: EmulatorHandle, customerId: string) =>
+  [...emu.world.sessions.values()].filter((s) => s.customer_id === customerId);
 
 const FAQ = [
   '- q: How long do I have to void a label I did not use?',
@@ -103,7 +104,10 @@ describe('kb-sync customers', () => {
     expect(rows[0]).toMatch(/NAME\s+EMAIL\s+PHONE\s+TYPE\s+TEST\s+CREATED\s+LAST MESSAGE\s+ID/);
     expect(rows.at(-1)).toMatch(/^\d+ customer\(s\)$/);
     expect(rows.slice(1, -1).map((l) => l.trim().split(/\s+/).at(-1))).toEqual(
-      [...emu.world.customers].reverse().filter((c) => isUser(c) && !c.is_testing).map((c) => c.id),
+      [...emu.world.customers]
+        .reverse()
+        .filter((c) => isUser(c) && !c.is_testing)
+        .map((c) => c.id),
     );
   });
 });
@@ -122,7 +126,9 @@ describe('kb-sync conversations and conversation', () => {
       .map((s) => s.id);
 
     // --since/--until become date_range: a window around the middle sessions.
-    const times = sessionsOf(emu, busiest).map((s) => s.created_at).sort();
+    const times = sessionsOf(emu, busiest)
+      .map((s) => s.created_at)
+      .sort();
     const [from, to] = [times[3]!, times[8]!];
     // The longest conversation: several pages of 10 messages.
     const long = [...emu.world.sessions.values()].sort((a, b) => b.messages.length - a.messages.length)[0]!;
@@ -170,7 +176,22 @@ describe('kb-sync chat', () => {
     const bytes = randomBytes(5000);
     fs.writeFileSync(path.join(p.dir, 'label photo.png'), bytes);
 
-    const r = await kb(p, ['chat', 'My label looks like this', '--attach', 'label photo.png', '--customer-name', 'Ann Lee', '--email', 'ann@example.com', '--phone', '+15550001111', '--external-id', 'crm-42', '--metadata', '{"order":"1234"}']);
+    const r = await kb(p, [
+      'chat',
+      'My label looks like this',
+      '--attach',
+      'label photo.png',
+      '--customer-name',
+      'Ann Lee',
+      '--email',
+      'ann@example.com',
+      '--phone',
+      '+15550001111',
+      '--external-id',
+      'crm-42',
+      '--metadata',
+      '{"order":"1234"}',
+    ]);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Bot: I'm sorry");
@@ -190,7 +211,10 @@ describe('kb-sync chat', () => {
     expect(sent.media[0]).toMatchObject({ name: 'label photo.png', size: bytes.length, type: 'image/png' });
     expect(emu.world.uploadForUrl(sent.media[0]!.url)?.bytes.equals(bytes)).toBe(true);
 
-    const [transcript, raw] = await Promise.all([kb(p, ['conversation', session.id, '--customer', customer.id]), kb(p, ['chat', 'hello', '--json'])]);
+    const [transcript, raw] = await Promise.all([
+      kb(p, ['conversation', session.id, '--customer', customer.id]),
+      kb(p, ['chat', 'hello', '--json']),
+    ]);
     expect(transcript.stdout).toContain('[attachment] label photo.png (image/png, 5000 bytes)');
     expect(json(raw)).toEqual({ success: true, data: expect.any(String) });
   });
@@ -209,13 +233,23 @@ describe('kb-sync eval', () => {
       kb(p, ['eval', '--file', 'evals.yaml', '--threshold', '50%']),
       kb(p, ['eval', '--file', 'evals.yaml', '--threshold', '0.6']),
       kb(p, ['eval', '--file', 'evals.yaml', '--sample', '2', '--json']),
-      (fs.writeFileSync(path.join(p.dir, 'evals-bad.yaml'), '- question: Q?\n  answer: A\n'), kb(p, ['eval', '--file', 'evals-bad.yaml'])),
+      (fs.writeFileSync(path.join(p.dir, 'evals-bad.yaml'), '- question: Q?\n  answer: A\n'),
+      kb(p, ['eval', '--file', 'evals-bad.yaml'])),
     ]);
     expect(folder.code).toBe(0);
-    expect(json(folder)).toMatchObject({ ok: true, source: 'knowledge', counts: { total: 3, evaluated: 3, passed: 3, failed: 0, errors: 0 }, passRate: 1 });
+    expect(json(folder)).toMatchObject({
+      ok: true,
+      source: 'knowledge',
+      counts: { total: 3, evaluated: 3, passed: 3, failed: 0, errors: 0 },
+      passRate: 1,
+    });
 
     expect(file.code).toBe(1);
-    const doc = json<{ ok: boolean; passRate: number; results: { id: string; pass: boolean; reasons: string[]; reply: string }[] }>(file);
+    const doc = json<{
+      ok: boolean;
+      passRate: number;
+      results: { id: string; pass: boolean; reasons: string[]; reply: string }[];
+    }>(file);
     expect(doc.ok).toBe(false);
     expect(doc.passRate).toBe(0.5);
     const byId = Object.fromEntries(doc.results.map((r) => [r.id, r]));
@@ -234,7 +268,10 @@ describe('kb-sync eval', () => {
     expect(human.stdout).toContain('Worst answers (2 of 2 failing):');
     expect(human.stdout).toContain('required phrase missing: "Iceland"');
     expect(human.stdout).toMatch(/✗ Eval in [\d.]+s: 2 of 4 passed \(50%\), below the threshold of 60%/);
-    expect(json<{ counts: { evaluated: number; total: number } }>(sample).counts).toMatchObject({ evaluated: 2, total: 4 });
+    expect(json<{ counts: { evaluated: number; total: number } }>(sample).counts).toMatchObject({
+      evaluated: 2,
+      total: 4,
+    });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('evals-bad.yaml:2:3 unknown key "answer" (did you mean "expect"?)');
 
@@ -247,7 +284,11 @@ describe('kb-sync eval', () => {
     });
     const flaky = await kb(p, ['eval', '--file', 'evals.yaml', '--threshold', '0.5', '--json', '--verbose']);
     expect(flaky.code).toBe(0);
-    const f = json<{ counts: { evaluated: number; errors: number; passed: number }; rateLimited: number; retries: number }>(flaky);
+    const f = json<{
+      counts: { evaluated: number; errors: number; passed: number };
+      rateLimited: number;
+      retries: number;
+    }>(flaky);
     expect(f.counts).toMatchObject({ evaluated: 4, errors: 0, passed: 2 });
     expect(f.rateLimited).toBe(1);
     expect(f.retries).toBe(2);
@@ -265,22 +306,35 @@ describe('kb-sync harvest', () => {
     const first = await kb(p, ['harvest', ...RANGE, '--out', 'a.qa.yaml', '--json']);
     expect(first.stderr).not.toContain('internal error');
     expect(first.code).toBe(0);
-    type Group = { question: string; count: number; reasons: { 'unknown-reply': number; agent: number }; variants: { text: string }[]; occurrences: { sessionId: string }[] };
+    type Group = {
+      question: string;
+      count: number;
+      reasons: { 'unknown-reply': number; agent: number };
+      variants: { text: string }[];
+      occurrences: { sessionId: string }[];
+    };
     const doc = json<{ written: boolean; file: string; groups: Group[]; questions: number }>(first);
     expect(doc.written).toBe(true);
     // Six questions asked in three phrasings each, and three one-offs.
     expect(doc.groups).toHaveLength(9);
     const iceland = doc.groups.find((g) => g.variants.some((v) => /iceland/i.test(v.text)))!;
     expect(iceland.variants.map((v) => v.text).sort()).toEqual(UNANSWERED_QUESTIONS.slice(0, 3).slice().sort());
-    expect(new Set(iceland.occurrences.map((o) => emu.world.sessions.get(o.sessionId)!.customer_id)).size).toBeGreaterThan(1);
+    expect(
+      new Set(iceland.occurrences.map((o) => emu.world.sessions.get(o.sessionId)!.customer_id)).size,
+    ).toBeGreaterThan(1);
     const texts = doc.groups.flatMap((g) => g.variants.map((v) => v.text));
     for (const t of texts) expect(UNANSWERED_QUESTIONS).toContain(t);
     for (const t of ANSWERABLE_QUESTIONS) expect(texts).not.toContain(t);
     // Some were caught only because an agent stepped in after an off-topic bot answer.
-    const agentOnly = doc.groups.flatMap((g) => g.occurrences).filter((o) => {
-      const s = emu.world.sessions.get(o.sessionId)!;
-      return s.messages.some((m) => m.role === 'agent') && !s.messages.some((m) => m.role === 'bot' && m.content === emu.world.bots.get(s.bot_id)!.reply_unknown);
-    });
+    const agentOnly = doc.groups
+      .flatMap((g) => g.occurrences)
+      .filter((o) => {
+        const s = emu.world.sessions.get(o.sessionId)!;
+        return (
+          s.messages.some((m) => m.role === 'agent') &&
+          !s.messages.some((m) => m.role === 'bot' && m.content === emu.world.bots.get(s.bot_id)!.reply_unknown)
+        );
+      });
     expect(agentOnly.length).toBeGreaterThan(0);
     expect(doc.groups.reduce((n, g) => n + g.reasons.agent, 0)).toBeGreaterThanOrEqual(agentOnly.length);
     expect(doc.groups.reduce((n, g) => n + g.count, 0)).toBe(doc.questions);
@@ -289,13 +343,20 @@ describe('kb-sync harvest', () => {
     // in a conversation that started inside the range (asked today, after --until).
     const client = new CxGenieClient({ baseUrl: emu.url, token: emu.token, botId: emu.botId });
     await client.sendMessage({ content: 'Do you sell gift cards?' });
-    const open = emu.world.customers.find((c) => c.email !== '' && !c.is_testing && emu.world.sessions.get(c.last_session_id)?.status === 'OPEN')!;
+    const open = emu.world.customers.find(
+      (c) => c.email !== '' && !c.is_testing && emu.world.sessions.get(c.last_session_id)?.status === 'OPEN',
+    )!;
     expect(emu.world.sessions.get(open.last_session_id)!.created_at < '2026-11-01').toBe(true);
     await client.sendMessage({ content: 'Do you ship to Iceland?', customer_info: { email: open.email } });
-    expect(emu.world.sessions.get(open.last_session_id)!.messages.at(-1)!.content).toBe(emu.world.bots.get(emu.botId)!.reply_unknown);
+    expect(emu.world.sessions.get(open.last_session_id)!.messages.at(-1)!.content).toBe(
+      emu.world.bots.get(emu.botId)!.reply_unknown,
+    );
 
     // The same range again, into another file and into the default place: the same bytes.
-    const [second, human] = await Promise.all([kb(p, ['harvest', ...RANGE, '--out', 'b.qa.yaml']), kb(p, ['harvest', ...RANGE])]);
+    const [second, human] = await Promise.all([
+      kb(p, ['harvest', ...RANGE, '--out', 'b.qa.yaml']),
+      kb(p, ['harvest', ...RANGE]),
+    ]);
     expect(second.code).toBe(0);
     const a = fs.readFileSync(path.join(p.dir, 'a.qa.yaml'));
     const b = fs.readFileSync(path.join(p.dir, 'b.qa.yaml'));
@@ -314,7 +375,9 @@ describe('kb-sync harvest', () => {
       kb(p, ['harvest', ...RANGE, '--min-count', '14', '--out', 'c.qa.yaml', '--json']),
     ]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain('knowledge/inbox/harvest-2026-11-01.qa.yaml already exists; harvest never overwrites a file.');
+    expect(again.stderr).toContain(
+      'knowledge/inbox/harvest-2026-11-01.qa.yaml already exists; harvest never overwrites a file.',
+    );
     expect(fs.readFileSync(inbox).equals(a)).toBe(true);
     expect(fs.statSync(inbox).mtimeMs).toBe(mtime);
 
@@ -341,7 +404,10 @@ describe('kb-sync harvest', () => {
     const today = new Date().toISOString().slice(0, 10);
 
     // The bot knows nothing yet: every eval question gets the unknown reply, like the chat.
-    const [asked, chatted] = await Promise.all([kb(p, ['eval', '--file', 'evals.yaml', '--threshold', '0']), kb(p, ['chat', 'Do you sell gift cards?'])]);
+    const [asked, chatted] = await Promise.all([
+      kb(p, ['eval', '--file', 'evals.yaml', '--threshold', '0']),
+      kb(p, ['chat', 'Do you sell gift cards?']),
+    ]);
     expect(asked.code).toBe(0);
     expect(chatted.code).toBe(0);
     const [after, none] = await Promise.all([
@@ -349,7 +415,9 @@ describe('kb-sync harvest', () => {
       kb(p, ['harvest', '--since', '2020-01-01', '--until', '2020-01-31', '--json']),
     ]);
     // The anonymous chat is harvested; the eval's questions are not.
-    expect(json<{ groups: { question: string }[] }>(after).groups.map((g) => g.question)).toEqual(['Do you sell gift cards?']);
+    expect(json<{ groups: { question: string }[] }>(after).groups.map((g) => g.question)).toEqual([
+      'Do you sell gift cards?',
+    ]);
 
     expect(none.code).toBe(0);
     expect(json(none)).toMatchObject({ written: false, file: null, groups: [] });
@@ -362,7 +430,10 @@ describe('secrets', () => {
     const emu = await emulator();
     const p = project({}, { emu, config: FAST });
     const wrong = { CXGENIE_WORKSPACE_TOKEN: 'wrong-token-ABCDEF123456' };
-    const all = [['customers', '--verbose'], ['harvest', '--json']];
+    const all = [
+      ['customers', '--verbose'],
+      ['harvest', '--json'],
+    ];
     const results = await Promise.all(all.map((args) => kb(p, args, wrong)));
     for (const [i, r] of results.entries()) {
       expect(r.code, all[i]!.join(' ')).toBe(2);
@@ -377,7 +448,10 @@ describe('secrets', () => {
     for (const o of outputs) {
       for (const t of tokens) {
         expect(o.text.includes(t), `kb-sync ${o.args.join(' ')} printed the token`).toBe(false);
-        expect(o.text.includes(encodeURIComponent(t)), `kb-sync ${o.args.join(' ')} printed the token (URL-encoded)`).toBe(false);
+        expect(
+          o.text.includes(encodeURIComponent(t)),
+          `kb-sync ${o.args.join(' ')} printed the token (URL-encoded)`,
+        ).toBe(false);
       }
     }
   });

@@ -14,7 +14,9 @@ describe('state store migrations', () => {
     db.exec(MIGRATIONS[0] as string);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO bots (bot_id, created_at) VALUES ('b1', 'x'), ('b2', 'x')").run();
-    const add = db.prepare("INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES (?, ?, 'TEXT', 'l', 'h', 'pushed', 'x')");
+    const add = db.prepare(
+      "INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES (?, ?, 'TEXT', 'l', 'h', 'pushed', 'x')",
+    );
     for (let i = 0; i < 3; i++) add.run('b1', `k${i}`);
     add.run('b2', 'k0');
     db.close();
@@ -31,7 +33,9 @@ describe('state store migrations', () => {
     db.exec(MIGRATIONS[0] as string);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO bots (bot_id, created_at) VALUES ('b1', 'x')").run();
-    db.prepare("INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES ('b1', 'k', 'TEXT', 'l', 'h', 'pushed', 'x')").run();
+    db.prepare(
+      "INSERT INTO items (bot_id, key, type, label, hash, origin, synced_at) VALUES ('b1', 'k', 'TEXT', 'l', 'h', 'pushed', 'x')",
+    ).run();
     db.close();
     const ro = StateStore.open(file, { readonly: true });
     expect(ro.itemCount('b1')).toBe(1);
@@ -56,7 +60,11 @@ describe('the item counter', () => {
     for (const b of ['b1', 'b2']) store.ensureBot(b, 'http://x');
     const send = (bot: string, key: string, hash: string, remoteId: string) => {
       store.beginSend(bot, { key, hash, type: 'TEXT', label: key, sourceFile: 'f.md' }, null);
-      store.completeSend(bot, { key, hash, payloadHash: hash, type: 'TEXT', label: key, remoteId, sourceFile: 'f.md', sourceLine: 1 }, null);
+      store.completeSend(
+        bot,
+        { key, hash, payloadHash: hash, type: 'TEXT', label: key, remoteId, sourceFile: 'f.md', sourceLine: 1 },
+        null,
+      );
     };
     send('b1', 'a', 'h1', 'r1');
     send('b1', 'b', 'h1', 'r2');
@@ -66,7 +74,14 @@ describe('the item counter', () => {
     expect(store.stale('b1').map((s) => s.remoteId)).toEqual(['r1']);
     store.applyRemovals('b1', ['b', 'no-such-key'], null);
     expect(store.itemCount('b1')).toBe(1);
-    store.adoptItems('b1', [{ key: 'a', type: 'TEXT', label: 'a', hash: 'h2', payloadHash: null, file: 'f.md', line: 1 }, { key: 'c', type: 'TEXT', label: 'c', hash: 'h', payloadHash: null, file: 'g.md', line: 1 }], null);
+    store.adoptItems(
+      'b1',
+      [
+        { key: 'a', type: 'TEXT', label: 'a', hash: 'h2', payloadHash: null, file: 'f.md', line: 1 },
+        { key: 'c', type: 'TEXT', label: 'c', hash: 'h', payloadHash: null, file: 'g.md', line: 1 },
+      ],
+      null,
+    );
     expect(store.itemCount('b1')).toBe(2);
     expect(store.itemCount('b2')).toBe(1);
     const exact = (bot: string) => store.db.prepare('SELECT count(*) FROM items WHERE bot_id = ?').pluck().get(bot);
@@ -97,7 +112,15 @@ describe('the state lock', () => {
   it('a holder in another PID namespace with the same host name is judged by its heartbeat, not its pid', async () => {
     const { isDeadHolder } = await import('../../src/state/lock.js');
     const now = Date.now();
-    const holder = { owner: 'o', pid: 999_999, host: 'h', command: 'sync', since: '', heartbeatAt: now - 5_000, pidns: 'pid:[1]' };
+    const holder = {
+      owner: 'o',
+      pid: 999_999,
+      host: 'h',
+      command: 'sync',
+      since: '',
+      heartbeatAt: now - 5_000,
+      pidns: 'pid:[1]',
+    };
     expect(isDeadHolder(holder, 'h', now, 'pid:[2]')).toBe(false);
     expect(isDeadHolder({ ...holder, heartbeatAt: now - 200_000 }, 'h', now, 'pid:[2]')).toBe(true);
     // Same namespace: a gone pid is dead at once.

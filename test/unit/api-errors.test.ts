@@ -109,8 +109,16 @@ describe('networkErrorCode', () => {
   it.each<[string, unknown, string | undefined]>([
     ['a bare system error', refused, 'ECONNREFUSED'],
     ['fetch failed → cause', fetchFailed(refused), 'ECONNREFUSED'],
-    ['the innermost code wins', fetchFailed(sysErr('outer', 'UND_ERR_SOCKET', sysErr('inner', 'ECONNRESET'))), 'ECONNRESET'],
-    ['an outer code stays when the inner error has none', fetchFailed(sysErr('outer', 'UND_ERR_SOCKET', new Error('no code'))), 'UND_ERR_SOCKET'],
+    [
+      'the innermost code wins',
+      fetchFailed(sysErr('outer', 'UND_ERR_SOCKET', sysErr('inner', 'ECONNRESET'))),
+      'ECONNRESET',
+    ],
+    [
+      'an outer code stays when the inner error has none',
+      fetchFailed(sysErr('outer', 'UND_ERR_SOCKET', new Error('no code'))),
+      'UND_ERR_SOCKET',
+    ],
     [
       'an AggregateError of happy-eyeballs attempts',
       fetchFailed(new AggregateError([sysErr('v6', 'ECONNREFUSED'), sysErr('v4', 'ECONNREFUSED')], 'all failed')),
@@ -119,7 +127,11 @@ describe('networkErrorCode', () => {
     ['a DNS failure', fetchFailed(sysErr('getaddrinfo ENOTFOUND nowhere.invalid', 'ENOTFOUND')), 'ENOTFOUND'],
     ['undici socket error', fetchFailed(sysErr('other side closed', 'UND_ERR_SOCKET')), 'UND_ERR_SOCKET'],
     ['fetch refusing a "bad port" (an Error without code)', fetchFailed(new Error('bad port')), 'ERR_BAD_PORT'],
-    ['a numeric code (DOMException) is not a network code', Object.assign(new Error('timeout'), { code: 23 }), undefined],
+    [
+      'a numeric code (DOMException) is not a network code',
+      Object.assign(new Error('timeout'), { code: 23 }),
+      undefined,
+    ],
     ['no code anywhere', fetchFailed(new Error('something')), undefined],
     ['a cyclic cause chain terminates', cyclic, 'ECONNRESET'],
     ['null', null, undefined],
@@ -164,7 +176,10 @@ describe('networkErrorDetail', () => {
 
   it('redacts secrets and stays short', () => {
     const token = 'very-secret-token';
-    const detail = networkErrorDetail(fetchFailed(new Error(`boom at /x?workspace_token=${token} ${'z'.repeat(500)}`)), [token]);
+    const detail = networkErrorDetail(
+      fetchFailed(new Error(`boom at /x?workspace_token=${token} ${'z'.repeat(500)}`)),
+      [token],
+    );
     expect(detail).toBeDefined();
     expect(detail).not.toContain(token);
     expect(detail).toContain('***');
@@ -173,11 +188,28 @@ describe('networkErrorDetail', () => {
 });
 
 describe('ApiError', () => {
-  it.each<[string, ConstructorParameters<typeof ApiError>[0], { isAuth: boolean; mayHaveTakenEffect: boolean; exitCode: number; message: RegExp }]>([
+  it.each<
+    [
+      string,
+      ConstructorParameters<typeof ApiError>[0],
+      { isAuth: boolean; mayHaveTakenEffect: boolean; exitCode: number; message: RegExp },
+    ]
+  >([
     [
       '401 is an authentication error that stops the run',
-      { endpoint: 'POST /bot-data', status: 401, serverMessage: 'Invalid workspace token', delivery: 'answered', retryable: false },
-      { isAuth: true, mayHaveTakenEffect: false, exitCode: ExitCode.usage, message: /^POST \/bot-data failed with HTTP 401: Invalid workspace token$/ },
+      {
+        endpoint: 'POST /bot-data',
+        status: 401,
+        serverMessage: 'Invalid workspace token',
+        delivery: 'answered',
+        retryable: false,
+      },
+      {
+        isAuth: true,
+        mayHaveTakenEffect: false,
+        exitCode: ExitCode.usage,
+        message: /^POST \/bot-data failed with HTTP 401: Invalid workspace token$/,
+      },
     ],
     [
       '403 is an authentication error too',
@@ -186,18 +218,41 @@ describe('ApiError', () => {
     ],
     [
       '429 is partial, with the server message',
-      { endpoint: 'POST /bot-data', status: 429, serverMessage: 'Too many', delivery: 'answered', retryable: true, retryAfterMs: 2000 },
+      {
+        endpoint: 'POST /bot-data',
+        status: 429,
+        serverMessage: 'Too many',
+        delivery: 'answered',
+        retryable: true,
+        retryAfterMs: 2000,
+      },
       { isAuth: false, mayHaveTakenEffect: false, exitCode: ExitCode.partial, message: /HTTP 429: Too many/ },
     ],
     [
       'a lost response may have taken effect',
-      { endpoint: 'POST /bot-data', delivery: 'unknown', retryable: true, code: 'UND_ERR_SOCKET', detail: 'other side closed' },
-      { isAuth: false, mayHaveTakenEffect: true, exitCode: ExitCode.partial, message: /response was lost \(UND_ERR_SOCKET: other side closed\).*may have taken effect/ },
+      {
+        endpoint: 'POST /bot-data',
+        delivery: 'unknown',
+        retryable: true,
+        code: 'UND_ERR_SOCKET',
+        detail: 'other side closed',
+      },
+      {
+        isAuth: false,
+        mayHaveTakenEffect: true,
+        exitCode: ExitCode.partial,
+        message: /response was lost \(UND_ERR_SOCKET: other side closed\).*may have taken effect/,
+      },
     ],
     [
       'a refused connection was not sent',
       { endpoint: 'GET /customer-list', delivery: 'not-sent', retryable: true, code: 'ECONNREFUSED' },
-      { isAuth: false, mayHaveTakenEffect: false, exitCode: ExitCode.partial, message: /was not sent \(ECONNREFUSED\)/ },
+      {
+        isAuth: false,
+        mayHaveTakenEffect: false,
+        exitCode: ExitCode.partial,
+        message: /was not sent \(ECONNREFUSED\)/,
+      },
     ],
   ])('%s', (_name, init, want) => {
     const err = new ApiError(init);

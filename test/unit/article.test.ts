@@ -7,7 +7,12 @@ import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/rende
 import { decodeText } from '../../src/extract/text.js';
 import { tempDir } from '../helpers/fs.js';
 
-const S: ExtractSettings = { markdownFormat: 'markdown', maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5000, maxDocumentBytes: 25 * 1024 * 1024 };
+const S: ExtractSettings = {
+  markdownFormat: 'markdown',
+  maxTextBytes: 2 * 1024 * 1024,
+  maxItemsPerFile: 5000,
+  maxDocumentBytes: 25 * 1024 * 1024,
+};
 const REL = 'guides/getting-started_now.md';
 
 const scan = (text: string, rel = REL, settings = S) => scanArticle(text, rel, settings);
@@ -40,7 +45,11 @@ describe('articles: the title rule', () => {
     ['an ATX heading indented by up to 3 spaces', '   # Indented\n\nBody.\n', 'Indented'],
     ['a setext level-1 heading', 'Getting Started\n===============\n\nBody.\n', 'Getting Started'],
     ['the first level-1 heading, after a level-2 one', '## Overview\n\nIntro.\n\n# The Title\n\nBody.\n', 'The Title'],
-    ['inline markup is dropped from a heading title', '# Use **kb-sync** with [CX Genie](https://cxgenie.ai) `v2`\n\nBody.\n', 'Use kb-sync with CX Genie v2'],
+    [
+      'inline markup is dropped from a heading title',
+      '# Use **kb-sync** with [CX Genie](https://cxgenie.ai) `v2`\n\nBody.\n',
+      'Use kb-sync with CX Genie v2',
+    ],
     ['a heading inside a code fence does not count', '```md\n# Not this\n```\n\n# This one\n\nBody.\n', 'This one'],
     ['a heading inside a tilde fence does not count', '~~~\n# Not this\n~~~\n\nBody.\n', 'getting started now'],
     ['a heading inside an HTML comment does not count', '<!--\n# Not this\n-->\n\nBody.\n', 'getting started now'],
@@ -69,7 +78,9 @@ describe('articles: the title rule', () => {
     expect(setext.source).toBe('Body text.');
     const fm = scan('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n');
     expect(fm.source).toContain('# Getting Started');
-    expect(render('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n')).toBe('# Getting Started\n\nBody text.');
+    expect(render('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n')).toBe(
+      '# Getting Started\n\nBody text.',
+    );
   });
 
   it('only the first level-1 heading is removed', () => {
@@ -187,17 +198,29 @@ describe('articles: frontmatter errors and untrusted frontmatter', () => {
     expect(process.exitCode ?? 0).toBe(0);
   });
 
-  it.each(['js', 'javascript', 'JS', 'JavaScript', ' js', 'coffee', 'cson', 'json', 'toml', 'ruby', 'constructor', 'valueOf', 'toString', '__proto__'])(
-    '---%s frontmatter is refused without running anything',
-    (lang) => {
-      const g = globalThis as Record<string, unknown>;
-      delete g.__kbSyncPwned;
-      const i = errorOf(`---${lang}\n{ title: (globalThis.__kbSyncPwned = "pwned") }\n---\nBody.\n`);
-      expect(i.line).toBe(1);
-      expect(i.message).toMatch(/invalid frontmatter/);
-      expect(g.__kbSyncPwned).toBeUndefined();
-    },
-  );
+  it.each([
+    'js',
+    'javascript',
+    'JS',
+    'JavaScript',
+    ' js',
+    'coffee',
+    'cson',
+    'json',
+    'toml',
+    'ruby',
+    'constructor',
+    'valueOf',
+    'toString',
+    '__proto__',
+  ])('---%s frontmatter is refused without running anything', (lang) => {
+    const g = globalThis as Record<string, unknown>;
+    delete g.__kbSyncPwned;
+    const i = errorOf(`---${lang}\n{ title: (globalThis.__kbSyncPwned = "pwned") }\n---\nBody.\n`);
+    expect(i.line).toBe(1);
+    expect(i.message).toMatch(/invalid frontmatter/);
+    expect(g.__kbSyncPwned).toBeUndefined();
+  });
 
   it.each(['yaml', 'yml', 'YAML'])('---%s frontmatter is YAML', (lang) => {
     expect(title(`---${lang}\ntitle: Named\n---\nBody.\n`)).toBe('Named');
@@ -230,7 +253,10 @@ describe('articles: frontmatter errors and untrusted frontmatter', () => {
     ['a heading of unclosed brackets', `# ${'[a'.repeat(49_000)}\n\nBody.\n`],
     ['a heading of unclosed tags', `# ${'<a'.repeat(49_000)}\n\nBody.\n`],
     ['a heading of underscores', `# ${'_a '.repeat(33_000)}\n\nBody.\n`],
-    ['lines of growing indentation', `x\n${Array.from({ length: 1_500 }, (_, i) => `${' '.repeat(2 * i)}- x`).join('\n')}`],
+    [
+      'lines of growing indentation',
+      `x\n${Array.from({ length: 1_500 }, (_, i) => `${' '.repeat(2 * i)}- x`).join('\n')}`,
+    ],
   ])('the cheap scan stays fast on %s', (_name, text) => {
     const t0 = performance.now();
     const r = scan(text);
@@ -266,7 +292,11 @@ describe('articles: MDX import/export lines', () => {
   });
 
   it.each([
-    ['"import your data" prose', 'Intro.\n\nimport your data from the app by clicking Import.\n', 'import your data from the app by clicking Import.'],
+    [
+      '"import your data" prose',
+      'Intro.\n\nimport your data from the app by clicking Import.\n',
+      'import your data from the app by clicking Import.',
+    ],
     ['"export your report" prose', 'Intro.\n\nexport your report as CSV.\n', 'export your report as CSV.'],
     ['an import line inside a code fence', "```js\nimport X from 'y'\n```\n", "import X from 'y'"],
     ['an import line continuing a paragraph', "Intro\nimport X from 'y'\n", "import X from 'y'"],
@@ -280,7 +310,8 @@ describe('articles: MDX import/export lines', () => {
 
 describe('articles: the hash covers what is sent', () => {
   const base = '---\ntitle: Reset your password\ntags: [account]\n---\nOpen settings.\n';
-  const hash = (text: string, rel = REL, settings: Partial<ExtractSettings> = {}) => only(text, rel, { ...S, ...settings }).item.hash;
+  const hash = (text: string, rel = REL, settings: Partial<ExtractSettings> = {}) =>
+    only(text, rel, { ...S, ...settings }).item.hash;
 
   it.each([
     ['the title', '---\ntitle: Reset the password\ntags: [account]\n---\nOpen settings.\n'],
@@ -292,9 +323,15 @@ describe('articles: the hash covers what is sent', () => {
 
   it.each([
     ['an unrelated key changes', '---\ntitle: Reset your password\ntags: [account, security]\n---\nOpen settings.\n'],
-    ['an unrelated key is added', '---\ntitle: Reset your password\ntags: [account]\nauthor: Sam\n---\nOpen settings.\n'],
+    [
+      'an unrelated key is added',
+      '---\ntitle: Reset your password\ntags: [account]\nauthor: Sam\n---\nOpen settings.\n',
+    ],
     ['keys are reordered', '---\ntags: [account]\ntitle: Reset your password\n---\nOpen settings.\n'],
-    ['an id is added (it changes the key, not the content)', '---\nid: reset\ntitle: Reset your password\ntags: [account]\n---\nOpen settings.\n'],
+    [
+      'an id is added (it changes the key, not the content)',
+      '---\nid: reset\ntitle: Reset your password\ntags: [account]\n---\nOpen settings.\n',
+    ],
     ['draft: false is added', '---\ntitle: Reset your password\ntags: [account]\ndraft: false\n---\nOpen settings.\n'],
     ['trailing blank lines are added', `${base}\n\n\n`],
   ])('does not change when only %s', (_name, same) => {
@@ -302,13 +339,17 @@ describe('articles: the hash covers what is sent', () => {
   });
 
   it('the same title from frontmatter or from a heading is the same content', () => {
-    expect(hash('# Reset your password\n\nOpen settings.\n')).toBe(hash('---\ntitle: Reset your password\n---\nOpen settings.\n'));
+    expect(hash('# Reset your password\n\nOpen settings.\n')).toBe(
+      hash('---\ntitle: Reset your password\n---\nOpen settings.\n'),
+    );
   });
 
   it('changes with the settings that change the payload', () => {
     expect(hash(base, REL, { markdownFormat: 'text' })).not.toBe(hash(base));
     expect(hash(base, REL, { markdownBaseUrl: 'https://help.example.com/' })).not.toBe(hash(base));
-    expect(hash(base, REL, { markdownBaseUrl: 'https://help.example.com/' })).not.toBe(hash(base, REL, { markdownBaseUrl: 'https://docs.example.com/' }));
+    expect(hash(base, REL, { markdownBaseUrl: 'https://help.example.com/' })).not.toBe(
+      hash(base, REL, { markdownBaseUrl: 'https://docs.example.com/' }),
+    );
     // Limits do not change what is sent.
     expect(hash(base, REL, { maxItemsPerFile: 7, maxTextBytes: 123456 })).toBe(hash(base));
   });
@@ -322,7 +363,11 @@ describe('articles: the hash covers what is sent', () => {
 });
 
 describe('articles: BOM and CRLF', () => {
-  const lf = '---\r\ntitle: Shipping\r\nid: ship\r\n---\r\n# Ignored heading\r\n\r\nWe ship in **2 days**.\r\n\r\n| a | b |\r\n|---|---|\r\n| 1 | 2 |\r\n'.replace(/\r\n/g, '\n');
+  const lf =
+    '---\r\ntitle: Shipping\r\nid: ship\r\n---\r\n# Ignored heading\r\n\r\nWe ship in **2 days**.\r\n\r\n| a | b |\r\n|---|---|\r\n| 1 | 2 |\r\n'.replace(
+      /\r\n/g,
+      '\n',
+    );
   const variants: [string, Buffer][] = [
     ['LF', Buffer.from(lf)],
     ['CRLF', Buffer.from(lf.replace(/\n/g, '\r\n'))],
@@ -353,7 +398,11 @@ describe('articles: BOM and CRLF', () => {
     const built = await buildPayloads(f, S);
     expect(built).toBeInstanceOf(Map);
     const p = (built as Map<string, { payload: unknown }>).get('article:id:ship')!.payload;
-    expect(p).toEqual({ type: 'TEXT', title: 'Shipping', content: '# Ignored heading\n\nWe ship in **2 days**.\n\n| a | b |\n| - | - |\n| 1 | 2 |' });
+    expect(p).toEqual({
+      type: 'TEXT',
+      title: 'Shipping',
+      content: '# Ignored heading\n\nWe ship in **2 days**.\n\n| a | b |\n| - | - |\n| 1 | 2 |',
+    });
   });
 });
 
@@ -367,7 +416,9 @@ describe('render: normalization', () => {
   });
 
   it('normalizes the Markdown style (bullets, emphasis, fences, setext headings)', () => {
-    expect(render('* one\n+ two\n\n__strong__ and _em_\n\n~~~\ncode\n~~~\n\nSub\n---\n')).toBe('- one\n\n* two\n\n**strong** and *em*\n\n```\ncode\n```\n\n## Sub');
+    expect(render('* one\n+ two\n\n__strong__ and _em_\n\n~~~\ncode\n~~~\n\nSub\n---\n')).toBe(
+      '- one\n\n* two\n\n**strong** and *em*\n\n```\ncode\n```\n\n## Sub',
+    );
   });
 
   it('drops HTML comments, block and inline, keeps other HTML', () => {
@@ -460,7 +511,9 @@ describe("render: markdown.format 'text'", () => {
   });
 
   it('drops comments in text form too', () => {
-    expect(render('Hello <!-- secret --> world.\n\n<!-- block -->\n', { markdownFormat: 'text' })).toBe('Hello  world.');
+    expect(render('Hello <!-- secret --> world.\n\n<!-- block -->\n', { markdownFormat: 'text' })).toBe(
+      'Hello  world.',
+    );
   });
 });
 
@@ -469,7 +522,10 @@ describe('render: hostile nesting is a RenderError, quickly', () => {
     ['20k nested block quotes on one line', `${'>'.repeat(20_000)} deep\n`],
     ['20k nested list items on one line', `${'- '.repeat(20_000)}deep\n`],
     ['quotes one level deeper per line', Array.from({ length: 2_000 }, (_, i) => `${'>'.repeat(i + 1)} x`).join('\n')],
-    ['list items one level deeper per line', Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n')],
+    [
+      'list items one level deeper per line',
+      Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n'),
+    ],
     ['mixed quotes and lists', `${'> - '.repeat(5_000)}x\n`],
     ['20k nested emphasis', `${'*'.repeat(20_000)}x${'*'.repeat(20_000)}\n`],
     ['emphasis opened word by word', `${'*a '.repeat(10_000)}x${' a*'.repeat(10_000)}\n`],
@@ -526,5 +582,4 @@ describe('render: text lists', () => {
     const out = render('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.\n', { markdownFormat: 'text' });
     expect(out).toBe('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.');
   });
-
 });

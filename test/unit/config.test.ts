@@ -3,7 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { jsonErrorOffset, loadConfig, readToken, requireBotId, requireToken, resolveConfig } from '../../src/config/load.js';
+import {
+  jsonErrorOffset,
+  loadConfig,
+  readToken,
+  requireBotId,
+  requireToken,
+  resolveConfig,
+} from '../../src/config/load.js';
 import { configJsonSchema, DEFAULT_KINDS } from '../../src/config/schema.js';
 import { tempDir } from '../helpers/fs.js';
 
@@ -63,7 +70,10 @@ describe('resolveConfig: defaults', () => {
   });
 
   it('relative paths resolve against the config file folder, absolute ones stay', () => {
-    const cfg = resolveConfig({ knowledgeDir: '../kb', stateFile: '/var/lib/kb/state.db' }, { file: FILE, cwd: '/elsewhere' });
+    const cfg = resolveConfig(
+      { knowledgeDir: '../kb', stateFile: '/var/lib/kb/state.db' },
+      { file: FILE, cwd: '/elsewhere' },
+    );
     expect(cfg.knowledgeDir).toBe('/projects/kb');
     expect(cfg.stateFile).toBe('/var/lib/kb/state.db');
   });
@@ -81,11 +91,38 @@ describe('resolveConfig: validation', () => {
       name: 'top level',
       raw: { knowldgeDir: 'x' },
       key: '"knowldgeDir"',
-      allowed: ['apiBaseUrl', 'botId', 'knowledgeDir', 'stateFile', 'include', 'exclude', 'kinds', 'rateLimit', 'retry', 'markdown', 'documents'],
+      allowed: [
+        'apiBaseUrl',
+        'botId',
+        'knowledgeDir',
+        'stateFile',
+        'include',
+        'exclude',
+        'kinds',
+        'rateLimit',
+        'retry',
+        'markdown',
+        'documents',
+      ],
     },
-    { name: 'in rateLimit', raw: { rateLimit: { requestsPerSec: 3 } }, key: '"rateLimit.requestsPerSec"', allowed: ['requestsPerSecond', 'concurrency'] },
-    { name: 'in markdown', raw: { markdown: { baseURL: 'https://x.example' } }, key: '"markdown.baseURL"', allowed: ['format', 'baseUrl'] },
-    { name: 'in kinds', raw: { kinds: { faq: ['*.faq'] } }, key: '"kinds.faq"', allowed: ['qa', 'urls', 'article', 'document'] },
+    {
+      name: 'in rateLimit',
+      raw: { rateLimit: { requestsPerSec: 3 } },
+      key: '"rateLimit.requestsPerSec"',
+      allowed: ['requestsPerSecond', 'concurrency'],
+    },
+    {
+      name: 'in markdown',
+      raw: { markdown: { baseURL: 'https://x.example' } },
+      key: '"markdown.baseURL"',
+      allowed: ['format', 'baseUrl'],
+    },
+    {
+      name: 'in kinds',
+      raw: { kinds: { faq: ['*.faq'] } },
+      key: '"kinds.faq"',
+      allowed: ['qa', 'urls', 'article', 'document'],
+    },
   ];
   it.each(unknownKeys)('an unknown key ($name) is named with the allowed keys', ({ raw, key, allowed }) => {
     const e = configError(() => resolveConfig(raw, { file: FILE }));
@@ -99,16 +136,56 @@ describe('resolveConfig: validation', () => {
   });
 
   const wrong: { name: string; raw: unknown; key: string; says: RegExp }[] = [
-    { name: 'a string where a number goes', raw: { rateLimit: { concurrency: 'four' } }, key: 'rateLimit.concurrency', says: /number/ },
-    { name: 'a fraction where a whole number goes', raw: { retry: { maxAttempts: 2.5 } }, key: 'retry.maxAttempts', says: /whole number/ },
-    { name: 'zero requests per second', raw: { rateLimit: { requestsPerSecond: 0 } }, key: 'rateLimit.requestsPerSecond', says: />\s*0/ },
-    { name: 'too much concurrency', raw: { rateLimit: { concurrency: 1000 } }, key: 'rateLimit.concurrency', says: /≤\s*64/ },
+    {
+      name: 'a string where a number goes',
+      raw: { rateLimit: { concurrency: 'four' } },
+      key: 'rateLimit.concurrency',
+      says: /number/,
+    },
+    {
+      name: 'a fraction where a whole number goes',
+      raw: { retry: { maxAttempts: 2.5 } },
+      key: 'retry.maxAttempts',
+      says: /whole number/,
+    },
+    {
+      name: 'zero requests per second',
+      raw: { rateLimit: { requestsPerSecond: 0 } },
+      key: 'rateLimit.requestsPerSecond',
+      says: />\s*0/,
+    },
+    {
+      name: 'too much concurrency',
+      raw: { rateLimit: { concurrency: 1000 } },
+      key: 'rateLimit.concurrency',
+      says: /≤\s*64/,
+    },
     { name: 'a string where a list goes', raw: { include: '**/*.md' }, key: 'include', says: /list/ },
     { name: 'an empty glob', raw: { exclude: [''] }, key: 'exclude.0', says: /./ },
-    { name: 'an unknown markdown format', raw: { markdown: { format: 'html' } }, key: 'markdown.format', says: /"markdown", "text"/ },
-    { name: 'an apiBaseUrl that is not a URL', raw: { apiBaseUrl: 'api.example.com' }, key: 'apiBaseUrl', says: /http\(s\) URL/ },
-    { name: 'an apiBaseUrl with another scheme', raw: { apiBaseUrl: 'ftp://api.example.com' }, key: 'apiBaseUrl', says: /http\(s\) URL/ },
-    { name: 'a markdown.baseUrl that is not a URL', raw: { markdown: { baseUrl: 'help/' } }, key: 'markdown.baseUrl', says: /http\(s\) URL/ },
+    {
+      name: 'an unknown markdown format',
+      raw: { markdown: { format: 'html' } },
+      key: 'markdown.format',
+      says: /"markdown", "text"/,
+    },
+    {
+      name: 'an apiBaseUrl that is not a URL',
+      raw: { apiBaseUrl: 'api.example.com' },
+      key: 'apiBaseUrl',
+      says: /http\(s\) URL/,
+    },
+    {
+      name: 'an apiBaseUrl with another scheme',
+      raw: { apiBaseUrl: 'ftp://api.example.com' },
+      key: 'apiBaseUrl',
+      says: /http\(s\) URL/,
+    },
+    {
+      name: 'a markdown.baseUrl that is not a URL',
+      raw: { markdown: { baseUrl: 'help/' } },
+      key: 'markdown.baseUrl',
+      says: /http\(s\) URL/,
+    },
     { name: 'an empty botId', raw: { botId: '' }, key: 'botId', says: /./ },
   ];
   it.each(wrong)('$name is an error naming the key', ({ raw, key, says }) => {
@@ -143,20 +220,23 @@ describe('resolveConfig: validation', () => {
 });
 
 describe('resolveConfig: no token in the file', () => {
-  it.each(['token', 'workspaceToken', 'workspace_token', 'apiKey', 'cxgenieToken', 'clientSecret'])('"%s" is refused and points at CXGENIE_WORKSPACE_TOKEN', (key) => {
-    const secret = 'sk-live-0123456789abcdef';
-    const e = configError(() => resolveConfig({ [key]: secret }, { file: FILE }));
-    expect(e.exitCode).toBe(2);
-    expect(e.message).toContain(`"${key}"`);
-    expect(`${e.message} ${e.hint}`).toContain('CXGENIE_WORKSPACE_TOKEN');
-    // The refused value itself is never repeated.
-    expect(`${e.message} ${e.hint}`).not.toContain(secret);
-  });
+  it.each(['token', 'workspaceToken', 'workspace_token', 'apiKey', 'cxgenieToken', 'clientSecret'])(
+    '"%s" is refused and points at CXGENIE_WORKSPACE_TOKEN',
+    (key) => {
+      const secret = 'sk-live-0123456789abcdef';
+      const e = configError(() => resolveConfig({ [key]: secret }, { file: FILE }));
+      expect(e.exitCode).toBe(2);
+      expect(e.message).toContain(`"${key}"`);
+      expect(`${e.message} ${e.hint}`).toContain('CXGENIE_WORKSPACE_TOKEN');
+      // The refused value itself is never repeated.
+      expect(`${e.message} ${e.hint}`).not.toContain(secret);
+    },
+  );
 
   it('readToken reads only CXGENIE_WORKSPACE_TOKEN; requireToken says where to set it', () => {
     expect(readToken({ CXGENIE_WORKSPACE_TOKEN: '  abc  ' })).toBe('abc');
     expect(readToken({ CXGENIE_WORKSPACE_TOKEN: '   ' })).toBeUndefined();
-    expect(readToken({ CXGENIE_TOKEN: 'abc' } as NodeJS.ProcessEnv)).toBeUndefined();
+    expect(readToken({ CXGENIE_TOKEN: 'abc' })).toBeUndefined();
     const e = configError(() => requireToken({}));
     expect(e.message).toContain('CXGENIE_WORKSPACE_TOKEN');
   });
@@ -174,7 +254,10 @@ describe('resolveConfig: environment overrides', () => {
   });
 
   it('empty variables do not override', () => {
-    const cfg = resolveConfig({ botId: 'file-bot' }, { file: FILE, env: { CXGENIE_API_URL: '', CXGENIE_BOT_ID: '  ' } });
+    const cfg = resolveConfig(
+      { botId: 'file-bot' },
+      { file: FILE, env: { CXGENIE_API_URL: '', CXGENIE_BOT_ID: '  ' } },
+    );
     expect(cfg.botId).toBe('file-bot');
     expect(cfg.sources).toEqual({ apiBaseUrl: 'default', botId: 'file' });
   });
@@ -229,7 +312,10 @@ describe('loadConfig', () => {
   it('--config PATH resolves relative paths against that file, not cwd', () => {
     const dir = tempDir();
     fs.mkdirSync(path.join(dir, 'conf'));
-    fs.writeFileSync(path.join(dir, 'conf', 'kb.json'), JSON.stringify({ knowledgeDir: 'docs', stateFile: 'st/state.db' }));
+    fs.writeFileSync(
+      path.join(dir, 'conf', 'kb.json'),
+      JSON.stringify({ knowledgeDir: 'docs', stateFile: 'st/state.db' }),
+    );
     const cfg = loadConfig({ cwd: dir, configPath: 'conf/kb.json', env: {} });
     expect(cfg.configFile).toBe(path.join(dir, 'conf', 'kb.json'));
     expect(cfg.knowledgeDir).toBe(path.join(dir, 'conf', 'docs'));
@@ -289,11 +375,16 @@ describe('the JSON Schema for editors', () => {
   });
 
   it('the schema is strict and documents the defaults', () => {
-    const schema = configJsonSchema() as { additionalProperties?: unknown; properties: Record<string, { default?: unknown }> };
+    const schema = configJsonSchema() as {
+      additionalProperties?: unknown;
+      properties: Record<string, { default?: unknown }>;
+    };
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.knowledgeDir?.default).toBe('knowledge');
     expect(schema.properties).not.toHaveProperty('token');
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['apiBaseUrl', 'botId', 'include', 'exclude', 'kinds', 'rateLimit', 'retry', 'markdown']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['apiBaseUrl', 'botId', 'include', 'exclude', 'kinds', 'rateLimit', 'retry', 'markdown']),
+    );
     expect(DEFAULT_KINDS.qa).toEqual(['*.qa.yaml', '*.qa.yml']);
   });
 });

@@ -14,7 +14,12 @@ import { item, world, type ItemSpec } from '../helpers/plan-state.js';
  */
 
 const RUNS = 200;
-const S: ExtractSettings = { markdownFormat: 'markdown', maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 50, maxDocumentBytes: 1024 };
+const S: ExtractSettings = {
+  markdownFormat: 'markdown',
+  maxTextBytes: 2 * 1024 * 1024,
+  maxItemsPerFile: 50,
+  maxDocumentBytes: 1024,
+};
 const KINDS = ['article', 'qa', 'urls'] as const;
 
 /** Pieces that exercise YAML, frontmatter, Markdown and URL parsing at once. */
@@ -82,7 +87,12 @@ const PIECES = [
   'true',
 ];
 
-const piecesText = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })), { maxLength: 40 }).map((a) => a.join(''));
+const piecesText = fc
+  .array(
+    fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 }), fc.string({ unit: 'grapheme', maxLength: 4 })),
+    { maxLength: 40 },
+  )
+  .map((a) => a.join(''));
 const anyText = fc.oneof(piecesText, fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 120 }));
 
 function checkIssue(i: FileIssue, file: string): void {
@@ -132,7 +142,9 @@ describe('extractors never throw', () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 120 }),
       piecesText.map((t) => new Uint8Array(Buffer.from(t, 'utf8'))),
-      fc.tuple(piecesText, fc.uint8Array({ maxLength: 4 }), piecesText).map(([a, b, c]) => new Uint8Array(Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))),
+      fc
+        .tuple(piecesText, fc.uint8Array({ maxLength: 4 }), piecesText)
+        .map(([a, b, c]) => new Uint8Array(Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))),
     );
     fc.assert(
       fc.property(bytes, (b) => {
@@ -153,7 +165,11 @@ describe('extractors never throw', () => {
   });
 
   it('frontmatter with arbitrary YAML never throws, and non-YAML languages are always refused', () => {
-    const lang = fc.oneof(fc.constant(''), fc.constantFrom('yaml', 'js', 'javascript', 'coffee', 'json', 'toml', 'valueOf', 'constructor'), fc.stringMatching(/^[a-zA-Z_]{1,8}$/));
+    const lang = fc.oneof(
+      fc.constant(''),
+      fc.constantFrom('yaml', 'js', 'javascript', 'coffee', 'json', 'toml', 'valueOf', 'constructor'),
+      fc.stringMatching(/^[a-zA-Z_]{1,8}$/),
+    );
     fc.assert(
       fc.property(lang, piecesText, piecesText, (l, fm, body) => {
         const text = `---${l}\n${fm.replace(/^---/gm, '')}\n---\n${body}`;
@@ -169,11 +185,35 @@ describe('extractors never throw', () => {
   });
 
   // Lines just under the 100,000-character limit: a quadratic pattern would take seconds.
-  const unit = fc.constantFrom(' ', '\t', '#', '[', ']', '(', ')', '<', '>', '_', '*', '`', 'a', '-', '|', ':', '!', '=', '"', '{');
+  const unit = fc.constantFrom(
+    ' ',
+    '\t',
+    '#',
+    '[',
+    ']',
+    '(',
+    ')',
+    '<',
+    '>',
+    '_',
+    '*',
+    '`',
+    'a',
+    '-',
+    '|',
+    ':',
+    '!',
+    '=',
+    '"',
+    '{',
+  );
   const hostileLine = (max: number) =>
-    fc.tuple(fc.array(unit, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '# ', '- ', '> ', '| ', 'https://e.com/', 'Title\n', '---\ntitle: ')).map(
-      ([chunk, prefix]) => prefix + chunk.join('').repeat(Math.floor((max - prefix.length) / chunk.length)),
-    );
+    fc
+      .tuple(
+        fc.array(unit, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('', '# ', '- ', '> ', '| ', 'https://e.com/', 'Title\n', '---\ntitle: '),
+      )
+      .map(([chunk, prefix]) => prefix + chunk.join('').repeat(Math.floor((max - prefix.length) / chunk.length)));
 
   it.each(['article', 'urls'] as const)('extractText(%s) stays fast on long hostile lines', (kind) => {
     fc.assert(
@@ -238,9 +278,20 @@ describe('articles: scan + render', () => {
     '***',
     '[^1]\n\n[^1]: note',
   ];
-  const markdown = fc.array(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...FRAGMENTS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }), { maxLength: 25 }).chain((parts) =>
-    fc.tuple(fc.constant(parts), fc.array(fc.constantFrom('\n', '\n\n', ' ', ''), { minLength: parts.length, maxLength: parts.length })),
-  );
+  const markdown = fc
+    .array(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.constantFrom(...FRAGMENTS) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+      ),
+      { maxLength: 25 },
+    )
+    .chain((parts) =>
+      fc.tuple(
+        fc.constant(parts),
+        fc.array(fc.constantFrom('\n', '\n\n', ' ', ''), { minLength: parts.length, maxLength: parts.length }),
+      ),
+    );
   const settings = fc.record({
     markdownFormat: fc.constantFrom('markdown' as const, 'text' as const),
     markdownBaseUrl: fc.constantFrom(undefined, 'https://help.example.com/kb', 'http://h.example/'),
@@ -293,10 +344,20 @@ describe('articles: scan + render', () => {
 });
 
 describe('planner invariants', () => {
-  const KEYS = ['article:id:x', 'article:id:y', 'article:path:a.md', 'article:path:b.md', 'url:https://e.com/1', 'url:https://e.com/2', 'qa:f.qa.yaml#q:one'];
+  const KEYS = [
+    'article:id:x',
+    'article:id:y',
+    'article:path:a.md',
+    'article:path:b.md',
+    'url:https://e.com/1',
+    'url:https://e.com/2',
+    'qa:f.qa.yaml#q:one',
+  ];
   const HASHES = ['h1', 'h2', 'h3'];
   const FILES = ['a.md', 'b.md', 'c.urls', 'd.urls', 'f.qa.yaml'];
-  const itemsArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...HASHES)), { selector: ([k]) => k, maxLength: 3 }).map((xs) => xs.map(([k, h]) => item(k, h)));
+  const itemsArb = fc
+    .uniqueArray(fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom(...HASHES)), { selector: ([k]) => k, maxLength: 3 })
+    .map((xs) => xs.map(([k, h]) => item(k, h)));
   const fileArb = fc.record({
     synced: fc.option(itemsArb, { nil: undefined }),
     status: fc.constantFrom('unchanged', 'reads', 'errors', 'deleted'),
@@ -333,7 +394,12 @@ describe('planner invariants', () => {
         }
         // Each desired key is pushed or kept by one item at most; one exactly unless another file holds it.
         const desiredKeys = new Set(input.desired.map((d) => d.key));
-        const winners = [...plan.create.map((c) => c.item), ...plan.update.map((u) => u.item), ...plan.moved.map((m) => m.item), ...plan.unchanged];
+        const winners = [
+          ...plan.create.map((c) => c.item),
+          ...plan.update.map((u) => u.item),
+          ...plan.moved.map((m) => m.item),
+          ...plan.unchanged,
+        ];
         for (const k of desiredKeys) {
           const n = winners.filter((x) => x.key === k).length;
           expect(n).toBe(input.heldElsewhere.has(k) ? 0 : 1);
@@ -383,7 +449,14 @@ describe('planner invariants', () => {
         });
         const plan = planSync(w.input());
         expect(plan.unchanged.length).toBe(seen.size);
-        expect(plan.create.length + plan.update.length + plan.moved.length + plan.stale.length + plan.conflicts.length + plan.duplicates.length).toBe(0);
+        expect(
+          plan.create.length +
+            plan.update.length +
+            plan.moved.length +
+            plan.stale.length +
+            plan.conflicts.length +
+            plan.duplicates.length,
+        ).toBe(0);
       }),
       { numRuns: RUNS },
     );

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parseEvalFile } from '../../src/loop/eval-file.js';
-import { evalCustomerId, EVAL_CUSTOMER_PREFIX, parseThreshold, queueOptions, sampleCases, summarize, worst, type EvalResult } from '../../src/loop/eval.js';
+import {
+  evalCustomerId,
+  EVAL_CUSTOMER_PREFIX,
+  parseThreshold,
+  queueOptions,
+  sampleCases,
+  summarize,
+  worst,
+  type EvalResult,
+} from '../../src/loop/eval.js';
 import { scoreReply, type EvalCase } from '../../src/loop/score.js';
 
 describe('eval files', () => {
@@ -19,8 +28,19 @@ describe('eval files', () => {
     const r = parseEvalFile(text, 'evals.yaml');
     expect(r.issues).toEqual([]);
     expect(r.cases).toEqual([
-      { id: 'growth', question: 'How much is the Growth plan?', expect: 'Growth costs $29 a month.', mustInclude: ['$29', '1000'], source: 'evals.yaml:2' },
-      { id: 'evals.yaml:6', question: 'Is there a free trial?', mustInclude: ['14-day free trial'], source: 'evals.yaml:6' },
+      {
+        id: 'growth',
+        question: 'How much is the Growth plan?',
+        expect: 'Growth costs $29 a month.',
+        mustInclude: ['$29', '1000'],
+        source: 'evals.yaml:2',
+      },
+      {
+        id: 'evals.yaml:6',
+        question: 'Is there a free trial?',
+        mustInclude: ['14-day free trial'],
+        source: 'evals.yaml:6',
+      },
     ]);
   });
 
@@ -35,8 +55,14 @@ describe('eval files', () => {
     ['- expect: A\n', /e\.yaml:1:3 "question" is missing/],
     ['- question: ""\n  expect: A\n', /e\.yaml:1:13 "question" is empty/],
     ['- question: Q?\n  must_include: []\n', /e\.yaml:2:17 "must_include" is an empty list/],
-    ['- question: Q?\n  must_include: {a: 1}\n', /e\.yaml:2:17 "must_include" must be a list of phrases, not a mapping/],
-    ['- id: a\n  question: Q?\n  expect: A\n- id: a\n  question: R?\n  expect: B\n', /e\.yaml:4:7 duplicate id "a" \(also on line 1\)/],
+    [
+      '- question: Q?\n  must_include: {a: 1}\n',
+      /e\.yaml:2:17 "must_include" must be a list of phrases, not a mapping/,
+    ],
+    [
+      '- id: a\n  question: Q?\n  expect: A\n- id: a\n  question: R?\n  expect: B\n',
+      /e\.yaml:4:7 duplicate id "a" \(also on line 1\)/,
+    ],
     ['- question: Q?\n  expect: [oops\n', /e\.yaml:3:1 invalid YAML: Flow sequence/],
     ['just a string\n', /e\.yaml:1:1 expected a list of cases/],
     ['', /e\.yaml:1 the file has no cases/],
@@ -44,7 +70,9 @@ describe('eval files', () => {
   ])('locates the error in %j', (text, re) => {
     const r = parseEvalFile(text, 'e.yaml');
     expect(r.cases).toEqual([]);
-    const line = r.issues.map((i) => `${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''} ${i.message}`).join('\n');
+    const line = r.issues
+      .map((i) => `${i.file}:${i.line}${i.column !== undefined ? `:${i.column}` : ''} ${i.message}`)
+      .join('\n');
     expect(line).toMatch(re);
   });
 
@@ -61,7 +89,11 @@ describe('sampling, threshold, summary', () => {
     const a = sampleCases(cases, 7);
     expect(a).toHaveLength(7);
     expect(sampleCases(cases, 7)).toEqual(a);
-    expect(sampleCases([...cases].reverse(), 7).map((c) => c.id).sort()).toEqual(a.map((c) => c.id).sort());
+    expect(
+      sampleCases([...cases].reverse(), 7)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(a.map((c) => c.id).sort());
     const idx = a.map((c) => cases.indexOf(c));
     expect(idx).toEqual([...idx].sort((x, y) => x - y));
     expect(sampleCases(cases, 100)).toEqual(cases);
@@ -88,25 +120,57 @@ describe('sampling, threshold, summary', () => {
     ['12.5%', 0.125],
   ])('--threshold %s → %d', (v, want) => expect(parseThreshold(v)).toBeCloseTo(want, 10));
 
-  it.each(['abc', '-1', '101', '150%', ''])('--threshold %j is refused', (v) => expect(() => parseThreshold(v)).toThrow(/threshold/));
+  it.each(['abc', '-1', '101', '150%', ''])('--threshold %j is refused', (v) =>
+    expect(() => parseThreshold(v)).toThrow(/threshold/),
+  );
 
   const result = (id: string, reply: string | null, expectText = 'Growth costs $29 a month.'): EvalResult => {
     const c: EvalCase = { id, question: 'q', expect: expectText, mustInclude: [] };
-    return { case: c, reply, score: reply === null ? null : scoreReply(c, reply), error: reply === null ? 'HTTP 500' : null, ms: 1 };
+    return {
+      case: c,
+      reply,
+      score: reply === null ? null : scoreReply(c, reply),
+      error: reply === null ? 'HTTP 500' : null,
+      ms: 1,
+    };
   };
 
   it('the pass rate against the threshold, errors counting as failures', () => {
-    const rs = [result('a', 'Growth costs $29 a month.'), result('b', 'Growth costs $29 a month.'), result('c', 'No idea.'), result('d', null)];
-    expect(summarize(rs, 10, 0.5)).toEqual({ total: 10, evaluated: 4, passed: 2, failed: 1, errors: 1, passRate: 0.5, threshold: 0.5, ok: true });
+    const rs = [
+      result('a', 'Growth costs $29 a month.'),
+      result('b', 'Growth costs $29 a month.'),
+      result('c', 'No idea.'),
+      result('d', null),
+    ];
+    expect(summarize(rs, 10, 0.5)).toEqual({
+      total: 10,
+      evaluated: 4,
+      passed: 2,
+      failed: 1,
+      errors: 1,
+      passRate: 0.5,
+      threshold: 0.5,
+      ok: true,
+    });
     expect(summarize(rs, 10, 0.51).ok).toBe(false);
     // 4 of 5 is 80%: exactly at the threshold passes, whatever floating point says.
-    const five = [...rs.slice(0, 2), result('e', 'Growth costs $29 a month.'), result('f', 'Growth costs $29 a month.'), result('g', 'no')];
+    const five = [
+      ...rs.slice(0, 2),
+      result('e', 'Growth costs $29 a month.'),
+      result('f', 'Growth costs $29 a month.'),
+      result('g', 'no'),
+    ];
     expect(summarize(five, 5, 0.8).ok).toBe(true);
     expect(summarize([], 0, 1)).toMatchObject({ passRate: 1, ok: true });
   });
 
   it('the worst answers: errors first, then the lowest scores', () => {
-    const rs = [result('ok', 'Growth costs $29 a month.'), result('half', 'Growth costs $39 a month.'), result('none', 'No idea.'), result('err', null)];
+    const rs = [
+      result('ok', 'Growth costs $29 a month.'),
+      result('half', 'Growth costs $39 a month.'),
+      result('none', 'No idea.'),
+      result('err', null),
+    ];
     expect(worst(rs, 5).map((r) => r.case.id)).toEqual(['err', 'none', 'half']);
     expect(worst(rs, 1).map((r) => r.case.id)).toEqual(['err']);
   });
@@ -118,7 +182,12 @@ describe('sampling, threshold, summary', () => {
   });
 
   it('queue options hold the configured pace', () => {
-    expect(queueOptions({ requestsPerSecond: 5, concurrency: 4 })).toEqual({ concurrency: 4, intervalCap: 5, interval: 1000, strict: true });
+    expect(queueOptions({ requestsPerSecond: 5, concurrency: 4 })).toEqual({
+      concurrency: 4,
+      intervalCap: 5,
+      interval: 1000,
+      strict: true,
+    });
     expect(queueOptions({ requestsPerSecond: 2.5, concurrency: 1 })).toMatchObject({ intervalCap: 2, interval: 1000 });
     expect(queueOptions({ requestsPerSecond: 0.5, concurrency: 2 })).toMatchObject({ intervalCap: 1, interval: 2000 });
   });

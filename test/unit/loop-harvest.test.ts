@@ -36,7 +36,15 @@ function m(sender: string | null, content: string, extra: Partial<Message> = {})
     unsent: false,
     deleted_at: null,
     media: [],
-    bot: { id: BOT, name: 'Bot', avatar: '', auto_reply: true, reply_language: null, reply_unknown: UNKNOWN, workspace_id: 'w' },
+    bot: {
+      id: BOT,
+      name: 'Bot',
+      avatar: '',
+      auto_reply: true,
+      reply_language: null,
+      reply_unknown: UNKNOWN,
+      workspace_id: 'w',
+    },
     ...extra,
   } as Message;
 }
@@ -45,7 +53,13 @@ const bot = (t: string) => m(BOT, t);
 const agent = (t: string) => m(AGENT, t);
 const system = (t: string) => m(null, t);
 const run = (messages: Message[], replyUnknown?: string) =>
-  findUnanswered({ sessionId: 's-1', customerId: CUSTOMER, botId: BOT, ...(replyUnknown ? { replyUnknown } : {}), messages }).map((q) => [q.text, q.reason]);
+  findUnanswered({
+    sessionId: 's-1',
+    customerId: CUSTOMER,
+    botId: BOT,
+    ...(replyUnknown ? { replyUnknown } : {}),
+    messages,
+  }).map((q) => [q.text, q.reason]);
 
 describe('who wrote a message', () => {
   it('reads sender_id: the customer, the bot, nobody (system), anyone else (agent)', () => {
@@ -57,11 +71,13 @@ describe('who wrote a message', () => {
 });
 
 describe('unanswered questions of a conversation', () => {
-  it('the bot gave its unknown reply (from the message\'s bot)', () => {
-    expect(run([customer('Hi there!'), customer('Do you ship to Iceland?'), bot(UNKNOWN)])).toEqual([['Do you ship to Iceland?', 'unknown-reply']]);
+  it("the bot gave its unknown reply (from the message's bot)", () => {
+    expect(run([customer('Hi there!'), customer('Do you ship to Iceland?'), bot(UNKNOWN)])).toEqual([
+      ['Do you ship to Iceland?', 'unknown-reply'],
+    ]);
   });
 
-  it('the unknown reply from the session\'s bot, when the message carries none', () => {
+  it("the unknown reply from the session's bot, when the message carries none", () => {
     const other = 'Sorry, no idea — a human will get back to you.';
     const asked = customer('Do you ship to Iceland?');
     const b = m(BOT, other, { bot: undefined as unknown as Message['bot'] });
@@ -74,7 +90,12 @@ describe('unanswered questions of a conversation', () => {
 
   it('an agent answered a question the bot left pending', () => {
     expect(
-      run([customer('Do you ship to Iceland?'), customer('Can I talk to a person, please?'), system('Assigned to Maya'), agent('Hi, a human here!')]),
+      run([
+        customer('Do you ship to Iceland?'),
+        customer('Can I talk to a person, please?'),
+        system('Assigned to Maya'),
+        agent('Hi, a human here!'),
+      ]),
     ).toEqual([['Do you ship to Iceland?', 'agent']]);
   });
 
@@ -91,17 +112,31 @@ describe('unanswered questions of a conversation', () => {
   });
 
   it('an agent who merely follows up does not turn an answered question into an unanswered one', () => {
-    expect(run([customer('How much is Growth?'), bot('Growth costs $29 a month.'), customer('Thanks!'), agent('Anything else?')])).toEqual([]);
+    expect(
+      run([
+        customer('How much is Growth?'),
+        bot('Growth costs $29 a month.'),
+        customer('Thanks!'),
+        agent('Anything else?'),
+      ]),
+    ).toEqual([]);
   });
 
   it('the unknown reply then an agent counts once, as unknown-reply', () => {
-    expect(run([customer('Is there a mobile app?'), bot(UNKNOWN), system('Assigned'), agent('Not yet!')])).toEqual([['Is there a mobile app?', 'unknown-reply']]);
+    expect(run([customer('Is there a mobile app?'), bot(UNKNOWN), system('Assigned'), agent('Not yet!')])).toEqual([
+      ['Is there a mobile app?', 'unknown-reply'],
+    ]);
   });
 
   it('several messages before one reply are one question; greetings are not questions', () => {
-    expect(run([customer('hey, quick question'), customer('My label prints tiny.'), customer('On a letter page?'), bot(UNKNOWN)])).toEqual([
-      ['My label prints tiny. On a letter page?', 'unknown-reply'],
-    ]);
+    expect(
+      run([
+        customer('hey, quick question'),
+        customer('My label prints tiny.'),
+        customer('On a letter page?'),
+        bot(UNKNOWN),
+      ]),
+    ).toEqual([['My label prints tiny. On a letter page?', 'unknown-reply']]);
   });
 
   it('messages out of order are put in order; unsent and deleted ones are skipped', () => {
@@ -118,31 +153,54 @@ describe('unanswered questions of a conversation', () => {
     const q1 = customer('Do you ship to Iceland?');
     const until = q1.created_at;
     const later = [bot(UNKNOWN), customer('And to Norway?'), customer('Hello?'), bot(UNKNOWN)];
-    const r = findUnanswered({ sessionId: 's', customerId: CUSTOMER, botId: BOT, messages: [q1, ...later], askedUntil: until });
+    const r = findUnanswered({
+      sessionId: 's',
+      customerId: CUSTOMER,
+      botId: BOT,
+      messages: [q1, ...later],
+      askedUntil: until,
+    });
     expect(r.map((x) => [x.text, x.reason])).toEqual([['Do you ship to Iceland?', 'unknown-reply']]);
     // A question left pending at the end of the range is not merged with later ones.
     const p1 = customer('Is there a mobile app?');
     const after = [customer('Anyone?'), customer('What about Android?'), bot(UNKNOWN)];
-    const r2 = findUnanswered({ sessionId: 's', customerId: CUSTOMER, botId: BOT, messages: [p1, ...after], askedUntil: p1.created_at });
+    const r2 = findUnanswered({
+      sessionId: 's',
+      customerId: CUSTOMER,
+      botId: BOT,
+      messages: [p1, ...after],
+      askedUntil: p1.created_at,
+    });
     expect(r2.map((x) => x.text)).toEqual(['Is there a mobile app?']);
   });
 
   it('contact details are scrubbed from harvested questions', () => {
-    expect(scrubContactDetails('Mail me at ann.lee@example.com or call +1 (555) 123-4567, order 12345')).toBe('Mail me at [email] or call [number], order 12345');
+    expect(scrubContactDetails('Mail me at ann.lee@example.com or call +1 (555) 123-4567, order 12345')).toBe(
+      'Mail me at [email] or call [number], order 12345',
+    );
     expect(run([customer('Where is parcel 9400111899223344556677? I am ann@example.com'), bot(UNKNOWN)])).toEqual([
       ['Where is parcel [number]? I am [email]', 'unknown-reply'],
     ]);
   });
 
-  it.each(['Hi there!', 'Hello, is anyone around?', 'Good morning 👋', 'hey, quick question', 'Hi, I need some help please', "Hola! Hope you're having a good day", 'Thanks!'])(
-    'small talk: %j',
-    (t) => expect(isSmallTalk(t)).toBe(true),
+  it.each([
+    'Hi there!',
+    'Hello, is anyone around?',
+    'Good morning 👋',
+    'hey, quick question',
+    'Hi, I need some help please',
+    "Hola! Hope you're having a good day",
+    'Thanks!',
+  ])('small talk: %j', (t) => expect(isSmallTalk(t)).toBe(true));
+  it.each(['Do you ship to Iceland?', 'I have a question about returns', 'SOC 2?'])('not small talk: %j', (t) =>
+    expect(isSmallTalk(t)).toBe(false),
   );
-  it.each(['Do you ship to Iceland?', 'I have a question about returns', 'SOC 2?'])('not small talk: %j', (t) => expect(isSmallTalk(t)).toBe(false));
-  it.each(['Can I talk to a person, please?', 'I want to speak to a human', 'agent please', "That doesn't help. Connect me with someone real"])(
-    'asks for a person: %j',
-    (t) => expect(isHandoffRequest(t)).toBe(true),
-  );
+  it.each([
+    'Can I talk to a person, please?',
+    'I want to speak to a human',
+    'agent please',
+    "That doesn't help. Connect me with someone real",
+  ])('asks for a person: %j', (t) => expect(isHandoffRequest(t)).toBe(true));
   it('the unknown reply matches after normalization, or inside a longer reply', () => {
     expect(isUnknownReply(`  ${UNKNOWN.toUpperCase()} `, [UNKNOWN])).toBe(true);
     expect(isUnknownReply(`Hmm. ${UNKNOWN} Meanwhile, see our help centre.`, [UNKNOWN])).toBe(true);
@@ -154,12 +212,19 @@ describe('unanswered questions of a conversation', () => {
 // ------------------------------------------------------------------ grouping
 
 let n = 0;
-function q(text: string, at: string, reason: UnansweredQuestion['reason'] = 'unknown-reply', session = `s-${++n}`): UnansweredQuestion {
+function q(
+  text: string,
+  at: string,
+  reason: UnansweredQuestion['reason'] = 'unknown-reply',
+  session = `s-${++n}`,
+): UnansweredQuestion {
   return { text, at, reason, sessionId: session, customerId: `c-${n}`, messageId: `m-${n}` };
 }
 
 describe('near-duplicate grouping', () => {
-  const seeded = UNANSWERED_QUESTIONS.map((t, i) => q(t, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`));
+  const seeded = UNANSWERED_QUESTIONS.map((t, i) =>
+    q(t, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`),
+  );
 
   it('groups the seeded phrasings of the same question, and nothing else', () => {
     const groups = groupQuestions(seeded);
@@ -171,7 +236,10 @@ describe('near-duplicate grouping', () => {
   });
 
   it('the threshold keeps "ship to Iceland" apart from "ship to Norway"', () => {
-    const g = groupQuestions([q('Do you ship to Iceland?', '2026-10-01T00:00:00Z'), q('Do you ship to Norway?', '2026-10-02T00:00:00Z')]);
+    const g = groupQuestions([
+      q('Do you ship to Iceland?', '2026-10-01T00:00:00Z'),
+      q('Do you ship to Norway?', '2026-10-02T00:00:00Z'),
+    ]);
     expect(g).toHaveLength(2);
     expect(GROUP_THRESHOLD).toBeGreaterThan(0.5);
   });
@@ -211,10 +279,23 @@ describe('near-duplicate grouping', () => {
 
 // ------------------------------------------------------------------ the harvest file
 
-const META: HarvestMeta = { botId: 'bot-1', since: '2026-09-01T00:00:00.000Z', until: '2026-10-31T23:59:59.999Z', customers: 12, sessions: 30, questions: 21, minCount: 1, belowMinCount: 0 };
+const META: HarvestMeta = {
+  botId: 'bot-1',
+  since: '2026-09-01T00:00:00.000Z',
+  until: '2026-10-31T23:59:59.999Z',
+  customers: 12,
+  sessions: 30,
+  questions: 21,
+  minCount: 1,
+  belowMinCount: 0,
+};
 
 describe('the harvest file', () => {
-  const groups = groupQuestions(UNANSWERED_QUESTIONS.map((t, i) => q(t, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`, i % 4 === 0 ? 'agent' : 'unknown-reply')));
+  const groups = groupQuestions(
+    UNANSWERED_QUESTIONS.map((t, i) =>
+      q(t, `2026-10-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`, i % 4 === 0 ? 'agent' : 'unknown-reply'),
+    ),
+  );
 
   it('every entry reads back through the Q&A extractor as a draft: sync skips them all and counts them', () => {
     const text = renderHarvestFile(groups, META);
@@ -229,39 +310,56 @@ describe('the harvest file', () => {
     const text = renderHarvestFile(groups, META);
     expect(text).toContain('# bot: bot-1');
     expect(text).toContain('# range: 2026-09-01T00:00:00.000Z to 2026-10-31T23:59:59.999Z');
-    expect(text).toMatch(/# asked 3 times \(\d unknown reply(, \d agent stepped in)?\) · first 2026-10-\d\d, last 2026-10-\d\d/);
+    expect(text).toMatch(
+      /# asked 3 times \(\d unknown reply(, \d agent stepped in)?\) · first 2026-10-\d\d, last 2026-10-\d\d/,
+    );
     expect(text).toMatch(/# also asked as: ".+"/);
-    expect(text).toMatch(/#   s-\d+ --customer c-\d+/);
+    expect(text).toMatch(/# {3}s-\d+ --customer c-\d+/);
     expect(text).not.toContain(new Date().toISOString().slice(0, 10));
     expect(renderHarvestFile(groups, META)).toBe(text);
   });
 
   it('lists at most MAX_LINKS conversations per entry', () => {
-    const many = groupQuestions(Array.from({ length: MAX_LINKS + 4 }, (_, i) => q('Do you ship to Iceland?', `2026-10-01T00:00:${String(i).padStart(2, '0')}Z`)));
+    const many = groupQuestions(
+      Array.from({ length: MAX_LINKS + 4 }, (_, i) =>
+        q('Do you ship to Iceland?', `2026-10-01T00:00:${String(i).padStart(2, '0')}Z`),
+      ),
+    );
     const text = renderHarvestFile(many, META);
-    expect(text.match(/#   s-\d+ --customer/g)).toHaveLength(MAX_LINKS);
+    expect(text.match(/# {3}s-\d+ --customer/g)).toHaveLength(MAX_LINKS);
     expect(text).toContain('… and 4 more');
   });
 
   it('any question text round-trips as a draft', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s.trim() !== ''), { minLength: 1, maxLength: 8 }), (texts) => {
-        const gs = texts.map((t, i) => ({
-          question: t.replace(/\s+/g, ' ').trim() || 'x',
-          count: 1,
-          reasons: { 'unknown-reply': 1, agent: 0 },
-          variants: [{ text: `${t}\n# not a key: [x]`, count: 1 }, { text: 'other', count: 1 }],
-          occurrences: [q(t, '2026-10-01T00:00:00Z')],
-          first: '2026-10-01T00:00:00Z',
-          last: '2026-10-01T00:00:00Z',
-          _i: i,
-        }));
-        const text = renderHarvestFile(gs, META);
-        const r = extractQa(text, 'x.qa.yaml', { maxItemsPerFile: 5000 });
-        expect(r.extract.issues).toEqual([]);
-        expect(r.extract.draftEntries).toBe(gs.length);
-        expect((parse(text) as { questions: { q: string }[] }).questions.map((e) => e.q)).toEqual(gs.map((g) => g.question));
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s.trim() !== ''),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (texts) => {
+          const gs = texts.map((t, i) => ({
+            question: t.replace(/\s+/g, ' ').trim() || 'x',
+            count: 1,
+            reasons: { 'unknown-reply': 1, agent: 0 },
+            variants: [
+              { text: `${t}\n# not a key: [x]`, count: 1 },
+              { text: 'other', count: 1 },
+            ],
+            occurrences: [q(t, '2026-10-01T00:00:00Z')],
+            first: '2026-10-01T00:00:00Z',
+            last: '2026-10-01T00:00:00Z',
+            _i: i,
+          }));
+          const text = renderHarvestFile(gs, META);
+          const r = extractQa(text, 'x.qa.yaml', { maxItemsPerFile: 5000 });
+          expect(r.extract.issues).toEqual([]);
+          expect(r.extract.draftEntries).toBe(gs.length);
+          expect((parse(text) as { questions: { q: string }[] }).questions.map((e) => e.q)).toEqual(
+            gs.map((g) => g.question),
+          );
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -274,11 +372,22 @@ describe('the harvest file', () => {
 describe('date ranges', () => {
   const now = Date.parse('2026-11-26T07:00:00Z');
   it('defaults to the last 30 days, ending today (UTC)', () => {
-    expect(parseDateRange({}, now)).toEqual({ since: '2026-10-28T00:00:00.000Z', until: '2026-11-26T23:59:59.999Z', day: '2026-11-26' });
+    expect(parseDateRange({}, now)).toEqual({
+      since: '2026-10-28T00:00:00.000Z',
+      until: '2026-11-26T23:59:59.999Z',
+      day: '2026-11-26',
+    });
   });
   it('days are whole days; date-times are kept; Nd counts back from now', () => {
-    expect(parseDateRange({ since: '2026-10-01', until: '2026-10-31' }, now)).toEqual({ since: '2026-10-01T00:00:00.000Z', until: '2026-10-31T23:59:59.999Z', day: '2026-10-31' });
-    expect(parseDateRange({ since: '2026-10-01T08:30:00Z', until: '2026-10-02T09:00:00+02:00' }, now)).toMatchObject({ since: '2026-10-01T08:30:00.000Z', until: '2026-10-02T07:00:00.000Z' });
+    expect(parseDateRange({ since: '2026-10-01', until: '2026-10-31' }, now)).toEqual({
+      since: '2026-10-01T00:00:00.000Z',
+      until: '2026-10-31T23:59:59.999Z',
+      day: '2026-10-31',
+    });
+    expect(parseDateRange({ since: '2026-10-01T08:30:00Z', until: '2026-10-02T09:00:00+02:00' }, now)).toMatchObject({
+      since: '2026-10-01T08:30:00.000Z',
+      until: '2026-10-02T07:00:00.000Z',
+    });
     expect(parseDateRange({ since: '7d' }, now).since).toBe('2026-11-19T00:00:00.000Z');
     expect(parseDateRange({ until: '2026-10-31' }, now).since).toBe('2026-10-02T00:00:00.000Z');
   });

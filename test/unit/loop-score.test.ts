@@ -3,7 +3,8 @@ import { canonicalNumber, extractFacts, OVERLAP_PASS, scoreReply } from '../../s
 import { containsPhrase, keyWords, looseText } from '../../src/loop/words.js';
 
 const GROWTH = 'Growth costs $29 a month and includes 1,000 labels, 5 team members and 3 stores.';
-const VOID = 'You can void an unused, unscanned label for up to 30 days after you bought it. After that the Void label button is no longer shown.';
+const VOID =
+  'You can void an unused, unscanned label for up to 30 days after you bought it. After that the Void label button is no longer shown.';
 const REFUND =
   'USPS refunds can take up to 15 days because USPS first has to confirm the label was not used. UPS and FedEx refunds usually arrive within 5 business days.';
 const UNKNOWN = "I'm sorry, I don't have an answer to that yet. I've passed your question to our support team.";
@@ -35,7 +36,8 @@ describe('eval scoring: known good and bad answers', () => {
     {
       name: 'the wrong unit: 30 hours is not 30 days',
       expect: VOID,
-      reply: 'You can void an unused, unscanned label for up to 30 hours after you bought it; then the Void label button is gone.',
+      reply:
+        'You can void an unused, unscanned label for up to 30 hours after you bought it; then the Void label button is gone.',
       pass: false,
       reasons: [/"30 days"/],
     },
@@ -44,9 +46,18 @@ describe('eval scoring: known good and bad answers', () => {
       expect: REFUND,
       reply: VOID,
       pass: false,
-      reasons: [/key words of the expected answer \(\d+%, needs 50%\); missing: .*refunds/, /"15 days".*"5 business days"|"15 days"/],
+      reasons: [
+        /key words of the expected answer \(\d+%, needs 50%\); missing: .*refunds/,
+        /"15 days".*"5 business days"|"15 days"/,
+      ],
     },
-    { name: 'the bot does not know', expect: GROWTH, reply: UNKNOWN, pass: false, reasons: [/1 of the 8 key words.*missing: growth, costs/, /"\$29"/] },
+    {
+      name: 'the bot does not know',
+      expect: GROWTH,
+      reply: UNKNOWN,
+      pass: false,
+      reasons: [/1 of the 8 key words.*missing: growth, costs/, /"\$29"/],
+    },
     { name: 'an empty reply', expect: GROWTH, reply: '   ', pass: false, reasons: [/empty reply/] },
     {
       name: 'required phrases only: present (case, punctuation and thousands separators ignored)',
@@ -79,7 +90,10 @@ describe('eval scoring: known good and bad answers', () => {
   ];
 
   it.each(cases)('$name', (c) => {
-    const s = scoreReply({ ...(c.expect !== undefined ? { expect: c.expect } : {}), mustInclude: c.mustInclude ?? [] }, c.reply);
+    const s = scoreReply(
+      { ...(c.expect !== undefined ? { expect: c.expect } : {}), mustInclude: c.mustInclude ?? [] },
+      c.reply,
+    );
     expect(s.pass).toBe(c.pass);
     if (c.pass) expect(s.reasons).toEqual([]);
     for (const re of c.reasons) expect(s.reasons.join('\n')).toMatch(re);
@@ -131,9 +145,15 @@ describe('facts: numbers and URLs', () => {
   });
 
   it('a bare number matches the same value in any form', () => {
-    expect(scoreReply({ expect: 'Up to 3 stores.', mustInclude: [] }, 'You can connect 3 stores.').facts?.pass).toBe(true);
-    expect(scoreReply({ expect: 'Includes 1,000 labels.', mustInclude: [] }, 'It includes 1000 labels.').facts?.pass).toBe(true);
-    expect(scoreReply({ expect: 'Includes 1,000 labels.', mustInclude: [] }, 'It includes 100 labels.').facts?.pass).toBe(false);
+    expect(scoreReply({ expect: 'Up to 3 stores.', mustInclude: [] }, 'You can connect 3 stores.').facts?.pass).toBe(
+      true,
+    );
+    expect(
+      scoreReply({ expect: 'Includes 1,000 labels.', mustInclude: [] }, 'It includes 1000 labels.').facts?.pass,
+    ).toBe(true);
+    expect(
+      scoreReply({ expect: 'Includes 1,000 labels.', mustInclude: [] }, 'It includes 100 labels.').facts?.pass,
+    ).toBe(false);
   });
 
   it('canonical numbers', () => {

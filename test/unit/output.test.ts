@@ -21,7 +21,7 @@ describe('Output', () => {
   it('shows a progress bar with done/total, rate and ETA on a TTY', async () => {
     const out = sink(false);
     const err = sink(true);
-    const o = new Output({}, { stdout: out.stream, stderr: err.stream as never }, { TERM: 'xterm' });
+    const o = new Output({}, { stdout: out.stream, stderr: err.stream }, { TERM: 'xterm' });
     const bar = await o.progress('Pushing');
     bar.update(3, 10);
     bar.update(7, 10);
@@ -38,7 +38,7 @@ describe('Output', () => {
       [true, true],
     ] as const) {
       const err = sink(tty);
-      const o = new Output({ quiet }, { stdout: sink(false).stream, stderr: err.stream as never }, { TERM: 'xterm' });
+      const o = new Output({ quiet }, { stdout: sink(false).stream, stderr: err.stream }, { TERM: 'xterm' });
       const bar = await o.progress('Pushing');
       bar.update(1, 2);
       bar.stop();
@@ -50,7 +50,7 @@ describe('Output', () => {
   it('keeps a status line at the bottom of a TTY, redrawn under other output', () => {
     const out = sink(true);
     const err = sink(true);
-    const o = new Output({}, { stdout: out.stream, stderr: err.stream as never }, { TERM: 'xterm' });
+    const o = new Output({}, { stdout: out.stream, stderr: err.stream }, { TERM: 'xterm' });
     o.live('watching 3 files · last sync 12:04');
     o.warn('a warning');
     expect(err.text()).toContain('watching 3 files · last sync 12:04');
@@ -62,7 +62,7 @@ describe('Output', () => {
   it('with --json, human text goes to stderr and the document alone to stdout', () => {
     const out = sink(false);
     const err = sink(false);
-    const o = new Output({ json: true }, { stdout: out.stream, stderr: err.stream as never }, {});
+    const o = new Output({ json: true }, { stdout: out.stream, stderr: err.stream }, {});
     o.info('human line');
     o.final('final line');
     o.document({ ok: true });
@@ -73,7 +73,7 @@ describe('Output', () => {
   it('--quiet keeps errors and the final line only', () => {
     const out = sink(false);
     const err = sink(false);
-    const o = new Output({ quiet: true }, { stdout: out.stream, stderr: err.stream as never }, {});
+    const o = new Output({ quiet: true }, { stdout: out.stream, stderr: err.stream }, {});
     o.info('chatter');
     o.warn('warning');
     o.detail('detail');
@@ -87,7 +87,7 @@ describe('Output', () => {
     const out = sink(false);
     const err = sink(true);
     const secret = 'tok/SECRET+value=42';
-    const o = new Output({ verbose: true }, { stdout: out.stream, stderr: err.stream as never }, { TERM: 'xterm' });
+    const o = new Output({ verbose: true }, { stdout: out.stream, stderr: err.stream }, { TERM: 'xterm' });
     o.addSecret(secret);
     o.info(`token ${secret}`);
     o.detail(`url ?workspace_token=${encodeURIComponent(secret)}`);

@@ -10,24 +10,30 @@ describe('the pacer against a rate-limited server', () => {
     [20, 20],
     [5, 5],
     [2, 2],
-  ])('with the limit known (configured %d/s, server %d/s): at least 95% of it, and no 429', async (configured, server) => {
-    const r = await simulatePace({ items: 600, configuredRate: configured, serverRate: server });
-    expect(r.items).toBe(600);
-    expect(r.rateLimited).toBe(0);
-    expect(r.rate / server).toBeGreaterThanOrEqual(0.95);
-  });
+  ])(
+    'with the limit known (configured %d/s, server %d/s): at least 95% of it, and no 429',
+    async (configured, server) => {
+      const r = await simulatePace({ items: 600, configuredRate: configured, serverRate: server });
+      expect(r.items).toBe(600);
+      expect(r.rateLimited).toBe(0);
+      expect(r.rate / server).toBeGreaterThanOrEqual(0.95);
+    },
+  );
 
   it.each([
     [50, 20],
     [100, 20],
     [50, 10],
     [20, 4],
-  ])('with the limit unknown (configured %d/s, server %d/s): at least 80% of it, 429s under 2%', async (configured, server) => {
-    const r = await simulatePace({ items: 2000, configuredRate: configured, serverRate: server });
-    expect(r.items).toBe(2000);
-    expect(r.rate / server).toBeGreaterThanOrEqual(0.8);
-    expect(r.rateLimited / r.requests).toBeLessThan(0.02);
-  });
+  ])(
+    'with the limit unknown (configured %d/s, server %d/s): at least 80% of it, 429s under 2%',
+    async (configured, server) => {
+      const r = await simulatePace({ items: 2000, configuredRate: configured, serverRate: server });
+      expect(r.items).toBe(2000);
+      expect(r.rate / server).toBeGreaterThanOrEqual(0.8);
+      expect(r.rateLimited / r.requests).toBeLessThan(0.02);
+    },
+  );
 });
 
 describe('Pacer', () => {

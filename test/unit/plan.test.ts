@@ -27,7 +27,16 @@ function summarize(plan: Plan): Summary {
   };
 }
 
-const empty: Summary = { create: [], update: [], moved: [], stale: [], unchanged: [], held: [], duplicates: [], conflicts: [] };
+const empty: Summary = {
+  create: [],
+  update: [],
+  moved: [],
+  stale: [],
+  unchanged: [],
+  held: [],
+  duplicates: [],
+  conflicts: [],
+};
 
 const A = 'article:path:a.md';
 const B = 'article:path:b.md';
@@ -87,22 +96,30 @@ const cases: Case[] = [
   },
   {
     name: 'two new keys with one vanished hash: the first by path moves, the other is created',
-    build: () => world().synced('a.md', item(A, 'h1')).deleted('a.md').reads('c.md', item(C, 'h1')).reads('b.md', item(B, 'h1')),
+    build: () =>
+      world().synced('a.md', item(A, 'h1')).deleted('a.md').reads('c.md', item(C, 'h1')).reads('b.md', item(B, 'h1')),
     expect: { moved: [[A, B]], create: [C] },
   },
   {
     name: 'a vanished hash of another type is not a move',
-    build: () => world().synced('a.md', item(A, 'h1')).deleted('a.md').reads('x.qa.yaml', item('qa:x.qa.yaml#q:x', 'h1')),
+    build: () =>
+      world().synced('a.md', item(A, 'h1')).deleted('a.md').reads('x.qa.yaml', item('qa:x.qa.yaml#q:x', 'h1')),
     expect: { create: ['qa:x.qa.yaml#q:x'], stale: [A] },
   },
   {
     name: 'a file with errors holds its earlier keys: not stale',
-    build: () => world().synced('faq.qa.yaml', item('qa:faq.qa.yaml#q:one', 'q1'), item('qa:faq.qa.yaml#q:two', 'q2')).readsWithErrors('faq.qa.yaml'),
+    build: () =>
+      world()
+        .synced('faq.qa.yaml', item('qa:faq.qa.yaml#q:one', 'q1'), item('qa:faq.qa.yaml#q:two', 'q2'))
+        .readsWithErrors('faq.qa.yaml'),
     expect: { held: ['qa:faq.qa.yaml#q:one', 'qa:faq.qa.yaml#q:two'] },
   },
   {
     name: 'a URL list with a bad line: good lines sync, the URLs it no longer yields are held',
-    build: () => world().synced('l.urls', item(U1, 'u1'), item(U2, 'u2')).readsWithErrors('l.urls', item(U1, 'u1'), item('url:https://example.com/three', 'u3')),
+    build: () =>
+      world()
+        .synced('l.urls', item(U1, 'u1'), item(U2, 'u2'))
+        .readsWithErrors('l.urls', item(U1, 'u1'), item('url:https://example.com/three', 'u3')),
     expect: { unchanged: [U1], create: ['url:https://example.com/three'], held: [U2] },
   },
   {
@@ -122,7 +139,11 @@ const cases: Case[] = [
   },
   {
     name: 'a URL removed from one file but still held by an unchanged file is not stale',
-    build: () => world().synced('a.urls', item(U1, 'u1')).synced('b.urls', item(U1, 'u1'), item(U2, 'u2')).reads('b.urls', item(U2, 'u2')),
+    build: () =>
+      world()
+        .synced('a.urls', item(U1, 'u1'))
+        .synced('b.urls', item(U1, 'u1'), item(U2, 'u2'))
+        .reads('b.urls', item(U2, 'u2')),
     expect: { unchanged: [U2] },
   },
   {
@@ -132,12 +153,18 @@ const cases: Case[] = [
   },
   {
     name: 'two files with the same article id: a conflict on the later file',
-    build: () => world().reads('b.md', item('article:id:x', 'hb', { line: 3 })).reads('a.md', item('article:id:x', 'ha', { line: 1 })),
+    build: () =>
+      world()
+        .reads('b.md', item('article:id:x', 'hb', { line: 3 }))
+        .reads('a.md', item('article:id:x', 'ha', { line: 1 })),
     expect: { create: ['article:id:x'], conflicts: [['b.md', 3]] },
   },
   {
     name: 'a new file claiming the article id of an unchanged file is a conflict, nothing is pushed for it',
-    build: () => world().synced('a.md', item('article:id:x', 'ha')).reads('b.md', item('article:id:x', 'hb', { line: 2 })),
+    build: () =>
+      world()
+        .synced('a.md', item('article:id:x', 'ha'))
+        .reads('b.md', item('article:id:x', 'hb', { line: 2 })),
     expect: { conflicts: [['b.md', 2]] },
   },
   {
@@ -170,7 +197,10 @@ const cases: Case[] = [
   },
   {
     name: 'a type change with the same hash is an update, not unchanged',
-    build: () => world().synced('a.md', item(A, 'h1', { type: 'URL' })).reads('a.md', item(A, 'h1', { type: 'TEXT' })),
+    build: () =>
+      world()
+        .synced('a.md', item(A, 'h1', { type: 'URL' }))
+        .reads('a.md', item(A, 'h1', { type: 'TEXT' })),
     expect: { update: [A] },
   },
   {
@@ -206,7 +236,12 @@ describe('planSync', () => {
   });
 
   it('a move carries the item it re-keys, and stale entries name their former file', () => {
-    const w = world().synced('a.md', item(A, 'h1')).synced('x.md', item('article:path:x.md', 'hx')).deleted('a.md').deleted('x.md').reads('b.md', item(B, 'h1'));
+    const w = world()
+      .synced('a.md', item(A, 'h1'))
+      .synced('x.md', item('article:path:x.md', 'hx'))
+      .deleted('a.md')
+      .deleted('x.md')
+      .reads('b.md', item(B, 'h1'));
     const plan = planSync(w.input());
     expect(plan.moved[0]!.from).toEqual(w.prior(A));
     expect(plan.moved[0]!.item.file).toBe('b.md');
@@ -214,7 +249,9 @@ describe('planSync', () => {
   });
 
   it('the conflict message names the key and the file that has it first', () => {
-    const plan = planSync(world().reads('b.md', item('article:id:faq', 'hb')).reads('a.md', item('article:id:faq', 'ha')).input());
+    const plan = planSync(
+      world().reads('b.md', item('article:id:faq', 'hb')).reads('a.md', item('article:id:faq', 'ha')).input(),
+    );
     expect(plan.conflicts).toHaveLength(1);
     expect(plan.conflicts[0]).toMatchObject({ file: 'b.md', severity: 'error' });
     expect(plan.conflicts[0]!.message).toContain('"faq"');

@@ -17,14 +17,34 @@ function oneIssue(text: string) {
 
 describe('Q&A: accepted shapes', () => {
   it.each([
-    ['a list with question/answer', '- question: How much is it?\n  answer: Ten dollars.\n', [['How much is it?', 'Ten dollars.']]],
+    [
+      'a list with question/answer',
+      '- question: How much is it?\n  answer: Ten dollars.\n',
+      [['How much is it?', 'Ten dollars.']],
+    ],
     ['a list with the q/a aliases', '- q: How much is it?\n  a: Ten dollars.\n', [['How much is it?', 'Ten dollars.']]],
     ['aliases mixed across entries', '- q: One?\n  answer: 1\n- question: Two?\n  a: "2"\n', null],
-    ['a mapping with a questions list', 'questions:\n  - q: How much is it?\n    a: Ten dollars.\n', [['How much is it?', 'Ten dollars.']]],
+    [
+      'a mapping with a questions list',
+      'questions:\n  - q: How much is it?\n    a: Ten dollars.\n',
+      [['How much is it?', 'Ten dollars.']],
+    ],
     ['flow style', '[{q: "A?", a: "B"}]\n', [['A?', 'B']]],
-    ['a literal block scalar keeps its lines', '- q: Steps?\n  a: |\n    1. Open settings.\n    2. Click save.\n', [['Steps?', '1. Open settings.\n2. Click save.']]],
-    ['a folded block scalar joins its lines', '- q: Why?\n  a: >\n    Because it\n    is so.\n', [['Why?', 'Because it is so.']]],
-    ['a block scalar question', '- q: |-\n    Multi-line\n    question?\n  a: Yes.\n', [['Multi-line\nquestion?', 'Yes.']]],
+    [
+      'a literal block scalar keeps its lines',
+      '- q: Steps?\n  a: |\n    1. Open settings.\n    2. Click save.\n',
+      [['Steps?', '1. Open settings.\n2. Click save.']],
+    ],
+    [
+      'a folded block scalar joins its lines',
+      '- q: Why?\n  a: >\n    Because it\n    is so.\n',
+      [['Why?', 'Because it is so.']],
+    ],
+    [
+      'a block scalar question',
+      '- q: |-\n    Multi-line\n    question?\n  a: Yes.\n',
+      [['Multi-line\nquestion?', 'Yes.']],
+    ],
     ['surrounding whitespace is trimmed', '- q: "  Spaces?  "\n  a: "  Trimmed.  "\n', [['Spaces?', 'Trimmed.']]],
     ['comments are ignored', '# FAQ\n- q: A? # not part of it\n  a: B\n', [['A?', 'B']]],
   ])('%s', (_name, text, want) => {
@@ -42,10 +62,26 @@ describe('Q&A: accepted shapes', () => {
   it('each item: key = file + normalized question, label = question, hash of the payload, line of the entry', () => {
     const r = run('# heading\n- q: How much is it?\n  a: Ten dollars.\n\n- q: Where?\n  a: Online.\n');
     expect(r.extract.items).toEqual([
-      { key: `qa:${FILE}#q:how much is it`, type: 'Q_AND_A', label: 'How much is it?', hash: qaHash({ question: 'How much is it?', answer: 'Ten dollars.' }), line: 2 },
-      { key: `qa:${FILE}#q:where`, type: 'Q_AND_A', label: 'Where?', hash: qaHash({ question: 'Where?', answer: 'Online.' }), line: 5 },
+      {
+        key: `qa:${FILE}#q:how much is it`,
+        type: 'Q_AND_A',
+        label: 'How much is it?',
+        hash: qaHash({ question: 'How much is it?', answer: 'Ten dollars.' }),
+        line: 2,
+      },
+      {
+        key: `qa:${FILE}#q:where`,
+        type: 'Q_AND_A',
+        label: 'Where?',
+        hash: qaHash({ question: 'Where?', answer: 'Online.' }),
+        line: 5,
+      },
     ]);
-    expect(qaPayload(r.entries[0]!)).toEqual({ type: 'Q_AND_A', content: 'How much is it?', content_value: 'Ten dollars.' });
+    expect(qaPayload(r.entries[0]!)).toEqual({
+      type: 'Q_AND_A',
+      content: 'How much is it?',
+      content_value: 'Ten dollars.',
+    });
   });
 
   it('an id gives the key, so the question can be reworded', () => {
@@ -121,13 +157,17 @@ describe('Q&A: keys and hashes', () => {
     expect(h('- q: How much?\n  a: Eleven.\n')).not.toBe(base);
     expect(h('- id: p\n  q: How much?\n  a: Ten.\n')).toBe(base); // the id is not sent
     // Different payloads, different payload hashes.
-    expect(payloadHash(qaPayload({ question: 'How much?', answer: 'Ten.' }))).not.toBe(payloadHash(qaPayload({ question: 'How much?', answer: 'Eleven.' })));
+    expect(payloadHash(qaPayload({ question: 'How much?', answer: 'Ten.' }))).not.toBe(
+      payloadHash(qaPayload({ question: 'How much?', answer: 'Eleven.' })),
+    );
   });
 });
 
 describe('Q&A: drafts and empty files', () => {
   it('draft entries are skipped and counted', () => {
-    const r = run('- q: A?\n  a: B\n- q: C?\n  a: D\n  draft: true\n- q: E?\n  draft: true\n- q: F?\n  a: G\n  draft: false\n');
+    const r = run(
+      '- q: A?\n  a: B\n- q: C?\n  a: D\n  draft: true\n- q: E?\n  draft: true\n- q: F?\n  a: G\n  draft: false\n',
+    );
     expect(r.entries.map((e) => e.question)).toEqual(['A?', 'F?']);
     expect(r.extract.draftEntries).toBe(2);
     expect(r.extract.complete).toBe(true);
@@ -170,22 +210,67 @@ describe('Q&A: errors, located, and the whole file refused', () => {
       message: /answer is missing/,
     },
     { name: 'a missing question', text: '- q: A?\n  a: B\n-   a: D\n', at: [3, 5], message: /question is missing/ },
-    { name: 'a number as answer', text: '- q: A?\n  a: 42\n', at: [2, 6], message: /answer must be text, not a number/ },
-    { name: 'a boolean as answer', text: '- q: Is it free?\n  a: yes\n- q: Really?\n  a: true\n', at: [4, 6], message: /answer must be text, not a boolean/ },
-    { name: 'a list as answer', text: '- q: A?\n  a:\n    - x\n', at: [3, 5], message: /answer must be text, not a list/ },
+    {
+      name: 'a number as answer',
+      text: '- q: A?\n  a: 42\n',
+      at: [2, 6],
+      message: /answer must be text, not a number/,
+    },
+    {
+      name: 'a boolean as answer',
+      text: '- q: Is it free?\n  a: yes\n- q: Really?\n  a: true\n',
+      at: [4, 6],
+      message: /answer must be text, not a boolean/,
+    },
+    {
+      name: 'a list as answer',
+      text: '- q: A?\n  a:\n    - x\n',
+      at: [3, 5],
+      message: /answer must be text, not a list/,
+    },
     { name: 'an empty answer', text: '- q: A?\n  a: ""\n', at: [2, 6], message: /answer is empty/ },
     { name: 'a null answer', text: '- q: A?\n  a:\n', at: [2, 5], message: /answer is empty/ },
-    { name: 'both question and q', text: '- q: A?\n  question: A?\n  a: B\n', at: [1, 3], message: /either "question" or "q"/ },
-    { name: 'both answer and a', text: '- q: A?\n  a: B\n  answer: C\n', at: [1, 3], message: /either "answer" or "a"/ },
+    {
+      name: 'both question and q',
+      text: '- q: A?\n  question: A?\n  a: B\n',
+      at: [1, 3],
+      message: /either "question" or "q"/,
+    },
+    {
+      name: 'both answer and a',
+      text: '- q: A?\n  a: B\n  answer: C\n',
+      at: [1, 3],
+      message: /either "answer" or "a"/,
+    },
     { name: 'a scalar entry', text: '- q: A?\n  a: B\n- just text\n', at: [3, 3], message: /must be a mapping/ },
     { name: 'a scalar document', text: 'hello\n', at: [1, 1], message: /list of questions/ },
-    { name: 'a mapping without questions', text: 'faq:\n  - q: A?\n    a: B\n', at: [1, 1], message: /list of questions/ },
-    { name: 'questions that are not a list', text: 'questions: nope\n', at: [1, 12], message: /"questions" must be a list/ },
-    { name: 'groups two levels deep', text: '- category: X\n  questions:\n    - title: Y\n      questions:\n        - q: A?\n          a: B\n', at: [3, 7], message: /one level deep/ },
+    {
+      name: 'a mapping without questions',
+      text: 'faq:\n  - q: A?\n    a: B\n',
+      at: [1, 1],
+      message: /list of questions/,
+    },
+    {
+      name: 'questions that are not a list',
+      text: 'questions: nope\n',
+      at: [1, 12],
+      message: /"questions" must be a list/,
+    },
+    {
+      name: 'groups two levels deep',
+      text: '- category: X\n  questions:\n    - title: Y\n      questions:\n        - q: A?\n          a: B\n',
+      at: [3, 7],
+      message: /one level deep/,
+    },
     { name: 'a duplicate YAML key', text: '- q: A?\n  a: B\n  a: C\n', at: [3, 3], message: /unique/ },
     { name: 'a YAML syntax error', text: '- q: A?\n  a: B\n- q: [C\n  a: D\n', at: [4, 3], message: /invalid YAML/ },
     { name: 'a tab-indented entry', text: '- q: A?\n\ta: B\n', at: [2], message: /invalid YAML/ },
-    { name: 'an id that is a list', text: '- id: [1]\n  q: A?\n  a: B\n', at: [1, 7], message: /"id" must be a string/ },
+    {
+      name: 'an id that is a list',
+      text: '- id: [1]\n  q: A?\n  a: B\n',
+      at: [1, 7],
+      message: /"id" must be a string/,
+    },
     { name: 'an empty id', text: '- id: " "\n  q: A?\n  a: B\n', at: [1, 7], message: /"id" is empty/ },
   ])('$name', ({ text, at, message }) => {
     const r = oneIssue(text);
@@ -205,7 +290,9 @@ describe('Q&A: errors, located, and the whole file refused', () => {
   });
 
   it('a duplicate question is an error naming both lines (case and punctuation do not make it different)', () => {
-    const r = oneIssue('- q: How much is it?\n  a: Ten.\n- q: Where?\n  a: Online.\n- q: how much is it\n  a: Eleven.\n');
+    const r = oneIssue(
+      '- q: How much is it?\n  a: Ten.\n- q: Where?\n  a: Online.\n- q: how much is it\n  a: Eleven.\n',
+    );
     const i = r.extract.issues[0]!;
     expect(i).toMatchObject({ line: 5, severity: 'error' });
     expect(i.message).toMatch(/duplicate question/);
@@ -214,7 +301,9 @@ describe('Q&A: errors, located, and the whole file refused', () => {
   });
 
   it('a duplicate across groups is still a duplicate', () => {
-    const r = oneIssue('- category: A\n  questions:\n    - q: Same?\n      a: One.\n- category: B\n  questions:\n    - q: Same?\n      a: Two.\n');
+    const r = oneIssue(
+      '- category: A\n  questions:\n    - q: Same?\n      a: One.\n- category: B\n  questions:\n    - q: Same?\n      a: Two.\n',
+    );
     expect(r.extract.issues[0]).toMatchObject({ line: 7 });
     expect(r.extract.issues[0]!.message).toContain('line 3');
   });
@@ -297,7 +386,11 @@ describe('Q&A: hostile YAML', () => {
   });
 
   it.each([
-    ['a JavaScript function tag', '- q: A?\n  a: !!js/function "function(){ globalThis.__kbSyncPwned = 1; return 1 }"\n', 'function(){ globalThis.__kbSyncPwned = 1; return 1 }'],
+    [
+      'a JavaScript function tag',
+      '- q: A?\n  a: !!js/function "function(){ globalThis.__kbSyncPwned = 1; return 1 }"\n',
+      'function(){ globalThis.__kbSyncPwned = 1; return 1 }',
+    ],
     ['an unknown tag', '- q: A?\n  a: !shell "echo pwned"\n', 'echo pwned'],
   ])('%s is read as plain text, never run', (_name, text, literal) => {
     const r = run(text);

@@ -69,7 +69,11 @@ describe('redactUrl', () => {
       'https://api.example/customer-list?search=x&workspace_token=abc123',
       'https://api.example/customer-list?search=x&workspace_token=***',
     ],
-    ['workshop_id (the document\'s name on customer-detail)', '/customer-detail/1?workshop_id=abc123', '/customer-detail/1?workshop_id=***'],
+    [
+      "workshop_id (the document's name on customer-detail)",
+      '/customer-detail/1?workshop_id=abc123',
+      '/customer-detail/1?workshop_id=***',
+    ],
     ['token', '/uploads?token=abc&x=1', '/uploads?token=***&x=1'],
     ['access_token', '/x?access_token=abc', '/x?access_token=***'],
     ['parameter names in any case', '/x?Workspace_Token=abc', '/x?Workspace_Token=***'],

@@ -16,8 +16,14 @@ const real = (src: string): unknown => {
 describe('parseSimpleYaml', () => {
   it.each([
     ['title: Create your first label\nid: first-label\n', { title: 'Create your first label', id: 'first-label' }],
-    ['title: Hello\ntags: [a, b c]\ndraft: true\nsync: false\n', { title: 'Hello', tags: ['a', 'b c'], draft: true, sync: false }],
-    ['ms.date: x\nonline version: https://learn.example/x?view=1\n', { 'ms.date': 'x', 'online version': 'https://learn.example/x?view=1' }],
+    [
+      'title: Hello\ntags: [a, b c]\ndraft: true\nsync: false\n',
+      { title: 'Hello', tags: ['a', 'b c'], draft: true, sync: false },
+    ],
+    [
+      'ms.date: x\nonline version: https://learn.example/x?view=1\n',
+      { 'ms.date': 'x', 'online version': 'https://learn.example/x?view=1' },
+    ],
     ['# comment\n\ntitle:\nempty: ~\nn: 42\nf: 3.5\nneg: -7x\n', undefined],
     ['title: 42\nid: 7\n', { title: 42, id: 7 }],
     ['title: été à Kyōto 京都\n', { title: 'été à Kyōto 京都' }],
@@ -56,10 +62,32 @@ describe('parseSimpleYaml', () => {
     const key = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_. -]{0,10}$/);
     const value = fc.oneof(
       word,
-      fc.constantFrom('true', 'False', 'NULL', '~', '', '0', '-0', '12', '012', '1.50', '-3.25', '.5', '1e3', '.inf', 'yes', 'no', '0x10', '0o7'),
+      fc.constantFrom(
+        'true',
+        'False',
+        'NULL',
+        '~',
+        '',
+        '0',
+        '-0',
+        '12',
+        '012',
+        '1.50',
+        '-3.25',
+        '.5',
+        '1e3',
+        '.inf',
+        'yes',
+        'no',
+        '0x10',
+        '0o7',
+      ),
       fc.array(word, { maxLength: 4 }).map((xs) => `[${xs.join(', ')}]`),
     );
-    const line = fc.oneof({ weight: 8, arbitrary: fc.tuple(key, value).map(([k, v]) => `${k}:${v === '' ? '' : ` ${v}`}`) }, { weight: 1, arbitrary: fc.constantFrom('', '# note', '   ') });
+    const line = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(key, value).map(([k, v]) => `${k}:${v === '' ? '' : ` ${v}`}`) },
+      { weight: 1, arbitrary: fc.constantFrom('', '# note', '   ') },
+    );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 6 }), (lines) => {
         const src = `${lines.join('\n')}\n`;

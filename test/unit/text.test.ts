@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeText, firstInvalidUtf8, longLine } from '../../src/extract/text.js';
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
-const bytes = (...parts: (string | number[])[]) => new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
+const bytes = (...parts: (string | number[])[]) =>
+  new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)))));
 
 function text(b: Uint8Array): string {
   const r = decodeText(b, 'f.md');
@@ -101,7 +102,28 @@ describe('firstInvalidUtf8', () => {
 
   it('agrees with isUtf8 on prefixes, for arbitrary bytes', () => {
     // Bias towards the interesting region: lead bytes, continuation bytes and boundaries.
-    const interesting = fc.constantFrom(0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff);
+    const interesting = fc.constantFrom(
+      0x00,
+      0x41,
+      0x7f,
+      0x80,
+      0x8f,
+      0x90,
+      0x9f,
+      0xa0,
+      0xbf,
+      0xc0,
+      0xc1,
+      0xc2,
+      0xdf,
+      0xe0,
+      0xed,
+      0xef,
+      0xf0,
+      0xf4,
+      0xf5,
+      0xff,
+    );
     const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), interesting);
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 24 }), (arr) => check(new Uint8Array(arr))),
@@ -111,13 +133,19 @@ describe('firstInvalidUtf8', () => {
 
   it('agrees with isUtf8 on valid text with one byte corrupted or cut', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean(), (s, pos, val, cut) => {
-        const b = enc(s);
-        if (b.length === 0) return;
-        const i = pos % b.length;
-        const c = cut ? b.subarray(0, i) : Uint8Array.from(b, (x, k) => (k === i ? val : x));
-        check(c);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 12 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        (s, pos, val, cut) => {
+          const b = enc(s);
+          if (b.length === 0) return;
+          const i = pos % b.length;
+          const c = cut ? b.subarray(0, i) : Uint8Array.from(b, (x, k) => (k === i ? val : x));
+          check(c);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -11,18 +11,38 @@ describe('URL lists: what counts as a URL line', () => {
     const r = run('https://example.com/a\nhttps://example.com/b\n');
     expect(r.extract).toMatchObject({ complete: true, issues: [] });
     expect(r.extract.items).toEqual([
-      { key: 'url:https://example.com/a', type: 'URL', label: 'https://example.com/a', hash: urlHash('https://example.com/a'), line: 1 },
-      { key: 'url:https://example.com/b', type: 'URL', label: 'https://example.com/b', hash: urlHash('https://example.com/b'), line: 2 },
+      {
+        key: 'url:https://example.com/a',
+        type: 'URL',
+        label: 'https://example.com/a',
+        hash: urlHash('https://example.com/a'),
+        line: 1,
+      },
+      {
+        key: 'url:https://example.com/b',
+        type: 'URL',
+        label: 'https://example.com/b',
+        hash: urlHash('https://example.com/b'),
+        line: 2,
+      },
     ]);
     expect(urlPayload('https://example.com/a')).toEqual({ type: 'URL', content: 'https://example.com/a' });
     expect(urlHash('https://example.com/a')).not.toBe(urlHash('https://example.com/b'));
   });
 
   it.each([
-    ['whole-line comments', '# Help centre pages\nhttps://example.com/a\n  # indented comment\n', ['https://example.com/a']],
+    [
+      'whole-line comments',
+      '# Help centre pages\nhttps://example.com/a\n  # indented comment\n',
+      ['https://example.com/a'],
+    ],
     ['a comment after a space', 'https://example.com/a # the pricing page\n', ['https://example.com/a']],
     ['a comment after a tab', 'https://example.com/a\t# tab\n', ['https://example.com/a']],
-    ['a # inside the URL is its fragment, not a comment (and the fragment is dropped)', 'https://example.com/a#pricing\n', ['https://example.com/a']],
+    [
+      'a # inside the URL is its fragment, not a comment (and the fragment is dropped)',
+      'https://example.com/a#pricing\n',
+      ['https://example.com/a'],
+    ],
     ['blank and whitespace-only lines', '\n\n   \n\t\nhttps://example.com/a\n\n', ['https://example.com/a']],
     ['surrounding whitespace', '   https://example.com/a   \n', ['https://example.com/a']],
     ['no final newline', 'https://example.com/a', ['https://example.com/a']],
@@ -116,7 +136,9 @@ describe('URL lists: normalization and duplicates', () => {
   });
 
   it('the same URL twice in one file is pushed once (the first line), and is not an error', () => {
-    const r = run('https://example.com/a\nhttps://EXAMPLE.com:443/a#top\nhttps://example.com/b\nhttps://example.com/a\n');
+    const r = run(
+      'https://example.com/a\nhttps://EXAMPLE.com:443/a#top\nhttps://example.com/b\nhttps://example.com/a\n',
+    );
     expect(r.extract.items.map((i) => [i.key, i.line])).toEqual([
       ['url:https://example.com/a', 1],
       ['url:https://example.com/b', 3],
@@ -137,8 +159,16 @@ describe('URL lists: normalization and duplicates', () => {
 
 describe('URL lists: hash routes and secrets in messages', () => {
   it('keeps a hash route (#/page, #!/page) as part of the URL: two routes are two pages', () => {
-    const r = extractUrls('https://app.example.com/#/docs\nhttps://app.example.com/#/pricing\nhttps://app.example.com/#!/faq\n', 'l.urls', { maxItemsPerFile: 100 });
-    expect(r.entries.map((e) => e.url)).toEqual(['https://app.example.com/#/docs', 'https://app.example.com/#/pricing', 'https://app.example.com/#!/faq']);
+    const r = extractUrls(
+      'https://app.example.com/#/docs\nhttps://app.example.com/#/pricing\nhttps://app.example.com/#!/faq\n',
+      'l.urls',
+      { maxItemsPerFile: 100 },
+    );
+    expect(r.entries.map((e) => e.url)).toEqual([
+      'https://app.example.com/#/docs',
+      'https://app.example.com/#/pricing',
+      'https://app.example.com/#!/faq',
+    ]);
     expect(new Set(r.entries.map((e) => e.key)).size).toBe(3);
   });
 

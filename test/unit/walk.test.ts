@@ -19,7 +19,6 @@ function opts(root: string, more: Partial<ScanOptions> = {}): ScanOptions {
 
 const listed = (r: ReturnType<typeof scanTree>) => r.files.map((f) => [f.relPath, f.kind]);
 
-
 describe('makeClassifier: kinds by name', () => {
   const c = makeClassifier({ include: ['**/*'], exclude: [], kinds });
   it.each([
@@ -42,7 +41,11 @@ describe('makeClassifier: kinds by name', () => {
   });
 
   it('the first kind in the order qa, urls, article, document wins when patterns overlap', () => {
-    const overlapping = makeClassifier({ include: ['**/*'], exclude: [], kinds: { ...kinds, article: ['*.yaml', '*.md'], document: ['*.urls.txt', '*.txt'] } });
+    const overlapping = makeClassifier({
+      include: ['**/*'],
+      exclude: [],
+      kinds: { ...kinds, article: ['*.yaml', '*.md'], document: ['*.urls.txt', '*.txt'] },
+    });
     expect(overlapping.classify('x.qa.yaml')).toBe('qa');
     expect(overlapping.classify('x.yaml')).toBe('article');
     expect(overlapping.classify('x.urls.txt')).toBe('urls');
@@ -92,15 +95,46 @@ describe('scanTree', () => {
   });
 
   it.each([
-    { name: 'a basename include matches at any depth', include: ['*.md'], exclude: [], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'] },
-    { name: 'a path include', include: ['guides/**'], exclude: [], want: ['guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'] },
-    { name: 'a basename exclude matches at any depth', include: ['**/*'], exclude: ['*.qa.yaml'], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'] },
-    { name: 'a folder exclude', include: ['**/*'], exclude: ['inbox/**'], want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'] },
-    { name: 'exclude wins over include', include: ['*.md'], exclude: ['guides/deep/**'], want: ['a.md', 'guides/b.md', 'inbox/new.md'] },
+    {
+      name: 'a basename include matches at any depth',
+      include: ['*.md'],
+      exclude: [],
+      want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'],
+    },
+    {
+      name: 'a path include',
+      include: ['guides/**'],
+      exclude: [],
+      want: ['guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'],
+    },
+    {
+      name: 'a basename exclude matches at any depth',
+      include: ['**/*'],
+      exclude: ['*.qa.yaml'],
+      want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'inbox/new.md'],
+    },
+    {
+      name: 'a folder exclude',
+      include: ['**/*'],
+      exclude: ['inbox/**'],
+      want: ['a.md', 'guides/b.md', 'guides/deep/c.md', 'guides/faq.qa.yaml'],
+    },
+    {
+      name: 'exclude wins over include',
+      include: ['*.md'],
+      exclude: ['guides/deep/**'],
+      want: ['a.md', 'guides/b.md', 'inbox/new.md'],
+    },
     { name: 'an empty include means everything', include: [], exclude: ['inbox/**', 'guides/**'], want: ['a.md'] },
   ])('$name', ({ include, exclude, want }) => {
     const root = tempDir();
-    writeTree(root, { 'a.md': 'a', 'guides/b.md': 'b', 'guides/deep/c.md': 'c', 'guides/faq.qa.yaml': 'q', 'inbox/new.md': 'n' });
+    writeTree(root, {
+      'a.md': 'a',
+      'guides/b.md': 'b',
+      'guides/deep/c.md': 'c',
+      'guides/faq.qa.yaml': 'q',
+      'inbox/new.md': 'n',
+    });
     const r = scanTree(opts(root, { include, exclude }));
     expect(r.files.map((f) => f.relPath)).toEqual(want);
   });
@@ -115,7 +149,12 @@ describe('scanTree', () => {
   it('skips the paths in the skip list (the state file and its siblings)', () => {
     const root = tempDir();
     writeTree(root, { 'a.md': 'a', 'state.txt': 'db', 'state.txt-wal': 'wal' });
-    const r = scanTree(opts(root, { skip: [path.join(root, 'state.txt'), path.join(root, 'state.txt-wal')], kinds: { ...kinds, document: ['*.txt', '*.txt-wal'] } }));
+    const r = scanTree(
+      opts(root, {
+        skip: [path.join(root, 'state.txt'), path.join(root, 'state.txt-wal')],
+        kinds: { ...kinds, document: ['*.txt', '*.txt-wal'] },
+      }),
+    );
     expect(r.files.map((f) => f.relPath)).toEqual(['a.md']);
   });
 
@@ -147,7 +186,10 @@ describe('scanTree', () => {
       fs.writeFileSync(path.join(outside, 'secret.md'), 'secret');
       writeTree(root, { 'ok.md': 'ok', 'sub/x.md': 'x' });
       fs.symlinkSync(path.join(outside, 'secret.md'), path.join(root, 'evil.md'));
-      fs.symlinkSync(path.relative(path.join(root, 'sub'), path.join(outside, 'secret.md')), path.join(root, 'sub/evil-relative.md'));
+      fs.symlinkSync(
+        path.relative(path.join(root, 'sub'), path.join(outside, 'secret.md')),
+        path.join(root, 'sub/evil-relative.md'),
+      );
       const r = scanTree(opts(root));
       expect(r.files.map((f) => f.relPath)).toEqual(['ok.md', 'sub/x.md']);
       const issues = r.issues.map((i) => [i.file, i.severity]);

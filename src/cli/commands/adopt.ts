@@ -14,14 +14,19 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const yes = Boolean(argv.yes);
   const r = await runSync({ config: cfg, botId, dryRun: !yes, adopt: yes, command: 'adopt' });
   if (out.json) {
-    out.document({ ...runDocument(r, { command: 'adopt', botId }), adopted: yes ? (r.adopted ?? 0) : 0, wouldAdopt: yes ? 0 : r.counts.create });
+    out.document({
+      ...runDocument(r, { command: 'adopt', botId }),
+      adopted: yes ? (r.adopted ?? 0) : 0,
+      wouldAdopt: yes ? 0 : r.counts.create,
+    });
     return r.exitCode;
   }
   for (const e of r.errors) out.error(formatFileIssue(e));
   const c = out.c;
   if (!yes) {
     out.info(`Adopting would record ${r.counts.create} item(s) as already in bot ${botId}, and push nothing.`);
-    if (r.counts.update > 0) out.info(`${r.counts.update} item(s) are tracked with another version; adopt leaves them for \`kb-sync sync\`.`);
+    if (r.counts.update > 0)
+      out.info(`${r.counts.update} item(s) are tracked with another version; adopt leaves them for \`kb-sync sync\`.`);
     out.final(c.yellow('Nothing recorded. Check the bot in the CX Genie dashboard, then run `kb-sync adopt --yes`.'));
     return r.exitCode;
   }

@@ -15,7 +15,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const content = argv.message === undefined ? '' : String(argv.message);
   const attach = listOption(argv.attach);
   if (content.trim() === '' && attach.length === 0) {
-    throw new ConfigError('Nothing to send: give a message (kb-sync chat "How much is the Growth plan?") or --attach FILE.');
+    throw new ConfigError(
+      'Nothing to send: give a message (kb-sync chat "How much is the Growth plan?") or --attach FILE.',
+    );
   }
   const metadata = parseMetadata(argv.metadata);
   const customerInfo = customerInfoOf(argv);
@@ -26,13 +28,17 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg, client } = openLoop(argv, { retryUnknownSends: false });
   for (const f of files) {
     if (f.size > cfg.documents.maxBytes) {
-      throw new ConfigError(`--attach ${f.display}: ${f.size} bytes is more than documents.maxBytes (${cfg.documents.maxBytes}).`);
+      throw new ConfigError(
+        `--attach ${f.display}: ${f.size} bytes is more than documents.maxBytes (${cfg.documents.maxBytes}).`,
+      );
     }
   }
 
   let media: Media[] | undefined;
   if (files.length > 0) {
-    const uploads = await Promise.all(files.map(async (f) => ({ name: f.name, data: await fs.openAsBlob(f.abs, { type: f.type }) })));
+    const uploads = await Promise.all(
+      files.map(async (f) => ({ name: f.name, data: await fs.openAsBlob(f.abs, { type: f.type }) })),
+    );
     const uploaded = await client.uploadFiles(uploads);
     media = uploaded.map((u, i) => ({
       uid: randomUUID(),
@@ -68,7 +74,10 @@ function parseMetadata(v: unknown): Record<string, unknown> | undefined {
   try {
     parsed = JSON.parse(String(v));
   } catch (err) {
-    throw new ConfigError(`--metadata is not valid JSON: ${(err as Error).message}`, `Pass an object, e.g. --metadata '{"orderId":"1234"}'.`);
+    throw new ConfigError(
+      `--metadata is not valid JSON: ${(err as Error).message}`,
+      `Pass an object, e.g. --metadata '{"orderId":"1234"}'.`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('--metadata must be a JSON object', `Pass an object, e.g. --metadata '{"orderId":"1234"}'.`);
@@ -98,7 +107,9 @@ function checkFile(p: string): { abs: string; display: string; name: string; siz
     st = fs.statSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`--attach ${p}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`);
+    throw new ConfigError(
+      `--attach ${p}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`,
+    );
   }
   if (!st.isFile()) throw new ConfigError(`--attach ${p}: not a regular file`);
   const name = path.basename(abs);

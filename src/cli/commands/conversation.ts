@@ -10,30 +10,52 @@ import { openLoop, PAGE_SIZE } from '../loop-client.js';
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const sessionId = String(argv.session ?? '').trim();
-  if (sessionId === '') throw new ConfigError('Name the conversation: kb-sync conversation SESSION_ID --customer CUSTOMER_ID.');
+  if (sessionId === '')
+    throw new ConfigError('Name the conversation: kb-sync conversation SESSION_ID --customer CUSTOMER_ID.');
   const customerId = argv.customer === undefined ? '' : String(argv.customer).trim();
   if (customerId === '') {
-    throw new ConfigError('--customer CUSTOMER_ID is required (the API reads a conversation only with its customer).', 'Find both with `kb-sync customers` and `kb-sync conversations CUSTOMER_ID`.');
+    throw new ConfigError(
+      '--customer CUSTOMER_ID is required (the API reads a conversation only with its customer).',
+      'Find both with `kb-sync customers` and `kb-sync conversations CUSTOMER_ID`.',
+    );
   }
   const order = argv.order === undefined ? 'asc' : String(argv.order).toLowerCase();
-  if (order !== 'asc' && order !== 'desc') throw new ConfigError(`--order must be asc or desc, not "${String(argv.order)}"`);
+  if (order !== 'asc' && order !== 'desc')
+    throw new ConfigError(`--order must be asc or desc, not "${String(argv.order)}"`);
   const removeSystem = argv.system === false;
   const ndjson = Boolean(argv.ndjson);
   const { out, client } = openLoop(argv);
 
   const messages: (Message & { role: Role })[] = [];
-  for await (const m of client.iterateMessages(sessionId, { customer_id: customerId, limit: PAGE_SIZE, order, remove_system_message: removeSystem })) {
+  for await (const m of client.iterateMessages(sessionId, {
+    customer_id: customerId,
+    limit: PAGE_SIZE,
+    order,
+    remove_system_message: removeSystem,
+  })) {
     const row = { ...m, role: roleOf(m, customerId) };
     if (ndjson) out.raw(JSON.stringify(row));
     else messages.push(row);
   }
   if (ndjson) return 0;
   if (out.json) {
-    out.document({ sessionId, customerId, order, removeSystemMessages: removeSystem, count: messages.length, messages });
+    out.document({
+      sessionId,
+      customerId,
+      order,
+      removeSystemMessages: removeSystem,
+      count: messages.length,
+      messages,
+    });
     return 0;
   }
   const c = out.c;
-  out.info(c.bold(`Conversation ${sessionId}`) + c.dim(` · customer ${customerId} · ${messages.length} message(s), ${order === 'asc' ? 'oldest' : 'newest'} first`));
+  out.info(
+    c.bold(`Conversation ${sessionId}`) +
+      c.dim(
+        ` · customer ${customerId} · ${messages.length} message(s), ${order === 'asc' ? 'oldest' : 'newest'} first`,
+      ),
+  );
   const label: Record<Role, (s: string) => string> = { customer: c.cyan, bot: c.green, agent: c.yellow, system: c.dim };
   const lines: string[] = [];
   for (const m of messages) {
@@ -42,7 +64,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const text = (m.content ?? '').replace(/\r\n?/g, '\n').split('\n');
     lines.push(`${c.dim(when)}  ${who}  ${m.role === 'system' ? c.dim(text[0] ?? '') : (text[0] ?? '')}`);
     for (const more of text.slice(1)) lines.push(`${' '.repeat(31)}${more}`);
-    for (const f of m.media ?? []) lines.push(`${' '.repeat(31)}${c.dim(`[attachment] ${f.name} (${f.type}, ${f.size} bytes) ${f.url}`)}`);
+    for (const f of m.media ?? [])
+      lines.push(`${' '.repeat(31)}${c.dim(`[attachment] ${f.name} (${f.type}, ${f.size} bytes) ${f.url}`)}`);
   }
   if (lines.length > 0) out.final(lines.join('\n'));
   return 0;

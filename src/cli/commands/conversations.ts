@@ -11,9 +11,14 @@ import { cellWidth, choiceList, openLoop, PAGE_SIZE } from '../loop-client.js';
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const customerId = String(argv.customer ?? '').trim();
-  if (customerId === '') throw new ConfigError('Name the customer: kb-sync conversations CUSTOMER_ID (ids are in `kb-sync customers`).');
+  if (customerId === '')
+    throw new ConfigError('Name the customer: kb-sync conversations CUSTOMER_ID (ids are in `kb-sync customers`).');
   const status = choiceList<SessionStatus>(argv.status, 'status', ['OPEN', 'CLOSED']);
-  const replyStatus = choiceList<ReplyStatus>(argv.replyStatus, 'reply-status', ['UNREAD_ONLY', 'READ_ONLY', 'REPLIED_ONLY']);
+  const replyStatus = choiceList<ReplyStatus>(argv.replyStatus, 'reply-status', [
+    'UNREAD_ONLY',
+    'READ_ONLY',
+    'REPLIED_ONLY',
+  ]);
   const range = rangeOf(argv);
   const ndjson = Boolean(argv.ndjson);
   const { out, botId, client } = openLoop(argv);
@@ -30,7 +35,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   if (ndjson) return 0;
   if (out.json) {
-    out.document({ botId, customerId, range: range ? { since: range.since, until: range.until } : null, count: rows.length, sessions: rows });
+    out.document({
+      botId,
+      customerId,
+      range: range ? { since: range.since, until: range.until } : null,
+      count: rows.length,
+      sessions: rows,
+    });
     return 0;
   }
   if (rows.length > 0) {
@@ -50,7 +61,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       ),
     );
   }
-  out.info(out.c.dim(`${rows.length} conversation(s)${rows.length > 0 ? ` · read one with: kb-sync conversation SESSION --customer ${customerId}` : ''}`));
+  out.info(
+    out.c.dim(
+      `${rows.length} conversation(s)${rows.length > 0 ? ` · read one with: kb-sync conversation SESSION --customer ${customerId}` : ''}`,
+    ),
+  );
   return 0;
 }
 

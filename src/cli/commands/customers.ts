@@ -51,7 +51,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     );
   }
   const more = total !== undefined && total > rows.length ? ` of ${total}` : '';
-  out.info(out.c.dim(`${rows.length}${more} customer(s)${limit !== undefined && total !== undefined && total > rows.length ? ` (--limit ${limit})` : ''}`));
+  out.info(
+    out.c.dim(
+      `${rows.length}${more} customer(s)${limit !== undefined && total !== undefined && total > rows.length ? ` (--limit ${limit})` : ''}`,
+    ),
+  );
   return 0;
 }
 

@@ -35,7 +35,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (first.exitCode > 1) return first.exitCode;
 
     const inBot = emu.created(emu.botId);
-    out.info(c.dim(`   The emulator now holds ${inBot.length} training data item(s): ${summarize(inBot.map((d) => d.type))}.`));
+    out.info(
+      c.dim(`   The emulator now holds ${inBot.length} training data item(s): ${summarize(inBot.map((d) => d.type))}.`),
+    );
 
     const qa = first.items.find((i) => i.type === 'Q_AND_A' && i.status === 'created');
     if (qa) {
@@ -43,7 +45,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       out.info(c.bold('3. Asking the bot a question from the Q&A file:'));
       out.info(`   ${c.cyan('Customer:')} ${qa.label}`);
       const client = new CxGenieClient({ baseUrl: emu.url, token: emu.token, botId: emu.botId });
-      const reply = await client.sendMessage({ content: qa.label, customer_info: { name: 'Demo Customer', email: 'demo@example.com' } });
+      const reply = await client.sendMessage({
+        content: qa.label,
+        customer_info: { name: 'Demo Customer', email: 'demo@example.com' },
+      });
       out.info(`   ${c.cyan('Bot:')}      ${reply.replace(/\n/g, '\n             ')}`);
     }
 
@@ -68,7 +73,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 async function sync(cfg: ResolvedConfig, token: string, out: Output) {
   const events = makeEvents(out);
   try {
-    const r = await runSync({ config: cfg, botId: cfg.botId as string, dryRun: false, token, command: 'demo', events: events.handlers });
+    const r = await runSync({
+      config: cfg,
+      botId: cfg.botId as string,
+      dryRun: false,
+      token,
+      command: 'demo',
+      events: events.handlers,
+    });
     events.done();
     report(out, r, { command: 'sync', botId: cfg.botId as string, streamed: events.streamed });
     return r;

@@ -9,7 +9,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const out = new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
   const faults = readFaults(argv);
   const port = argv.port as number;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number, got ${String(argv.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port must be a port number, got ${String(argv.port)}`);
   let emu;
   try {
     emu = await startEmulator({
@@ -24,7 +25,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ConfigError(`Port ${port} is in use.`, 'Pass --port with another number (or --port 0 for any free port).');
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(
+        `Port ${port} is in use.`,
+        'Pass --port with another number (or --port 0 for any free port).',
+      );
     if (code === 'EACCES') throw new ConfigError(`Not allowed to listen on ${String(argv.host)}:${port}.`);
     throw err;
   }

@@ -83,7 +83,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
             customer_info: { name: EVAL_CUSTOMER_NAME, external_id: evalCustomerId(c.question) },
             metadata: { source: 'kb-sync eval' },
           });
-          results[i] = { case: c, reply, score: scoreReply(c, reply), error: null, ms: Math.round(performance.now() - t0) };
+          results[i] = {
+            case: c,
+            reply,
+            score: scoreReply(c, reply),
+            error: null,
+            ms: Math.round(performance.now() - t0),
+          };
         } catch (err) {
           if (err instanceof InterruptedError) {
             interrupted = interrupted || interrupt.exitCode !== undefined;
@@ -95,7 +101,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
             stop.abort();
             return;
           }
-          results[i] = { case: c, reply: null, score: null, error: err.message, ms: Math.round(performance.now() - t0) };
+          results[i] = {
+            case: c,
+            reply: null,
+            score: null,
+            error: err.message,
+            ms: Math.round(performance.now() - t0),
+          };
         }
         bar.update(++done, cases.length);
       }),
@@ -121,7 +133,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       knowledgeDir: file !== undefined ? null : display(cfg.knowledgeDir),
       sample: sample ?? null,
       threshold,
-      counts: { total: summary.total, evaluated: summary.evaluated, passed: summary.passed, failed: summary.failed, errors: summary.errors },
+      counts: {
+        total: summary.total,
+        evaluated: summary.evaluated,
+        passed: summary.passed,
+        failed: summary.failed,
+        errors: summary.errors,
+      },
       passRate: round(summary.passRate),
       results: finished.map((r) => ({
         id: r.case.id,
@@ -165,7 +183,9 @@ function casesFromFile(file: string): EvalCase[] {
     bytes = fs.readFileSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`--file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`);
+    throw new ConfigError(
+      `--file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`}`,
+    );
   }
   const shown = display(abs);
   const decoded = decodeText(bytes, shown);
@@ -183,9 +203,18 @@ function casesFromFile(file: string): EvalCase[] {
 /** Every (non-draft) Q&A entry of the knowledge folder, with its answer as the expected answer. */
 function casesFromKnowledge(cfg: ResolvedConfig, out: Output): EvalCase[] {
   if (!fs.existsSync(cfg.knowledgeDir) || !fs.statSync(cfg.knowledgeDir).isDirectory()) {
-    throw new ConfigError(`The knowledge folder ${cfg.knowledgeDir} does not exist.`, 'Check "knowledgeDir" in sync.config.json, or pass --file evals.yaml.');
+    throw new ConfigError(
+      `The knowledge folder ${cfg.knowledgeDir} does not exist.`,
+      'Check "knowledgeDir" in sync.config.json, or pass --file evals.yaml.',
+    );
   }
-  const scan = scanTree({ root: cfg.knowledgeDir, include: cfg.include, exclude: cfg.exclude, kinds: cfg.kinds, skip: [cfg.stateFile] });
+  const scan = scanTree({
+    root: cfg.knowledgeDir,
+    include: cfg.include,
+    exclude: cfg.exclude,
+    kinds: cfg.kinds,
+    skip: [cfg.stateFile],
+  });
   const cases: EvalCase[] = [];
   let drafts = 0;
   for (const f of scan.files) {
@@ -203,7 +232,11 @@ function casesFromKnowledge(cfg: ResolvedConfig, out: Output): EvalCase[] {
     }
     const qa = extractQa(d.text, f.relPath, { maxItemsPerFile: cfg.limits.maxItemsPerFile });
     for (const issue of qa.extract.issues) {
-      out.warn(out.c.yellow(`${formatFileIssue({ ...issue, file: shown })}${issue.severity === 'error' ? ' (not evaluated)' : ''}`));
+      out.warn(
+        out.c.yellow(
+          `${formatFileIssue({ ...issue, file: shown })}${issue.severity === 'error' ? ' (not evaluated)' : ''}`,
+        ),
+      );
     }
     drafts += qa.extract.draftEntries ?? 0;
     for (const e of qa.entries) {
@@ -228,25 +261,37 @@ function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary
           r.error !== null ? c.red('error') : r.score?.pass ? c.green('pass') : c.red('FAIL'),
           r.score ? r.score.score.toFixed(2) : '',
           r.score?.overlap ? pct(r.score.overlap.score) : '—',
-          r.score?.phrases ? `${r.score.phrases.found.length}/${r.score.phrases.found.length + r.score.phrases.missing.length}` : '—',
-          r.score?.facts ? `${r.score.facts.matched.length}/${r.score.facts.matched.length + r.score.facts.missing.length}` : '—',
+          r.score?.phrases
+            ? `${r.score.phrases.found.length}/${r.score.phrases.found.length + r.score.phrases.missing.length}`
+            : '—',
+          r.score?.facts
+            ? `${r.score.facts.matched.length}/${r.score.facts.matched.length + r.score.facts.missing.length}`
+            : '—',
           r.case.source ?? r.case.id,
           oneLine(r.case.question),
         ]),
         { maxWidth: cellWidth(40) },
       ),
     );
-    if (shown.length < results.length) out.info(c.dim(`  (${results.length - shown.length} passing case(s) not listed; --verbose lists all, --json for scripts)`));
+    if (shown.length < results.length)
+      out.info(
+        c.dim(
+          `  (${results.length - shown.length} passing case(s) not listed; --verbose lists all, --json for scripts)`,
+        ),
+      );
   }
   const bad = worst(results, WORST);
   if (bad.length > 0) {
     out.info('');
     out.info(c.bold(`Worst answers (${bad.length} of ${s.failed + s.errors} failing):`));
     for (const r of bad) {
-      out.info(`${c.red('✗')} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`);
+      out.info(
+        `${c.red('✗')} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`,
+      );
       out.info(`    question: ${truncate(oneLine(r.case.question), 200)}`);
       if (r.case.expect !== undefined) out.info(`    expected: ${truncate(oneLine(r.case.expect), 200)}`);
-      if (r.case.mustInclude.length > 0) out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
+      if (r.case.mustInclude.length > 0)
+        out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
       if (r.reply !== null) out.info(`    reply:    ${truncate(oneLine(r.reply), 200)}`);
       const why = r.error !== null ? [`not asked: ${r.error}`] : (r.score?.reasons ?? []);
       for (const w of why) out.info(`    ${c.yellow('•')} ${w}`);
@@ -259,7 +304,14 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
     if (r.score?.pass) continue;
     const m = r.case.source ? /^(.*):(\d+)$/.exec(r.case.source) : null;
     const message = `eval failed: ${r.error ?? (r.score?.reasons ?? []).join('; ')}`;
-    out.raw(annotation({ file: m?.[1] ?? r.case.id, ...(m ? { line: Number(m[2]) } : {}), severity: s.ok ? 'warning' : 'error', message }));
+    out.raw(
+      annotation({
+        file: m?.[1] ?? r.case.id,
+        ...(m ? { line: Number(m[2]) } : {}),
+        severity: s.ok ? 'warning' : 'error',
+        message,
+      }),
+    );
   }
   const outputs = process.env.GITHUB_OUTPUT;
   if (outputs) {
@@ -279,7 +331,10 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
   const failing = worst(results, 50);
   if (failing.length > 0) {
     lines.push('| case | question | why |', '|---|---|---|');
-    for (const r of failing) lines.push(`| ${md(r.case.source ?? r.case.id)} | ${md(truncate(r.case.question, 120))} | ${md(r.error ?? (r.score?.reasons ?? []).join('; '))} |`);
+    for (const r of failing)
+      lines.push(
+        `| ${md(r.case.source ?? r.case.id)} | ${md(truncate(r.case.question, 120))} | ${md(r.error ?? (r.score?.reasons ?? []).join('; '))} |`,
+      );
   }
   try {
     fs.appendFileSync(file, `${out.redact(lines.join('\n'))}\n\n`);

@@ -12,25 +12,34 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const all = Boolean(argv.allStale);
   const uncertain = Boolean(argv.uncertain);
   if (ids.length === 0 && !all && !uncertain) {
-    throw new ConfigError('Name the stale items to forget (their remote ids, as `kb-sync status` lists them), or pass --all-stale or --uncertain.');
+    throw new ConfigError(
+      'Name the stale items to forget (their remote ids, as `kb-sync status` lists them), or pass --all-stale or --uncertain.',
+    );
   }
   if (ids.length > 0 && all) throw new ConfigError('Pass either ids or --all-stale, not both.');
   const store = StateStore.open(cfg.stateFile);
   const lock = await acquireLock(store, { command: 'forget', waitSeconds: 10 });
   try {
     let code = 0;
-    const result: { forgotten: string[]; unknown: string[]; uncertainCleared: number } = { forgotten: [], unknown: [], uncertainCleared: 0 };
+    const result: { forgotten: string[]; unknown: string[]; uncertainCleared: number } = {
+      forgotten: [],
+      unknown: [],
+      uncertainCleared: 0,
+    };
     if (ids.length > 0 || all) {
       const r = store.forgetStale(botId, all ? 'all' : ids);
       result.forgotten = r.forgotten.map((s) => s.remoteId ?? `#${s.id}`);
       result.unknown = r.unknown;
-      for (const s of r.forgotten) out.info(`Forgot stale ${s.type} "${s.label}" (${s.remoteId ?? `#${s.id}, no remote id`})`);
+      for (const s of r.forgotten)
+        out.info(`Forgot stale ${s.type} "${s.label}" (${s.remoteId ?? `#${s.id}, no remote id`})`);
       for (const u of r.unknown) out.error(`kb-sync: no stale item with id ${u} (see \`kb-sync status\`)`);
       if (r.unknown.length > 0) code = 1;
     }
     if (uncertain) {
       result.uncertainCleared = store.forgetUncertain(botId);
-      out.info(`Cleared ${result.uncertainCleared} "possibly created twice" entr${result.uncertainCleared === 1 ? 'y' : 'ies'}.`);
+      out.info(
+        `Cleared ${result.uncertainCleared} "possibly created twice" entr${result.uncertainCleared === 1 ? 'y' : 'ies'}.`,
+      );
     }
     if (out.json) out.document({ ok: code === 0, ...result });
     else out.final(`${result.forgotten.length} stale item(s) forgotten; ${store.stale(botId).length} remain.`);

@@ -27,7 +27,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   let range: DateRange;
   try {
     range = parseDateRange(
-      { since: argv.since === undefined ? undefined : String(argv.since), until: argv.until === undefined ? undefined : String(argv.until) },
+      {
+        since: argv.since === undefined ? undefined : String(argv.since),
+        until: argv.until === undefined ? undefined : String(argv.until),
+      },
       Date.now(),
     );
   } catch (err) {
@@ -36,15 +39,30 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   const stop = new AbortController();
   const { out, cfg, botId, client } = openLoop(argv, { signal: stop.signal });
-  const target = argv.out !== undefined && String(argv.out) !== '' ? path.resolve(String(argv.out)) : path.join(cfg.knowledgeDir, 'inbox', harvestFileName(range.day));
+  const target =
+    argv.out !== undefined && String(argv.out) !== ''
+      ? path.resolve(String(argv.out))
+      : path.join(cfg.knowledgeDir, 'inbox', harvestFileName(range.day));
   const shown = display(target);
   if (fs.existsSync(target)) throw exists(shown);
 
-  out.info(out.c.dim(`Harvesting conversations of bot ${botId} started ${range.since.slice(0, 10)} … ${range.until.slice(0, 10)}…`));
+  out.info(
+    out.c.dim(
+      `Harvesting conversations of bot ${botId} started ${range.since.slice(0, 10)} … ${range.until.slice(0, 10)}…`,
+    ),
+  );
   const sinceMs = Date.parse(range.since);
   const untilMs = Date.parse(range.until);
   const questions: UnansweredQuestion[] = [];
-  const counts = { customersListed: 0, customers: 0, withConversations: 0, evalCustomers: 0, quietCustomers: 0, sessions: 0, messages: 0 };
+  const counts = {
+    customersListed: 0,
+    customers: 0,
+    withConversations: 0,
+    evalCustomers: 0,
+    quietCustomers: 0,
+    sessions: 0,
+    messages: 0,
+  };
   let failure: unknown;
   const interrupt = onInterrupt(out, 0, () => stop.abort());
   const bar = await out.progress('Harvesting');
@@ -53,11 +71,17 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
   const walkCustomer = async (c: Customer) => {
     let any = false;
-    for await (const s of client.iterateSessions({ customer_id: c.id, bot_ids: [botId], date_range: [range.since, range.until], limit: PAGE_SIZE })) {
+    for await (const s of client.iterateSessions({
+      customer_id: c.id,
+      bot_ids: [botId],
+      date_range: [range.since, range.until],
+      limit: PAGE_SIZE,
+    })) {
       if (!any) counts.withConversations++;
       any = true;
       const messages: Message[] = [];
-      for await (const m of client.iterateMessages(s.id, { customer_id: c.id, order: 'asc', limit: PAGE_SIZE })) messages.push(m);
+      for await (const m of client.iterateMessages(s.id, { customer_id: c.id, order: 'asc', limit: PAGE_SIZE }))
+        messages.push(m);
       counts.sessions++;
       counts.messages += messages.length;
       const found = findUnanswered({
@@ -117,7 +141,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const e = failure as Error & { exitCode?: number };
     throw new KbSyncError(`Harvest stopped: ${e.message}. Nothing was written.`, {
       exitCode: e instanceof KbSyncError ? e.exitCode : ExitCode.partial,
-      hint: e instanceof KbSyncError && e.hint ? e.hint : 'Run it again: a harvest writes its file only after a complete walk.',
+      hint:
+        e instanceof KbSyncError && e.hint
+          ? e.hint
+          : 'Run it again: a harvest writes its file only after a complete walk.',
     });
   }
 
@@ -153,7 +180,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       range: { since: range.since, until: range.until },
       file: written ? shown : null,
       written,
-      scanned: { customers: counts.withConversations, walked: counts.customers, skippedCustomers: counts.quietCustomers + counts.evalCustomers, sessions: counts.sessions, messages: counts.messages },
+      scanned: {
+        customers: counts.withConversations,
+        walked: counts.customers,
+        skippedCustomers: counts.quietCustomers + counts.evalCustomers,
+        sessions: counts.sessions,
+        messages: counts.messages,
+      },
       questions: questions.length,
       minCount,
       belowMinCount: meta.belowMinCount,
@@ -166,7 +199,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     out.info(
       table(
         ['ASKED', 'QUESTION', 'PHRASINGS', 'UNKNOWN REPLY', 'AGENT', 'LAST ASKED'],
-        kept.map((g) => [String(g.count), g.question, String(g.variants.length), String(g.reasons['unknown-reply']), String(g.reasons.agent), g.last.slice(0, 10)]),
+        kept.map((g) => [
+          String(g.count),
+          g.question,
+          String(g.variants.length),
+          String(g.reasons['unknown-reply']),
+          String(g.reasons.agent),
+          g.last.slice(0, 10),
+        ]),
         { maxWidth: cellWidth(60) },
       ),
     );
@@ -193,7 +233,14 @@ function groupDoc(g: QuestionGroup) {
     variants: g.variants,
     first: g.first,
     last: g.last,
-    occurrences: g.occurrences.map((o) => ({ sessionId: o.sessionId, customerId: o.customerId, messageId: o.messageId, at: o.at, text: o.text, reason: o.reason })),
+    occurrences: g.occurrences.map((o) => ({
+      sessionId: o.sessionId,
+      customerId: o.customerId,
+      messageId: o.messageId,
+      at: o.at,
+      text: o.text,
+      reason: o.reason,
+    })),
   };
 }
 

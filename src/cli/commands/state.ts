@@ -30,7 +30,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
         fs.writeFileSync(tmp, text);
         fs.renameSync(tmp, file);
-        out.final(`Exported the state of bot ${botId} to ${file}: ${snap.items.length} item(s), ${snap.files.length} file(s), ${snap.stale.length} stale.`);
+        out.final(
+          `Exported the state of bot ${botId} to ${file}: ${snap.items.length} item(s), ${snap.files.length} file(s), ${snap.stale.length} stale.`,
+        );
       }
       return 0;
     } finally {
@@ -50,7 +52,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   try {
     const n = importSnapshot(store, snap, { force: Boolean(argv.force) });
     if (out.json) out.document({ ok: true, ...n });
-    else out.final(`Imported the state of bot ${botId}: ${n.items} item(s), ${n.files} file(s), ${n.stale} stale, ${n.uncertain} uncertain. The next sync reads every file once and pushes only real changes.`);
+    else
+      out.final(
+        `Imported the state of bot ${botId}: ${n.items} item(s), ${n.files} file(s), ${n.stale} stale, ${n.uncertain} uncertain. The next sync reads every file once and pushes only real changes.`,
+      );
     return 0;
   } finally {
     lock.release();

@@ -32,7 +32,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         lastSyncedAt: bot?.lastSyncedAt ?? null,
         items: counts,
         files: { tracked: files.size, withErrors: withErrors.map((f) => ({ file: display(f.path), error: f.error })) },
-        inFlight: pending.map((p) => ({ key: p.key, type: p.type, title: p.label, file: p.sourceFile ? display(p.sourceFile) : null, since: p.startedAt })),
+        inFlight: pending.map((p) => ({
+          key: p.key,
+          type: p.type,
+          title: p.label,
+          file: p.sourceFile ? display(p.sourceFile) : null,
+          since: p.startedAt,
+        })),
         stale,
         uncertain,
         runs,
@@ -41,9 +47,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       return 0;
     }
     const c = out.c;
-    out.info(`${c.bold('kb-sync status')} · bot ${botId} · state ${toPosix(path.relative(process.cwd(), cfg.stateFile))}`);
+    out.info(
+      `${c.bold('kb-sync status')} · bot ${botId} · state ${toPosix(path.relative(process.cwd(), cfg.stateFile))}`,
+    );
     if (!bot) {
-      out.info(c.dim('Nothing synced to this bot from this state yet. Run `kb-sync plan` to see what a sync would push.'));
+      out.info(
+        c.dim('Nothing synced to this bot from this state yet. Run `kb-sync plan` to see what a sync would push.'),
+      );
       return 0;
     }
     out.info(`Last synced: ${bot.lastSyncedAt ?? 'never'} · first: ${bot.firstSyncedAt ?? 'never'}`);
@@ -56,17 +66,35 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           ['TYPE', 'PUSHED', 'ADOPTED', 'IMPORTED', 'TOTAL'],
           types.map((t) => {
             const r = counts[t] ?? {};
-            return [typeName(t), String(r.pushed ?? 0), String(r.adopted ?? 0), String(r.imported ?? 0), String((r.pushed ?? 0) + (r.adopted ?? 0) + (r.imported ?? 0))];
+            return [
+              typeName(t),
+              String(r.pushed ?? 0),
+              String(r.adopted ?? 0),
+              String(r.imported ?? 0),
+              String((r.pushed ?? 0) + (r.adopted ?? 0) + (r.imported ?? 0)),
+            ];
           }),
         ),
       );
-      if (adopted > 0) out.info(c.dim(`  ${adopted} adopted item(s) were recorded by \`kb-sync adopt\`: they have no remote id, and behave like synced ones.`));
+      if (adopted > 0)
+        out.info(
+          c.dim(
+            `  ${adopted} adopted item(s) were recorded by \`kb-sync adopt\`: they have no remote id, and behave like synced ones.`,
+          ),
+        );
     }
-    out.info(`Files tracked: ${files.size}${withErrors.length > 0 ? c.red(` · ${withErrors.length} with errors`) : ''}`);
+    out.info(
+      `Files tracked: ${files.size}${withErrors.length > 0 ? c.red(` · ${withErrors.length} with errors`) : ''}`,
+    );
     for (const f of withErrors) out.info(`  ${display(f.path)}: ${f.error}`);
     if (pending.length > 0) {
-      out.info(c.yellow(`In flight when a run stopped: ${pending.length} (the next sync reports them as possibly created twice and finishes the work)`));
-      for (const p of pending) out.info(`  ${typeName(p.type)} "${p.label}" ${p.sourceFile ? display(p.sourceFile) : ''}`);
+      out.info(
+        c.yellow(
+          `In flight when a run stopped: ${pending.length} (the next sync reports them as possibly created twice and finishes the work)`,
+        ),
+      );
+      for (const p of pending)
+        out.info(`  ${typeName(p.type)} "${p.label}" ${p.sourceFile ? display(p.sourceFile) : ''}`);
     }
     if (runs.length > 0) {
       out.info('');
@@ -89,7 +117,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
     out.info('');
     if (stale.length > 0) {
-      out.info(c.bold(`Stale items: ${stale.length}`) + c.dim(' — remove them in the CX Genie dashboard, then `kb-sync forget ID…` (or --all-stale)'));
+      out.info(
+        c.bold(`Stale items: ${stale.length}`) +
+          c.dim(' — remove them in the CX Genie dashboard, then `kb-sync forget ID…` (or --all-stale)'),
+      );
       out.info(staleTable(stale));
     } else {
       out.info('Stale items: none');

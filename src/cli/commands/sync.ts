@@ -40,13 +40,22 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     interrupt.dispose();
   }
   report(out, result, { command, botId, streamed: events.streamed });
-  out.detail(out.c.dim(`timings (ms): ${Object.entries(result.timings).map(([k, v]) => `${k} ${v}`).join(' · ')}`));
+  out.detail(
+    out.c.dim(
+      `timings (ms): ${Object.entries(result.timings)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' · ')}`,
+    ),
+  );
   if (result.interrupted) return interrupt.exitCode ?? result.exitCode;
   return result.exitCode;
 }
 
 /** Progress on a TTY, one line per event otherwise, nothing under --quiet. */
-export function makeEvents(out: Output, opts: { progressBar?: boolean } = {}): { handlers: SyncEvents; done(): void; streamed: boolean } {
+export function makeEvents(
+  out: Output,
+  opts: { progressBar?: boolean } = {},
+): { handlers: SyncEvents; done(): void; streamed: boolean } {
   const streamItems = !out.tty && !out.quiet && !out.json;
   let bar: Awaited<ReturnType<Output['progress']>> | undefined;
   let barPromise: Promise<void> | undefined;
@@ -87,11 +96,16 @@ export function makeEvents(out: Output, opts: { progressBar?: boolean } = {}): {
 
 function plainItem(r: ItemResult): string {
   const where = r.line > 0 ? `${r.file}:${r.line}` : r.file;
-  const extra = r.status === 'failed' || r.status === 'skipped' ? `: ${r.error ?? ''}` : r.remoteId ? ` (id ${r.remoteId})` : '';
+  const extra =
+    r.status === 'failed' || r.status === 'skipped' ? `: ${r.error ?? ''}` : r.remoteId ? ` (id ${r.remoteId})` : '';
   return `${r.status} ${r.type} "${r.label}" ${where}${extra}${r.uncertain ? ' [possibly created twice]' : ''}`;
 }
 
-export function report(out: Output, result: RunResult, meta: { command: string; botId: string; streamed: boolean }): void {
+export function report(
+  out: Output,
+  result: RunResult,
+  meta: { command: string; botId: string; streamed: boolean },
+): void {
   if (out.github) {
     for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
     writeGithubFiles(result, meta, (t) => out.redact(t));
@@ -101,21 +115,33 @@ export function report(out: Output, result: RunResult, meta: { command: string; 
   }
   if (out.quiet) {
     for (const e of result.errors) out.error(formatFileIssue(e));
-    for (const it of result.items.filter((i) => i.status === 'failed')) out.error(`${it.file}:${it.line} ${it.label}: ${it.error}`);
+    for (const it of result.items.filter((i) => i.status === 'failed'))
+      out.error(`${it.file}:${it.line} ${it.label}: ${it.error}`);
     out.final(renderRun(result, { verbose: false, colors: out.c, command: meta.command }).final);
     return;
   }
-  const { body, final } = renderRun(
-    meta.streamed ? { ...result, items: result.dryRun ? result.items : [] } : result,
-    { verbose: out.verbose, colors: out.c, command: meta.command },
-  );
+  const { body, final } = renderRun(meta.streamed ? { ...result, items: result.dryRun ? result.items : [] } : result, {
+    verbose: out.verbose,
+    colors: out.c,
+    command: meta.command,
+  });
   for (const line of body) out.info(line);
-  if (out.tty && !result.dryRun && (result.counts.create + result.counts.update + result.counts.failed > 0)) {
+  if (out.tty && !result.dryRun && result.counts.create + result.counts.update + result.counts.failed > 0) {
     const n = result.counts;
     out.info(
       table(
         ['', 'created', 'updated', 'moved', 'stale', 'unchanged', 'failed'],
-        [['items', String(n.create), String(n.update), String(n.moved), String(n.stale), String(n.unchanged), String(n.failed)]],
+        [
+          [
+            'items',
+            String(n.create),
+            String(n.update),
+            String(n.moved),
+            String(n.stale),
+            String(n.unchanged),
+            String(n.failed),
+          ],
+        ],
       ),
     );
   }

@@ -22,7 +22,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   let errors = 0;
   const time = () => new Date().toTimeString().slice(0, 8);
   const status = () =>
-    out.live(c.dim(`watching ${files} file(s) · last sync ${lastSync} · ${pushed} pushed · ${errors} error(s) · Ctrl-C to stop`));
+    out.live(
+      c.dim(
+        `watching ${files} file(s) · last sync ${lastSync} · ${pushed} pushed · ${errors} error(s) · Ctrl-C to stop`,
+      ),
+    );
   try {
     const summary = await watchKnowledge({
       config: cfg,
@@ -37,7 +41,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       events: { ...events.handlers },
       onReady: (info) => {
         files = info.files;
-        out.info(`Watching ${cfg.knowledgeDir} (${info.files} file(s)); changes are synced after ${debounceMs} ms of quiet.`);
+        out.info(
+          `Watching ${cfg.knowledgeDir} (${info.files} file(s)); changes are synced after ${debounceMs} ms of quiet.`,
+        );
         status();
       },
       onSync: ({ result, error, batch, full }) => {
@@ -45,7 +51,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         lastSync = time();
         if (error) {
           errors++;
-          const msg = error instanceof KbSyncError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
+          const msg =
+            error instanceof KbSyncError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
           out.error(c.red(`${lastSync} sync failed: ${msg}; retrying later.`));
         } else if (result) {
           files = result.filesScanned > files || full ? result.filesScanned : files;
@@ -53,13 +60,24 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           errors += result.errors.length + result.counts.failed;
           if (out.github) for (const i of result.errors) out.raw(annotation(i));
           for (const e of result.errors) out.error(`${lastSync} ${formatFileIssue(e)}`);
-          for (const it of result.items.filter((i) => i.status === 'failed')) out.error(`${lastSync} ${it.file}:${it.line} ${it.label}: ${it.error}`);
+          for (const it of result.items.filter((i) => i.status === 'failed'))
+            out.error(`${lastSync} ${it.file}:${it.line} ${it.label}: ${it.error}`);
           const what = full ? 'full sync' : `${batch} change(s)`;
           const line = `${lastSync} ${what}: ${countsLine(result, c)}`;
-          if (result.counts.create + result.counts.update + result.counts.moved + result.counts.stale + result.counts.failed > 0 || full || out.verbose) {
+          if (
+            result.counts.create +
+              result.counts.update +
+              result.counts.moved +
+              result.counts.stale +
+              result.counts.failed >
+              0 ||
+            full ||
+            out.verbose
+          ) {
             out.info(line);
           }
-          if (result.uncertain.length > 0) out.warn(c.yellow(`${result.uncertain.length} item(s) possibly created twice; see \`kb-sync status\`.`));
+          if (result.uncertain.length > 0)
+            out.warn(c.yellow(`${result.uncertain.length} item(s) possibly created twice; see \`kb-sync status\`.`));
         }
         status();
       },
