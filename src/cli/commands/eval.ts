@@ -194,7 +194,7 @@ function casesFromFile(file: string): EvalCase[] {
   if (parsed.issues.length > 0) {
     throw new ConfigError(
       `Invalid eval file:\n${parsed.issues.map((i) => `  ${formatFileIssue(i)}`).join('\n')}`,
-      'Each case is {question, expect?, must_include?, id?}, with expect or must_include (see "Check what the bot learned" in the README).',
+      'Each case is {question, expect?, must_include?, id?}, with expect or must_include (see docs/knowledge-loop.md).',
     );
   }
   return parsed.cases;
