@@ -85,7 +85,7 @@ export function resolveConfig(
     raw && (raw as Record<string, unknown>).apiBaseUrl ? 'file' : 'default';
   const envUrl = env.CXGENIE_API_URL?.trim();
   if (envUrl) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = /^https?:$/.test(new URL(envUrl).protocol);
     } catch {
