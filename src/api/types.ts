@@ -34,10 +34,12 @@ export interface BotData {
   content_value: string | null;
   type: BotDataType;
   title: string | null;
-  status_learning: 'WAITING' | string;
+  /** `WAITING` on create (the contract's only value); typed open, so any other string is kept. */
+  status_learning: 'WAITING' | (string & {});
   updated_at: IsoDate;
   created_at: IsoDate;
-  source: 'USER' | string;
+  /** `USER` in the contract; typed open, so any other string is kept. */
+  source: 'USER' | (string & {});
   total_relearning: number | null;
   filename: string | null;
   size: number | null;
@@ -121,11 +123,11 @@ export interface MessageBase {
   type: MessageType;
   unsent: boolean;
   meta_tags: unknown[];
-  data: unknown | null;
-  variables: unknown | null;
+  data: unknown /* may be null */;
+  variables: unknown /* may be null */;
   quoted_id: string | null;
   disabled_submit_form: boolean | null;
-  notification_data: unknown | null;
+  notification_data: unknown /* may be null */;
   count_message_notes: number | null;
   language_using: string;
   total_qa_feedback: number;
@@ -180,7 +182,7 @@ export interface Customer {
   class: string | null;
   last_message_at: IsoDate;
   message_id: string;
-  last_social_message: unknown | null;
+  last_social_message: unknown /* may be null */;
   is_testing: boolean;
   is_hidden: boolean;
   conversation_id: string | null;
@@ -312,7 +314,7 @@ export interface Session {
   auto_reply: boolean;
   bot: SessionBot;
   customer: SessionCustomer;
-  social_account: unknown | null;
+  social_account: unknown /* may be null */;
   last_message: MessageBase;
 }
 

@@ -142,7 +142,10 @@ export function buildCli(argv: string[]): Argv {
             .option('bot', { type: 'string', describe: 'Bot id it knows (default: demo-bot)' })
             .option('seed', { type: 'number', describe: 'Seed of the sample customers and conversations' })
             .option('customers', { type: 'number', describe: 'How many sample customers (default 60)' })
-            .option('faults', { type: 'string', describe: 'Fault switches: a JSON file or inline JSON (see README)' })
+            .option('faults', {
+              type: 'string',
+              describe: 'Fault switches: a JSON file or inline JSON (see docs/emulator.md)',
+            })
             .option('rate-limit', { type: 'number', describe: 'Requests per second before 429' })
             .option('error-rate', { type: 'number', describe: 'Probability of a 500' })
             .option('loss-rate', {

@@ -16,6 +16,7 @@ import type {
 } from '../api/types.js';
 import { requireBotId, requireToken, type ResolvedConfig } from '../config/load.js';
 import { ConfigError, KbSyncError } from '../errors.js';
+import { textOption } from './options.js';
 import { queueOptions } from '../loop/eval.js';
 import { backoffDelay, type RetryPolicy } from '../push/retry.js';
 import { loadContext } from './context.js';
@@ -209,7 +210,7 @@ export function intOption(v: unknown, name: string, min: number): number | undef
   if (v === undefined || v === null) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min)
-    throw new ConfigError(`--${name} must be a whole number ≥ ${min}, not "${String(v)}"`);
+    throw new ConfigError(`--${name} must be a whole number ≥ ${min}, not "${textOption(v, name)}"`);
   return n;
 }
 

@@ -74,7 +74,7 @@ export function resolveConfig(
     const lines = result.error.issues.map((issue) => formatIssue(issue, display, ctx.text));
     throw new ConfigError(
       `Invalid configuration in ${display}:\n${lines.map((l) => `  ${l}`).join('\n')}`,
-      'See "Configuration" in the README, or point your editor at src/config/sync.config.schema.json.',
+      'See docs/configuration.md, or point your editor at src/config/sync.config.schema.json.',
     );
   }
   const cfg = result.data;
@@ -85,7 +85,7 @@ export function resolveConfig(
     raw && (raw as Record<string, unknown>).apiBaseUrl ? 'file' : 'default';
   const envUrl = env.CXGENIE_API_URL?.trim();
   if (envUrl) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = /^https?:$/.test(new URL(envUrl).protocol);
     } catch {

@@ -125,6 +125,6 @@ export class RenderPool {
   async close(): Promise<void> {
     this.#closed = true;
     for (const j of this.#queue.splice(0)) j.reject(new Error('render pool closed'));
-    await Promise.all(this.#slots.map((s) => s.worker?.terminate()));
+    await Promise.all(this.#slots.flatMap((s) => (s.worker ? [s.worker.terminate()] : [])));
   }
 }

@@ -11,7 +11,8 @@ export function describeYamlNode(node: Node | null | undefined, max = 60): strin
     if (typeof v === 'number') return `a number (${v})`;
     if (typeof v === 'boolean') return `a boolean (${v})`;
     if (v instanceof Date) return 'a date';
-    const s = String(v);
+    if (typeof v !== 'string') return 'an unknown value';
+    const s = v;
     return `"${s.length > max ? `${s.slice(0, max - 1)}…` : s}"`;
   }
   return 'an unknown value';

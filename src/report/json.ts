@@ -1,7 +1,7 @@
 import type { RunResult } from '../sync/run.js';
 
 /**
- * The stable `--json` document of `sync` and `plan` (schema in the README). Fields are only ever
+ * The stable `--json` document of `sync` and `plan` (schema in docs/syncing.md). Fields are only ever
  * added, never renamed or removed.
  */
 export function runDocument(r: RunResult, meta: { command: string; botId: string }) {

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
+import { runDoc } from '../helpers/json.js';
 import { ageTree, generateTree } from './tree.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -159,7 +160,7 @@ async function measureTree(
   await measure('node', [CLI, 'sync', '--config', cfg, '-q'], { cwd: work, env });
   const gitStatus = await best(runs, () => measure('git', ['status', '--porcelain'], { cwd: knowledge }));
   const noop = await best(runs, () => measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env }));
-  const noopDoc = JSON.parse(noop.stdout);
+  const noopDoc = runDoc(noop.stdout);
   process.stderr.write(`  ${label}: one changed file…\n`);
   const target = findArticle(knowledge);
   let oneChange: Measure | undefined;
@@ -168,7 +169,7 @@ async function measureTree(
     fs.appendFileSync(target, `\nEdited for the benchmark, run ${i} at ${Date.now()}.\n`);
     const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
     if (m.code !== 0 && m.code !== 1) throw new Error(`one-change sync failed: ${m.stderr.slice(-2000)}`);
-    pushed = JSON.parse(m.stdout).counts.update;
+    pushed = runDoc(m.stdout).counts.update;
     if (!oneChange || m.ms < oneChange.ms) oneChange = m;
   }
   const oc = oneChange as Measure;
@@ -397,7 +398,7 @@ function printTable(r: Record<string, unknown>): void {
   console.log(
     `\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`,
   );
-  const m = r.machine as Record<string, unknown>;
+  const m = r.machine as { cpu: string; cores: number; memoryGb: number; node: string; platform: string };
   console.log(
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.platform}\nwritten: bench-results.json`,
   );

@@ -9,7 +9,7 @@ import { project } from '../helpers/project.js';
 import { tempDir } from '../helpers/fs.js';
 
 /**
- * The composite action: action.yml parses, its inputs and outputs are the README's, and its shell
+ * The composite action: action.yml parses, its inputs and outputs are the ones docs/ci-action.md lists, and its shell
  * steps run as GitHub runs them (GITHUB_ACTIONS, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, CI) against
  * the emulator, giving annotations, a step summary and outputs.
  */
@@ -34,7 +34,8 @@ interface Action {
 }
 
 const action = parse(fs.readFileSync(path.join(REPO, 'action.yml'), 'utf8')) as Action;
-const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+/** The page that documents the action's inputs and outputs. */
+const actionDoc = fs.readFileSync(path.join(REPO, 'docs', 'ci-action.md'), 'utf8');
 
 /** Substitute `${{ inputs.x }}` and `${{ github.action_path }}` as the runner would. */
 function expand(value: string, inputs: Record<string, string>): string {
@@ -88,9 +89,9 @@ function outputs(file: string): Record<string, string> {
 const stepNamed = (name: string) => action.runs.steps.find((s) => s.name === name) as Step;
 
 describe('action.yml', () => {
-  it('is a composite action whose inputs and outputs are the ones the README documents', () => {
+  it('is a composite action whose inputs and outputs are the ones docs/ci-action.md documents', () => {
     expect(action.runs.using).toBe('composite');
-    const table = readme.slice(readme.indexOf('| input | default |'));
+    const table = actionDoc.slice(actionDoc.indexOf('| input | default |'));
     const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([\w-]+)` \|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(action.inputs).sort());
     for (const name of [
@@ -105,7 +106,10 @@ describe('action.yml', () => {
     ]) {
       expect(action.inputs).toHaveProperty(name);
     }
-    const outLine = readme.slice(readme.indexOf('Outputs: '), readme.indexOf('\n\n', readme.indexOf('Outputs: ')));
+    const outLine = actionDoc.slice(
+      actionDoc.indexOf('Outputs: '),
+      actionDoc.indexOf('\n\n', actionDoc.indexOf('Outputs: ')),
+    );
     const documentedOut = [...outLine.matchAll(/`([\w-]+)`/g)].map((m) => m[1]);
     expect(documentedOut.sort()).toEqual(Object.keys(action.outputs).sort());
     // Every output maps to an output the sync or eval step writes.

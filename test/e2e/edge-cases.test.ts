@@ -10,6 +10,7 @@ import { emulator } from '../helpers/emulator.js';
 import { expectFolderInBot } from '../helpers/invariant.js';
 import { project, type Project } from '../helpers/project.js';
 import { spawnCli, until } from '../helpers/spawn.js';
+import { runDoc } from '../helpers/json.js';
 
 /** Edge cases found in review: each once lost, duplicated or wrongly staled an item. */
 
@@ -103,8 +104,8 @@ describe('kill -9 mid-push, then a deletion', () => {
     expect(emu.created(emu.botId).map((d) => d.title)).toContain('Art 0');
     p.remove('a0.md');
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    const doc = JSON.parse(r.stdout);
-    expect(doc.stale.map((x: { title: string }) => x.title)).toContain('Art 0');
+    const doc = runDoc(r.stdout);
+    expect(doc.stale.map((x) => x.title)).toContain('Art 0');
     await expectFolderInBot(emu, cfg, report());
   });
 });
@@ -117,7 +118,7 @@ describe('adopt after a change', () => {
     await sync();
     p.write({ 'f.qa.yaml': '- q: One?\n  a: Uno.\n- q: Three?\n  a: Tres.\n' });
     const a = await runCli(['adopt', '--yes', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(a.stdout).stale.map((s: { title: string }) => s.title)).toEqual(['Two?']);
+    expect(runDoc(a.stdout).stale.map((s) => s.title)).toEqual(['Two?']);
   });
 });
 
@@ -157,12 +158,12 @@ describe('what cannot be examined is not gone', () => {
     expect((await run(['sync', '-q'])).code).toBe(0);
     fs.chmodSync(path.join(p.knowledge, 'billing'), 0o000);
     const blocked = await run(['sync', '--json']);
-    const doc = JSON.parse(blocked.stdout);
+    const doc = runDoc(blocked.stdout);
     expect(blocked.code).toBe(1);
-    expect(doc.errors[0].message).toContain('cannot read the folder');
+    expect(doc.errors[0]?.message).toContain('cannot read the folder');
     expect(doc.counts.stale).toBe(0);
     fs.chmodSync(path.join(p.knowledge, 'billing'), 0o777);
-    const back = JSON.parse((await run(['sync', '--json'])).stdout);
+    const back = runDoc((await run(['sync', '--json'])).stdout);
     expect(back.counts).toMatchObject({ create: 0, stale: 0 });
     expect(emu.created(emu.botId)).toHaveLength(3);
   });

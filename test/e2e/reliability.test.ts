@@ -10,6 +10,7 @@ import { project, type Project } from '../helpers/project.js';
 import { smallCorpus } from '../helpers/corpus.js';
 import { expectFolderInBot } from '../helpers/invariant.js';
 import { spawnCli, until } from '../helpers/spawn.js';
+import { runDoc } from '../helpers/json.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 
 /** Crash safety, interrupts, locking and the first-run guard, with the real CLI as a process. */
@@ -75,7 +76,7 @@ describe('crash safety', () => {
     // Killing at a random moment is not allowed to make a "clean" report lie: a second run pushes nothing.
     const before = posts(emu);
     const again = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(again.stdout).counts.create).toBe(0);
+    expect(runDoc(again.stdout).counts.create).toBe(0);
     expect(posts(emu)).toBe(before);
   }, 120_000);
 
@@ -133,7 +134,7 @@ describe('one sync per state file', () => {
     const firstExit = await first.exited;
     expect(firstExit.code).toBe(0);
     expect(waiting.code).toBe(0);
-    expect(JSON.parse(waiting.stdout).counts.create).toBe(0);
+    expect(runDoc(waiting.stdout).counts.create).toBe(0);
   });
 
   it('several first runs at once on a new state file: one syncs, the others exit 3 (never "damaged")', async () => {

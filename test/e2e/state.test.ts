@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
+import { runDoc, snapshotDoc, statusDoc, type SnapshotDoc } from '../helpers/json.js';
 import { project } from '../helpers/project.js';
 import { age, tempDir } from '../helpers/fs.js';
 import { smallCorpus } from '../helpers/corpus.js';
@@ -17,7 +18,7 @@ describe('state export / import', () => {
     const snapFile = path.join(tempDir(), 'snap.json');
     const exp = await runCli(['state', 'export', snapFile], { cwd: p.dir, env: p.env });
     expect(exp.code).toBe(0);
-    const snap = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
+    const snap = snapshotDoc(fs.readFileSync(snapFile, 'utf8'));
     expect(snap).toMatchObject({ format: 'kb-sync-state', version: 1, botId: emu.botId });
     expect(snap.stale).toHaveLength(1);
 
@@ -28,22 +29,18 @@ describe('state export / import', () => {
     age(path.join(fresh, 'knowledge'));
     const imp = await runCli(['state', 'import', snapFile], { cwd: fresh, env: p.env });
     expect(imp.code).toBe(0);
-    const status = JSON.parse((await runCli(['status', '--json'], { cwd: fresh, env: p.env })).stdout);
-    expect(
-      Object.values(status.items as Record<string, Record<string, number>>).every(
-        (o) => Object.keys(o).join() === 'imported',
-      ),
-    ).toBe(true);
+    const status = statusDoc((await runCli(['status', '--json'], { cwd: fresh, env: p.env })).stdout);
+    expect(Object.values(status.items).every((o) => Object.keys(o).join() === 'imported')).toBe(true);
     const before = emu.stats().requests;
     const r = await runCli(['sync', '--json'], { cwd: fresh, env: { ...p.env, CI: 'true' } });
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = runDoc(r.stdout);
     expect(doc.counts).toMatchObject({ create: 0, update: 0, stale: 0 });
     expect(doc.files.read).toBe(doc.files.scanned);
     expect(doc.stale).toHaveLength(1);
     expect(emu.stats().requests).toBe(before);
     // The next run trusts the fast path again.
-    const again = JSON.parse((await runCli(['sync', '--json'], { cwd: fresh, env: p.env })).stdout);
+    const again = runDoc((await runCli(['sync', '--json'], { cwd: fresh, env: p.env })).stdout);
     expect(again.files.read).toBe(0);
   });
 
@@ -70,10 +67,10 @@ describe('state export / import', () => {
     expect(notSnap.code).toBe(2);
     expect(notSnap.stderr).toContain('Not a kb-sync state snapshot');
     // Damaged snapshots are refused with a reason, never an internal error.
-    const snap = JSON.parse(fs.readFileSync(snapFile, 'utf8'));
+    const snap = snapshotDoc(fs.readFileSync(snapFile, 'utf8'));
     for (const [mutate, why] of [
-      [(x: typeof snap) => (x.files = [{ path: 'a.md', kind: 'article' }]), 'files[0] is incomplete'],
-      [(x: typeof snap) => x.items.push({ ...x.items[0] }), 'repeats the key'],
+      [(x: SnapshotDoc) => (x.files = [{ path: 'a.md', kind: 'article' }]), 'files[0] is incomplete'],
+      [(x: SnapshotDoc) => x.items.push({ ...x.items[0] }), 'repeats the key'],
     ] as const) {
       const copy = structuredClone(snap);
       mutate(copy);
@@ -97,16 +94,16 @@ describe('kb-sync adopt', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Adopted 2 item(s)');
     expect(emu.stats().requests).toBe(0);
-    const status = JSON.parse((await runCli(['status', '--json'], { cwd: p.dir, env: p.env })).stdout);
+    const status = statusDoc((await runCli(['status', '--json'], { cwd: p.dir, env: p.env })).stdout);
     expect(status.items).toEqual({ TEXT: { adopted: 1 }, Q_AND_A: { adopted: 1 } });
     const human = await runCli(['status'], { cwd: p.dir, env: p.env });
     expect(human.stdout).toContain('adopted');
     // In CI the adopted state counts as synced: no first-run refusal, nothing to push.
-    const ci = JSON.parse((await runCli(['sync', '--json'], { cwd: p.dir, env: { ...p.env, CI: 'true' } })).stdout);
+    const ci = runDoc((await runCli(['sync', '--json'], { cwd: p.dir, env: { ...p.env, CI: 'true' } })).stdout);
     expect(ci.counts).toMatchObject({ create: 0, unchanged: 2 });
     // An edit: the new version is pushed; the adopted one is stale, without a remote id.
     p.write({ 'q.qa.yaml': '- q: Q?\n  a: A, revised.\n' });
-    const edit = JSON.parse((await runCli(['sync', '--json'], { cwd: p.dir, env: p.env })).stdout);
+    const edit = runDoc((await runCli(['sync', '--json'], { cwd: p.dir, env: p.env })).stdout);
     expect(edit.counts.update).toBe(1);
     expect(edit.stale).toEqual([expect.objectContaining({ remoteId: null, origin: 'adopted', title: 'Q?' })]);
   });

@@ -7,6 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/fs.js';
 import { expectFolderInBot, expectedIdentities, heldIdentities } from '../helpers/invariant.js';
+import { forgetDoc, runDoc, statusDoc } from '../helpers/json.js';
 import { project } from '../helpers/project.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -17,7 +18,7 @@ describe('the bundled knowledge folder', () => {
     const dir = tempDir();
     fs.cpSync(path.join(REPO, 'knowledge'), path.join(dir, 'knowledge'), { recursive: true });
     // The shipped config, at the emulator's pace instead of the real API's 5 requests/s.
-    const shipped = JSON.parse(fs.readFileSync(path.join(REPO, 'sync.config.json'), 'utf8'));
+    const shipped = JSON.parse(fs.readFileSync(path.join(REPO, 'sync.config.json'), 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(
       path.join(dir, 'sync.config.json'),
       JSON.stringify({ ...shipped, $schema: undefined, rateLimit: { requestsPerSecond: 200, concurrency: 4 } }),
@@ -25,7 +26,7 @@ describe('the bundled knowledge folder', () => {
     const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
     const first = await runCli(['sync', '--json'], { cwd: dir, env });
     expect(first.code).toBe(0);
-    const doc = JSON.parse(first.stdout);
+    const doc = runDoc(first.stdout);
     const cfg = {
       ...loadConfig({ configPath: path.join(dir, 'sync.config.json'), env: {} }),
       apiBaseUrl: emu.url,
@@ -44,7 +45,7 @@ describe('the bundled knowledge folder', () => {
     const before = emu.stats().requests;
     const second = await runCli(['sync', '--json'], { cwd: dir, env });
     expect(second.code).toBe(0);
-    expect(JSON.parse(second.stdout).counts).toMatchObject({ create: 0, update: 0, unchanged: expected.size });
+    expect(runDoc(second.stdout).counts).toMatchObject({ create: 0, update: 0, unchanged: expected.size });
     expect(emu.stats().requests).toBe(before);
   });
 });
@@ -63,7 +64,7 @@ describe('changes in one go', () => {
       { emu },
     );
     const first = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(first.stdout).counts.create).toBe(6);
+    expect(runDoc(first.stdout).counts.create).toBe(6);
     const idOf = (title: string) => emu.created(emu.botId).find((d) => (d.title ?? d.content) === title)?.id;
     const ids = {
       edit: idOf('Edit me'),
@@ -83,22 +84,22 @@ describe('changes in one go', () => {
     const before = emu.stats().byEndpoint['POST /bot-data'] ?? 0;
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = runDoc(r.stdout);
     expect(doc.counts).toMatchObject({ create: 0, update: 1, moved: 1, stale: 3, failed: 0 });
     // Exactly one request: the new version of the edited article.
     expect((emu.stats().byEndpoint['POST /bot-data'] ?? 0) - before).toBe(1);
-    const moved = doc.items.find((i: { action: string }) => i.action === 'move');
+    const moved = doc.items.find((i) => i.action === 'move');
     expect(moved).toMatchObject({ file: 'knowledge/moved/renamed.md', remoteId: ids.rename });
-    const staleIds = doc.stale.map((s: { remoteId: string }) => s.remoteId).sort();
+    const staleIds = doc.stale.map((s) => s.remoteId).sort();
     expect(staleIds).toEqual([ids.edit, ids.del, ids.draft, ids.drop].sort());
-    const editStale = doc.stale.find((s: { remoteId: string }) => s.remoteId === ids.edit);
+    const editStale = doc.stale.find((s) => s.remoteId === ids.edit);
     expect(editStale).toMatchObject({
       reason: 'changed',
       title: 'Edit me',
       file: 'knowledge/guides/edit-me.md',
       type: 'TEXT',
     });
-    expect(doc.stale.find((s: { remoteId: string }) => s.remoteId === ids.del)).toMatchObject({
+    expect(doc.stale.find((s) => s.remoteId === ids.del)).toMatchObject({
       reason: 'removed',
       file: 'knowledge/guides/delete-me.md',
     });
@@ -112,7 +113,7 @@ describe('changes in one go', () => {
 
     // The stale list stays in every summary and in status until forgotten.
     const status = await runCli(['status', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(status.stdout).stale).toHaveLength(4);
+    expect(statusDoc(status.stdout).stale).toHaveLength(4);
     const human = await runCli(['status'], { cwd: p.dir, env: p.env });
     expect(human.stdout).toContain('Stale items: 4');
     expect(human.stdout).toContain(ids.del as string);
@@ -120,15 +121,15 @@ describe('changes in one go', () => {
     expect(forget.code).toBe(0);
     const after = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     expect(
-      JSON.parse(after.stdout)
-        .stale.map((s: { remoteId: string }) => s.remoteId)
+      runDoc(after.stdout)
+        .stale.map((s) => s.remoteId)
         .sort(),
     ).toEqual([ids.edit, ids.draft].sort());
     const unknown = await runCli(['forget', 'no-such-id'], { cwd: p.dir, env: p.env });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no stale item with id no-such-id');
     const all = await runCli(['forget', '--all-stale', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(all.stdout).forgotten).toHaveLength(2);
+    expect(forgetDoc(all.stdout).forgotten).toHaveLength(2);
   });
 
   it('a whitespace-only edit of an article pushes nothing (what is sent did not change)', async () => {
@@ -137,10 +138,10 @@ describe('changes in one go', () => {
     await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
     p.write({ 'a.md': '---\ntitle: A\n---\n\nSome text.\n\n* one\n* two\n<!-- a note for editors -->\n' });
     const plan = await runCli(['plan', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(plan.stdout).counts).toMatchObject({ update: 0, unchanged: 1 });
+    expect(runDoc(plan.stdout).counts).toMatchObject({ update: 0, unchanged: 1 });
     const before = emu.stats().requests;
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(JSON.parse(r.stdout).counts).toMatchObject({ update: 0, unchanged: 1 });
+    expect(runDoc(r.stdout).counts).toMatchObject({ update: 0, unchanged: 1 });
     expect(emu.stats().requests).toBe(before);
   });
 
@@ -149,20 +150,20 @@ describe('changes in one go', () => {
     const p = project({ 'a.md': '# A\n\nbody\n', 'b.qa.yaml': '- q: Q?\n  a: A.\n' }, { emu });
     const r = await runCli(['plan', '--json'], { cwd: p.dir, env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: undefined } });
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.stdout);
+    const doc = runDoc(r.stdout);
     expect(doc).toMatchObject({
       ok: true,
       dryRun: true,
       counts: { create: 2, update: 0, moved: 0, stale: 0, unchanged: 0, failed: 0 },
     });
-    expect(doc.items.map((i: { status: string }) => i.status)).toEqual(['planned', 'planned']);
+    expect(doc.items.map((i) => i.status)).toEqual(['planned', 'planned']);
     expect(emu.stats().requests).toBe(0);
     expect(fs.existsSync(p.stateFile)).toBe(false);
     const dry = await runCli(['sync', '--dry-run', '--json'], {
       cwd: p.dir,
       env: { ...p.env, CXGENIE_WORKSPACE_TOKEN: undefined },
     });
-    expect(JSON.parse(dry.stdout).counts).toEqual(doc.counts);
+    expect(runDoc(dry.stdout).counts).toEqual(doc.counts);
   });
 
   it('a config error names the key and what is allowed (exit 2)', async () => {
@@ -179,7 +180,7 @@ describe('changes in one go', () => {
     const p = project({ 'a.md': '# A\n\nbody\n' }, { emu });
     await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
     const other = await runCli(['sync', '--json'], { cwd: p.dir, env: { ...p.env, CXGENIE_BOT_ID: 'bot-2' } });
-    expect(JSON.parse(other.stdout).counts.create).toBe(1);
+    expect(runDoc(other.stdout).counts.create).toBe(1);
     expect(emu.created('bot-2')).toHaveLength(1);
   });
 });

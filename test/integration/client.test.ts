@@ -50,7 +50,7 @@ function expectNoToken(token: string, ...things: unknown[]): void {
       String(thing),
     ];
     if (thing instanceof Error)
-      forms.push(thing.message, thing.stack ?? '', String((thing as { hint?: unknown }).hint ?? ''));
+      forms.push(thing.message, thing.stack ?? '', 'hint' in thing && typeof thing.hint === 'string' ? thing.hint : '');
     for (const text of forms) {
       expect(text).not.toContain(token);
       expect(text).not.toContain(encodeURIComponent(token));

@@ -47,7 +47,7 @@ function get(
   const q = new URLSearchParams(pairs);
   if (opts.token !== false && !pairs.some(([k]) => k === 'workspace_token' || k === 'workshop_id'))
     q.set('workspace_token', emu.token);
-  return raw(`${emu.url}${path}?${q}`);
+  return raw(`${emu.url}${path}?${q.toString()}`);
 }
 
 function postJson(emu: EmulatorHandle, path: string, body: Record<string, unknown>): Promise<Reply> {
@@ -348,7 +348,7 @@ describe('auth variants', () => {
       const form = new FormData();
       form.append('files', new Blob(['hello'], { type: 'text/plain' }), 'hello.txt');
       if (token.form !== undefined) form.append('workspace_token', token.form);
-      const q = token.query !== undefined ? `?${new URLSearchParams({ workspace_token: token.query })}` : '';
+      const q = token.query !== undefined ? `?${new URLSearchParams({ workspace_token: token.query }).toString()}` : '';
       return raw(`${emu.url}/upload/multiple${q}`, { method: 'POST', body: form });
     };
     expect((await upload({ form: emu.token })).status).toBe(200);

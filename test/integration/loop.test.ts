@@ -216,7 +216,7 @@ describe('kb-sync chat', () => {
       kb(p, ['chat', 'hello', '--json']),
     ]);
     expect(transcript.stdout).toContain('[attachment] label photo.png (image/png, 5000 bytes)');
-    expect(json(raw)).toEqual({ success: true, data: expect.any(String) });
+    expect(json(raw)).toEqual({ success: true, data: expect.any(String) as unknown });
   });
 });
 

@@ -108,7 +108,7 @@ describe('eval scoring: known good and bad answers', () => {
     expect(good.score).toBe(1);
     expect(good.score).toBeGreaterThan(wrong.score);
     expect(wrong.score).toBeGreaterThan(unknown.score);
-    expect(wrong.overlap).toMatchObject({ pass: true, total: expect.any(Number) });
+    expect(wrong.overlap).toMatchObject({ pass: true, total: expect.any(Number) as unknown });
     expect(wrong.phrases).toEqual({ score: 0, pass: false, found: [], missing: ['$29'] });
     expect(wrong.facts).toMatchObject({ pass: false, missing: ['$29'], matched: ['1,000', '5', '3'] });
     expect(unknown.overlap?.score).toBeLessThan(OVERLAP_PASS);

@@ -40,14 +40,14 @@ describe('Pacer', () => {
   it('spaces requests evenly at the configured rate', async () => {
     let now = 0;
     const starts: number[] = [];
-    const p = new Pacer({ maxRate: 10, now: () => now, wait: async (ms) => void (now += ms) });
+    const p = new Pacer({ maxRate: 10, now: () => now, wait: (ms) => Promise.resolve(void (now += ms)) });
     for (let i = 0; i < 5; i++) starts.push(await p.acquire());
     expect(starts).toEqual([0, 100, 200, 300, 400]);
   });
 
   it('a 429 lowers the pace for every later request, and successes bring it back', () => {
     let now = 0;
-    const p = new Pacer({ maxRate: 10, now: () => now, wait: async () => undefined });
+    const p = new Pacer({ maxRate: 10, now: () => now, wait: () => Promise.resolve() });
     p.onRateLimited(0);
     expect(p.rate).toBeLessThan(10);
     const low = p.rate;
@@ -65,7 +65,7 @@ describe('Pacer', () => {
 
   it('a long Retry-After holds the whole queue back', async () => {
     let now = 0;
-    const p = new Pacer({ maxRate: 10, now: () => now, wait: async (ms) => void (now += ms) });
+    const p = new Pacer({ maxRate: 10, now: () => now, wait: (ms) => Promise.resolve(void (now += ms)) });
     await p.acquire();
     p.onRateLimited(0, 30_000);
     expect(await p.acquire()).toBeGreaterThanOrEqual(30_000);

@@ -5,6 +5,7 @@ import mime from 'mime-types';
 import type { CustomerInfo, Media } from '../../api/types.js';
 import { ConfigError } from '../../errors.js';
 import { listOption, openLoop } from '../loop-client.js';
+import { textOption } from '../options.js';
 
 /**
  * `kb-sync chat "question"`: send one message to the bot through `POST /messages` and print its
@@ -12,7 +13,7 @@ import { listOption, openLoop } from '../loop-client.js';
  * and sent as the message's `media`.
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const content = argv.message === undefined ? '' : String(argv.message);
+  const content = textOption(argv.message, 'message') ?? '';
   const attach = listOption(argv.attach);
   if (content.trim() === '' && attach.length === 0) {
     throw new ConfigError(
@@ -72,7 +73,7 @@ function parseMetadata(v: unknown): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(String(v));
+    parsed = JSON.parse(textOption(v, 'metadata') ?? '');
   } catch (err) {
     throw new ConfigError(
       `--metadata is not valid JSON: ${(err as Error).message}`,
@@ -89,7 +90,7 @@ function customerInfoOf(argv: Record<string, unknown>): CustomerInfo | undefined
   const info: CustomerInfo = {};
   const put = (k: keyof CustomerInfo, v: unknown, flag: string) => {
     if (v === undefined || v === null) return;
-    const s = String(v).trim();
+    const s = (textOption(v, flag) ?? '').trim();
     if (s === '') throw new ConfigError(`--${flag} is empty`);
     info[k] = s;
   };

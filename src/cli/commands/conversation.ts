@@ -2,6 +2,7 @@ import type { Message } from '../../api/types.js';
 import { ConfigError } from '../../errors.js';
 import { roleOf, type Role } from '../../loop/classify.js';
 import { openLoop, PAGE_SIZE } from '../loop-client.js';
+import { textOption } from '../options.js';
 
 /**
  * `kb-sync conversation SESSION_ID --customer ID`: the transcript of one conversation, every
@@ -9,17 +10,17 @@ import { openLoop, PAGE_SIZE } from '../loop-client.js';
  * messages such as "Conversation assigned to …").
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const sessionId = String(argv.session ?? '').trim();
+  const sessionId = (textOption(argv.session, 'session') ?? '').trim();
   if (sessionId === '')
     throw new ConfigError('Name the conversation: kb-sync conversation SESSION_ID --customer CUSTOMER_ID.');
-  const customerId = argv.customer === undefined ? '' : String(argv.customer).trim();
+  const customerId = (textOption(argv.customer, 'customer') ?? '').trim();
   if (customerId === '') {
     throw new ConfigError(
       '--customer CUSTOMER_ID is required (the API reads a conversation only with its customer).',
       'Find both with `kb-sync customers` and `kb-sync conversations CUSTOMER_ID`.',
     );
   }
-  const order = argv.order === undefined ? 'asc' : String(argv.order).toLowerCase();
+  const order = (textOption(argv.order, 'order') ?? 'asc').toLowerCase();
   if (order !== 'asc' && order !== 'desc')
     throw new ConfigError(`--order must be asc or desc, not "${String(argv.order)}"`);
   const removeSystem = argv.system === false;

@@ -4,13 +4,14 @@ import { DateRangeError, parseDateRange } from '../../loop/range.js';
 import { oneLine } from '../../loop/words.js';
 import { table } from '../../util/table.js';
 import { cellWidth, choiceList, openLoop, PAGE_SIZE } from '../loop-client.js';
+import { textOption } from '../options.js';
 
 /**
  * `kb-sync conversations CUSTOMER_ID`: a customer's conversations (sessions), newest first, every
  * page. `--since/--until` become `date_range`; `--status` and `--reply-status` filter.
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const customerId = String(argv.customer ?? '').trim();
+  const customerId = (textOption(argv.customer, 'customer') ?? '').trim();
   if (customerId === '')
     throw new ConfigError('Name the customer: kb-sync conversations CUSTOMER_ID (ids are in `kb-sync customers`).');
   const status = choiceList<SessionStatus>(argv.status, 'status', ['OPEN', 'CLOSED']);
@@ -71,8 +72,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
 /** `--since/--until` as a date range, or undefined when neither is given. */
 export function rangeOf(argv: Record<string, unknown>): { since: string; until: string; day: string } | undefined {
-  const since = argv.since === undefined ? undefined : String(argv.since);
-  const until = argv.until === undefined ? undefined : String(argv.until);
+  const since = textOption(argv.since, 'since');
+  const until = textOption(argv.until, 'until');
   if (since === undefined && until === undefined) return undefined;
   try {
     // Only one bound given: the other is open (the epoch, or the end of today).

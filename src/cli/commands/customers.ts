@@ -1,6 +1,7 @@
 import type { Customer, CustomerType, ListCustomersQuery } from '../../api/types.js';
 import { table } from '../../util/table.js';
 import { cellWidth, choiceList, intOption, openLoop } from '../loop-client.js';
+import { textOption } from '../options.js';
 
 /**
  * `kb-sync customers`: the bot's customers, newest first, following the cursor through every
@@ -13,7 +14,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const ndjson = Boolean(argv.ndjson);
   const { out, botId, client } = openLoop(argv);
   const query: Omit<ListCustomersQuery, 'cursor'> = { bot_ids: [botId] };
-  if (argv.search !== undefined && String(argv.search) !== '') query.search = String(argv.search);
+  const search = textOption(argv.search, 'search');
+  if (search !== undefined && search !== '') query.search = search;
   if (types.length > 0) query.types = types;
   if (argv.testing !== undefined) query.is_testing = Boolean(argv.testing);
 

@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { startEmulator } from '../../emulator/server.js';
 import { validateFaultConfig, type FaultConfig } from '../../emulator/faults.js';
 import { Output } from '../output.js';
+import { textOption } from '../options.js';
 
 /** `kb-sync emulator`: run the local CX Genie until Ctrl-C. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
@@ -77,7 +78,7 @@ function readFaults(argv: Record<string, unknown>): FaultConfig {
   if (argv.errorRate !== undefined) faults.errorRate = argv.errorRate as number;
   if (argv.lossRate !== undefined) faults.lossRate = argv.lossRate as number;
   if (argv.latency !== undefined) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(String(argv.latency));
+    const m = /^(\d+)(?:-(\d+))?$/.exec(textOption(argv.latency, 'latency') ?? '');
     if (!m) throw new ConfigError('--latency must be N or MIN-MAX (milliseconds)');
     faults.latencyMs = m[2] ? [Number(m[1]), Number(m[2])] : Number(m[1]);
   }

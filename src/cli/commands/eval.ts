@@ -26,6 +26,7 @@ import { truncate } from '../../util/text.js';
 import { onInterrupt } from '../context.js';
 import { cellWidth, InterruptedError, intOption, openLoop } from '../loop-client.js';
 import type { Output } from '../output.js';
+import { textOption } from '../options.js';
 
 /** Failing cases shown in full under "Worst answers". */
 const WORST = 5;
@@ -52,7 +53,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const stop = new AbortController();
   const { out, cfg, botId, client } = openLoop(argv, { retryUnknownSends: true, signal: stop.signal });
 
-  const file = argv.file === undefined ? undefined : String(argv.file);
+  const file = textOption(argv.file, 'file');
   const all = file !== undefined ? casesFromFile(file) : casesFromKnowledge(cfg, out);
   if (all.length === 0) {
     throw new ConfigError(
@@ -71,7 +72,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   let interrupted = false;
   const interrupt = onInterrupt(out, 0, () => stop.abort());
   const bar = await out.progress('Asking');
-  const results: (EvalResult | undefined)[] = new Array(cases.length);
+  const results = new Array<EvalResult | undefined>(cases.length);
   let done = 0;
   try {
     await Promise.all(
@@ -194,7 +195,7 @@ function casesFromFile(file: string): EvalCase[] {
   if (parsed.issues.length > 0) {
     throw new ConfigError(
       `Invalid eval file:\n${parsed.issues.map((i) => `  ${formatFileIssue(i)}`).join('\n')}`,
-      'Each case is {question, expect?, must_include?, id?}, with expect or must_include (see "Check what the bot learned" in the README).',
+      'Each case is {question, expect?, must_include?, id?}, with expect or must_include (see docs/knowledge-loop.md).',
     );
   }
   return parsed.cases;

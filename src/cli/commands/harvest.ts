@@ -11,6 +11,7 @@ import { DateRangeError, parseDateRange, type DateRange } from '../../loop/range
 import { table } from '../../util/table.js';
 import { onInterrupt } from '../context.js';
 import { cellWidth, InterruptedError, intOption, openLoop, PAGE_SIZE } from '../loop-client.js';
+import { textOption } from '../options.js';
 
 /**
  * `kb-sync harvest`: walk the bot's customers, their conversations started in the date range
@@ -28,8 +29,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   try {
     range = parseDateRange(
       {
-        since: argv.since === undefined ? undefined : String(argv.since),
-        until: argv.until === undefined ? undefined : String(argv.until),
+        since: textOption(argv.since, 'since'),
+        until: textOption(argv.until, 'until'),
       },
       Date.now(),
     );
@@ -39,9 +40,10 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   const stop = new AbortController();
   const { out, cfg, botId, client } = openLoop(argv, { signal: stop.signal });
+  const outFile = textOption(argv.out, 'out');
   const target =
-    argv.out !== undefined && String(argv.out) !== ''
-      ? path.resolve(String(argv.out))
+    outFile !== undefined && outFile !== ''
+      ? path.resolve(outFile)
       : path.join(cfg.knowledgeDir, 'inbox', harvestFileName(range.day));
   const shown = display(target);
   if (fs.existsSync(target)) throw exists(shown);

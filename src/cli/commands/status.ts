@@ -8,7 +8,7 @@ import { loadContext } from '../context.js';
 import path from 'node:path';
 
 /** `kb-sync status`: what the state holds for the configured bot. */
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
   const store = StateStore.open(cfg.stateFile, { readonly: true });
@@ -44,7 +44,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         runs,
         lock: holder ? { pid: holder.pid, host: holder.host, command: holder.command, since: holder.since } : null,
       });
-      return 0;
+      return Promise.resolve(0);
     }
     const c = out.c;
     out.info(
@@ -54,7 +54,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       out.info(
         c.dim('Nothing synced to this bot from this state yet. Run `kb-sync plan` to see what a sync would push.'),
       );
-      return 0;
+      return Promise.resolve(0);
     }
     out.info(`Last synced: ${bot.lastSyncedAt ?? 'never'} · first: ${bot.firstSyncedAt ?? 'never'}`);
     const types = Object.keys(counts).sort();
@@ -132,7 +132,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       out.info(c.dim('  After checking, clear the list with `kb-sync forget --uncertain`.'));
     }
     if (holder) out.info(c.dim(`Lock: held by ${describeHolder(holder)}`));
-    return 0;
+    return Promise.resolve(0);
   } finally {
     store.close();
   }

@@ -52,7 +52,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         if (error) {
           errors++;
           const msg =
-            error instanceof KbSyncError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : String(error);
+            error instanceof KbSyncError
+              ? `${error.message}${error.hint ? ` (${error.hint})` : ''}`
+              : error instanceof Error
+                ? error.toString()
+                : JSON.stringify(error);
           out.error(c.red(`${lastSync} sync failed: ${msg}; retrying later.`));
         } else if (result) {
           files = result.filesScanned > files || full ? result.filesScanned : files;
