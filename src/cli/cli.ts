@@ -153,6 +153,11 @@ export function buildCli(argv: string[]): Argv {
               describe: 'Probability of a lost response (processed, then the connection drops)',
             })
             .option('latency', { type: 'string', describe: 'Added latency in ms: N or MIN-MAX' })
+            .option('reply-mode', {
+              type: 'string',
+              choices: ['exact', 'paraphrase', 'negated', 'wrong-number', 'unknown', 'wrong'] as const,
+              describe: "How the bot words answers: exact (default), paraphrase, or wrong on purpose",
+            })
             .option('log', { type: 'boolean', describe: 'Print one line per request' }),
         lazy(() => import('./commands/emulator.js')),
       )

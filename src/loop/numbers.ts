@@ -10,7 +10,7 @@
  *   minutes, a day = 24 hours, a week = 7 days, a month ≈ 30 days, a year = 12 months), weight,
  *   length, volume (a cubic foot = 1,728 cubic inches), data, percentages; business days apart;
  * - how often: `every 60 minutes`, `once an hour`, `twice a day`, `3 times a week` (the period);
- *   `hourly`, `daily`, `weekly` count only in a reply;
+ *   `hourly`, `daily`, `weekly` count only in a reply (a period is compared with periods only);
  * - URLs (scheme and host case-insensitive, a trailing slash or punctuation ignored).
  *
  * Each fact says what was normalized ("five" → 5, "5 cents" → $0.05, "once an hour" → 60 minutes)
@@ -372,7 +372,8 @@ function every(minutes: number, whole: string, normalized: boolean, asWritten?: 
     text: whole,
     key: `every ${shown}`,
     value: minutes,
-    dim: 'time',
+    // How often is not how long: "once a year" is no duration of the answer's.
+    dim: 'period',
     ...(normalized ? { note: `"${whole}" read as every ${plural} (${formatNumber(minutes)} minutes)` } : {}),
   };
 }

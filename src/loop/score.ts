@@ -300,6 +300,21 @@ function scoreFacts(
     }
     if (!required || asked.some((a) => sameFact(f, a))) optional.push(f.text);
   }
+  // A number of a kind the answer states (a price, a duration, a size), that none of its numbers
+  // is: "every 90 minutes" beside a right "up to an hour", "2,592 cubic inches" for "1,728".
+  const extra: { expected: string; reply: string }[] = [];
+  for (const g of got) {
+    if (used.has(g) || g.weak || g.kind === 'number' || g.kind === 'url') continue;
+    if (wrong.some((w) => w.reply.split('", "').includes(g.text))) continue;
+    const same = wanted.filter(({ f }) => f.kind !== 'number' && sameDimension(f, g)).map(({ f }) => f);
+    if (same.length === 0) continue;
+    const unit = (f: Fact) => f.key.replace(/^every /, '').split(' ').slice(1).join(' ');
+    const like = same.find((f) => unit(f) === unit(g)) ?? (same[0] as Fact);
+    extra.push({ expected: like.text, reply: g.text });
+  }
+  wrong.push(...extra);
+  for (const x of extra)
+    reasons.push(`the reply says "${x.reply}", which is none of the expected answer's numbers (it says "${x.expected}")`);
   if (normalized.length > 0) notes.push(`numbers matched after normalizing: ${list(normalized, 6)}`);
   if (optional.length > 0)
     notes.push(
@@ -322,7 +337,7 @@ function scoreFacts(
       reasons.push(`${urls.length === 1 ? 'a URL' : 'URLs'} of the expected answer not in the reply: ${list(urls, 4)}`);
   }
   const score = matched.length / wanted.length;
-  return { score: round(score), pass: failing.length === 0, matched, missing, optional, wrong };
+  return { score: round(score), pass: failing.length === 0 && extra.length === 0, matched, missing, optional, wrong };
 }
 
 function scorePhrases(
