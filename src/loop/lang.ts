@@ -74,7 +74,7 @@ const STOP: Record<Language, string> = {
     'every each all via let here get got gets getting just too very really about over after before up out one ' +
     'until unless because although though while whereas however',
   es: 'el la los las un una unos unas de del al a en y o que por para con es son se su sus lo le les me mi tu te nos como más pero si sí ya muy está están hay puede puedes usted',
-  fr: "le la les un une des de du au aux à en et ou que qui pour par avec est sont se sa son ses ce cette il elle vous nous je tu on ne y pas plus mais si oui très peut pouvez votre vos",
+  fr: 'le la les un une des de du au aux à en et ou que qui pour par avec est sont se sa son ses ce cette il elle vous nous je tu on ne y pas plus mais si oui très peut pouvez votre vos',
   de: 'der die das den dem des ein eine einen einem einer und oder zu zum zur in im an am auf für mit von vom ist sind sie es er wir ich du ihr ihre ihr sich wie auch aber wenn ja sehr kann können bei aus nach',
   it: 'il lo la i gli le un una uno di del della dei a al alla da in e o che per con è sono si suo sua ci mi ti ma se sì molto può può',
   pt: 'o a os as um uma de do da dos das em no na e ou que por para com é são se seu sua me te mas sim muito pode você',
@@ -86,7 +86,7 @@ const STOP: Record<Language, string> = {
   tr: 've bir bu da de ile için mi ne ama çok var yok ben sen biz',
   ru: 'и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по ее мне есть',
   ar: 'في من على الى عن ان هل ما و او ثم هذا هذه ذلك التي الذي مع كان يمكن',
-  ja: 'は が を に で と の も か です ます した して する ください この その あの こと よ ね',
+  ja: 'は が を に へ で と の も か や です ます ませ ん した して する し でき できる ください ある あり いる なる この その あの こと よ ね',
   zh: '的 了 是 在 我 你 他 她 们 吗 呢 吧 和 也 都 就 有 这 那 请',
 };
 
@@ -224,6 +224,13 @@ export function detectLanguage(text: string): Language {
     }
   }
   return best;
+}
+
+const ANY_STOPWORD = new Set(LANGUAGES.flatMap((l) => [...STOPWORDS[l]]));
+
+/** A common word of any of the languages (for telling small talk from a question). */
+export function isStopwordInAny(word: string): boolean {
+  return ANY_STOPWORD.has(word);
 }
 
 export function isStopword(word: string, lang: Language): boolean {

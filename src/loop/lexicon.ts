@@ -234,7 +234,7 @@ export function analyze(text: string, lang: Language, lexicon: Lexicon = DEFAULT
   const negWords = lexicon.negations(lang);
   const neg = negators(lang);
   const words: Word[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const t = tokens[i] as Token;
     const p = matchAt(stems, i, phrases);
     // A one-word synonym that is a stopword or negator stays what it is ("no" never means "free").

@@ -262,7 +262,10 @@ function money(
   cents = false,
 ): Omit<Fact, 'at'> {
   // The rate is in the key, not in the text: "$29" of "$29 a month".
-  const whole = written.replace(/\s*(?:\/|\b(?:a|an|per|each|every)\s)\s*\w+$|\s+(?:monthly|annually|yearly|weekly|daily|hourly)$/i, '');
+  const whole = written.replace(
+    /\s*(?:\/|\b(?:a|an|per|each|every)\s)\s*\w+$|\s+(?:monthly|annually|yearly|weekly|daily|hourly)$/i,
+    '',
+  );
   const value = (parseNumber(num) ?? NaN) / (cents ? 100 : 1);
   const rateUnit = Object.entries(g).find(([k, v]) => k.startsWith('rate') && v !== undefined)?.[1];
   const rate = rateUnit ? rateName(rateUnit) : undefined;
@@ -339,7 +342,11 @@ function factOf(
     // "a month" right after a number or a price is a rate ("50 labels a month"), not a month.
     if (/^an?\s/i.test(g.qNum) || /^an?$/i.test(g.qNum)) {
       const before = text.slice(Math.max(0, start - 24), start);
-      if (/(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand))\S*(?:\s+\S+)?\s*$/i.test(before))
+      if (
+        /(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand))\S*(?:\s+\S+)?\s*$/i.test(
+          before,
+        )
+      )
         return undefined;
       if (lastEnd >= start - 2) return undefined;
       // "a g", "an in", "a h": articles before one-letter units are words, not quantities.
@@ -391,7 +398,8 @@ const CONVERSION_TOLERANCE = 0.03;
 
 /** Whether two facts state the same thing (value and unit after normalization). */
 export function sameFact(expected: Fact, reply: Fact): boolean {
-  if (expected.kind === 'url' || reply.kind === 'url') return expected.kind === reply.kind && expected.key === reply.key;
+  if (expected.kind === 'url' || reply.kind === 'url')
+    return expected.kind === reply.kind && expected.key === reply.key;
   if (expected.value === undefined || reply.value === undefined) return false;
   // A bare number matches the same value in any form ("3" and "three stores").
   if (expected.kind === 'number') return closeEnough(expected.value, rawValue(reply), 0);
@@ -400,7 +408,12 @@ export function sameFact(expected: Fact, reply: Fact): boolean {
     if (expected.rate && reply.rate && expected.rate !== reply.rate) return false;
     return Math.abs(expected.value - reply.value) < 0.005;
   }
-  const tol = expected.approx || reply.approx ? APPROX_TOLERANCE : expected.key.split(' ')[1] === reply.key.split(' ')[1] ? 0 : CONVERSION_TOLERANCE;
+  const tol =
+    expected.approx || reply.approx
+      ? APPROX_TOLERANCE
+      : expected.key.split(' ')[1] === reply.key.split(' ')[1]
+        ? 0
+        : CONVERSION_TOLERANCE;
   return closeEnough(expected.value, reply.value, tol);
 }
 

@@ -56,7 +56,9 @@ const CLAUSE_WORDS = new Set(
   ).split(/\s+/),
 );
 /** Words that open a condition: its negations are not claims ("if you do not choose a plan"). */
-const CONDITION_WORDS = new Set('if unless until when once before after si cuando quand wenn falls se quando'.split(' '));
+const CONDITION_WORDS = new Set(
+  'if unless until when once before after si cuando quand wenn falls se quando'.split(' '),
+);
 /** Languages whose negation follows what it negates (it negates the whole clause). */
 const NEGATE_AFTER = new Set(['de', 'nl', 'ja', 'tr', 'fi', 'sv', 'da', 'no']);
 
@@ -104,7 +106,7 @@ function clauses(a: Analysis): Clause[] {
         continue;
       }
       if (w.kind !== 'key' || CLAUSE_WORDS.has(fold(w.text))) continue;
-      const n = after ? seen % 2 === 1 !== implicit : whole;
+      const n = after ? (seen % 2 === 1) !== implicit : whole;
       keys.set(w.key, (keys.get(w.key) ?? false) || n);
     }
     const first = ws[0] as Word;

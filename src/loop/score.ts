@@ -197,7 +197,8 @@ export function scoreReply(
     (overlap?.pass ?? true) &&
     (phrases?.pass ?? true) &&
     (facts?.pass ?? true);
-  if (weights === 0 && !empty) reasons.push('nothing to check: the case has no expected answer and no required phrases');
+  if (weights === 0 && !empty)
+    reasons.push('nothing to check: the case has no expected answer and no required phrases');
   return { pass, score, overlap, phrases, facts, contradictions, language: lang, reasons, notes };
 }
 
@@ -289,7 +290,8 @@ function scoreFacts(
     if (hit) {
       matched.push(f.text);
       const how = [hit.note, f.note].filter((n): n is string => n !== undefined);
-      if (how.length > 0 || hit.text !== f.text) normalized.push(`"${hit.text}" = "${f.text}"${how.length > 0 ? ` (${how.join('; ')})` : ''}`);
+      if (how.length > 0 || hit.text !== f.text)
+        normalized.push(`"${hit.text}" = "${f.text}"${how.length > 0 ? ` (${how.join('; ')})` : ''}`);
       continue;
     }
     missing.push(f.text);
@@ -308,13 +310,20 @@ function scoreFacts(
     if (wrong.some((w) => w.reply.split('", "').includes(g.text))) continue;
     const same = wanted.filter(({ f }) => f.kind !== 'number' && sameDimension(f, g)).map(({ f }) => f);
     if (same.length === 0) continue;
-    const unit = (f: Fact) => f.key.replace(/^every /, '').split(' ').slice(1).join(' ');
+    const unit = (f: Fact) =>
+      f.key
+        .replace(/^every /, '')
+        .split(' ')
+        .slice(1)
+        .join(' ');
     const like = same.find((f) => unit(f) === unit(g)) ?? (same[0] as Fact);
     extra.push({ expected: like.text, reply: g.text });
   }
   wrong.push(...extra);
   for (const x of extra)
-    reasons.push(`the reply says "${x.reply}", which is none of the expected answer's numbers (it says "${x.expected}")`);
+    reasons.push(
+      `the reply says "${x.reply}", which is none of the expected answer's numbers (it says "${x.expected}")`,
+    );
   if (normalized.length > 0) notes.push(`numbers matched after normalizing: ${list(normalized, 6)}`);
   if (optional.length > 0)
     notes.push(
