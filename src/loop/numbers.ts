@@ -124,6 +124,19 @@ const TENS: Record<string, number> = {
   ninety: 90,
 };
 const SCALE: Record<string, number> = { hundred: 100, thousand: 1000, million: 1_000_000 };
+/** Number words of other languages (two to thirty; never "un", "uno", "ein", which are also articles). */
+const OTHER: Record<string, number> = {};
+for (const words of [
+  'dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince dieciseis diecisiete dieciocho diecinueve veinte',
+  'deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept dix-huit dix-neuf vingt',
+  'zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn neunzehn zwanzig',
+]) {
+  for (const [i, w] of words.split(' ').entries()) OTHER[w] = i + 2;
+}
+Object.assign(OTHER, { dieciséis: 16, treinta: 30, trente: 30, dreißig: 30, dreissig: 30, funf: 5, zwolf: 12, funfzehn: 15 });
+const W_OTHER = Object.keys(OTHER)
+  .sort((a, b) => b.length - a.length)
+  .join('|');
 const W_SMALL = Object.keys(SMALL).join('|');
 const W_TENS = Object.keys(TENS).join('|');
 const WORD_NUMBER = `(?:(?:${W_TENS})(?:[- ](?:${W_SMALL}))?|${W_SMALL}|an?|half an?|a couple of|a couple|a dozen|dozen)(?:\\s+(?:hundred|thousand|million))?`;
@@ -153,6 +166,7 @@ export function parseNumber(s: string): number | undefined {
   else if (w === 'a couple' || w === 'a couple of') n = 2;
   else if (w === 'a dozen' || w === 'dozen') n = 12;
   else if (SMALL[w] !== undefined) n = SMALL[w];
+  else if (OTHER[w] !== undefined) n = OTHER[w];
   else {
     const m = new RegExp(`^(${W_TENS})(?:[- ](${W_SMALL}))?$`).exec(w);
     if (m) n = (TENS[m[1] as string] as number) + (m[2] ? (SMALL[m[2]] as number) : 0);
@@ -219,7 +233,7 @@ const SCANNER = new RegExp(
     // quantities: 30 days · 14-day · a month · 1,728 cubic inches · 20%
     `${B}(?<qNum>${NUM})(?:\\s|-)?(?<unit>${UNIT_WORDS})(?![\\p{L}\\p{N}])`,
     // bare numbers, digits or words (a/an alone is not a number)
-    `${B}(?<bare>${DIGITS}|(?:${W_TENS})(?:[- ](?:${W_SMALL}))?|${W_SMALL}|a dozen|dozen|a hundred|a thousand)(?:\\s+(?<bareScale>hundred|thousand|million))?${E}`,
+    `${B}(?<bare>${DIGITS}|(?:${W_TENS})(?:[- ](?:${W_SMALL}))?|${W_SMALL}|${W_OTHER}|a dozen|dozen|a hundred|a thousand)(?:\\s+(?<bareScale>hundred|thousand|million))?${E}`,
   ].join('|'),
   'giu',
 );
@@ -348,7 +362,7 @@ function factOf(
         )
       )
         return undefined;
-      if (lastEnd >= start - 2) return undefined;
+      if (lastEnd >= 0 && lastEnd >= start - 2) return undefined;
       // "a g", "an in", "a h": articles before one-letter units are words, not quantities.
       if (/^(?:g|in|h|mm|cm|km|kb|mb|gb|tb|oz|ft|lbs?|%)$/i.test(g.unit)) return undefined;
     }

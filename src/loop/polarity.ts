@@ -105,7 +105,7 @@ function clauses(a: Analysis): Clause[] {
         seen++;
         continue;
       }
-      if (w.kind !== 'key' || CLAUSE_WORDS.has(fold(w.text))) continue;
+      if ((w.kind !== 'key' && w.kind !== 'number') || CLAUSE_WORDS.has(fold(w.text))) continue;
       const n = after ? (seen % 2 === 1) !== implicit : whole;
       keys.set(w.key, (keys.get(w.key) ?? false) || n);
     }

@@ -129,6 +129,20 @@ function sentences(text: string, a: Analysis): Sentence[] {
   return out;
 }
 
+/** Words inside a number ("60 minutes", "a month", "once an hour") are left to the facts. */
+function withoutNumberWords(a: Analysis, text: string): Analysis {
+  const spans = extractFacts(text)
+    .filter((f) => f.kind !== 'url')
+    .map((f) => [f.at, f.at + f.text.length] as const);
+  if (spans.length === 0) return a;
+  return {
+    ...a,
+    words: a.words.map((w) =>
+      w.kind === 'key' && spans.some(([s, e]) => w.start >= s && w.end <= e) ? { ...w, kind: 'number' as const } : w,
+    ),
+  };
+}
+
 // ------------------------------------------------------------------ the scorer
 
 export function scoreReply(
@@ -144,13 +158,13 @@ export function scoreReply(
   const empty = reply.trim() === '';
   if (empty) reasons.push('the bot sent an empty reply');
 
-  const R = analyze(reply, lang, lexicon);
+  const R = withoutNumberWords(analyze(reply, lang, lexicon), reply);
   let overlap: OverlapResult | null = null;
   let facts: FactsResult | null = null;
   let contradictions: Contradiction[] = [];
 
   if (expect !== undefined) {
-    const E = analyze(expect, lang, lexicon);
+    const E = withoutNumberWords(analyze(expect, lang, lexicon), expect);
     const Q = c.question ? analyze(c.question, lang, lexicon) : undefined;
     const sents = sentences(expect, E);
     const replyKeys = new Map<string, Word>();
