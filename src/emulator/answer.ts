@@ -161,9 +161,10 @@ export function negate(text: string): string | null {
   const noneRequired = /\bwith no (\w+) required\b/.exec(t);
   if (noneRequired) return t.replace(noneRequired[0], `with a ${noneRequired[1] as string} required`);
   // The first claim: an auxiliary (negated or not), "cannot", "no longer", or a plain verb.
-  const claim = /\b(?:(is|are|was|were|can|will|must|does|do)( not)?|cannot|no longer|pauses|(costs|includes|gives|takes|asks|bills|pays))\b/.exec(
-    t,
-  );
+  const claim =
+    /\b(?:(is|are|was|were|can|will|must|does|do)( not)?|cannot|no longer|pauses|(costs|includes|gives|takes|asks|bills|pays))\b/.exec(
+      t,
+    );
   if (!claim) return null;
   const [m, aux, not, verb] = claim;
   const at = claim.index;
@@ -171,7 +172,11 @@ export function negate(text: string): string | null {
   if (m === 'cannot') to = 'can';
   else if (m === 'no longer') to = 'still';
   else if (m === 'pauses') to = 'keeps going';
-  else if (verb) to = `does not ${verb.replace(/es$/, 'e').replace(/(?<!e)s$/, '').replace(/^pay$/, 'pay')}`;
+  else if (verb)
+    to = `does not ${verb
+      .replace(/es$/, 'e')
+      .replace(/(?<!e)s$/, '')
+      .replace(/^pay$/, 'pay')}`;
   else to = not ? (aux as string) : `${aux as string} not`;
   return `${t.slice(0, at)}${to}${t.slice(at + m.length)}`;
 }

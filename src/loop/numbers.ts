@@ -133,7 +133,16 @@ for (const words of [
 ]) {
   for (const [i, w] of words.split(' ').entries()) OTHER[w] = i + 2;
 }
-Object.assign(OTHER, { dieciséis: 16, treinta: 30, trente: 30, dreißig: 30, dreissig: 30, funf: 5, zwolf: 12, funfzehn: 15 });
+Object.assign(OTHER, {
+  dieciséis: 16,
+  treinta: 30,
+  trente: 30,
+  dreißig: 30,
+  dreissig: 30,
+  funf: 5,
+  zwolf: 12,
+  funfzehn: 15,
+});
 const W_OTHER = Object.keys(OTHER)
   .sort((a, b) => b.length - a.length)
   .join('|');

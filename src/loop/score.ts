@@ -330,7 +330,8 @@ function scoreFacts(
         .split(' ')
         .slice(1)
         .join(' ');
-    const like = same.find((f) => unit(f) === unit(g)) ?? (same[0] as Fact);
+    const like = same.find((f) => unit(f) === unit(g)) ?? same[0];
+    if (!like) continue;
     extra.push({ expected: like.text, reply: g.text });
   }
   wrong.push(...extra);

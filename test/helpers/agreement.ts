@@ -71,5 +71,12 @@ export function measureAgreement(cases: readonly LabelledCase[], pass: (c: Label
     else (p ? passedWrong : failedRight).push(c);
   }
   const agreed = cases.length - passedWrong.length - failedRight.length;
-  return { total: cases.length, agreed, rate: cases.length === 0 ? 0 : agreed / cases.length, passedWrong, failedRight, byOrigin };
+  return {
+    total: cases.length,
+    agreed,
+    rate: cases.length === 0 ? 0 : agreed / cases.length,
+    passedWrong,
+    failedRight,
+    byOrigin,
+  };
 }

@@ -189,7 +189,7 @@ async function askAll(
   let interrupted = false;
   let judgeStopped: string | undefined;
   const judgeQueue = new PQueue({ concurrency: ctx.cfg.rateLimit.concurrency });
-  const results: (EvalResult | undefined)[] = new Array(cases.length);
+  const results: (EvalResult | undefined)[] = cases.map(() => undefined);
   let done = 0;
   const judgeOne = async (c: EvalCase, reply: string): Promise<JudgeOutcome> => {
     const j = ctx.judge as JudgeSettings;
