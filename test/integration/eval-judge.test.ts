@@ -91,76 +91,91 @@ type Doc = {
 };
 
 describe('eval --judge', () => {
-  it("asks the judge about every case and shows its verdict beside the scorer's; the key never shows", async () => {
-    const emu = await emulator();
-    const judge = await judgeServer();
-    const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-    expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
-    const env = { ...p.env, KB_SYNC_JUDGE_URL: judge.url, KB_SYNC_JUDGE_MODEL: 'judge-model', KB_SYNC_JUDGE_KEY: KEY };
-    // The postage question gets the "No." answer word for word: the judge (looking for $29 or 30 days) fails it.
-    const [doc, human] = await Promise.all([
-      runCli(['eval', '--judge', '--json'], { cwd: p.dir, env }),
-      runCli(['eval', '--judge', '--verbose'], { cwd: p.dir, env }),
-    ]);
-    const d = json<Doc>(doc);
-    expect(d.counts).toMatchObject({ evaluated: 3, passed: 3 });
-    expect(d.judge).toEqual({
-      model: 'judge-model',
-      url: judge.url.replace('/v1', ''),
-      judged: 3,
-      agreed: 2,
-      disagreed: 1,
-      errors: 0,
-    });
-    const byReply = (re: RegExp) => d.results.find((r) => re.test(r.reply));
-    expect(byReply(/\$29/)?.judge).toEqual({ pass: true, reason: 'states the expected fact' });
-    expect(byReply(/postage/)?.judge).toEqual({ pass: false, reason: 'does not answer the question' });
-    // What the judge was sent: the case, the reply, the model; the key only in the header.
-    expect(judge.seen.length).toBe(6);
-    for (const s of judge.seen) {
-      expect(s.auth).toBe(`Bearer ${KEY}`);
-      expect(s.body.model).toBe('judge-model');
-      expect(s.body.temperature).toBe(0);
-      expect(s.body.messages[1]?.content).toMatch(/^Question: .+\n\nExpected answer: .+\n\nBot reply: .+/s);
-    }
-    expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/RESULT\s+JUDGE\s+SCORE/);
-    expect(human.stdout).toContain('The judge disagrees on 1 case(s):');
-    expect(human.stdout).toContain('judge: FAIL — does not answer the question');
-    expect(human.stderr + human.stdout).toMatch(/judge \(judge-model at http:\/\/127\.0\.0\.1:\d+\) agrees on 2 of 3/);
-    for (const r of [doc, human]) expect(r.stdout + r.stderr).not.toContain(KEY);
-  });
+  it(
+    "asks the judge about every case and shows its verdict beside the scorer's; the key never shows",
+    { timeout: 180_000 },
+    async () => {
+      const emu = await emulator();
+      const judge = await judgeServer();
+      const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
+      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      const env = {
+        ...p.env,
+        KB_SYNC_JUDGE_URL: judge.url,
+        KB_SYNC_JUDGE_MODEL: 'judge-model',
+        KB_SYNC_JUDGE_KEY: KEY,
+      };
+      // The postage question gets the "No." answer word for word: the judge (looking for $29 or 30 days) fails it.
+      const [doc, human] = await Promise.all([
+        runCli(['eval', '--judge', '--json'], { cwd: p.dir, env }),
+        runCli(['eval', '--judge', '--verbose'], { cwd: p.dir, env }),
+      ]);
+      const d = json<Doc>(doc);
+      expect(d.counts).toMatchObject({ evaluated: 3, passed: 3 });
+      expect(d.judge).toEqual({
+        model: 'judge-model',
+        url: judge.url.replace('/v1', ''),
+        judged: 3,
+        agreed: 2,
+        disagreed: 1,
+        errors: 0,
+      });
+      const byReply = (re: RegExp) => d.results.find((r) => re.test(r.reply));
+      expect(byReply(/\$29/)?.judge).toEqual({ pass: true, reason: 'states the expected fact' });
+      expect(byReply(/postage/)?.judge).toEqual({ pass: false, reason: 'does not answer the question' });
+      // What the judge was sent: the case, the reply, the model; the key only in the header.
+      expect(judge.seen.length).toBe(6);
+      for (const s of judge.seen) {
+        expect(s.auth).toBe(`Bearer ${KEY}`);
+        expect(s.body.model).toBe('judge-model');
+        expect(s.body.temperature).toBe(0);
+        expect(s.body.messages[1]?.content).toMatch(/^Question: .+\n\nExpected answer: .+\n\nBot reply: .+/s);
+      }
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/RESULT\s+JUDGE\s+SCORE/);
+      expect(human.stdout).toContain('The judge disagrees on 1 case(s):');
+      expect(human.stdout).toContain('judge: FAIL — does not answer the question');
+      expect(human.stderr + human.stdout).toMatch(
+        /judge \(judge-model at http:\/\/127\.0\.0\.1:\d+\) agrees on 2 of 3/,
+      );
+      for (const r of [doc, human]) expect(r.stdout + r.stderr).not.toContain(KEY);
+    },
+  );
 
-  it('a refused key, an unreadable verdict, a busy judge: reported per case, never fatal to the eval', async () => {
-    const emu = await emulator();
-    const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-    expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
-    const run = async (mode: 'unauthorized' | 'garbage' | 'flaky') => {
-      const j = await judgeServer(mode);
-      const env = { ...p.env, KB_SYNC_JUDGE_URL: j.url, KB_SYNC_JUDGE_MODEL: 'm', KB_SYNC_JUDGE_KEY: KEY };
-      const r = await runCli(['eval', '--judge', '--json'], { cwd: p.dir, env });
-      expect(r.code).toBe(0);
-      expect(r.stdout + r.stderr).not.toContain(KEY);
-      return { doc: json<Doc>(r), r, seen: j.seen };
-    };
-    const refused = await run('unauthorized');
-    expect(refused.doc.judge).toMatchObject({ judged: 0, errors: 3 });
-    expect(refused.doc.results.map((x) => x.judge)).toContainEqual({
-      error: 'the judge refused the key (HTTP 401); check KB_SYNC_JUDGE_KEY',
-    });
-    expect(refused.r.stderr).toContain('no more cases are judged');
-    const garbage = await run('garbage');
-    expect(garbage.doc.judge).toMatchObject({ judged: 0, errors: 3 });
-    const unreadable = garbage.doc.results[0]?.judge;
-    expect(unreadable && 'error' in unreadable ? unreadable.error : '').toMatch(
-      /has no verdict: "I would rather not say\."/,
-    );
-    const flaky = await run('flaky');
-    expect(flaky.doc.judge).toMatchObject({ judged: 3, errors: 0 });
-    expect(flaky.seen.length).toBe(6);
-  });
+  it(
+    'a refused key, an unreadable verdict, a busy judge: reported per case, never fatal to the eval',
+    { timeout: 180_000 },
+    async () => {
+      const emu = await emulator();
+      const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
+      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      const run = async (mode: 'unauthorized' | 'garbage' | 'flaky') => {
+        const j = await judgeServer(mode);
+        const env = { ...p.env, KB_SYNC_JUDGE_URL: j.url, KB_SYNC_JUDGE_MODEL: 'm', KB_SYNC_JUDGE_KEY: KEY };
+        const r = await runCli(['eval', '--judge', '--json'], { cwd: p.dir, env });
+        expect(r.code).toBe(0);
+        expect(r.stdout + r.stderr).not.toContain(KEY);
+        return { doc: json<Doc>(r), r, seen: j.seen };
+      };
+      const refused = await run('unauthorized');
+      expect(refused.doc.judge).toMatchObject({ judged: 0, errors: 3 });
+      expect(refused.doc.results.map((x) => x.judge)).toContainEqual({
+        error: 'the judge refused the key (HTTP 401); check KB_SYNC_JUDGE_KEY',
+      });
+      expect(refused.r.stderr).toContain('no more cases are judged');
+      const garbage = await run('garbage');
+      expect(garbage.doc.judge).toMatchObject({ judged: 0, errors: 3 });
+      const unreadable = garbage.doc.results[0]?.judge;
+      expect(unreadable && 'error' in unreadable ? unreadable.error : '').toMatch(
+        /has no verdict: "I would rather not say\."/,
+      );
+      const flaky = await run('flaky');
+      expect(flaky.doc.judge).toMatchObject({ judged: 3, errors: 0 });
+      expect(flaky.seen.length).toBe(6);
+    },
+  );
 
-  it('without a judge configured: exit 2, saying which variables to set', async () => {
+  it('without a judge configured: exit 2, saying which variables to set', { timeout: 180_000 }, async () => {
     const emu = await emulator();
     const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
     const r = await runCli(['eval', '--judge'], {
@@ -174,31 +189,35 @@ describe('eval --judge', () => {
 });
 
 describe('the emulator answers in other words, or wrongly on purpose', () => {
-  it('paraphrased answers pass; negated, wrong-number and unknown ones fail, each with its reasons', async () => {
-    const emu = await emulator();
-    const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-    expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
-    const evalIn = async (replyMode: string) => {
-      emu.setFaults({ replyMode } as never);
-      return json<Doc>(await runCli(['eval', '--json'], { cwd: p.dir, env: p.env }));
-    };
-    const para = await evalIn('paraphrase');
-    expect(para.counts).toMatchObject({ evaluated: 3, passed: 3 });
-    const growth = para.results.find((r) => /Growth/.test(r.reply));
-    expect(growth?.reply).toMatch(/five seats/);
-    expect(growth?.notes.join('\n')).toMatch(/"seats" for "team members"/);
-    for (const mode of ['negated', 'wrong-number', 'unknown', 'wrong']) {
-      const d = await evalIn(mode);
-      expect(d.counts, mode).toMatchObject({ evaluated: 3, passed: 0 });
-      for (const r of d.results) expect(r.reasons.length, `${mode}: ${r.reply}`).toBeGreaterThan(0);
-    }
-    // The switch is set like the others, over HTTP too, and checked.
-    const put = await fetch(`${emu.origin}/__emulator/faults`, {
-      method: 'PUT',
-      body: JSON.stringify({ replyMode: 'sonnet' }),
-    });
-    expect(put.status).toBe(400);
-    expect(await put.text()).toMatch(/replyMode must be one of/);
-    fs.rmSync(path.join(p.dir, '.kb-sync'), { recursive: true, force: true });
-  });
+  it(
+    'paraphrased answers pass; negated, wrong-number and unknown ones fail, each with its reasons',
+    { timeout: 180_000 },
+    async () => {
+      const emu = await emulator();
+      const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
+      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      const evalIn = async (replyMode: string) => {
+        emu.setFaults({ replyMode } as never);
+        return json<Doc>(await runCli(['eval', '--json'], { cwd: p.dir, env: p.env }));
+      };
+      const para = await evalIn('paraphrase');
+      expect(para.counts).toMatchObject({ evaluated: 3, passed: 3 });
+      const growth = para.results.find((r) => /Growth/.test(r.reply));
+      expect(growth?.reply).toMatch(/five seats/);
+      expect(growth?.notes.join('\n')).toMatch(/"seats" for "team members"/);
+      for (const mode of ['negated', 'wrong-number', 'unknown', 'wrong']) {
+        const d = await evalIn(mode);
+        expect(d.counts, mode).toMatchObject({ evaluated: 3, passed: 0 });
+        for (const r of d.results) expect(r.reasons.length, `${mode}: ${r.reply}`).toBeGreaterThan(0);
+      }
+      // The switch is set like the others, over HTTP too, and checked.
+      const put = await fetch(`${emu.origin}/__emulator/faults`, {
+        method: 'PUT',
+        body: JSON.stringify({ replyMode: 'sonnet' }),
+      });
+      expect(put.status).toBe(400);
+      expect(await put.text()).toMatch(/replyMode must be one of/);
+      fs.rmSync(path.join(p.dir, '.kb-sync'), { recursive: true, force: true });
+    },
+  );
 });
