@@ -153,6 +153,11 @@ export function buildCli(argv: string[]): Argv {
               describe: 'Probability of a lost response (processed, then the connection drops)',
             })
             .option('latency', { type: 'string', describe: 'Added latency in ms: N or MIN-MAX' })
+            .option('reply-mode', {
+              type: 'string',
+              choices: ['exact', 'paraphrase', 'negated', 'wrong-number', 'unknown', 'wrong'] as const,
+              describe: 'How the bot words answers: exact (default), paraphrase, or wrong on purpose',
+            })
             .option('log', { type: 'boolean', describe: 'Print one line per request' }),
         lazy(() => import('./commands/emulator.js')),
       )
@@ -234,7 +239,12 @@ export function buildCli(argv: string[]): Argv {
               type: 'string',
               describe: 'Pass rate below which the exit code is 1: 0–1 or a percentage (default 100%)',
             })
-            .option('sample', { type: 'number', describe: 'Ask only a fixed, deterministic sample of N cases' }),
+            .option('sample', { type: 'number', describe: 'Ask only a fixed, deterministic sample of N cases' })
+            .option('judge', {
+              type: 'boolean',
+              describe:
+                'Also ask an OpenAI-compatible model for a verdict (KB_SYNC_JUDGE_URL, KB_SYNC_JUDGE_MODEL, KB_SYNC_JUDGE_KEY)',
+            }),
         lazy(() => import('./commands/eval.js')),
       )
       .command(

@@ -8,6 +8,27 @@ export const DEFAULT_KINDS = {
   document: ['*.pdf', '*.docx', '*.doc', '*.txt', '*.csv', '*.xlsx', '*.pptx'],
 } as const;
 
+/** Languages `eval` stems and detects (src/loop/lang.ts LANGUAGES; a test keeps them in step). */
+export const EVAL_LANGUAGES = [
+  'auto',
+  'en',
+  'es',
+  'fr',
+  'de',
+  'it',
+  'pt',
+  'nl',
+  'sv',
+  'da',
+  'no',
+  'fi',
+  'tr',
+  'ru',
+  'ar',
+  'ja',
+  'zh',
+] as const;
+
 const globList = z.array(z.string().min(1, 'must not be an empty pattern'));
 
 /**
@@ -97,6 +118,38 @@ export const configSchema = z
       })
       .default({ debounceMs: 500, retryIntervalMs: 30_000 })
       .describe('Watch mode: quiet time before a batch is synced, and how soon a failed sync is retried.'),
+    eval: z
+      .strictObject({
+        language: z
+          .enum(EVAL_LANGUAGES)
+          .default('auto')
+          .describe('Language of the expected answers: "auto" (detected per case) or a code (stemming, stopwords).'),
+        synonyms: z
+          .array(z.array(z.string().trim().min(1, 'must not be empty')).min(2, 'a group needs at least two words'))
+          .default([])
+          .describe('Extra synonym groups, added to the built-in English ones: [["seat", "team member"], …].'),
+        negations: z
+          .array(z.string().trim().min(1, 'must not be empty'))
+          .default([])
+          .describe('Extra words that say "not" by meaning ("optional" = not required), added to the built-in ones.'),
+      })
+      .default({ language: 'auto', synonyms: [], negations: [] })
+      .describe('How `kb-sync eval` reads replies.'),
+    harvest: z
+      .strictObject({
+        smallTalk: z
+          .array(z.string().trim().min(1, 'must not be empty'))
+          .default([])
+          .describe(
+            'Extra greetings and thanks that are not questions, added to the built-in lists (en, es, fr, de, ja, ar, …).',
+          ),
+        handoff: z
+          .array(z.string().trim().min(1, 'must not be empty'))
+          .default([])
+          .describe('Extra patterns of asking for a person ("talk|speak * human|agent"), added to the built-in lists.'),
+      })
+      .default({ smallTalk: [], handoff: [] })
+      .describe('How `kb-sync harvest` tells small talk and requests for a person from questions.'),
   })
   .describe('Configuration of kb-sync (cxgenie-kb-sync).');
 

@@ -1,4 +1,5 @@
 import { seededRandom } from '../util/text.js';
+import { REPLY_MODES, type ReplyMode } from './answer.js';
 
 /**
  * The emulator's fault and limit switches. Everything here is decided from an injected clock and
@@ -49,6 +50,8 @@ export interface FaultConfig {
   schedule?: ScheduledFault[];
   /** Seed for the random faults (default 1). */
   seed?: number;
+  /** How the bot words its answers (src/emulator/answer.ts): `exact` (default), `paraphrase`, or wrong on purpose. */
+  replyMode?: ReplyMode;
 }
 
 export type Decision =
@@ -156,7 +159,7 @@ export class FaultPlan {
 export function validateFaultConfig(raw: unknown): string | null {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'faults must be a JSON object';
   const c = raw as Record<string, unknown>;
-  const known = ['rateLimit', 'errorRate', 'latencyMs', 'lossRate', 'resetRate', 'schedule', 'seed'];
+  const known = ['rateLimit', 'errorRate', 'latencyMs', 'lossRate', 'resetRate', 'schedule', 'seed', 'replyMode'];
   for (const k of Object.keys(c))
     if (!known.includes(k)) return `unknown fault switch "${k}" (known: ${known.join(', ')})`;
   for (const k of ['errorRate', 'lossRate', 'resetRate']) {
@@ -172,6 +175,8 @@ export function validateFaultConfig(raw: unknown): string | null {
     return 'latencyMs must be a number of ms or [min, max]';
   }
   if (c.seed !== undefined && !Number.isFinite(c.seed)) return 'seed must be a number';
+  if (c.replyMode !== undefined && !(REPLY_MODES as readonly unknown[]).includes(c.replyMode))
+    return `replyMode must be one of ${REPLY_MODES.join(', ')}`;
   const rl = c.rateLimit;
   if (rl !== undefined && rl !== null) {
     if (typeof rl !== 'object' || Array.isArray(rl)) return 'rateLimit must be an object or null';

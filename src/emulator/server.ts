@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mime from 'mime-types';
 import type { BotData, BotDataType, Customer, Media } from '../api/types.js';
 import { BOT_DATA_TYPES } from '../api/types.js';
-import { answerFrom } from './answer.js';
+import { answerFrom, replyInMode } from './answer.js';
 import { FaultPlan, validateFaultConfig, type FaultConfig } from './faults.js';
 import { World } from './world.js';
 
@@ -218,7 +218,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const { content, media, customerInfo } = validateMessage(b);
         const known = world.botData.filter((d) => d.bot_id === bot);
         const answer = answerFrom(content, known);
-        const reply = answer?.text ?? world.bots.get(bot)?.reply_unknown ?? '';
+        const unknown = world.bots.get(bot)?.reply_unknown ?? '';
+        const reply = replyInMode(faults.config.replyMode ?? 'exact', answer?.text ?? null, content, unknown);
         const customer = world.customerFor(bot, customerInfo);
         world.chat(bot, customer, content, media, reply);
         stats.messages++;

@@ -1,5 +1,6 @@
 import type { Message } from '../api/types.js';
-import { normalizeText, words } from '../util/text.js';
+import { normalizeText } from '../util/text.js';
+import { DEFAULT_TALK, type TalkRules } from './talk.js';
 import { oneLine } from './words.js';
 
 /**
@@ -9,7 +10,8 @@ import { oneLine } from './words.js';
  * bot, no sender → system, anyone else → a human agent.
  *
  * Walking the messages in order, the customer's messages since the last reply are the pending
- * question (greetings, thanks and "can I talk to a person" are not questions; several question
+ * question (greetings, thanks and "can I talk to a person", in several languages, are not
+ * questions: src/loop/talk.ts; several question
  * messages in a row are one question). Then:
  * - a bot reply equal to the bot's `reply_unknown` (from the message's `bot`, else the session's)
  *   marks the pending question **unanswered** (`unknown-reply`); any other bot reply answers it;
@@ -40,32 +42,14 @@ export function roleOf(m: Pick<Message, 'sender_id' | 'bot_id'>, customerId: str
   return 'agent';
 }
 
-const SMALL_TALK = new Set(
-  (
-    'hi hey hello hola yo hiya howdy morning afternoon evening night good day great nice cool ok okay ' +
-    'thanks thank thx ty cheers bye goodbye anyone anybody someone somebody around there here quick ' +
-    "question questions help need hope having you're guys folks team dear sir madam again still " +
-    'waiting wait one moment sorry pls plz awesome perfect alright right sure got it'
-  ).split(/\s+/),
-);
-const STOP = new Set(
-  (
-    'a an and are as at be by can could do does did for from has have how i if in into is it its me my of on or our so ' +
-    'than that the their them then there these this those to was we what when where which who why will with would you ' +
-    "your yours am been being he she they us i'm should shall may might must not no yes please just any some"
-  ).split(/\s+/),
-);
-const HANDOFF =
-  /\b(?:talk|speak|chat|connect|transfer|put)\b[^.?!]*\b(?:person|human|agent|someone|somebody|representative|rep|operator|staff|manager|real)\b|\b(?:human|real person|live agent|agent)\s*(?:please|pls|plz)?\s*[.?!]*$/i;
-
-/** A greeting, thanks, an emoji: no word outside small talk. */
-export function isSmallTalk(text: string): boolean {
-  return words(text).every((w) => STOP.has(w) || SMALL_TALK.has(w));
+/** A greeting, thanks, an emoji: nothing but small talk (any language of src/loop/talk.ts). */
+export function isSmallTalk(text: string, rules: TalkRules = DEFAULT_TALK): boolean {
+  return rules.isSmallTalk(text);
 }
 
-/** The customer asks for a person ("Can I talk to a person, please?"). */
-export function isHandoffRequest(text: string): boolean {
-  return HANDOFF.test(normalizeText(text));
+/** The customer asks for a person ("Can I talk to a person, please?", "Quiero hablar con un agente"). */
+export function isHandoffRequest(text: string, rules: TalkRules = DEFAULT_TALK): boolean {
+  return rules.isHandoffRequest(text);
 }
 
 /** Whether a bot reply is its "unknown" reply: equal, or containing it, after normalization. */
@@ -95,7 +79,7 @@ export interface SessionInput {
 
 const MAX_QUESTION = 500;
 
-export function findUnanswered(input: SessionInput): UnansweredQuestion[] {
+export function findUnanswered(input: SessionInput, rules: TalkRules = DEFAULT_TALK): UnansweredQuestion[] {
   const msgs = input.messages
     .map((m, i) => ({ m, i }))
     .filter(({ m }) => !m.unsent && m.deleted_at === null)
@@ -125,8 +109,8 @@ export function findUnanswered(input: SessionInput): UnansweredQuestion[] {
     if (role === 'customer') {
       if (input.askedUntil !== undefined && Date.parse(m.created_at) > Date.parse(input.askedUntil)) continue;
       const content = m.content ?? '';
-      if (isHandoffRequest(content)) askedForPerson = true;
-      else if (content.trim() !== '' && !isSmallTalk(content)) pending.push(m);
+      if (rules.isHandoffRequest(content)) askedForPerson = true;
+      else if (content.trim() !== '' && !rules.isSmallTalk(content)) pending.push(m);
       continue;
     }
     if (role === 'bot') {

@@ -47,6 +47,35 @@ export interface EvalResult {
   /** Set when the question could not be asked (after retries). */
   error: string | null;
   ms: number;
+  /** With `--judge`: the judge's verdict, or why there is none. */
+  judge?: JudgeOutcome | null;
+}
+
+export type JudgeOutcome = { pass: boolean; reason: string } | { error: string };
+
+export interface JudgeSummary {
+  judged: number;
+  /** Cases where the judge and the deterministic scorer agree. */
+  agreed: number;
+  disagreed: number;
+  errors: number;
+}
+
+/** How the judge's verdicts compare with the deterministic ones. */
+export function summarizeJudge(results: readonly EvalResult[]): JudgeSummary {
+  let judged = 0;
+  let agreed = 0;
+  let errors = 0;
+  for (const r of results) {
+    if (!r.judge) continue;
+    if ('error' in r.judge) {
+      errors++;
+      continue;
+    }
+    judged++;
+    if (r.judge.pass === (r.score?.pass ?? false)) agreed++;
+  }
+  return { judged, agreed, disagreed: judged - agreed, errors };
 }
 
 export interface EvalSummary {

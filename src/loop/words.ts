@@ -1,4 +1,5 @@
-import { contentWords, normalizeText, words } from '../util/text.js';
+import { contentWords, normalizeText } from '../util/text.js';
+import { isStopwordInAny, tokenize } from './lang.js';
 
 /**
  * Word-level helpers of the loop (eval scoring, harvest grouping). Pure. They build on
@@ -17,13 +18,19 @@ export function loopStem(word: string): string {
 }
 
 /**
- * The key words of a text: normalized, stopwords out, stemmed, pure numbers out (numbers are
+ * The key words of a text (harvest grouping): normalized, stopwords out, stemmed, pure numbers out (numbers are
  * checked exactly by the fact rule, not by overlap). Each key maps to the first word it came
  * from, to explain a result in the words a person wrote.
  */
 export function keyWords(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const w of words(text)) {
+  // Intl.Segmenter words: Japanese and Chinese questions split into words too.
+  for (const w of tokenize(text).map((t) => t.word)) {
+    if (!/^[\p{Script=Latin}\p{N}'’.]+$/u.test(w)) {
+      // Other scripts: the folded word as it is, without the common words of its language.
+      if (!isStopwordInAny(w) && !out.has(w)) out.set(w, w);
+      continue;
+    }
     const [stemmed] = contentWords(w);
     if (stemmed === undefined) continue;
     if (/^[\d.,']+$/.test(stemmed)) continue;

@@ -56,7 +56,7 @@ describe('eval scoring: known good and bad answers', () => {
       expect: GROWTH,
       reply: UNKNOWN,
       pass: false,
-      reasons: [/1 of the 8 key words.*missing: growth, costs/, /"\$29"/],
+      reasons: [/the bot says it does not know/, /0 of the 7 key words.*missing: Growth, costs/, /"\$29"/],
     },
     { name: 'an empty reply', expect: GROWTH, reply: '   ', pass: false, reasons: [/empty reply/] },
     {
@@ -129,7 +129,7 @@ describe('eval scoring: known good and bad answers', () => {
 
 describe('facts: numbers and URLs', () => {
   it.each([
-    ['$29 a month', [['money', '$29', '$29']]],
+    ['$29 a month', [['money', '$29', '$29/month']]],
     ['$5,000.00 at most', [['money', '$5,000.00', '$5000']]],
     ['1,000 labels', [['number', '1,000', '1000']]],
     ['up to 30 days', [['quantity', '30 days', '30 day']]],

@@ -48,6 +48,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         '',
         `Read back what was created: curl ${emu.origin}/__emulator/bot-data`,
         `Change fault switches:      curl -X PUT ${emu.origin}/__emulator/faults -d '{"rateLimit":{"requestsPerSecond":5}}'`,
+        `Make the bot paraphrase:    curl -X PUT ${emu.origin}/__emulator/faults -d '{"replyMode":"paraphrase"}'`,
         'Press Ctrl-C to stop.',
       ].join('\n'),
     );
@@ -77,6 +78,7 @@ function readFaults(argv: Record<string, unknown>): FaultConfig {
   if (argv.rateLimit !== undefined) faults.rateLimit = { requestsPerSecond: argv.rateLimit as number };
   if (argv.errorRate !== undefined) faults.errorRate = argv.errorRate as number;
   if (argv.lossRate !== undefined) faults.lossRate = argv.lossRate as number;
+  if (argv.replyMode !== undefined) faults.replyMode = argv.replyMode as FaultConfig['replyMode'];
   if (argv.latency !== undefined) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(textOption(argv.latency, 'latency') ?? '');
     if (!m) throw new ConfigError('--latency must be N or MIN-MAX (milliseconds)');

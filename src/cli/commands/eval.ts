@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import PQueue from 'p-queue';
 import { ApiError } from '../../api/errors.js';
 import type { ResolvedConfig } from '../../config/load.js';
 import { ConfigError, formatFileIssue } from '../../errors.js';
@@ -13,18 +14,23 @@ import {
   parseThreshold,
   sampleCases,
   summarize,
+  summarizeJudge,
   worst,
   type EvalResult,
   type EvalSummary,
+  type JudgeOutcome,
 } from '../../loop/eval.js';
-import { scoreReply, type EvalCase } from '../../loop/score.js';
+import { judgeLabel, JudgeSettingsError, readJudgeSettings, type JudgeSettings } from '../../loop/judge.js';
+import { createLexicon } from '../../loop/lexicon.js';
+import { scoreReply, type EvalCase, type ScoreOptions } from '../../loop/score.js';
 import { oneLine } from '../../loop/words.js';
 import { annotation } from '../../report/github.js';
 import { scanTree } from '../../scan/walk.js';
 import { table } from '../../util/table.js';
 import { truncate } from '../../util/text.js';
 import { onInterrupt } from '../context.js';
-import { cellWidth, InterruptedError, intOption, openLoop } from '../loop-client.js';
+import { askJudge, JudgeAuthError } from '../judge-client.js';
+import { cellWidth, InterruptedError, intOption, openLoop, type PacedClient } from '../loop-client.js';
 import type { Output } from '../output.js';
 import { textOption } from '../options.js';
 
@@ -49,9 +55,19 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
   }
   const sample = intOption(argv.sample, 'sample', 1);
+  let judge: JudgeSettings | undefined;
+  if (argv.judge === true) {
+    try {
+      judge = readJudgeSettings(process.env);
+    } catch (err) {
+      if (err instanceof JudgeSettingsError) throw new ConfigError(err.message, err.hint);
+      throw err;
+    }
+  }
   const started = performance.now();
   const stop = new AbortController();
   const { out, cfg, botId, client } = openLoop(argv, { retryUnknownSends: true, signal: stop.signal });
+  if (judge?.key !== undefined) out.addSecret(judge.key);
 
   const file = textOption(argv.file, 'file');
   const all = file !== undefined ? casesFromFile(file) : casesFromKnowledge(cfg, out);
@@ -68,59 +84,23 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     ),
   );
 
-  let authError: ApiError | undefined;
-  let interrupted = false;
+  const scoring: ScoreOptions = { lexicon: createLexicon(cfg.eval), language: cfg.eval.language };
   const interrupt = onInterrupt(out, 0, () => stop.abort());
   const bar = await out.progress('Asking');
-  const results = new Array<EvalResult | undefined>(cases.length);
-  let done = 0;
+  let asked: Asked;
   try {
-    await Promise.all(
-      cases.map(async (c, i) => {
-        const t0 = performance.now();
-        try {
-          const reply = await client.sendMessage({
-            content: c.question,
-            customer_info: { name: EVAL_CUSTOMER_NAME, external_id: evalCustomerId(c.question) },
-            metadata: { source: 'kb-sync eval' },
-          });
-          results[i] = {
-            case: c,
-            reply,
-            score: scoreReply(c, reply),
-            error: null,
-            ms: Math.round(performance.now() - t0),
-          };
-        } catch (err) {
-          if (err instanceof InterruptedError) {
-            interrupted = interrupted || interrupt.exitCode !== undefined;
-            return;
-          }
-          if (!(err instanceof ApiError)) throw err;
-          if (err.isAuth) {
-            authError ??= err;
-            stop.abort();
-            return;
-          }
-          results[i] = {
-            case: c,
-            reply: null,
-            score: null,
-            error: err.message,
-            ms: Math.round(performance.now() - t0),
-          };
-        }
-        bar.update(++done, cases.length);
-      }),
-    );
+    asked = await askAll(client, cases, scoring, { judge, stop, out, cfg, onDone: (n) => bar.update(n, cases.length) });
   } finally {
     bar.stop();
     interrupt.dispose();
   }
-  if (authError) throw authError;
+  if (asked.authError) throw asked.authError;
+  const results = asked.results;
+  const interrupted = asked.interrupted && interrupt.exitCode !== undefined;
 
-  const finished = results.filter((r): r is EvalResult => r !== undefined);
+  const finished = results;
   const summary = summarize(finished, all.length, threshold);
+  const judged = judge ? summarizeJudge(finished) : undefined;
   const exitCode = interrupted ? (interrupt.exitCode ?? 130) : summary.ok ? 0 : 1;
   const durationMs = Math.round(performance.now() - started);
 
@@ -152,10 +132,15 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         pass: r.score?.pass ?? false,
         score: r.score?.score ?? 0,
         components: r.score ? { overlap: r.score.overlap, phrases: r.score.phrases, facts: r.score.facts } : null,
+        contradictions: r.score?.contradictions ?? [],
+        language: r.score?.language ?? null,
         reasons: r.error !== null ? [r.error] : (r.score?.reasons ?? []),
+        notes: r.score?.notes ?? [],
+        judge: r.judge ?? null,
         error: r.error,
         ms: r.ms,
       })),
+      judge: judge && judged ? { model: judge.model, url: new URL(judge.url).origin, ...judged } : null,
       requests: client.counters.requests,
       retries: client.counters.retries,
       rateLimited: client.counters.rateLimited,
@@ -164,15 +149,95 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       durationMs,
     });
   }
-  if (!out.quiet) humanReport(out, finished, summary);
+  if (!out.quiet) humanReport(out, finished, summary, judge !== undefined);
   const c = out.c;
   const rate = `${summary.passed} of ${summary.evaluated} passed (${pct(summary.passRate)})`;
-  const extra = summary.errors > 0 ? c.red(` · ${summary.errors} not asked (API errors)`) : '';
+  const extra =
+    (summary.errors > 0 ? c.red(` · ${summary.errors} not asked (API errors)`) : '') +
+    (judge && judged
+      ? ` · judge (${judgeLabel(judge)}) agrees on ${judged.agreed} of ${judged.judged}${judged.errors > 0 ? c.yellow(`, ${judged.errors} not judged`) : ''}`
+      : '');
   const secs = (durationMs / 1000).toFixed(1);
   if (interrupted) out.final(c.yellow(`! Interrupted after ${secs}s: ${rate}${extra}.`));
   else if (summary.ok) out.final(`${c.green('✔')} Eval in ${secs}s: ${rate}${extra} · threshold ${pct(threshold)}`);
   else out.final(`${c.red('✗')} Eval in ${secs}s: ${rate}${extra}, below the threshold of ${pct(threshold)}`);
   return exitCode;
+}
+
+// ------------------------------------------------------------------ asking
+
+interface Asked {
+  results: EvalResult[];
+  interrupted: boolean;
+  authError: ApiError | undefined;
+}
+
+/** Ask every question (paced and retried by the client), score each reply, and ask the judge when there is one. */
+async function askAll(
+  client: PacedClient,
+  cases: readonly EvalCase[],
+  scoring: ScoreOptions,
+  ctx: {
+    judge: JudgeSettings | undefined;
+    stop: AbortController;
+    out: Output;
+    cfg: ResolvedConfig;
+    onDone: (n: number) => void;
+  },
+): Promise<Asked> {
+  let authError: ApiError | undefined;
+  let interrupted = false;
+  let judgeStopped: string | undefined;
+  const judgeQueue = new PQueue({ concurrency: ctx.cfg.rateLimit.concurrency });
+  const results: (EvalResult | undefined)[] = cases.map(() => undefined);
+  let done = 0;
+  const judgeOne = async (c: EvalCase, reply: string): Promise<JudgeOutcome> => {
+    const j = ctx.judge as JudgeSettings;
+    if (judgeStopped !== undefined) return { error: `not judged: ${judgeStopped}` };
+    try {
+      return await judgeQueue.add(() =>
+        askJudge(j, c, reply, { timeoutMs: ctx.cfg.timeoutMs, retry: ctx.cfg.retry, signal: ctx.stop.signal }),
+      );
+    } catch (err) {
+      if (ctx.stop.signal.aborted) return { error: 'not judged: interrupted' };
+      if (err instanceof JudgeAuthError) {
+        if (judgeStopped === undefined)
+          ctx.out.warn(ctx.out.c.yellow(`Judge: ${err.message}; no more cases are judged.`));
+        judgeStopped ??= err.message;
+      }
+      return { error: ctx.out.redact((err as Error).message) };
+    }
+  };
+  await Promise.all(
+    cases.map(async (c, i) => {
+      const t0 = performance.now();
+      try {
+        const reply = await client.sendMessage({
+          content: c.question,
+          customer_info: { name: EVAL_CUSTOMER_NAME, external_id: evalCustomerId(c.question) },
+          metadata: { source: 'kb-sync eval' },
+        });
+        const score = scoreReply({ ...c, question: c.question }, reply, scoring);
+        const ms = Math.round(performance.now() - t0);
+        const judge = ctx.judge ? await judgeOne(c, reply) : null;
+        results[i] = { case: c, reply, score, error: null, ms, ...(ctx.judge ? { judge } : {}) };
+      } catch (err) {
+        if (err instanceof InterruptedError) {
+          interrupted = true;
+          return;
+        }
+        if (!(err instanceof ApiError)) throw err;
+        if (err.isAuth) {
+          authError ??= err;
+          ctx.stop.abort();
+          return;
+        }
+        results[i] = { case: c, reply: null, score: null, error: err.message, ms: Math.round(performance.now() - t0) };
+      }
+      ctx.onDone(++done);
+    }),
+  );
+  return { results: results.filter((r): r is EvalResult => r !== undefined), interrupted, authError };
 }
 
 // ------------------------------------------------------------------ cases
@@ -251,15 +316,17 @@ function casesFromKnowledge(cfg: ResolvedConfig, out: Output): EvalCase[] {
 
 // ------------------------------------------------------------------ reports
 
-function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary): void {
+function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary, judged: boolean): void {
   const c = out.c;
   const shown = results.length > FULL_TABLE_MAX && !out.verbose ? results.filter((r) => !r.score?.pass) : results;
+  const verdict = (pass: boolean | undefined) => (pass ? c.green('pass') : c.red('FAIL'));
   if (shown.length > 0) {
     out.info(
       table(
-        ['RESULT', 'SCORE', 'OVERLAP', 'PHRASES', 'FACTS', 'CASE', 'QUESTION'],
+        ['RESULT', ...(judged ? ['JUDGE'] : []), 'SCORE', 'OVERLAP', 'PHRASES', 'FACTS', 'CASE', 'QUESTION'],
         shown.map((r) => [
-          r.error !== null ? c.red('error') : r.score?.pass ? c.green('pass') : c.red('FAIL'),
+          r.error !== null ? c.red('error') : verdict(r.score?.pass),
+          ...(judged ? [!r.judge ? '—' : 'error' in r.judge ? c.yellow('error') : verdict(r.judge.pass)] : []),
           r.score ? r.score.score.toFixed(2) : '',
           r.score?.overlap ? pct(r.score.overlap.score) : '—',
           r.score?.phrases
@@ -285,18 +352,44 @@ function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary
   if (bad.length > 0) {
     out.info('');
     out.info(c.bold(`Worst answers (${bad.length} of ${s.failed + s.errors} failing):`));
-    for (const r of bad) {
-      out.info(
-        `${c.red('✗')} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`,
-      );
-      out.info(`    question: ${truncate(oneLine(r.case.question), 200)}`);
-      if (r.case.expect !== undefined) out.info(`    expected: ${truncate(oneLine(r.case.expect), 200)}`);
-      if (r.case.mustInclude.length > 0)
-        out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
-      if (r.reply !== null) out.info(`    reply:    ${truncate(oneLine(r.reply), 200)}`);
-      const why = r.error !== null ? [`not asked: ${r.error}`] : (r.score?.reasons ?? []);
-      for (const w of why) out.info(`    ${c.yellow('•')} ${w}`);
+    for (const r of bad) explain(out, r, c.red('✗'));
+  }
+  // The judge disagrees: both sides, so a person can decide.
+  const split = judged ? results.filter((r) => r.judge && 'pass' in r.judge && r.judge.pass !== r.score?.pass) : [];
+  if (split.length > 0) {
+    out.info('');
+    out.info(c.bold(`The judge disagrees on ${split.length} case(s):`));
+    for (const r of split) if (!bad.includes(r)) explain(out, r, r.score?.pass ? c.green('✓') : c.red('✗'));
+    if (split.every((r) => bad.includes(r))) out.info(c.dim('  (shown above)'));
+  }
+  if (out.verbose) {
+    const passing = results.filter((r) => r.score?.pass && r.score.notes.length > 0);
+    if (passing.length > 0) {
+      out.info('');
+      out.info(c.bold('Why the passing cases passed:'));
+      for (const r of passing) {
+        out.info(`${c.green('✓')} ${r.case.source ?? r.case.id}`);
+        for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${n}`);
+      }
     }
+  }
+}
+
+/** One case in full: question, expected, reply, reasons and notes, and the judge's verdict. */
+function explain(out: Output, r: EvalResult, mark: string): void {
+  const c = out.c;
+  out.info(`${mark} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`);
+  out.info(`    question: ${truncate(oneLine(r.case.question), 200)}`);
+  if (r.case.expect !== undefined) out.info(`    expected: ${truncate(oneLine(r.case.expect), 200)}`);
+  if (r.case.mustInclude.length > 0)
+    out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
+  if (r.reply !== null) out.info(`    reply:    ${truncate(oneLine(r.reply), 200)}`);
+  const why = r.error !== null ? [`not asked: ${r.error}`] : (r.score?.reasons ?? []);
+  for (const w of why) out.info(`    ${c.yellow('•')} ${w}`);
+  for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${c.dim(n)}`);
+  if (r.judge) {
+    if ('error' in r.judge) out.info(`    judge: ${c.yellow(r.judge.error)}`);
+    else out.info(`    judge: ${r.judge.pass ? c.green('pass') : c.red('FAIL')} — ${r.judge.reason}`);
   }
 }
 

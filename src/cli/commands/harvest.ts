@@ -7,6 +7,7 @@ import { findUnanswered, type UnansweredQuestion } from '../../loop/classify.js'
 import { EVAL_CUSTOMER_PREFIX } from '../../loop/eval.js';
 import { GROUP_THRESHOLD, groupQuestions, type QuestionGroup } from '../../loop/group.js';
 import { harvestFileName, renderHarvestFile } from '../../loop/harvest-file.js';
+import { createTalkRules } from '../../loop/talk.js';
 import { DateRangeError, parseDateRange, type DateRange } from '../../loop/range.js';
 import { table } from '../../util/table.js';
 import { onInterrupt } from '../context.js';
@@ -47,6 +48,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       : path.join(cfg.knowledgeDir, 'inbox', harvestFileName(range.day));
   const shown = display(target);
   if (fs.existsSync(target)) throw exists(shown);
+  const talk = createTalkRules(cfg.harvest);
 
   out.info(
     out.c.dim(
@@ -86,14 +88,17 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         messages.push(m);
       counts.sessions++;
       counts.messages += messages.length;
-      const found = findUnanswered({
-        sessionId: s.id,
-        customerId: c.id,
-        botId: s.bot_id || botId,
-        ...(typeof s.bot?.reply_unknown === 'string' ? { replyUnknown: s.bot.reply_unknown } : {}),
-        messages,
-        askedUntil: range.until,
-      });
+      const found = findUnanswered(
+        {
+          sessionId: s.id,
+          customerId: c.id,
+          botId: s.bot_id || botId,
+          ...(typeof s.bot?.reply_unknown === 'string' ? { replyUnknown: s.bot.reply_unknown } : {}),
+          messages,
+          askedUntil: range.until,
+        },
+        talk,
+      );
       for (const q of found) {
         const t = Date.parse(q.at);
         if (t >= sinceMs && t <= untilMs) questions.push(q);
