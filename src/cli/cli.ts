@@ -5,6 +5,8 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { execute } from './execute.js';
+import { exitNow } from './exit.js';
+import { ExitCode } from '../errors.js';
 import { VERSION } from './version.js';
 
 const EPILOGUE = [
@@ -288,7 +290,7 @@ export function buildCli(argv: string[]): Argv {
       .fail((msg, err) => {
         if (err) throw err;
         process.stderr.write(`kb-sync: ${msg}\nRun "kb-sync --help" for usage.\n`);
-        process.exit(2);
+        exitNow(ExitCode.usage);
       })
   );
 }

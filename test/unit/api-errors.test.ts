@@ -7,6 +7,7 @@ import {
   networkErrorDetail,
   parseRetryAfter,
 } from '../../src/api/errors.js';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ExitCode } from '../../src/errors.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -261,7 +262,7 @@ describe('ApiError', () => {
     expect(err.message).toMatch(want.message);
     expect(err.isAuth).toBe(want.isAuth);
     expect(err.mayHaveTakenEffect).toBe(want.mayHaveTakenEffect);
-    expect(err.exitCode).toBe(want.exitCode);
+    expect(exitCodeForError(err)).toBe(want.exitCode);
     // toJSON carries every classification field.
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({
       name: 'ApiError',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ConfigError } from '../../src/errors.js';
 import {
   jsonErrorOffset,
@@ -126,7 +127,7 @@ describe('resolveConfig: validation', () => {
   ];
   it.each(unknownKeys)('an unknown key ($name) is named with the allowed keys', ({ raw, key, allowed }) => {
     const e = configError(() => resolveConfig(raw, { file: FILE }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     const line = e.message.split('\n').find((l) => l.includes('unknown key'));
     expect(line).toBeDefined();
     expect(line).toContain(key);
@@ -190,7 +191,7 @@ describe('resolveConfig: validation', () => {
   ];
   it.each(wrong)('$name is an error naming the key', ({ raw, key, says }) => {
     const e = configError(() => resolveConfig(raw, { file: FILE, display: 'sync.config.json' }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     const line = e.message.split('\n').find((l) => l.includes(`"${key}"`));
     expect(line, e.message).toBeDefined();
     expect(line).toMatch(says);
@@ -225,7 +226,7 @@ describe('resolveConfig: no token in the file', () => {
     (key) => {
       const secret = 'sk-live-0123456789abcdef';
       const e = configError(() => resolveConfig({ [key]: secret }, { file: FILE }));
-      expect(e.exitCode).toBe(2);
+      expect(exitCodeForError(e)).toBe(2);
       expect(e.message).toContain(`"${key}"`);
       expect(`${e.message} ${e.hint}`).toContain('CXGENIE_WORKSPACE_TOKEN');
       // The refused value itself is never repeated.
@@ -293,7 +294,7 @@ describe('loadConfig', () => {
   ])('invalid JSON ($name) is reported as file:line:col', ({ text, at }) => {
     const { dir } = writeConfig(text);
     const e = configError(() => loadConfig({ cwd: dir, env: {} }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     expect(e.message).toContain(`sync.config.json:${at} is not valid JSON`);
   });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import type { Customer, Message } from '../../api/types.js';
-import { ConfigError, ExitCode, KbSyncError } from '../../errors.js';
+import { ConfigError, IncompleteError, InterruptedError, KbSyncError } from '../../errors.js';
 import { findUnanswered, type UnansweredQuestion } from '../../loop/classify.js';
 import { EVAL_CUSTOMER_PREFIX } from '../../loop/eval.js';
 import { GROUP_THRESHOLD, groupQuestions, type QuestionGroup } from '../../loop/group.js';
@@ -11,8 +11,9 @@ import { createTalkRules } from '../../loop/talk.js';
 import { DateRangeError, parseDateRange, type DateRange } from '../../loop/range.js';
 import { table } from '../../util/table.js';
 import { onInterrupt } from '../context.js';
-import { cellWidth, InterruptedError, intOption, openLoop, PAGE_SIZE } from '../loop-client.js';
-import { textOption } from '../options.js';
+import { signalExitCode } from '../exit.js';
+import { openLoop, PAGE_SIZE } from '../loop-client.js';
+import { cellWidth, intOption, textOption } from '../options.js';
 
 /**
  * `kb-sync harvest`: walk the bot's customers, their conversations started in the date range
@@ -69,7 +70,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   };
   let failure: unknown;
   const interrupt = onInterrupt(out, 0, () => stop.abort());
-  const bar = await out.progress('Harvesting');
+  const bar = out.progress('Harvesting');
   const pool = new PQueue({ concurrency: cfg.rateLimit.concurrency });
   let done = 0;
 
@@ -140,14 +141,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   bar.stop();
   interrupt.dispose();
 
-  if (interrupt.exitCode !== undefined) {
+  if (interrupt.signal !== undefined) {
     out.final(out.c.yellow('! Interrupted: nothing was written.'));
-    return interrupt.exitCode;
+    return signalExitCode(interrupt.signal);
   }
   if (failure !== undefined && !(failure instanceof InterruptedError)) {
-    const e = failure as Error & { exitCode?: number };
-    throw new KbSyncError(`Harvest stopped: ${e.message}. Nothing was written.`, {
-      exitCode: e instanceof KbSyncError ? e.exitCode : ExitCode.partial,
+    const e = failure as Error;
+    throw new IncompleteError(`Harvest stopped: ${e.message}. Nothing was written.`, {
+      cause: e,
       hint:
         e instanceof KbSyncError && e.hint
           ? e.hint
@@ -252,8 +253,7 @@ function groupDoc(g: QuestionGroup) {
 }
 
 function exists(shown: string): KbSyncError {
-  return new KbSyncError(`${shown} already exists; harvest never overwrites a file.`, {
-    exitCode: ExitCode.partial,
+  return new IncompleteError(`${shown} already exists; harvest never overwrites a file.`, {
     hint: 'Answer or delete the entries in it first, or write this harvest elsewhere with --out FILE.',
   });
 }
