@@ -91,6 +91,8 @@ class Pusher {
   readonly #stopped: AbortSignal;
   /** Why the run was halted, for the items it leaves. */
   #haltReason: string | undefined;
+  /** Halted because the server asked to come back later: what was not sent stays untouched. */
+  #retryLaterHalt = false;
   readonly #total: number;
   #done = 0;
   #successes = 0;
@@ -165,6 +167,7 @@ class Pusher {
     if (this.#haltReason !== undefined) return;
     const message = retryLaterMessage(o, this.#policy.retry.maxRetryAfterMs);
     this.out.issues.push({ file: '(push)', severity: 'error', message });
+    this.#retryLaterHalt = true;
     this.#haltWith(`not sent: the server asked to wait until ${formatRetryAt(o.retryAt)}; the run stopped`);
   }
 
@@ -267,6 +270,10 @@ class Pusher {
       };
     }
     const wasAmbiguous = abandon();
+    if (o.why === 'stopped' && this.#retryLaterHalt) {
+      // In flight when the server asked everyone to come back later: left for the next run.
+      return { status: 'skipped', error: this.#stopReason(), ...(wasAmbiguous ? { uncertain: true } : {}) };
+    }
     const why =
       o.why === 'final'
         ? err.message
