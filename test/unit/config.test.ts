@@ -268,6 +268,25 @@ describe('resolveConfig: environment overrides', () => {
     expect(e.message).toContain('CXGENIE_API_URL');
   });
 
+  it.each<[string, Record<string, unknown>, Record<string, string>, string]>([
+    ['CXGENIE_API_URL', {}, { CXGENIE_API_URL: 'https://bob:s3cret-pw@api.example.com/v2' }, 'CXGENIE_API_URL'],
+    ['the file', { apiBaseUrl: 'https://bob:s3cret-pw@api.example.com/v2' }, {}, '"apiBaseUrl" in'],
+    ['the file, a user name alone', { apiBaseUrl: 'https://s3cret-pw@api.example.com/v2' }, {}, '"apiBaseUrl" in'],
+  ])('an API URL with a user name or password (%s) is refused without repeating them', (_n, raw, env, where) => {
+    const e = configError(() => resolveConfig(raw, { file: FILE, env }));
+    expect(e.message).toContain(where);
+    expect(e.message).toContain('must not hold a user name or password (https://***@api.example.com/v2)');
+    expect(e.message + (e.hint ?? '')).not.toContain('s3cret-pw');
+    expect(exitCodeForError(e)).toBe(2);
+  });
+
+  it('retry.maxRetryAfterMs: 5 minutes by default, 0 to 24 hours', () => {
+    expect(resolveConfig({}, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(300_000);
+    expect(resolveConfig({ retry: { maxRetryAfterMs: 0 } }, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(0);
+    configError(() => resolveConfig({ retry: { maxRetryAfterMs: 86_400_001 } }, { file: FILE, env: {} }));
+    configError(() => resolveConfig({ retry: { maxRetryAfterMs: -1 } }, { file: FILE, env: {} }));
+  });
+
   it('requireBotId: no bot id from file or environment is an error naming both', () => {
     const e = configError(() => requireBotId(resolveConfig({}, { file: FILE, env: {} })));
     expect(e.message).toContain('botId');
