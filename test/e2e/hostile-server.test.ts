@@ -17,11 +17,15 @@ function env(url: string): Record<string, string> {
 
 describe('Retry-After past the cap', () => {
   it('sync: stops, says when to try again, exit 1; nothing is overflowed or hammered', async () => {
-    const srv = await tinyServer((_req, res) => sendJson(res, 429, { message: 'later' }, { 'retry-after': '999999999' }));
+    const srv = await tinyServer((_req, res) =>
+      sendJson(res, 429, { message: 'later' }, { 'retry-after': '999999999' }),
+    );
     const p = project(FILES, { config: { rateLimit: { requestsPerSecond: 50, concurrency: 1 } } });
     const r = await runCli(['sync'], { cwd: p.dir, env: env(srv.origin) });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/asking to wait \d+ days \(Retry-After\), more than the 5 min kb-sync waits; stopped\. Try again after \d{4}-/);
+    expect(r.stdout).toMatch(
+      /asking to wait \d+ days \(Retry-After\), more than the 5 min kb-sync waits; stopped\. Try again after \d{4}-/,
+    );
     expect(r.stderr).not.toContain('TimeoutOverflowWarning');
     expect(srv.requests).toHaveLength(1);
   });

@@ -4,9 +4,9 @@
  * nothing else is left to do. No real timer runs, so results do not depend on the machine's load.
  */
 export interface VirtualTime {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  drive<T>(work: Promise<T>): Promise<T>;
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  drive: <T>(work: Promise<T>) => Promise<T>;
   /** Every sleep asked for, in ms, in order. */
   readonly sleeps: number[];
 }
@@ -20,8 +20,8 @@ export function virtualTime(): VirtualTime {
   return {
     sleeps,
     now: () => now,
-    sleep(ms, signal) {
-      return new Promise<void>((resolve, reject) => {
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(new Error('aborted'));
         sleeps.push(ms);
         const t = { at: now + Math.max(0, ms), seq: seq++, fire: resolve };
@@ -35,9 +35,8 @@ export function virtualTime(): VirtualTime {
           },
           { once: true },
         );
-      });
-    },
-    async drive(work) {
+      }),
+    drive: async (work) => {
       let settled = false;
       const watched = work.finally(() => (settled = true));
       for (;;) {

@@ -65,7 +65,9 @@ describe('Retry-After extremes', () => {
     ['a date in year 9999', 'Fri, 31 Dec 9999 23:59:59 GMT', /Try again after 9999-12-31T23:59:59Z/],
     ['one hour', '3600', /asking to wait 60 min \(Retry-After\), more than the 5 min kb-sync waits/],
   ])('%s: stop at once, say when to retry, exit 1, items untouched, no timer overflow', async (_name, header, said) => {
-    const { srv, posts, open } = await server((res) => sendJson(res, 429, { message: 'slow down' }, { 'retry-after': header }));
+    const { srv, posts, open } = await server((res) =>
+      sendJson(res, 429, { message: 'slow down' }, { 'retry-after': header }),
+    );
     const { sync } = setup(srv.origin);
     const r = await sync();
 
@@ -106,9 +108,9 @@ describe('Retry-After extremes', () => {
     expect(exitCodeForRun(r)).toBe(0);
     expect(r.counts.create).toBe(4);
     expect(posts()).toBe(5);
-    expect(logs.some((l) => /^The server asked to wait 3 s \(Retry-After\); pushing resumes at \d\d:\d\d:\d\d\.$/.test(l))).toBe(
-      true,
-    );
+    expect(
+      logs.some((l) => /^The server asked to wait 3 s \(Retry-After\); pushing resumes at \d\d:\d\d:\d\d\.$/.test(l)),
+    ).toBe(true);
   });
 });
 

@@ -309,7 +309,12 @@ describe('ApiError kinds', () => {
     ['a reset', { ...base, delivery: 'unknown', retryable: true, code: 'ECONNRESET' }, 'lost-response', 1],
     ['a timeout', { ...base, delivery: 'unknown', retryable: true, code: 'TIMEOUT' }, 'lost-response', 1],
     ['cut by Ctrl-C', { ...base, delivery: 'unknown', code: 'ABORTED' }, 'lost-response', 1],
-    ['https:// to a plain-HTTP port', { ...base, delivery: 'not-sent', code: 'ERR_SSL_WRONG_VERSION_NUMBER' }, 'config', 2],
+    [
+      'https:// to a plain-HTTP port',
+      { ...base, delivery: 'not-sent', code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
+      'config',
+      2,
+    ],
     ['a URL with credentials', { ...base, delivery: 'not-sent', code: 'ERR_URL_CREDENTIALS' }, 'config', 2],
     ['a port fetch refuses', { ...base, delivery: 'not-sent', code: 'ERR_BAD_PORT' }, 'config', 2],
   ])('%s → %s, exit %d', (_name, init, kind, exit) => {

@@ -18,7 +18,7 @@ function sink(tty: boolean) {
 }
 
 describe('Output', () => {
-  it('shows a progress bar with done/total, rate and ETA on a TTY', async () => {
+  it('shows a progress bar with done/total, rate and ETA on a TTY', () => {
     const out = sink(false);
     const err = sink(true);
     const o = new Output({}, { stdout: out.stream, stderr: err.stream }, { TERM: 'xterm' });
@@ -32,7 +32,7 @@ describe('Output', () => {
     expect(out.text()).toBe('');
   });
 
-  it('shows no progress bar and no status line without a TTY, or with --quiet', async () => {
+  it('shows no progress bar and no status line without a TTY, or with --quiet', () => {
     for (const [tty, quiet] of [
       [false, false],
       [true, true],
