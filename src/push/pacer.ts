@@ -105,7 +105,7 @@ export class Pacer {
       // Leave a gap of one slot so the server's bucket gets a token back.
       this.#next = Math.max(this.#next, t + 1000 / this.#rate);
     }
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+    if (retryAfterMs !== undefined && retryAfterMs > 0 && Number.isFinite(retryAfterMs)) {
       // A long Retry-After (the server asks everyone to pause) holds back the whole queue.
       if (retryAfterMs >= 5_000) this.#blockedUntil = Math.max(this.#blockedUntil, t + retryAfterMs);
     }
