@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { emulator } from '../helpers/emulator.js';
 import { sendJson, tinyServer } from '../helpers/http.js';
 import { project } from '../helpers/project.js';
 
@@ -41,6 +42,28 @@ describe('Retry-After past the cap', () => {
     expect(r.stderr).not.toContain('TimeoutOverflowWarning');
     expect(srv.requests).toHaveLength(1);
   });
+});
+
+describe('Retry-After past the cap from the eval judge', () => {
+  it(
+    'eval --judge: each case is reported not judged with the time to try again; nothing overflows',
+    { timeout: 180_000 },
+    async () => {
+      const judge = await tinyServer((_req, res) => sendJson(res, 429, {}, { 'retry-after': '999999999' }));
+      const emu = await emulator();
+      const p = project(FILES, { emu, config: { rateLimit: { requestsPerSecond: 1000, concurrency: 1 } } });
+      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      const env = { ...p.env, KB_SYNC_JUDGE_URL: `${judge.origin}/v1`, KB_SYNC_JUDGE_MODEL: 'm' };
+      const r = await runCli(['eval', '--judge', '--json'], { cwd: p.dir, env });
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout) as { results: { judge: { error?: string } | null }[] };
+      for (const x of doc.results)
+        expect(x.judge?.error).toMatch(/asked to wait \d+ days \(Retry-After\).*try again after \d{4}-/);
+      expect(r.stderr).not.toContain('TimeoutOverflowWarning');
+      // One request per case: nothing hammered.
+      expect(judge.requests).toHaveLength(2);
+    },
+  );
 });
 
 describe('configuration errors on the way to the server', () => {

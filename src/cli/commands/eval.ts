@@ -29,6 +29,7 @@ import { scanTree } from '../../scan/walk.js';
 import { table } from '../../util/table.js';
 import { truncate } from '../../util/text.js';
 import { onInterrupt } from '../context.js';
+import { describeWait, RequestPolicy } from '../../push/policy.js';
 import { askJudge, JudgeAuthError } from '../judge-client.js';
 import { exitCodeForEval } from '../exit.js';
 import { openLoop, type PacedClient } from '../loop-client.js';
@@ -190,6 +191,11 @@ async function askAll(
   let interrupted = false;
   let judgeStopped: string | undefined;
   const judgeQueue = new PQueue({ concurrency: ctx.cfg.rateLimit.concurrency });
+  const judgePolicy = new RequestPolicy({
+    retry: ctx.cfg.retry,
+    requestsPerSecond: ctx.cfg.rateLimit.requestsPerSecond,
+    onWait: (w) => ctx.out.warn(ctx.out.c.yellow(`Judge: ${describeWait(w, 'judging resumes')}`)),
+  });
   const results: (EvalResult | undefined)[] = cases.map(() => undefined);
   let done = 0;
   const judgeOne = async (c: EvalCase, reply: string): Promise<JudgeOutcome> => {
@@ -197,7 +203,7 @@ async function askAll(
     if (judgeStopped !== undefined) return { error: `not judged: ${judgeStopped}` };
     try {
       return await judgeQueue.add(() =>
-        askJudge(j, c, reply, { timeoutMs: ctx.cfg.timeoutMs, retry: ctx.cfg.retry, signal: ctx.stop.signal }),
+        askJudge(j, c, reply, { timeoutMs: ctx.cfg.timeoutMs, policy: judgePolicy, signal: ctx.stop.signal }),
       );
     } catch (err) {
       if (ctx.stop.signal.aborted) return { error: 'not judged: interrupted' };
