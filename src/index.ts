@@ -5,7 +5,7 @@
 export { CxGenieClient, DEFAULT_API_BASE_URL } from './api/client.js';
 export type { ClientOptions, RequestOptions, ResponseInfo } from './api/client.js';
 export { ApiError, parseRetryAfter, isRetryableStatus } from './api/errors.js';
-export type { Delivery } from './api/errors.js';
+export type { ApiErrorKind, Delivery } from './api/errors.js';
 export type * from './api/types.js';
 export { startEmulator, DEFAULT_EMULATOR_TOKEN, DEFAULT_EMULATOR_BOT, DEFAULT_PREFIX } from './emulator/server.js';
 export type { EmulatorHandle, EmulatorOptions, EmulatorStats } from './emulator/server.js';
@@ -17,5 +17,14 @@ export type { RunOptions, RunResult, RunCounts, StaleEntry, UncertainEntry } fro
 export { watchKnowledge } from './sync/watch.js';
 export { planSync } from './plan/plan.js';
 export type { Plan, PlanInput, DesiredItem, PriorItem } from './plan/plan.js';
-export { KbSyncError, ConfigError, StateError, LockedError, RefusedError, ExitCode } from './errors.js';
+export {
+  KbSyncError,
+  ConfigError,
+  StateError,
+  LockedError,
+  RefusedError,
+  IncompleteError,
+  InterruptedError,
+  ExitCode,
+} from './errors.js';
 export type { FileIssue } from './errors.js';

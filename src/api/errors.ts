@@ -1,4 +1,4 @@
-import { KbSyncError, ExitCode } from '../errors.js';
+import { KbSyncError } from '../errors.js';
 import { redactSecrets } from '../util/redact.js';
 
 /**
@@ -10,6 +10,22 @@ import { redactSecrets } from '../util/redact.js';
  */
 export type Delivery = 'not-sent' | 'answered' | 'unknown';
 
+/**
+ * What went wrong, for callers to switch on (instead of status numbers):
+ * - `auth`: 401/403, the token or its rights are wrong; nothing else can succeed;
+ * - `rate-limited`: 429; wait (at least the `Retry-After`) and try again;
+ * - `server`: 5xx, 408, 425, or a success status whose body is unusable for a read: try again;
+ * - `bad-request`: any other 4xx, or `success: false`: this request is refused as it is;
+ * - `not-found`: 404, a wrong id (or, for every request, a wrong bot id or base URL);
+ * - `never-sent`: no connection carried the request (refused, DNS, connect timeout, a refused certificate);
+ * - `lost-response`: the request may have arrived, the answer did not (reset, timeout, cut, a
+ *   success status whose body is unusable for a create);
+ * - `config`: the way to the server is configured wrongly (a redirect, a bad URL, `https://` to a
+ *   plain-HTTP port, a URL with a user name or password): nothing left, and waiting cannot fix it.
+ */
+export type ApiErrorKind =
+  'auth' | 'rate-limited' | 'server' | 'bad-request' | 'not-found' | 'never-sent' | 'lost-response' | 'config';
+
 export interface ApiErrorInit {
   endpoint: string;
   status?: number;
@@ -19,6 +35,8 @@ export interface ApiErrorInit {
   retryAfterMs?: number;
   code?: string;
   detail?: string;
+  /** Derived from the status, code and delivery when absent. */
+  kind?: ApiErrorKind;
 }
 
 /**
@@ -39,12 +57,13 @@ export class ApiError extends KbSyncError {
   readonly retryAfterMs: number | undefined;
   /** A network error code (`ECONNREFUSED`, `UND_ERR_SOCKET`, `TIMEOUT`, …) when there was no response. */
   readonly code: string | undefined;
+  /** What went wrong (see `ApiErrorKind`): what callers switch on. */
+  readonly kind: ApiErrorKind;
 
   constructor(init: ApiErrorInit) {
-    super(describe(init), {
-      exitCode: init.status === 401 || init.status === 403 ? ExitCode.usage : ExitCode.partial,
-      hint: hintFor(init),
-    });
+    const kind = init.kind ?? kindOf(init);
+    super(describe(init, kind), { hint: hintFor(kind, init) });
+    this.kind = kind;
     this.endpoint = init.endpoint;
     this.status = init.status;
     this.serverMessage = init.serverMessage;
@@ -54,9 +73,9 @@ export class ApiError extends KbSyncError {
     this.code = init.code;
   }
 
-  /** True for 401/403: the token or its permissions are wrong; the whole run must stop. */
+  /** True for 401/403 (`kind === 'auth'`): the token or its permissions are wrong; the whole run must stop. */
   get isAuth(): boolean {
-    return this.status === 401 || this.status === 403;
+    return this.kind === 'auth';
   }
 
   /** True when a POST may have taken effect although no success was seen. */
@@ -68,6 +87,7 @@ export class ApiError extends KbSyncError {
     return {
       name: this.name,
       message: this.message,
+      kind: this.kind,
       endpoint: this.endpoint,
       status: this.status,
       serverMessage: this.serverMessage,
@@ -79,32 +99,54 @@ export class ApiError extends KbSyncError {
   }
 }
 
-function describe(init: ApiErrorInit): string {
+function describe(init: ApiErrorInit, kind: ApiErrorKind): string {
   const head = `${init.endpoint} failed`;
   if (init.status !== undefined) {
     const msg = init.serverMessage ? `: ${init.serverMessage}` : '';
     return `${head} with HTTP ${init.status}${msg}`;
   }
+  const why = `${init.code ?? 'network error'}${init.detail ? `: ${init.detail}` : ''}`;
+  if (kind === 'config') return `${head}: the request was not sent (${why})`;
   switch (init.delivery) {
     case 'not-sent':
-      return `${head}: the request was not sent (${init.code ?? 'network error'}${init.detail ? `: ${init.detail}` : ''})`;
+      return `${head}: the request was not sent (${why})`;
     default:
-      return `${head}: the response was lost (${init.code ?? 'network error'}${init.detail ? `: ${init.detail}` : ''}); the request may have taken effect`;
+      return `${head}: the response was lost (${why}); the request may have taken effect`;
   }
 }
 
-function hintFor(init: ApiErrorInit): string | undefined {
-  switch (init.status) {
-    case 401:
-      return 'Check CXGENIE_WORKSPACE_TOKEN: copy the workspace token again from the workspace general settings.';
-    case 403:
-      return 'The workspace token is not allowed to do this: check that the bot belongs to its workspace.';
-    case 404:
+/** The kind of an error from what is known about it (the one place status numbers are read). */
+function kindOf(init: ApiErrorInit): ApiErrorKind {
+  const { status } = init;
+  if (status === undefined) {
+    if (isConfigCode(init.code)) return 'config';
+    return init.delivery === 'not-sent' ? 'never-sent' : 'lost-response';
+  }
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate-limited';
+  if (status === 404) return 'not-found';
+  if (status >= 300 && status < 400) return 'config';
+  if (isRetryableStatus(status)) return 'server';
+  // A success status with a body that cannot be used: for a create, the item may exist.
+  if (status < 300) return init.delivery === 'unknown' ? 'lost-response' : init.retryable ? 'server' : 'bad-request';
+  return 'bad-request';
+}
+
+function hintFor(kind: ApiErrorKind, init: ApiErrorInit): string | undefined {
+  switch (kind) {
+    case 'auth':
+      return init.status === 403
+        ? 'The workspace token is not allowed to do this: check that the bot belongs to its workspace.'
+        : 'Check CXGENIE_WORKSPACE_TOKEN: copy the workspace token again from the workspace general settings.';
+    case 'not-found':
       return 'Check the bot id (CXGENIE_BOT_ID or "botId") and the API base URL.';
-    case 429:
+    case 'rate-limited':
       return 'The API is rate limiting: lower "rateLimit.requestsPerSecond".';
+    case 'config':
+      return 'Check the API base URL (CXGENIE_API_URL or "apiBaseUrl").';
+    case 'never-sent':
+      return 'Check the API base URL and the network connection.';
     default:
-      if (init.delivery === 'not-sent') return 'Check the API base URL and the network connection.';
       return undefined;
   }
 }
@@ -142,6 +184,38 @@ const TLS_CODES = [
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ];
 
+/** `fetch` refuses a URL with a user name or password (a `TypeError` without a code): named here. */
+export const URL_CREDENTIALS_CODE = 'ERR_URL_CREDENTIALS';
+
+/**
+ * Failures that mean the way to the server is configured wrongly: never sent, and waiting cannot
+ * help. The TLS ones are a handshake that found no TLS (or no common version) on the other side,
+ * typically `https://` to a plain-HTTP port.
+ */
+const CONFIG_CODES = new Map<string, string | undefined>([
+  ['ERR_INVALID_URL', undefined],
+  ['ERR_BAD_PORT', undefined],
+  [
+    URL_CREDENTIALS_CODE,
+    'the API base URL holds a user name or password; remove them (the token goes in CXGENIE_WORKSPACE_TOKEN)',
+  ],
+  [
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'no TLS on the other side: is this a plain-HTTP port? Use http://, or the HTTPS port',
+  ],
+  [
+    'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+    'no TLS on the other side: is this a plain-HTTP port? Use http://, or the HTTPS port',
+  ],
+  ['ERR_SSL_UNSUPPORTED_PROTOCOL', 'the server offers no TLS version this Node.js accepts'],
+  ['ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'the server offers no TLS version this Node.js accepts'],
+]);
+
+/** Whether a network failure code is a configuration error (kind `config`). */
+export function isConfigCode(code: string | undefined): boolean {
+  return code !== undefined && CONFIG_CODES.has(code);
+}
+
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -154,8 +228,7 @@ const NOT_SENT_CODES = new Set([
   'EADDRINUSE',
   'ENETDOWN',
   'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_INVALID_URL',
-  'ERR_BAD_PORT',
+  ...CONFIG_CODES.keys(),
   ...TLS_CODES,
 ]);
 
@@ -164,11 +237,15 @@ export function networkErrorCode(err: unknown): string | undefined {
   let cur: unknown = err;
   let code: string | undefined;
   let badPort = false;
+  let credentials = false;
   for (let depth = 0; cur && depth < 6; depth++) {
     const c = (cur as { code?: unknown }).code;
     if (typeof c === 'string') code = c;
-    // fetch refuses "bad ports" (6000, 6667, …) before connecting, with a bare Error('bad port').
-    if ((cur as { message?: unknown }).message === 'bad port') badPort = true;
+    const message = (cur as { message?: unknown }).message;
+    // fetch refuses "bad ports" (6000, 6667, …) before connecting, with a bare Error('bad port'),
+    // and a URL with credentials with a bare TypeError.
+    if (message === 'bad port') badPort = true;
+    if (typeof message === 'string' && message.includes('URL that includes credentials')) credentials = true;
     const errors = (cur as { errors?: unknown }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
       // AggregateError from happy-eyeballs: every address refused.
@@ -177,17 +254,10 @@ export function networkErrorCode(err: unknown): string | undefined {
     }
     cur = (cur as { cause?: unknown }).cause;
   }
-  return code ?? (badPort ? 'ERR_BAD_PORT' : undefined);
+  return code ?? (badPort ? 'ERR_BAD_PORT' : credentials ? URL_CREDENTIALS_CODE : undefined);
 }
 
-const PERMANENT_CODES = new Set([
-  'ENOTFOUND',
-  'EAI_FAIL',
-  'EAI_NONAME',
-  'ERR_INVALID_URL',
-  'ERR_BAD_PORT',
-  ...TLS_CODES,
-]);
+const PERMANENT_CODES = new Set(['ENOTFOUND', 'EAI_FAIL', 'EAI_NONAME', ...CONFIG_CODES.keys(), ...TLS_CODES]);
 
 /** Network failures that trying again cannot fix (an unknown host, a bad certificate, a bad URL). */
 export function isPermanentNetworkCode(code: string | undefined): boolean {
@@ -199,8 +269,13 @@ export function isNotSentCode(code: string | undefined): boolean {
   return code !== undefined && NOT_SENT_CODES.has(code);
 }
 
-/** A short, redacted description of a network failure for an error message. */
+/**
+ * A short, one-line, redacted description of a network failure for an error message. Known
+ * configuration errors get a plain sentence (never OpenSSL's dump, never a URL with a password).
+ */
 export function networkErrorDetail(err: unknown, secrets: readonly string[]): string | undefined {
+  const known = CONFIG_CODES.get(networkErrorCode(err) ?? '');
+  if (known !== undefined) return known;
   let cur: unknown = err;
   let detail: string | undefined;
   for (let depth = 0; cur && depth < 6; depth++) {
@@ -208,5 +283,12 @@ export function networkErrorDetail(err: unknown, secrets: readonly string[]): st
     if (typeof m === 'string' && m !== 'fetch failed') detail = m;
     cur = (cur as { cause?: unknown }).cause;
   }
-  return detail === undefined ? undefined : redactSecrets(detail, secrets).slice(0, 200);
+  if (detail === undefined) return undefined;
+  const line = detail.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  return redactSecrets(stripUserinfo(line.trim()), secrets).slice(0, 200);
+}
+
+/** `scheme://user:password@host` → `scheme://***@host`, anywhere in a text. */
+export function stripUserinfo(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1***@');
 }

@@ -1,5 +1,5 @@
 import { loadConfig, type ResolvedConfig } from '../config/load.js';
-import { ExitCode } from '../errors.js';
+import { exitNow, signalExitCode, type Signal } from './exit.js';
 import { Output } from './output.js';
 
 export interface Context {
@@ -25,8 +25,8 @@ export function loadContext(argv: Record<string, unknown>): Context {
 export interface Interrupt {
   stop: AbortSignal;
   kill: AbortSignal;
-  /** The exit code for the signal received, if any. */
-  readonly exitCode: number | undefined;
+  /** The signal received, if any. */
+  readonly signal: Signal | undefined;
   dispose(): void;
 }
 
@@ -37,11 +37,10 @@ export interface Interrupt {
 export function onInterrupt(out: Output, graceMs = 10_000, onFirst?: () => void): Interrupt {
   const stop = new AbortController();
   const kill = new AbortController();
-  let code: number | undefined;
-  const handler = (sig: NodeJS.Signals) => {
-    const c = sig === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm;
-    if (code === undefined) {
-      code = c;
+  let received: Signal | undefined;
+  const handler = (sig: Signal) => {
+    if (received === undefined) {
+      received = sig;
       out.warn(
         out.c.yellow(
           `\n${sig}: finishing the requests in flight (up to ${Math.round(graceMs / 1000)} s); press Ctrl-C again to quit at once.`,
@@ -51,7 +50,7 @@ export function onInterrupt(out: Output, graceMs = 10_000, onFirst?: () => void)
       onFirst?.();
       setTimeout(() => kill.abort(), graceMs).unref();
     } else {
-      process.exit(c);
+      exitNow(signalExitCode(sig));
     }
   };
   process.on('SIGINT', handler);
@@ -59,8 +58,8 @@ export function onInterrupt(out: Output, graceMs = 10_000, onFirst?: () => void)
   return {
     stop: stop.signal,
     kill: kill.signal,
-    get exitCode() {
-      return code;
+    get signal() {
+      return received;
     },
     dispose() {
       process.off('SIGINT', handler);

@@ -1,9 +1,10 @@
 import { KbSyncError } from '../errors.js';
 import { redactSecrets } from '../util/redact.js';
+import { exitCodeForError } from './exit.js';
 
 /**
- * The one exit point: run a command, turn known errors into a message with a hint and their exit
- * code, and anything else into an "internal error" (exit 70). Never prints the token.
+ * Run a command: its exit code (from src/cli/exit.ts) becomes the process's; known errors become
+ * a message with a hint, anything else an "internal error" (exit 70). Never prints the token.
  */
 export async function execute(argv: Record<string, unknown>, fn: () => Promise<number>): Promise<void> {
   const secrets = [process.env.CXGENIE_WORKSPACE_TOKEN];
@@ -11,16 +12,17 @@ export async function execute(argv: Record<string, unknown>, fn: () => Promise<n
     const code = await fn();
     process.exitCode = code;
   } catch (err) {
+    const exitCode = exitCodeForError(err);
     if (err instanceof KbSyncError) {
       let text = `kb-sync: ${err.message}`;
       if (err.hint) text += `\n  ${err.hint}`;
       process.stderr.write(`${redactSecrets(text, secrets)}\n`);
       if (argv.json) {
         process.stdout.write(
-          `${redactSecrets(JSON.stringify({ ok: false, error: { name: err.name, message: err.message, hint: err.hint ?? null, exitCode: err.exitCode } }, null, 2), secrets)}\n`,
+          `${redactSecrets(JSON.stringify({ ok: false, error: { name: err.name, message: err.message, hint: err.hint ?? null, exitCode } }, null, 2), secrets)}\n`,
         );
       }
-      process.exitCode = err.exitCode;
+      process.exitCode = exitCode;
       return;
     }
     const e = err as Error;
@@ -28,6 +30,6 @@ export async function execute(argv: Record<string, unknown>, fn: () => Promise<n
     process.stderr.write(
       `${redactSecrets(`kb-sync: internal error: ${text}\n  This is a bug; please report it with the output of --verbose.`, secrets)}\n`,
     );
-    process.exitCode = 70;
+    process.exitCode = exitCode;
   }
 }

@@ -1,7 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { CxGenieClient, type ClientOptions, type RequestOptions } from '../api/client.js';
-import { ApiError } from '../api/errors.js';
 import type {
   CustomerDetail,
   CustomerList,
@@ -15,24 +13,29 @@ import type {
   UploadedFile,
 } from '../api/types.js';
 import { requireBotId, requireToken, type ResolvedConfig } from '../config/load.js';
-import { ConfigError, KbSyncError } from '../errors.js';
-import { textOption } from './options.js';
-import { queueOptions } from '../loop/eval.js';
-import { backoffDelay, type RetryPolicy } from '../push/retry.js';
+import { InterruptedError } from '../errors.js';
+import {
+  describeWait,
+  RequestPolicy,
+  RetryLaterError,
+  type RequestPolicyOptions,
+  type RetrySettings,
+} from '../push/policy.js';
 import { loadContext } from './context.js';
 import type { Output } from './output.js';
 
 /**
- * The client of the loop commands (chat, customers, conversations, eval, harvest): every request
- * goes through one rate-limited queue (p-queue, from `rateLimit`), and a request that fails with
- * a retryable error (429, 5xx, timeout, network) is tried again after a backoff that honours
- * `Retry-After`, each attempt through the queue again. The `iterate*` helpers of the base client
- * call the overridden page methods, so paging is paced and retried too.
+ * The client of the loop commands (chat, customers, conversations, conversation, eval, harvest):
+ * every request is paced and retried by the same `RequestPolicy` as the sync's pushes (the
+ * adaptive pacer from `rateLimit.requestsPerSecond`; retries of 429, 5xx, timeouts and network
+ * errors with a backoff that honours `Retry-After` up to its cap), at most
+ * `rateLimit.concurrency` at once. The `iterate*` helpers of the base client call the overridden
+ * page methods, so paging is paced and retried too.
  */
 
 export interface PacedClientOptions extends ClientOptions {
   rateLimit: { requestsPerSecond: number; concurrency: number };
-  retry: RetryPolicy;
+  retry: RetrySettings;
   /**
    * Retry `sendMessage` when its response was lost (the message may have arrived). Eval does
    * (a question asked twice is harmless); `chat` does not.
@@ -40,37 +43,37 @@ export interface PacedClientOptions extends ClientOptions {
   retryUnknownSends?: boolean;
   /** Aborts every request and stops retries (Ctrl-C). */
   signal?: AbortSignal;
-  onRetry?: (err: ApiError, attempt: number, delayMs: number) => void;
+  onRetry?: RequestPolicyOptions['onRetry'];
+  onWait?: RequestPolicyOptions['onWait'];
   random?: () => number;
 }
 
-export class InterruptedError extends KbSyncError {
-  constructor() {
-    super('interrupted', { exitCode: 130 });
-  }
-}
-
 export class PacedClient extends CxGenieClient {
+  /** At most `rateLimit.concurrency` requests at once (the pace is the policy's). */
   readonly queue: PQueue;
-  /** Requests sent (attempts included) and 429s seen. */
-  readonly counters = { requests: 0, retries: 0, rateLimited: 0 };
+  readonly policy: RequestPolicy;
   /** The `total` of the last page of customers / sessions received (the server's count of matching rows). */
   readonly totals: { customers?: number; sessions?: number } = {};
-  readonly #retry: RetryPolicy;
   readonly #retryUnknownSends: boolean;
   readonly #signal: AbortSignal | undefined;
-  readonly #onRetry: PacedClientOptions['onRetry'];
-  readonly #random: () => number;
-  #resumeAt = 0;
 
   constructor(opts: PacedClientOptions) {
     super(opts);
-    this.queue = new PQueue(queueOptions(opts.rateLimit));
-    this.#retry = opts.retry;
+    this.queue = new PQueue({ concurrency: opts.rateLimit.concurrency });
+    this.policy = new RequestPolicy({
+      retry: opts.retry,
+      requestsPerSecond: opts.rateLimit.requestsPerSecond,
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.onRetry ? { onRetry: opts.onRetry } : {}),
+      ...(opts.onWait ? { onWait: opts.onWait } : {}),
+    });
     this.#retryUnknownSends = opts.retryUnknownSends ?? false;
     this.#signal = opts.signal;
-    this.#onRetry = opts.onRetry;
-    this.#random = opts.random ?? Math.random;
+  }
+
+  /** Requests sent (attempts included), retries, and 429s seen. */
+  get counters(): { requests: number; retries: number; rateLimited: number } {
+    return this.policy.counters;
   }
 
   override async listCustomers(query: ListCustomersQuery = {}, opts: RequestOptions = {}): Promise<CustomerList> {
@@ -106,35 +109,20 @@ export class PacedClient extends CxGenieClient {
     const signal =
       opts.signal && this.#signal ? AbortSignal.any([opts.signal, this.#signal]) : (opts.signal ?? this.#signal);
     const o: RequestOptions = { ...opts, ...(signal ? { signal } : {}) };
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new InterruptedError();
-      try {
-        return await this.queue.add(async () => {
-          // A long Retry-After holds back every request, not only the one that got it.
-          const wait = this.#resumeAt - Date.now();
-          if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
-          this.counters.requests++;
-          return fn(o);
-        });
-      } catch (err) {
-        if (signal?.aborted) throw new InterruptedError();
-        if (!(err instanceof ApiError)) throw err;
-        if (err.status === 429) {
-          this.counters.rateLimited++;
-          if (err.retryAfterMs !== undefined) this.#resumeAt = Math.max(this.#resumeAt, Date.now() + err.retryAfterMs);
-        }
-        const again =
-          err.retryable && attempt < this.#retry.maxAttempts && (repeatUnknown || err.delivery !== 'unknown');
-        if (!again) throw err;
-        const delay = backoffDelay(attempt, this.#retry, this.#random, err.retryAfterMs);
-        this.counters.retries++;
-        this.#onRetry?.(err, attempt, delay);
-        try {
-          await sleep(delay, undefined, signal ? { signal } : undefined);
-        } catch {
-          throw new InterruptedError();
-        }
-      }
+    const outcome = await this.policy.run(() => fn(o), {
+      ...(signal ? { signal } : {}),
+      repeatUnknown,
+      within: (task) => this.queue.add(task),
+    });
+    if (outcome.ok) return outcome.value;
+    if (signal?.aborted) throw new InterruptedError();
+    switch (outcome.reason) {
+      case 'stopped':
+        throw new InterruptedError();
+      case 'retry-later':
+        throw new RetryLaterError(outcome, this.policy.retry.maxRetryAfterMs);
+      case 'failed':
+        throw outcome.err;
     }
   }
 }
@@ -170,6 +158,7 @@ export function openLoop(
       out.detail(
         out.c.dim(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${cfg.retry.maxAttempts})`),
       ),
+    onWait: (w) => out.warn(out.c.yellow(describeWait(w, 'requests resume'))),
   });
   return { out, cfg, botId, client };
 }
@@ -180,41 +169,3 @@ export function openLoop(
  * helpers stop at the first short page).
  */
 export const PAGE_SIZE = 10;
-
-// ------------------------------------------------------------------ option helpers
-
-/** A repeatable option (`--x a --x b`, or `--x a,b`) as a list of non-empty strings. */
-export function listOption(v: unknown): string[] {
-  if (v === undefined || v === null || v === false) return [];
-  const raw = Array.isArray(v) ? v : [v];
-  return raw
-    .flatMap((x) => String(x).split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-/** Each value upper-cased and checked against `allowed`. */
-export function choiceList<T extends string>(v: unknown, name: string, allowed: readonly T[]): T[] {
-  const out: T[] = [];
-  for (const s of listOption(v)) {
-    const u = s.toUpperCase();
-    const hit = allowed.find((a) => a.toUpperCase() === u);
-    if (!hit) throw new ConfigError(`--${name} must be ${allowed.join(', ')}, not "${s}"`);
-    if (!out.includes(hit)) out.push(hit);
-  }
-  return out;
-}
-
-/** A whole number ≥ `min`, or undefined when the option is absent. */
-export function intOption(v: unknown, name: string, min: number): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new ConfigError(`--${name} must be a whole number ≥ ${min}, not "${textOption(v, name)}"`);
-  return n;
-}
-
-/** Widest cell of a table: cut on a terminal, whole when piped (scripts should use --json). */
-export function cellWidth(narrow = 48): number {
-  return process.stdout.isTTY ? narrow : 10_000;
-}

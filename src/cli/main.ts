@@ -5,12 +5,13 @@
  * often to get started, and should be instant); everything else goes to cli.ts.
  */
 import fs from 'node:fs';
+import { exitNow } from './exit.js';
 import { VERSION } from './version.js';
 
 // A reader that stops early (`kb-sync status | head -1`) is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE') exitNow(Number(process.exitCode ?? 0));
     throw err;
   });
 }

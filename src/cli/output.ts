@@ -122,39 +122,43 @@ export class Output {
     }
   }
 
-  /** A progress bar (items done/total, rate, ETA) on a TTY; nothing elsewhere. */
-  async progress(label: string): Promise<ProgressHandle> {
+  /**
+   * A progress bar (items done/total, rate, ETA) on the status line of a TTY; nothing elsewhere.
+   * Redrawn at most 8 times a second (and at the end), so that a fast run does not flood the terminal.
+   */
+  progress(label: string, clock: () => number = () => performance.now()): ProgressHandle {
     if (!this.tty || this.quiet) return { update() {}, stop() {} };
-    const { default: cliProgress } = await import('cli-progress');
-    const bar = new cliProgress.SingleBar(
-      {
-        format: `${label} [{bar}] {value}/{total} · {rate}/s · ETA {eta_formatted}`,
-        stream: this.#stderr,
-        hideCursor: true,
-        clearOnComplete: true,
-        etaBuffer: 50,
-        fps: 8,
-        barsize: 24,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    const startedAt = performance.now();
-    let started = false;
+    const startedAt = clock();
+    let lastDraw = -Infinity;
+    let shown = false;
     return {
       update: (done, total) => {
-        const secs = (performance.now() - startedAt) / 1000;
-        const rate = secs > 0 ? (done / secs).toFixed(1) : '0.0';
-        if (!started) {
-          started = true;
-          bar.start(total, done, { rate });
-        } else {
-          bar.setTotal(total);
-          bar.update(done, { rate });
-        }
+        const now = clock();
+        if (now - lastDraw < 125 && done < total) return;
+        lastDraw = now;
+        shown = true;
+        this.live(progressLine(label, done, total, (now - startedAt) / 1000));
       },
       stop: () => {
-        if (started) bar.stop();
+        if (shown) this.live(undefined);
+        shown = false;
       },
     };
   }
+}
+
+/** `Pushing [████████░░░░░░░░░░░░░░░░] 7/21 · 3.5/s · ETA 4s`: one line of a progress bar. */
+export function progressLine(label: string, done: number, total: number, seconds: number, width = 24): string {
+  const frac = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const full = Math.round(frac * width);
+  const rate = seconds > 0 ? done / seconds : 0;
+  const eta = rate > 0 ? formatEta(Math.max(0, total - done) / rate) : '…';
+  return `${label} [${'█'.repeat(full)}${'░'.repeat(width - full)}] ${done}/${total} · ${rate.toFixed(1)}/s · ETA ${eta}`;
+}
+
+function formatEta(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -91,10 +91,12 @@ export function resolveConfig(
     } catch {
       ok = false;
     }
-    if (!ok) throw new ConfigError(`CXGENIE_API_URL must be an http(s) URL, got "${envUrl.slice(0, 100)}"`);
+    if (!ok)
+      throw new ConfigError(`CXGENIE_API_URL must be an http(s) URL, got "${hideUserinfo(envUrl).slice(0, 100)}"`);
     apiBaseUrl = envUrl;
     apiSource = 'env';
   }
+  refuseCredentials(apiBaseUrl, apiSource === 'env' ? 'CXGENIE_API_URL' : `"apiBaseUrl" in ${display}`);
   let botId = cfg.botId;
   let botSource: ResolvedConfig['sources']['botId'] = botId ? 'file' : 'none';
   const envBot = env.CXGENIE_BOT_ID?.trim();
@@ -113,6 +115,28 @@ export function resolveConfig(
     stateFile: path.resolve(baseDir, cfg.stateFile),
     sources: { apiBaseUrl: apiSource, botId: botSource },
   };
+}
+
+/**
+ * A user name or password in the API URL would go to every server on the way and into logs, and
+ * `fetch` refuses such a URL anyway: a configuration error, said without repeating them.
+ */
+function refuseCredentials(url: string, where: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return;
+  }
+  if (u.username === '' && u.password === '') return;
+  throw new ConfigError(
+    `${where}: the API base URL must not hold a user name or password (${u.protocol}//***@${u.host}${u.pathname}).`,
+    'Remove the "user:password@" part. The workspace token goes in the CXGENIE_WORKSPACE_TOKEN environment variable.',
+  );
+}
+
+function hideUserinfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
 /** The workspace token, only ever from the environment. */

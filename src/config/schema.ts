@@ -76,9 +76,12 @@ export const configSchema = z
         maxAttempts: z.int().min(1).max(20).default(6),
         baseDelayMs: z.int().min(1).max(60_000).default(500),
         maxDelayMs: z.int().min(1).max(600_000).default(30_000),
+        maxRetryAfterMs: z.int().min(0).max(86_400_000).default(300_000),
       })
-      .default({ maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 })
-      .describe('Retries of 429, 5xx, timeouts and network errors: exponential backoff with full jitter.'),
+      .default({ maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 })
+      .describe(
+        'Retries of 429, 5xx, timeouts and network errors: exponential backoff with full jitter; a Retry-After is waited for up to maxRetryAfterMs, and a longer one stops the run (try again later).',
+      ),
     timeoutMs: z.int().min(100).max(600_000).default(30_000).describe('Timeout of each API request.'),
     uploadTimeoutMs: z.int().min(100).max(3_600_000).default(120_000).describe('Timeout of each upload request.'),
     markdown: z

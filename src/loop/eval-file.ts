@@ -93,53 +93,7 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
     if (issues.length >= MAX_ISSUES) break;
     const node = raw as Node | null;
     try {
-      if (!isMap(node))
-        throw new EntryError(
-          `each case must be a mapping with "question" and "expect" or "must_include", not ${describeYamlNode(node, 40)}`,
-          node,
-        );
-      const line = at(node).line;
-      for (const p of node.items) {
-        const k = keyName(p);
-        if (!(EVAL_KEYS as readonly string[]).includes(k)) {
-          const hint =
-            k === 'answer' || k === 'expected' || k === 'a'
-              ? ' (did you mean "expect"?)'
-              : k === 'q'
-                ? ' (did you mean "question"?)'
-                : k === 'must-include' || k === 'mustInclude'
-                  ? ' (did you mean "must_include"?)'
-                  : '';
-          throw new EntryError(`unknown key "${k}"${hint}; allowed: ${EVAL_KEYS.join(', ')}`, p);
-        }
-      }
-      const question = text_(node, 'question', true) as string;
-      const expect = text_(node, 'expect', false);
-      const mustInclude = phrases(node);
-      if (expect === undefined && mustInclude.length === 0) {
-        throw new EntryError(
-          'nothing to check: give "expect" (the expected answer), "must_include" (phrases), or both',
-          node,
-        );
-      }
-      let id: string | undefined;
-      if (node.has('id')) {
-        const idNode = node.get('id', true) as Node | null;
-        if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number'))
-          throw new EntryError('"id" must be a string', idNode ?? node);
-        id = String(idNode.value).trim();
-        if (id === '') throw new EntryError('"id" is empty', idNode);
-        const prev = ids.get(id);
-        if (prev !== undefined) throw new EntryError(`duplicate id "${id}" (also on line ${prev})`, idNode);
-        ids.set(id, line);
-      }
-      cases.push({
-        id: id ?? `${file}:${line}`,
-        question,
-        ...(expect !== undefined ? { expect } : {}),
-        mustInclude,
-        source: `${file}:${line}`,
-      });
+      cases.push(parseCase(node, at(node).line, ids, file));
     } catch (e) {
       if (!(e instanceof EntryError)) throw e;
       issues.push(issue(e.message, e.node));
@@ -148,42 +102,92 @@ export function parseEvalFile(text: string, file: string): EvalFileResult {
   if (issues.length > 0) return fail(issues);
   if (cases.length === 0) return fail([{ file, line: 1, severity: 'error', message: 'the file has no cases' }]);
   return { cases, issues: [] };
+}
 
-  function text_(parent: YAMLMap, name: string, required: boolean): string | undefined {
-    if (!parent.has(name)) {
-      if (required) throw new EntryError(`"${name}" is missing`, parent);
-      return undefined;
-    }
-    const n = parent.get(name, true) as Node | null;
-    if (n === null || n === undefined || (isScalar(n) && n.value === null))
-      throw new EntryError(`"${name}" is empty`, n ?? parent);
-    if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number'))
-      throw new EntryError(`"${name}" must be text, not ${describeYamlNode(n, 40)}`, n);
-    const s = String(n.value).trim();
-    if (s === '') throw new EntryError(`"${name}" is empty`, n);
-    return s;
+function text_(parent: YAMLMap, name: string, required: boolean): string | undefined {
+  if (!parent.has(name)) {
+    if (required) throw new EntryError(`"${name}" is missing`, parent);
+    return undefined;
   }
+  const n = parent.get(name, true) as Node | null;
+  if (n === null || n === undefined || (isScalar(n) && n.value === null))
+    throw new EntryError(`"${name}" is empty`, n ?? parent);
+  if (!isScalar(n) || (typeof n.value !== 'string' && typeof n.value !== 'number'))
+    throw new EntryError(`"${name}" must be text, not ${describeYamlNode(n, 40)}`, n);
+  const s = String(n.value).trim();
+  if (s === '') throw new EntryError(`"${name}" is empty`, n);
+  return s;
+}
 
-  function phrases(parent: YAMLMap): string[] {
-    if (!parent.has('must_include')) return [];
-    const n = parent.get('must_include', true) as Node | null;
-    if (n === null || n === undefined || (isScalar(n) && n.value === null))
-      throw new EntryError('"must_include" is empty', n ?? parent);
-    if (isScalar(n)) return [text_(parent, 'must_include', true) as string];
-    if (!isSeq(n)) throw new EntryError(`"must_include" must be a list of phrases, not ${describeYamlNode(n, 40)}`, n);
-    const out: string[] = [];
-    for (const item of n.items) {
-      const it = item as Node | null;
-      if (!isScalar(it) || (typeof it.value !== 'string' && typeof it.value !== 'number')) {
-        throw new EntryError(`each phrase of "must_include" must be text, not ${describeYamlNode(it, 40)}`, it ?? n);
-      }
-      const p = oneLine(String(it.value));
-      if (p === '') throw new EntryError('a phrase of "must_include" is empty', it);
-      out.push(p);
+function phrases(parent: YAMLMap): string[] {
+  if (!parent.has('must_include')) return [];
+  const n = parent.get('must_include', true) as Node | null;
+  if (n === null || n === undefined || (isScalar(n) && n.value === null))
+    throw new EntryError('"must_include" is empty', n ?? parent);
+  if (isScalar(n)) return [text_(parent, 'must_include', true) as string];
+  if (!isSeq(n)) throw new EntryError(`"must_include" must be a list of phrases, not ${describeYamlNode(n, 40)}`, n);
+  const out: string[] = [];
+  for (const item of n.items) {
+    const it = item as Node | null;
+    if (!isScalar(it) || (typeof it.value !== 'string' && typeof it.value !== 'number')) {
+      throw new EntryError(`each phrase of "must_include" must be text, not ${describeYamlNode(it, 40)}`, it ?? n);
     }
-    if (out.length === 0) throw new EntryError('"must_include" is an empty list', n);
-    return out;
+    const p = oneLine(String(it.value));
+    if (p === '') throw new EntryError('a phrase of "must_include" is empty', it);
+    out.push(p);
   }
+  if (out.length === 0) throw new EntryError('"must_include" is an empty list', n);
+  return out;
+}
+
+/** One case of the list; an `EntryError` (located) when it is wrong. */
+function parseCase(node: Node | null, line: number, ids: Map<string, number>, file: string): EvalCase {
+  if (!isMap(node))
+    throw new EntryError(
+      `each case must be a mapping with "question" and "expect" or "must_include", not ${describeYamlNode(node, 40)}`,
+      node,
+    );
+  for (const p of node.items) {
+    const k = keyName(p);
+    if (!(EVAL_KEYS as readonly string[]).includes(k)) {
+      const hint =
+        k === 'answer' || k === 'expected' || k === 'a'
+          ? ' (did you mean "expect"?)'
+          : k === 'q'
+            ? ' (did you mean "question"?)'
+            : k === 'must-include' || k === 'mustInclude'
+              ? ' (did you mean "must_include"?)'
+              : '';
+      throw new EntryError(`unknown key "${k}"${hint}; allowed: ${EVAL_KEYS.join(', ')}`, p);
+    }
+  }
+  const question = text_(node, 'question', true) as string;
+  const expect = text_(node, 'expect', false);
+  const mustInclude = phrases(node);
+  if (expect === undefined && mustInclude.length === 0) {
+    throw new EntryError(
+      'nothing to check: give "expect" (the expected answer), "must_include" (phrases), or both',
+      node,
+    );
+  }
+  let id: string | undefined;
+  if (node.has('id')) {
+    const idNode = node.get('id', true) as Node | null;
+    if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number'))
+      throw new EntryError('"id" must be a string', idNode ?? node);
+    id = String(idNode.value).trim();
+    if (id === '') throw new EntryError('"id" is empty', idNode);
+    const prev = ids.get(id);
+    if (prev !== undefined) throw new EntryError(`duplicate id "${id}" (also on line ${prev})`, idNode);
+    ids.set(id, line);
+  }
+  return {
+    id: id ?? `${file}:${line}`,
+    question,
+    ...(expect !== undefined ? { expect } : {}),
+    mustInclude,
+    source: `${file}:${line}`,
+  };
 }
 
 function keyName(p: Pair): string {

@@ -113,16 +113,3 @@ export function worst(results: readonly EvalResult[], n: number): EvalResult[] {
     .slice(0, n)
     .map((x) => x.r);
 }
-
-/** p-queue options that hold a `requestsPerSecond` pace (below 1/s: one request per 1/rate seconds). */
-export function queueOptions(rateLimit: { requestsPerSecond: number; concurrency: number }): {
-  concurrency: number;
-  intervalCap: number;
-  interval: number;
-  strict: true;
-} {
-  const rps = rateLimit.requestsPerSecond;
-  if (rps >= 1)
-    return { concurrency: rateLimit.concurrency, intervalCap: Math.floor(rps), interval: 1000, strict: true };
-  return { concurrency: rateLimit.concurrency, intervalCap: 1, interval: Math.round(1000 / rps), strict: true };
-}

@@ -1,5 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The longest delay a Node timer takes (2^31 − 1 ms, ~24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Sleep `ms`, however long, without a timer overflow (which would fire at once); abortable. */
+export async function sleepSafely(ms: number, signal?: AbortSignal): Promise<void> {
+  let left = Math.max(0, ms);
+  do {
+    const step = Math.min(left, MAX_TIMER_MS);
+    await sleep(step, undefined, signal ? { signal } : undefined);
+    left -= step;
+  } while (left > 0);
+}
+
 /**
  * An adaptive pacer shared by every request of a run. It spaces request starts evenly at the
  * current rate (so a known limit is met without bursts), lowers the rate for the whole queue
@@ -38,19 +51,25 @@ export class Pacer {
     this.minRate = Math.min(opts.minRate ?? 0.2, opts.maxRate);
     this.#rate = opts.maxRate;
     this.#now = opts.now ?? (() => performance.now());
-    this.#wait = opts.wait ?? ((ms, signal) => sleep(ms, undefined, { signal }));
+    this.#wait = opts.wait ?? sleepSafely;
   }
 
   get rate(): number {
     return this.#rate;
   }
 
-  /** Wait for this request's slot; returns the time it was sent at (for `onRateLimited`). */
-  async acquire(signal?: AbortSignal): Promise<number> {
+  /**
+   * Wait for this request's slot; returns the time it was sent at (for `onRateLimited`).
+   * `onWait` learns how long the wait is before it begins (to report a long one).
+   */
+  async acquire(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<number> {
     const now = this.#now();
     const slot = Math.max(now, this.#next, this.#blockedUntil);
     this.#next = slot + 1000 / this.#rate;
-    if (slot > now) await this.#wait(slot - now, signal);
+    if (slot > now) {
+      onWait?.(slot - now);
+      await this.#wait(slot - now, signal);
+    }
     return slot;
   }
 
@@ -86,7 +105,7 @@ export class Pacer {
       // Leave a gap of one slot so the server's bucket gets a token back.
       this.#next = Math.max(this.#next, t + 1000 / this.#rate);
     }
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
+    if (retryAfterMs !== undefined && retryAfterMs > 0 && Number.isFinite(retryAfterMs)) {
       // A long Retry-After (the server asks everyone to pause) holds back the whole queue.
       if (retryAfterMs >= 5_000) this.#blockedUntil = Math.max(this.#blockedUntil, t + retryAfterMs);
     }

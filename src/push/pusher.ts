@@ -1,7 +1,6 @@
 import path from 'node:path';
 import PQueue from 'p-queue';
 import mime from 'mime-types';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError } from '../api/errors.js';
 import type { CxGenieClient } from '../api/client.js';
 import type { FileIssue } from '../errors.js';
@@ -12,7 +11,14 @@ import type { DesiredItem, PriorItem } from '../plan/plan.js';
 import type { ItemResult, SyncEvents } from '../report/events.js';
 import type { StateStore } from '../state/store.js';
 import { type Pacer } from './pacer.js';
-import { backoffDelay, type RetryPolicy } from './retry.js';
+import {
+  describeWait,
+  formatRetryAt,
+  RequestPolicy,
+  retryLaterMessage,
+  type Outcome,
+  type RetrySettings,
+} from './policy.js';
 
 export interface PushJob {
   action: 'create' | 'update';
@@ -27,7 +33,7 @@ export interface PushContext {
   botId: string;
   runId: number | null;
   settings: ExtractSettings;
-  retry: RetryPolicy;
+  retry: RetrySettings;
   concurrency: number;
   pacer: Pacer;
   documentsBatchSize: number;
@@ -36,6 +42,9 @@ export interface PushContext {
   /** Aborted when the grace period after Ctrl-C is over: requests in flight are cut. */
   kill: AbortSignal;
   random?: () => number;
+  /** Clocks for the retry policy (tests); the real ones otherwise. */
+  now?: () => number;
+  wallClock?: () => number;
   events?: SyncEvents;
   /** Renders articles (a worker pool with a time limit); in-process when absent. */
   render?: RenderFn;
@@ -45,8 +54,9 @@ export interface PushOutcome {
   results: ItemResult[];
   issues: FileIssue[];
   /**
-   * Set when the run stopped because nothing can succeed: a 401/403, or the first requests of the
-   * run all failing with 404 (a wrong bot id or API URL).
+   * Set when the run stopped because nothing can succeed: a 401/403, a configuration error on
+   * the way to the server (a redirect, `https://` to a plain-HTTP port, …), or the first requests
+   * of the run all failing with 404 (a wrong bot id or API URL).
    */
   authError?: ApiError;
   /** Files that changed between the scan and the push (re-read next run). */
@@ -55,240 +65,273 @@ export interface PushOutcome {
   rateLimited: number;
 }
 
-class StopRun extends Error {}
+type Settled = Omit<ItemResult, 'key' | 'type' | 'label' | 'file' | 'line' | 'action'>;
+
+/** A wrong bot id makes every create fail with 404: stop after this many instead of trying them all. */
+const NOT_FOUND_STREAK = 3;
 
 /**
- * Push creates and updates through one rate-limited queue. Each create is recorded as in flight
- * before it is sent and committed with its remote id the moment it succeeds; failures keep the
- * item's earlier state. Articles are rendered (and documents uploaded, in batches) just before
- * their items are sent, so memory does not follow the folder's size.
+ * Push creates and updates through one queue, each request paced and retried by the shared
+ * `RequestPolicy`. Each create is recorded as in flight before it is sent and committed with its
+ * remote id the moment it succeeds; failures keep the item's earlier state. Articles are rendered
+ * (and documents uploaded, in batches) just before their items are sent, so memory does not
+ * follow the folder's size.
  */
 export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promise<PushOutcome> {
-  const out: PushOutcome = { results: [], issues: [], changedFiles: new Set(), requests: 0, rateLimited: 0 };
-  const total = jobs.length;
-  let done = 0;
-  const random = ctx.random ?? Math.random;
-  const auth = new AbortController();
-  const stopOrAuth = AbortSignal.any([ctx.stop, auth.signal]);
-  const queue = new PQueue({
-    concurrency: ctx.concurrency,
-    intervalCap: Math.max(1, Math.ceil(ctx.pacer.maxRate)),
-    interval: 1000,
-    strict: true,
-  });
+  return new Pusher(jobs.length, ctx).run(jobs);
+}
 
-  const finish = (job: PushJob, r: Omit<ItemResult, 'key' | 'type' | 'label' | 'file' | 'line' | 'action'>) => {
+class Pusher {
+  readonly out: PushOutcome = { results: [], issues: [], changedFiles: new Set(), requests: 0, rateLimited: 0 };
+  readonly #ctx: PushContext;
+  readonly #policy: RequestPolicy;
+  readonly #queue: PQueue;
+  /** Aborted when the run must stop for everyone (auth, configuration, a Retry-After past the cap). */
+  readonly #halt = new AbortController();
+  readonly #stopped: AbortSignal;
+  /** Why the run was halted, for the items it leaves. */
+  #haltReason: string | undefined;
+  /** Halted because the server asked to come back later: what was not sent stays untouched. */
+  #retryLaterHalt = false;
+  readonly #total: number;
+  #done = 0;
+  #successes = 0;
+  #notFound = 0;
+  #docBatch: PushJob[] = [];
+
+  constructor(total: number, ctx: PushContext) {
+    this.#total = total;
+    this.#ctx = ctx;
+    this.#stopped = AbortSignal.any([ctx.stop, this.#halt.signal]);
+    this.#policy = new RequestPolicy({
+      retry: ctx.retry,
+      pacer: ctx.pacer,
+      ...(ctx.random ? { random: ctx.random } : {}),
+      ...(ctx.now ? { now: ctx.now } : {}),
+      ...(ctx.wallClock ? { wallClock: ctx.wallClock } : {}),
+      onWait: (w) => ctx.events?.log?.('warn', describeWait(w, 'pushing resumes')),
+    });
+    this.#queue = new PQueue({ concurrency: ctx.concurrency });
+  }
+
+  async run(jobs: readonly PushJob[]): Promise<PushOutcome> {
+    for (const [file, fileJobs] of groupByFile(jobs)) await this.#pushFile(file, fileJobs);
+    await this.#flushDocs();
+    await this.#queue.onIdle();
+    this.out.rateLimited = this.#policy.counters.rateLimited;
+    return this.out;
+  }
+
+  #finish(job: PushJob, r: Settled): void {
+    const { item } = job;
     const result: ItemResult = {
-      key: job.item.key,
-      type: job.item.type,
-      label: job.item.label,
-      file: job.item.file,
-      line: job.item.line,
+      key: item.key,
+      type: item.type,
+      label: item.label,
+      file: item.file,
+      line: item.line,
       action: job.action,
       ...r,
     };
-    out.results.push(result);
-    ctx.events?.item?.(result);
-    done++;
-    ctx.events?.progress?.(done, total);
-  };
+    this.out.results.push(result);
+    this.#ctx.events?.item?.(result);
+    this.#done++;
+    this.#ctx.events?.progress?.(this.#done, this.#total);
+  }
 
-  const stopped = () => stopOrAuth.aborted;
-  // A wrong bot id makes every create fail with 404: stop after a few instead of trying them all.
-  let successes = 0;
-  let notFound = 0;
-  const NOT_FOUND_STREAK = 3;
+  #stopReason(): string {
+    if (this.#haltReason !== undefined) return this.#haltReason;
+    return 'the run was interrupted';
+  }
+
+  /** Stop the run for everyone: nothing more is sent. The first reason wins. */
+  #haltWith(reason: string): void {
+    if (this.#haltReason === undefined) this.#haltReason = reason;
+    this.#halt.abort();
+  }
+
+  /** An error every request would get: the run stops (exit 2). */
+  #stopOn(err: ApiError): void {
+    if (!this.out.authError) {
+      if (err.kind === 'not-found')
+        Object.assign(err, {
+          message: `${err.message}, for the first ${NOT_FOUND_STREAK} requests of the run; stopped`,
+        });
+      this.out.authError = err;
+    }
+    this.#haltWith(`the run stopped: ${this.out.authError.message}`);
+  }
+
+  /** The server asked to wait past the cap: stop, leave the items untouched, say when to retry (exit 1). */
+  #retryLater(o: Extract<Outcome<unknown>, { reason: 'retry-later' }>): void {
+    if (this.#haltReason !== undefined) return;
+    const message = retryLaterMessage(o, this.#policy.retry.maxRetryAfterMs);
+    this.out.issues.push({ file: '(push)', severity: 'error', message });
+    this.#retryLaterHalt = true;
+    this.#haltWith(`not sent: the server asked to wait until ${formatRetryAt(o.retryAt)}; the run stopped`);
+  }
+
+  /** Does this failure stop the whole run (a wrong token, a wrong URL, a wrong bot id)? */
+  #stopsTheRun(err: ApiError): boolean {
+    switch (err.kind) {
+      case 'auth':
+      case 'config':
+        return true;
+      case 'not-found':
+        return this.#successes === 0 && ++this.#notFound >= NOT_FOUND_STREAK;
+      default:
+        return false;
+    }
+  }
 
   /** Send one create with retries; settles the item's state. */
-  const send = async (job: PushJob, payload: Payload, pHash: string): Promise<void> => {
-    if (stopped()) return finish(job, { status: 'skipped', error: stopReason() });
+  async #send(job: PushJob, payload: Payload, pHash: string): Promise<void> {
+    if (this.#stopped.aborted) return this.#finish(job, { status: 'skipped', error: this.#stopReason() });
+    const { store, botId, runId, client, kill } = this.#ctx;
     const { item } = job;
-    ctx.store.beginSend(
-      ctx.botId,
+    store.beginSend(
+      botId,
       { key: item.key, hash: item.hash, type: item.type, label: item.label, sourceFile: item.file },
-      ctx.runId,
+      runId,
     );
-    for (let attempt = 1; ; attempt++) {
-      let sentAt: number;
-      try {
-        sentAt = await ctx.pacer.acquire(stopOrAuth);
-      } catch {
-        ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-        return finish(job, { status: 'skipped', error: stopReason() });
-      }
-      try {
-        out.requests++;
-        const data = await ctx.client.createBotData(payload, { signal: ctx.kill });
-        ctx.pacer.onSuccess();
-        successes++;
-        const settled = ctx.store.completeSend(
-          ctx.botId,
-          {
-            key: item.key,
-            hash: item.hash,
-            payloadHash: pHash,
-            type: item.type,
-            label: item.label,
-            remoteId: data.id,
-            sourceFile: item.file,
-            sourceLine: item.line,
-          },
-          ctx.runId,
-        );
-        return finish(job, {
-          status: job.action === 'create' ? 'created' : 'updated',
+    const outcome = await this.#policy.run(
+      () => {
+        this.out.requests++;
+        return client.createBotData(payload, { signal: kill });
+      },
+      {
+        signal: this.#stopped,
+        // A lost response may have created the item: recorded before any retry.
+        onError: (err) => {
+          if (err.delivery === 'unknown') store.markAmbiguous(botId, item.key, item.hash);
+        },
+        onRetry: (err, attempt, delay) =>
+          this.#ctx.events?.log?.(
+            'verbose',
+            `${item.file}: ${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.#ctx.retry.maxAttempts})`,
+          ),
+      },
+    );
+    if (outcome.ok) {
+      this.#successes++;
+      const data = outcome.value;
+      const settled = store.completeSend(
+        botId,
+        {
+          key: item.key,
+          hash: item.hash,
+          payloadHash: pHash,
+          type: item.type,
+          label: item.label,
           remoteId: data.id,
-          ...(settled.replaced ? { replacedRemoteId: settled.replaced.remoteId } : {}),
-          ...(settled.wasAmbiguous ? { uncertain: true } : {}),
-        });
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        if (err.status === 429) {
-          out.rateLimited++;
-          ctx.pacer.onRateLimited(sentAt, err.retryAfterMs);
-        }
-        if (err.isAuth || (err.status === 404 && successes === 0 && ++notFound >= NOT_FOUND_STREAK)) {
-          ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          if (!out.authError) {
-            out.authError =
-              err.status === 404
-                ? Object.assign(err, {
-                    message: `${err.message}, for the first ${NOT_FOUND_STREAK} requests of the run; stopped`,
-                  })
-                : err;
-          }
-          auth.abort(new StopRun('auth'));
-          return finish(job, { status: 'failed', error: err.message, httpStatus: err.status });
-        }
-        if (err.delivery === 'unknown') ctx.store.markAmbiguous(ctx.botId, item.key, item.hash);
-        if (err.code === 'ABORTED') {
-          // Cut after the grace period: it may have been created; the in-flight record stays and
-          // the next run reports it as uncertain and sends it again.
-          return finish(job, {
-            status: 'interrupted',
-            error: 'cut off in flight by the interrupt; it may have been created',
-            uncertain: true,
-          });
-        }
-        if (!err.retryable || attempt >= ctx.retry.maxAttempts || stopped()) {
-          const { wasAmbiguous } = ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          const why = !err.retryable
-            ? err.message
-            : stopped()
-              ? `${err.message} (not retried: ${stopReason()})`
-              : `${err.message} (after ${attempt} attempts)`;
-          return finish(job, {
-            status: 'failed',
-            error: why,
-            ...(err.status ? { httpStatus: err.status } : {}),
-            ...(wasAmbiguous ? { uncertain: true } : {}),
-          });
-        }
-        const delay = backoffDelay(attempt, ctx.retry, random, err.retryAfterMs);
-        ctx.events?.log?.(
-          'verbose',
-          `${item.file}: ${err.message}; retrying in ${delay} ms (attempt ${attempt + 1} of ${ctx.retry.maxAttempts})`,
-        );
-        try {
-          await sleep(delay, undefined, { signal: stopOrAuth });
-        } catch {
-          const { wasAmbiguous } = ctx.store.abandonSend(ctx.botId, item.key, item.hash, ctx.runId);
-          return finish(job, {
-            status: 'skipped',
-            error: `${err.message} (not retried: ${stopReason()})`,
-            ...(wasAmbiguous ? { uncertain: true } : {}),
-          });
-        }
-      }
+          sourceFile: item.file,
+          sourceLine: item.line,
+        },
+        runId,
+      );
+      return this.#finish(job, {
+        status: job.action === 'create' ? 'created' : 'updated',
+        remoteId: data.id,
+        ...(settled.replaced ? { replacedRemoteId: settled.replaced.remoteId } : {}),
+        ...(settled.wasAmbiguous ? { uncertain: true } : {}),
+      });
     }
-  };
+    this.#finish(job, this.#sendFailed(job, outcome));
+  }
 
-  const stopReason = () =>
-    auth.signal.aborted
-      ? `the run stopped: ${out.authError?.message ?? 'an error every request would get'}`
-      : 'the run was interrupted';
+  /** The state and result of a create that did not succeed. */
+  #sendFailed(job: PushJob, o: Exclude<Outcome<unknown>, { ok: true }>): Settled {
+    const { store, botId, runId } = this.#ctx;
+    const { item } = job;
+    const abandon = () => store.abandonSend(botId, item.key, item.hash, runId).wasAmbiguous;
+    if (o.reason === 'stopped') {
+      const wasAmbiguous = abandon();
+      const error = o.err ? `${o.err.message} (not retried: ${this.#stopReason()})` : this.#stopReason();
+      return { status: 'skipped', error, ...(wasAmbiguous ? { uncertain: true } : {}) };
+    }
+    const { err } = o;
+    if (o.reason === 'retry-later') {
+      const wasAmbiguous = abandon();
+      this.#retryLater(o);
+      return { status: 'skipped', error: this.#stopReason(), ...(wasAmbiguous ? { uncertain: true } : {}) };
+    }
+    if (this.#stopsTheRun(err)) {
+      abandon();
+      this.#stopOn(err);
+      return { status: 'failed', error: err.message, ...(err.status ? { httpStatus: err.status } : {}) };
+    }
+    if (err.code === 'ABORTED') {
+      // Cut after the grace period: it may have been created; the in-flight record stays and
+      // the next run reports it as uncertain and sends it again.
+      return {
+        status: 'interrupted',
+        error: 'cut off in flight by the interrupt; it may have been created',
+        uncertain: true,
+      };
+    }
+    const wasAmbiguous = abandon();
+    if (o.why === 'stopped' && this.#retryLaterHalt) {
+      // In flight when the server asked everyone to come back later: left for the next run.
+      return { status: 'skipped', error: this.#stopReason(), ...(wasAmbiguous ? { uncertain: true } : {}) };
+    }
+    const why =
+      o.why === 'final'
+        ? err.message
+        : o.why === 'stopped'
+          ? `${err.message} (not retried: ${this.#stopReason()})`
+          : `${err.message} (after ${o.attempts} attempts)`;
+    return {
+      status: 'failed',
+      error: why,
+      ...(err.status ? { httpStatus: err.status } : {}),
+      ...(wasAmbiguous ? { uncertain: true } : {}),
+    };
+  }
 
   /** Upload a batch of documents (safe to repeat: an upload creates no training data). */
-  const upload = async (batch: PushJob[]): Promise<string[] | ApiError | 'stopped'> => {
-    for (let attempt = 1; ; attempt++) {
-      if (stopped()) return 'stopped';
-      let sentAt: number;
-      try {
-        sentAt = await ctx.pacer.acquire(stopOrAuth);
-      } catch {
-        return 'stopped';
-      }
-      try {
-        const files = await Promise.all(
-          batch.map(async (j) => ({
-            name: path.posix.basename(j.item.file),
-            data: await openDocument(j.file, mime.lookup(j.item.file) || 'application/octet-stream'),
-          })),
-        );
-        out.requests++;
-        const res = await ctx.client.uploadFiles(files, { signal: ctx.kill });
-        ctx.pacer.onSuccess();
-        return res.map((r) => r.url);
-      } catch (err) {
-        if (!(err instanceof ApiError)) {
-          return new ApiError({
-            endpoint: 'POST /upload/multiple',
-            delivery: 'not-sent',
-            retryable: false,
-            code: 'READ',
-            detail: (err as Error).message,
-          });
-        }
-        if (err.status === 429) {
-          out.rateLimited++;
-          ctx.pacer.onRateLimited(sentAt, err.retryAfterMs);
-        }
-        if (err.isAuth) {
-          if (!out.authError) out.authError = err;
-          auth.abort(new StopRun('auth'));
-          return err;
-        }
-        if (!err.retryable || attempt >= ctx.retry.maxAttempts || stopped()) return err;
-        try {
-          await sleep(backoffDelay(attempt, ctx.retry, random, err.retryAfterMs), undefined, { signal: stopOrAuth });
-        } catch {
-          return 'stopped';
-        }
-      }
+  async #upload(batch: PushJob[]): Promise<string[] | ApiError | 'stopped'> {
+    const { client, kill } = this.#ctx;
+    const outcome = await this.#policy.run(
+      async () => {
+        const files = await Promise.all(batch.map(readDocument));
+        this.out.requests++;
+        return client.uploadFiles(files, { signal: kill });
+      },
+      { signal: this.#stopped },
+    );
+    if (outcome.ok) return outcome.value.map((r) => r.url);
+    if (outcome.reason === 'stopped') return 'stopped';
+    if (outcome.reason === 'retry-later') {
+      this.#retryLater(outcome);
+      return 'stopped';
     }
-  };
-
-  // A failure inside a task (a state write, say) is reported, never an unhandled rejection.
-  const internal = (err: unknown) => {
-    out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
-  };
-
-  const enqueue = async (fn: () => Promise<void>) => {
-    await queue.onSizeLessThan(ctx.concurrency * 4);
-    void queue.add(fn).catch(internal);
-  };
-
-  // Group by file, in order; documents go in upload batches.
-  const byFile = new Map<string, PushJob[]>();
-  for (const j of jobs) {
-    const list = byFile.get(j.item.file);
-    if (list) list.push(j);
-    else byFile.set(j.item.file, [j]);
+    if (outcome.err.kind === 'auth' || outcome.err.kind === 'config') this.#stopOn(outcome.err);
+    return outcome.err;
   }
-  let docBatch: PushJob[] = [];
-  const flushDocs = async () => {
-    if (docBatch.length === 0) return;
-    const batch = docBatch;
-    docBatch = [];
-    await enqueue(async () => {
-      const urls = await upload(batch);
+
+  /** A failure inside a task (a state write, say) is reported, never an unhandled rejection. */
+  readonly #internal = (err: unknown) => {
+    this.out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
+  };
+
+  async #enqueue(fn: () => Promise<void>): Promise<void> {
+    await this.#queue.onSizeLessThan(this.#ctx.concurrency * 4);
+    void this.#queue.add(fn).catch(this.#internal);
+  }
+
+  async #flushDocs(): Promise<void> {
+    if (this.#docBatch.length === 0) return;
+    const batch = this.#docBatch;
+    this.#docBatch = [];
+    await this.#enqueue(async () => {
+      const urls = await this.#upload(batch);
       if (urls === 'stopped') {
-        for (const j of batch) finish(j, { status: 'skipped', error: stopReason() });
+        for (const j of batch) this.#finish(j, { status: 'skipped', error: this.#stopReason() });
         return;
       }
       if (urls instanceof ApiError) {
         for (const j of batch)
-          finish(j, {
+          this.#finish(j, {
             status: 'failed',
             error: `upload failed: ${urls.message}`,
             ...(urls.status ? { httpStatus: urls.status } : {}),
@@ -301,49 +344,80 @@ export async function pushAll(jobs: readonly PushJob[], ctx: PushContext): Promi
           title: path.posix.basename(j.item.file),
           content: urls[i] as string,
         };
-        void queue.add(() => send(j, payload, payloadHash(payload))).catch(internal);
+        void this.#queue.add(() => this.#send(j, payload, payloadHash(payload))).catch(this.#internal);
       }
     });
-  };
+  }
 
-  for (const [file, fileJobs] of byFile) {
-    if (stopped()) {
-      for (const j of fileJobs) finish(j, { status: 'skipped', error: stopReason() });
-      continue;
+  /** One file's jobs: documents join the upload batch; other files are built and their items sent. */
+  async #pushFile(file: string, fileJobs: PushJob[]): Promise<void> {
+    if (this.#stopped.aborted) {
+      for (const j of fileJobs) this.#finish(j, { status: 'skipped', error: this.#stopReason() });
+      return;
     }
     const scanned = (fileJobs[0] as PushJob).file;
     if (scanned.kind === 'document') {
       for (const j of fileJobs) {
-        docBatch.push(j);
-        if (docBatch.length >= ctx.documentsBatchSize) await flushDocs();
+        this.#docBatch.push(j);
+        if (this.#docBatch.length >= this.#ctx.documentsBatchSize) await this.#flushDocs();
       }
-      continue;
+      return;
     }
-    const built = await buildPayloads(scanned, ctx.settings, ctx.render);
+    const { store, botId, settings, render } = this.#ctx;
+    const built = await buildPayloads(scanned, settings, render);
     if (!(built instanceof Map)) {
-      out.issues.push(built.issue);
+      this.out.issues.push(built.issue);
       for (const j of fileJobs)
-        finish(j, { status: built.issue.severity === 'error' ? 'failed' : 'skipped', error: built.issue.message });
-      out.changedFiles.add(file);
-      continue;
+        this.#finish(j, {
+          status: built.issue.severity === 'error' ? 'failed' : 'skipped',
+          error: built.issue.message,
+        });
+      this.out.changedFiles.add(file);
+      return;
     }
     for (const j of fileJobs) {
       const bp = built.get(j.item.key);
       if (!bp || bp.hash !== j.item.hash) {
-        out.changedFiles.add(file);
-        finish(j, { status: 'skipped', error: 'the file changed during the sync; it is picked up next time' });
+        this.out.changedFiles.add(file);
+        this.#finish(j, { status: 'skipped', error: 'the file changed during the sync; it is picked up next time' });
         continue;
       }
       if (j.action === 'update' && j.prior?.payloadHash && j.prior.payloadHash === bp.payloadHash) {
         // The source changed but what would be sent did not (e.g. whitespace, a comment).
-        ctx.store.refreshHash(ctx.botId, j.item.key, j.item.hash, j.item.label, j.item.file, j.item.line);
-        finish(j, { status: 'unchanged' });
+        store.refreshHash(botId, j.item.key, j.item.hash, j.item.label, j.item.file, j.item.line);
+        this.#finish(j, { status: 'unchanged' });
         continue;
       }
-      await enqueue(() => send(j, bp.payload, bp.payloadHash));
+      await this.#enqueue(() => this.#send(j, bp.payload, bp.payloadHash));
     }
   }
-  await flushDocs();
-  await queue.onIdle();
-  return out;
+}
+
+/** Jobs grouped by file, in order. */
+function groupByFile(jobs: readonly PushJob[]): Map<string, PushJob[]> {
+  const byFile = new Map<string, PushJob[]>();
+  for (const j of jobs) {
+    const list = byFile.get(j.item.file);
+    if (list) list.push(j);
+    else byFile.set(j.item.file, [j]);
+  }
+  return byFile;
+}
+
+/** A document to upload; a read failure is an error of this batch (never sent, not retried). */
+async function readDocument(j: PushJob): Promise<{ name: string; data: Blob }> {
+  try {
+    return {
+      name: path.posix.basename(j.item.file),
+      data: await openDocument(j.file, mime.lookup(j.item.file) || 'application/octet-stream'),
+    };
+  } catch (err) {
+    throw new ApiError({
+      endpoint: 'POST /upload/multiple',
+      delivery: 'not-sent',
+      retryable: false,
+      code: 'READ',
+      detail: (err as Error).message,
+    });
+  }
 }

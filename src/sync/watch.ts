@@ -90,8 +90,10 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
       const failedItems = result.counts.failed > 0;
       if (result.errors.length > 0 || failedItems) summary.errors++;
       opts.onSync?.({ result, batch: changed?.length ?? 0, full });
-      // Items that failed to push are retried by a full sync (their files are not trusted as synced).
-      if (failedItems || result.authError) scheduleRetry();
+      // Items that failed to push are retried by a full sync (their files are not trusted as synced),
+      // and so are the ones a stopped push left unsent (the server asked to come back later).
+      const pushStopped = result.errors.some((e) => e.file === '(push)');
+      if (failedItems || result.authError || pushStopped) scheduleRetry();
       else retryDelay = opts.retryIntervalMs;
     } catch (error) {
       summary.errors++;

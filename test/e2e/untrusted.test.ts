@@ -125,7 +125,9 @@ describe('untrusted knowledge files', () => {
     expect(runs[0]?.code).toBe(2);
     expect(`${runs[0]?.stdout}${runs[0]?.stderr}`).toContain('CXGENIE_WORKSPACE_TOKEN');
     expect(runs[1]?.code).toBe(1);
-    expect(runs[2]?.code).toBe(1);
+    // Port 9 is one fetch refuses to use: a configuration error that stops the run (exit 2).
+    expect(runs[2]?.code).toBe(2);
+    expect(runs[2]?.stdout).toContain('ERR_BAD_PORT');
     for (const r of runs) expect(r.stdout + r.stderr).not.toContain(TOKEN);
   });
 

@@ -5,6 +5,7 @@ import { CxGenieClient, type ClientOptions, type ResponseInfo } from '../../src/
 import { ApiError } from '../../src/api/errors.js';
 import type { CreateBotDataInput, Customer, Message, SendMessageInput, Session } from '../../src/api/types.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ExitCode } from '../../src/errors.js';
 import { emulator } from '../helpers/emulator.js';
 import { closedPort, sendJson, tinyServer } from '../helpers/http.js';
@@ -612,8 +613,9 @@ describe('errors the server answers', () => {
         delivery: 'answered',
         retryable: false,
         isAuth: true,
-        exitCode: ExitCode.usage,
+        kind: 'auth',
       });
+      expect(exitCodeForError(err), endpoint).toBe(ExitCode.usage);
       expect(err.hint).toMatch(/CXGENIE_WORKSPACE_TOKEN/);
       expectNoToken(wrong, err);
       expectNoToken(emu.token, err);

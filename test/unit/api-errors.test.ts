@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApiError,
+  isConfigCode,
   isNotSentCode,
+  isPermanentNetworkCode,
   isRetryableStatus,
   networkErrorCode,
   networkErrorDetail,
   parseRetryAfter,
+  stripUserinfo,
+  URL_CREDENTIALS_CODE,
+  type ApiErrorKind,
 } from '../../src/api/errors.js';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ExitCode } from '../../src/errors.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -261,7 +267,7 @@ describe('ApiError', () => {
     expect(err.message).toMatch(want.message);
     expect(err.isAuth).toBe(want.isAuth);
     expect(err.mayHaveTakenEffect).toBe(want.mayHaveTakenEffect);
-    expect(err.exitCode).toBe(want.exitCode);
+    expect(exitCodeForError(err)).toBe(want.exitCode);
     // toJSON carries every classification field.
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({
       name: 'ApiError',
@@ -272,5 +278,94 @@ describe('ApiError', () => {
       ...(init.retryAfterMs !== undefined ? { retryAfterMs: init.retryAfterMs } : {}),
       ...(init.code !== undefined ? { code: init.code } : {}),
     });
+  });
+});
+
+describe('ApiError kinds', () => {
+  const base = { endpoint: 'POST /bot-data', delivery: 'answered' as const, retryable: false };
+  it.each<[string, ConstructorParameters<typeof ApiError>[0], ApiErrorKind, number]>([
+    ['401', { ...base, status: 401 }, 'auth', 2],
+    ['403', { ...base, status: 403 }, 'auth', 2],
+    ['429', { ...base, status: 429, retryable: true }, 'rate-limited', 1],
+    ['500', { ...base, status: 500, retryable: true }, 'server', 1],
+    ['503', { ...base, status: 503, retryable: true }, 'server', 1],
+    ['504 (may have taken effect)', { ...base, status: 504, delivery: 'unknown', retryable: true }, 'server', 1],
+    ['408', { ...base, status: 408, retryable: true }, 'server', 1],
+    ['400', { ...base, status: 400 }, 'bad-request', 1],
+    ['409', { ...base, status: 409 }, 'bad-request', 1],
+    ['413', { ...base, status: 413 }, 'bad-request', 1],
+    ['200 with success: false', { ...base, status: 200 }, 'bad-request', 1],
+    ['404', { ...base, status: 404 }, 'not-found', 1],
+    ['301 (a redirect)', { ...base, status: 301 }, 'config', 2],
+    ['200 with an unusable body, for a create', { ...base, status: 200, delivery: 'unknown' }, 'lost-response', 1],
+    [
+      '200 with an unusable body, for a read',
+      { ...base, endpoint: 'GET /customer-list', status: 200, retryable: true },
+      'server',
+      1,
+    ],
+    ['a refused connection', { ...base, delivery: 'not-sent', retryable: true, code: 'ECONNREFUSED' }, 'never-sent', 1],
+    ['an unknown host', { ...base, delivery: 'not-sent', code: 'ENOTFOUND' }, 'never-sent', 1],
+    ['a reset', { ...base, delivery: 'unknown', retryable: true, code: 'ECONNRESET' }, 'lost-response', 1],
+    ['a timeout', { ...base, delivery: 'unknown', retryable: true, code: 'TIMEOUT' }, 'lost-response', 1],
+    ['cut by Ctrl-C', { ...base, delivery: 'unknown', code: 'ABORTED' }, 'lost-response', 1],
+    [
+      'https:// to a plain-HTTP port',
+      { ...base, delivery: 'not-sent', code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
+      'config',
+      2,
+    ],
+    ['a URL with credentials', { ...base, delivery: 'not-sent', code: 'ERR_URL_CREDENTIALS' }, 'config', 2],
+    ['a port fetch refuses', { ...base, delivery: 'not-sent', code: 'ERR_BAD_PORT' }, 'config', 2],
+  ])('%s → %s, exit %d', (_name, init, kind, exit) => {
+    const err = new ApiError(init);
+    expect(err.kind).toBe(kind);
+    expect(exitCodeForError(err)).toBe(exit);
+    expect(err.isAuth).toBe(kind === 'auth');
+    expect(JSON.parse(JSON.stringify(err))).toMatchObject({ kind });
+  });
+
+  it('an explicit kind wins over the derived one', () => {
+    expect(new ApiError({ ...base, status: 500, kind: 'config' }).kind).toBe('config');
+  });
+
+  it('a configuration error hints at the base URL', () => {
+    const err = new ApiError({ ...base, delivery: 'not-sent', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(err.hint).toMatch(/API base URL/);
+  });
+});
+
+describe('errors that never left', () => {
+  const opensslDump =
+    '80ACA5121B7F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n';
+  const wrongVersion = fetchFailed(sysErr(opensslDump, 'ERR_SSL_WRONG_VERSION_NUMBER'));
+  const credentials = new TypeError(
+    'Request cannot be constructed from a URL that includes credentials: http://admin:hunter2@127.0.0.1:9/bot-data',
+  );
+
+  it('https:// to a plain-HTTP port is never sent, not retried, a configuration error, said in one line', () => {
+    const code = networkErrorCode(wrongVersion);
+    expect(code).toBe('ERR_SSL_WRONG_VERSION_NUMBER');
+    expect(isNotSentCode(code)).toBe(true);
+    expect(isPermanentNetworkCode(code)).toBe(true);
+    expect(isConfigCode(code)).toBe(true);
+    const detail = networkErrorDetail(wrongVersion, []);
+    expect(detail).toBe('no TLS on the other side: is this a plain-HTTP port? Use http://, or the HTTPS port');
+  });
+
+  it('a URL with credentials is named, never sent, and its password is not repeated', () => {
+    const code = networkErrorCode(credentials);
+    expect(code).toBe(URL_CREDENTIALS_CODE);
+    expect(isNotSentCode(code)).toBe(true);
+    expect(isConfigCode(code)).toBe(true);
+    expect(networkErrorDetail(credentials, [])).not.toContain('hunter2');
+  });
+
+  it('any other detail is its first line, without a URL userinfo', () => {
+    expect(networkErrorDetail(fetchFailed(sysErr('first line\nsecond line', 'EPROTO')), [])).toBe('first line');
+    expect(networkErrorDetail(fetchFailed(sysErr('GET https://u:pw@h/x failed', 'ECONNRESET')), [])).toBe(
+      'GET https://***@h/x failed',
+    );
+    expect(stripUserinfo('see http://a:b@x.y/z and https://c@d/')).toBe('see http://***@x.y/z and https://***@d/');
   });
 });

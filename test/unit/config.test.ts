@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ConfigError } from '../../src/errors.js';
 import {
   jsonErrorOffset,
@@ -126,7 +127,7 @@ describe('resolveConfig: validation', () => {
   ];
   it.each(unknownKeys)('an unknown key ($name) is named with the allowed keys', ({ raw, key, allowed }) => {
     const e = configError(() => resolveConfig(raw, { file: FILE }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     const line = e.message.split('\n').find((l) => l.includes('unknown key'));
     expect(line).toBeDefined();
     expect(line).toContain(key);
@@ -190,7 +191,7 @@ describe('resolveConfig: validation', () => {
   ];
   it.each(wrong)('$name is an error naming the key', ({ raw, key, says }) => {
     const e = configError(() => resolveConfig(raw, { file: FILE, display: 'sync.config.json' }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     const line = e.message.split('\n').find((l) => l.includes(`"${key}"`));
     expect(line, e.message).toBeDefined();
     expect(line).toMatch(says);
@@ -225,7 +226,7 @@ describe('resolveConfig: no token in the file', () => {
     (key) => {
       const secret = 'sk-live-0123456789abcdef';
       const e = configError(() => resolveConfig({ [key]: secret }, { file: FILE }));
-      expect(e.exitCode).toBe(2);
+      expect(exitCodeForError(e)).toBe(2);
       expect(e.message).toContain(`"${key}"`);
       expect(`${e.message} ${e.hint}`).toContain('CXGENIE_WORKSPACE_TOKEN');
       // The refused value itself is never repeated.
@@ -267,6 +268,25 @@ describe('resolveConfig: environment overrides', () => {
     expect(e.message).toContain('CXGENIE_API_URL');
   });
 
+  it.each<[string, Record<string, unknown>, Record<string, string>, string]>([
+    ['CXGENIE_API_URL', {}, { CXGENIE_API_URL: 'https://bob:s3cret-pw@api.example.com/v2' }, 'CXGENIE_API_URL'],
+    ['the file', { apiBaseUrl: 'https://bob:s3cret-pw@api.example.com/v2' }, {}, '"apiBaseUrl" in'],
+    ['the file, a user name alone', { apiBaseUrl: 'https://s3cret-pw@api.example.com/v2' }, {}, '"apiBaseUrl" in'],
+  ])('an API URL with a user name or password (%s) is refused without repeating them', (_n, raw, env, where) => {
+    const e = configError(() => resolveConfig(raw, { file: FILE, env }));
+    expect(e.message).toContain(where);
+    expect(e.message).toContain('must not hold a user name or password (https://***@api.example.com/v2)');
+    expect(e.message + (e.hint ?? '')).not.toContain('s3cret-pw');
+    expect(exitCodeForError(e)).toBe(2);
+  });
+
+  it('retry.maxRetryAfterMs: 5 minutes by default, 0 to 24 hours', () => {
+    expect(resolveConfig({}, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(300_000);
+    expect(resolveConfig({ retry: { maxRetryAfterMs: 0 } }, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(0);
+    configError(() => resolveConfig({ retry: { maxRetryAfterMs: 86_400_001 } }, { file: FILE, env: {} }));
+    configError(() => resolveConfig({ retry: { maxRetryAfterMs: -1 } }, { file: FILE, env: {} }));
+  });
+
   it('requireBotId: no bot id from file or environment is an error naming both', () => {
     const e = configError(() => requireBotId(resolveConfig({}, { file: FILE, env: {} })));
     expect(e.message).toContain('botId');
@@ -293,7 +313,7 @@ describe('loadConfig', () => {
   ])('invalid JSON ($name) is reported as file:line:col', ({ text, at }) => {
     const { dir } = writeConfig(text);
     const e = configError(() => loadConfig({ cwd: dir, env: {} }));
-    expect(e.exitCode).toBe(2);
+    expect(exitCodeForError(e)).toBe(2);
     expect(e.message).toContain(`sync.config.json:${at} is not valid JSON`);
   });
 

@@ -5,7 +5,6 @@ import {
   evalCustomerId,
   EVAL_CUSTOMER_PREFIX,
   parseThreshold,
-  queueOptions,
   sampleCases,
   summarize,
   worst,
@@ -179,16 +178,5 @@ describe('sampling, threshold, summary', () => {
     expect(evalCustomerId('Q?')).toBe(evalCustomerId('Q?'));
     expect(evalCustomerId('Q?')).not.toBe(evalCustomerId('R?'));
     expect(evalCustomerId('Q?').startsWith(`${EVAL_CUSTOMER_PREFIX}-`)).toBe(true);
-  });
-
-  it('queue options hold the configured pace', () => {
-    expect(queueOptions({ requestsPerSecond: 5, concurrency: 4 })).toEqual({
-      concurrency: 4,
-      intervalCap: 5,
-      interval: 1000,
-      strict: true,
-    });
-    expect(queueOptions({ requestsPerSecond: 2.5, concurrency: 1 })).toMatchObject({ intervalCap: 2, interval: 1000 });
-    expect(queueOptions({ requestsPerSecond: 0.5, concurrency: 2 })).toMatchObject({ intervalCap: 1, interval: 2000 });
   });
 });

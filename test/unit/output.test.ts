@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Output } from '../../src/cli/output.js';
+import { Output, progressLine } from '../../src/cli/output.js';
 
 /** What reaches a terminal (TTY) or a log (no TTY), and that the token never does. */
 
@@ -18,11 +18,11 @@ function sink(tty: boolean) {
 }
 
 describe('Output', () => {
-  it('shows a progress bar with done/total, rate and ETA on a TTY', async () => {
+  it('shows a progress bar with done/total, rate and ETA on a TTY', () => {
     const out = sink(false);
     const err = sink(true);
     const o = new Output({}, { stdout: out.stream, stderr: err.stream }, { TERM: 'xterm' });
-    const bar = await o.progress('Pushing');
+    const bar = o.progress('Pushing');
     bar.update(3, 10);
     bar.update(7, 10);
     bar.stop();
@@ -32,14 +32,14 @@ describe('Output', () => {
     expect(out.text()).toBe('');
   });
 
-  it('shows no progress bar and no status line without a TTY, or with --quiet', async () => {
+  it('shows no progress bar and no status line without a TTY, or with --quiet', () => {
     for (const [tty, quiet] of [
       [false, false],
       [true, true],
     ] as const) {
       const err = sink(tty);
       const o = new Output({ quiet }, { stdout: sink(false).stream, stderr: err.stream }, { TERM: 'xterm' });
-      const bar = await o.progress('Pushing');
+      const bar = o.progress('Pushing');
       bar.update(1, 2);
       bar.stop();
       o.live('watching 3 files');
@@ -98,5 +98,38 @@ describe('Output', () => {
     expect(all).not.toContain(secret);
     expect(all).not.toContain(encodeURIComponent(secret));
     expect(all).toContain('***');
+  });
+
+  it('draws the bar on the status line, at most 8 times a second, always the last one, and clears it', () => {
+    const err = sink(true);
+    const o = new Output({}, { stdout: sink(false).stream, stderr: err.stream }, { TERM: 'xterm' });
+    let now = 0;
+    const bar = o.progress('Pushing', () => now);
+    const draws = () => err.text().split('Pushing [').length - 1;
+    bar.update(1, 4);
+    now = 50;
+    bar.update(2, 4);
+    expect(draws()).toBe(1);
+    now = 200;
+    bar.update(3, 4);
+    expect(draws()).toBe(2);
+    now = 210;
+    bar.update(4, 4);
+    expect(draws()).toBe(3);
+    expect(err.text()).toContain('4/4');
+    bar.stop();
+    expect(err.text().endsWith('\r\x1b[2K')).toBe(true);
+  });
+});
+
+describe('progressLine', () => {
+  it.each<[number, number, number, string]>([
+    [7, 21, 2, 'Pushing [████████░░░░░░░░░░░░░░░░] 7/21 · 3.5/s · ETA 4s'],
+    [0, 10, 0, 'Pushing [░░░░░░░░░░░░░░░░░░░░░░░░] 0/10 · 0.0/s · ETA …'],
+    [10, 10, 4, 'Pushing [████████████████████████] 10/10 · 2.5/s · ETA 0s'],
+    [100, 10_000, 10, 'Pushing [░░░░░░░░░░░░░░░░░░░░░░░░] 100/10000 · 10.0/s · ETA 16m30s'],
+    [1, 100_000, 1, 'Pushing [░░░░░░░░░░░░░░░░░░░░░░░░] 1/100000 · 1.0/s · ETA 27h46m'],
+  ])('%d of %d after %d s', (done, total, secs, line) => {
+    expect(progressLine('Pushing', done, total, secs)).toBe(line);
   });
 });

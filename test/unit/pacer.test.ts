@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/push/pacer.js';
 import { backoffDelay } from '../../src/push/retry.js';
@@ -74,20 +75,39 @@ describe('Pacer', () => {
 
 describe('backoffDelay', () => {
   const policy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
-  it.each([
-    [1, 0.999, 500],
-    [2, 0.999, 1000],
-    [3, 0.5, 1000],
-    [10, 0.999, 30_000],
-  ])('attempt %d with random %d stays within [0, min(max, base·2^(n-1))]', (attempt, r, ceiling) => {
-    const d = backoffDelay(attempt, policy, () => r);
-    expect(d).toBeGreaterThanOrEqual(0);
-    expect(d).toBeLessThanOrEqual(ceiling);
-    expect(d).toBe(Math.floor(r * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))));
+  const highest = () => 0.999_999;
+
+  it('the ceiling doubles with each attempt from baseDelayMs, and stops at maxDelayMs', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7, 8, 20].map((a) => backoffDelay(a, policy, highest));
+    expect(delays).toEqual([499, 999, 1999, 3999, 7999, 15999, 29999, 29999, 29999]);
   });
 
-  it('never waits less than a Retry-After', () => {
+  it('full jitter: any point from zero up to the ceiling, following the random draw', () => {
+    expect(backoffDelay(3, policy, () => 0)).toBe(0);
+    expect(backoffDelay(3, policy, () => 0.25)).toBe(500);
+    expect(backoffDelay(3, policy, () => 0.5)).toBe(1000);
+    expect(backoffDelay(3, policy, () => 0.75)).toBe(1500);
+  });
+
+  it('for any attempt and draw: whole milliseconds, never negative, never above maxDelayMs', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (a, r) => {
+          const d = backoffDelay(a, policy, () => r);
+          expect(Number.isInteger(d)).toBe(true);
+          expect(d).toBeGreaterThanOrEqual(0);
+          expect(d).toBeLessThan(policy.maxDelayMs);
+          // A higher draw never waits less.
+          expect(backoffDelay(a, policy, () => Math.min(0.999_999, r + 0.1))).toBeGreaterThanOrEqual(d);
+        },
+      ),
+    );
+  });
+
+  it('never waits less than a Retry-After, and a longer jitter still wins', () => {
     expect(backoffDelay(1, policy, () => 0, 4000)).toBe(4000);
-    expect(backoffDelay(5, policy, () => 0.99, 10)).toBeGreaterThan(10);
+    expect(backoffDelay(5, policy, () => 0.99, 10)).toBe(7920);
   });
 });

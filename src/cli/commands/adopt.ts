@@ -3,6 +3,7 @@ import { formatFileIssue } from '../../errors.js';
 import { runDocument } from '../../report/json.js';
 import { runSync } from '../../sync/run.js';
 import { loadContext } from '../context.js';
+import { exitCodeForRun } from '../exit.js';
 
 /**
  * `kb-sync adopt`: record the folder as already in the bot, pushing nothing. For a bot trained
@@ -19,7 +20,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       adopted: yes ? (r.adopted ?? 0) : 0,
       wouldAdopt: yes ? 0 : r.counts.create,
     });
-    return r.exitCode;
+    return exitCodeForRun(r);
   }
   for (const e of r.errors) out.error(formatFileIssue(e));
   const c = out.c;
@@ -28,11 +29,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (r.counts.update > 0)
       out.info(`${r.counts.update} item(s) are tracked with another version; adopt leaves them for \`kb-sync sync\`.`);
     out.final(c.yellow('Nothing recorded. Check the bot in the CX Genie dashboard, then run `kb-sync adopt --yes`.'));
-    return r.exitCode;
+    return exitCodeForRun(r);
   }
   const skipped = r.items.filter((i) => i.status === 'skipped').length;
   out.final(
     `${c.green('✔')} Adopted ${r.adopted ?? 0} item(s) for bot ${botId}; nothing was pushed.${skipped > 0 ? ` ${skipped} item(s) with another tracked version were left for \`kb-sync sync\`.` : ''} They show as "adopted" in \`kb-sync status\`.`,
   );
-  return r.exitCode;
+  return exitCodeForRun(r);
 }

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import mime from 'mime-types';
 import type { CustomerInfo, Media } from '../../api/types.js';
 import { ConfigError } from '../../errors.js';
-import { listOption, openLoop } from '../loop-client.js';
-import { textOption } from '../options.js';
+import { openLoop } from '../loop-client.js';
+import { listOption, textOption } from '../options.js';
 
 /**
  * `kb-sync chat "question"`: send one message to the bot through `POST /messages` and print its

@@ -3,8 +3,8 @@ import { ConfigError } from '../../errors.js';
 import { DateRangeError, parseDateRange } from '../../loop/range.js';
 import { oneLine } from '../../loop/words.js';
 import { table } from '../../util/table.js';
-import { cellWidth, choiceList, openLoop, PAGE_SIZE } from '../loop-client.js';
-import { textOption } from '../options.js';
+import { openLoop, PAGE_SIZE } from '../loop-client.js';
+import { cellWidth, choiceList, textOption } from '../options.js';
 
 /**
  * `kb-sync conversations CUSTOMER_ID`: a customer's conversations (sessions), newest first, every

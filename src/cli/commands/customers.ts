@@ -1,7 +1,7 @@
 import type { Customer, CustomerType, ListCustomersQuery } from '../../api/types.js';
 import { table } from '../../util/table.js';
-import { cellWidth, choiceList, intOption, openLoop } from '../loop-client.js';
-import { textOption } from '../options.js';
+import { openLoop } from '../loop-client.js';
+import { cellWidth, choiceList, intOption, textOption } from '../options.js';
 
 /**
  * `kb-sync customers`: the bot's customers, newest first, following the cursor through every

@@ -7,7 +7,8 @@ import { startEmulator } from '../../emulator/server.js';
 import { runSync } from '../../sync/run.js';
 import { Output } from '../output.js';
 import { packageRoot } from '../version.js';
-import { makeEvents, report } from './sync.js';
+import { exitCodeForRun } from '../exit.js';
+import { makeEvents, report } from '../run-report.js';
 
 /**
  * `kb-sync demo`: start the emulator in-process, sync the bundled knowledge folder into it,
@@ -32,7 +33,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     out.info(c.bold(`1. A local CX Genie emulator is running at ${emu.url} (bot "${emu.botId}").`));
     out.info(c.bold(`2. Syncing ${path.relative(process.cwd(), cfg.knowledgeDir) || '.'} into it…`));
     const first = await sync(cfg, emu.token, out);
-    if (first.exitCode > 1) return first.exitCode;
+    if (exitCodeForRun(first) > 1) return exitCodeForRun(first);
 
     const inBot = emu.created(emu.botId);
     out.info(
@@ -63,7 +64,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       c.green('Done.') +
         ' Next: follow "Try it against the emulator" in the README to sync, edit a file, and sync again.',
     );
-    return Math.max(first.exitCode, second.exitCode);
+    return Math.max(exitCodeForRun(first), exitCodeForRun(second));
   } finally {
     await emu.stop();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import PQueue from 'p-queue';
 import { ApiError } from '../../api/errors.js';
 import type { ResolvedConfig } from '../../config/load.js';
-import { ConfigError, formatFileIssue } from '../../errors.js';
+import { ConfigError, formatFileIssue, InterruptedError } from '../../errors.js';
 import { extractQa } from '../../extract/qa.js';
 import { readFileChecked } from '../../extract/read.js';
 import { decodeText } from '../../extract/text.js';
@@ -29,10 +29,12 @@ import { scanTree } from '../../scan/walk.js';
 import { table } from '../../util/table.js';
 import { truncate } from '../../util/text.js';
 import { onInterrupt } from '../context.js';
+import { describeWait, RequestPolicy } from '../../push/policy.js';
 import { askJudge, JudgeAuthError } from '../judge-client.js';
-import { cellWidth, InterruptedError, intOption, openLoop, type PacedClient } from '../loop-client.js';
+import { exitCodeForEval } from '../exit.js';
+import { openLoop, type PacedClient } from '../loop-client.js';
 import type { Output } from '../output.js';
-import { textOption } from '../options.js';
+import { cellWidth, intOption, textOption } from '../options.js';
 
 /** Failing cases shown in full under "Worst answers". */
 const WORST = 5;
@@ -86,7 +88,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
   const scoring: ScoreOptions = { lexicon: createLexicon(cfg.eval), language: cfg.eval.language };
   const interrupt = onInterrupt(out, 0, () => stop.abort());
-  const bar = await out.progress('Asking');
+  const bar = out.progress('Asking');
   let asked: Asked;
   try {
     asked = await askAll(client, cases, scoring, { judge, stop, out, cfg, onDone: (n) => bar.update(n, cases.length) });
@@ -96,12 +98,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   if (asked.authError) throw asked.authError;
   const results = asked.results;
-  const interrupted = asked.interrupted && interrupt.exitCode !== undefined;
+  const interrupted = asked.interrupted && interrupt.signal !== undefined;
 
   const finished = results;
   const summary = summarize(finished, all.length, threshold);
   const judged = judge ? summarizeJudge(finished) : undefined;
-  const exitCode = interrupted ? (interrupt.exitCode ?? 130) : summary.ok ? 0 : 1;
+  const exitCode = exitCodeForEval(summary.ok, interrupted ? interrupt.signal : undefined);
   const durationMs = Math.round(performance.now() - started);
 
   if (out.github) githubReport(out, finished, summary);
@@ -189,6 +191,11 @@ async function askAll(
   let interrupted = false;
   let judgeStopped: string | undefined;
   const judgeQueue = new PQueue({ concurrency: ctx.cfg.rateLimit.concurrency });
+  const judgePolicy = new RequestPolicy({
+    retry: ctx.cfg.retry,
+    requestsPerSecond: ctx.cfg.rateLimit.requestsPerSecond,
+    onWait: (w) => ctx.out.warn(ctx.out.c.yellow(`Judge: ${describeWait(w, 'judging resumes')}`)),
+  });
   const results: (EvalResult | undefined)[] = cases.map(() => undefined);
   let done = 0;
   const judgeOne = async (c: EvalCase, reply: string): Promise<JudgeOutcome> => {
@@ -196,7 +203,7 @@ async function askAll(
     if (judgeStopped !== undefined) return { error: `not judged: ${judgeStopped}` };
     try {
       return await judgeQueue.add(() =>
-        askJudge(j, c, reply, { timeoutMs: ctx.cfg.timeoutMs, retry: ctx.cfg.retry, signal: ctx.stop.signal }),
+        askJudge(j, c, reply, { timeoutMs: ctx.cfg.timeoutMs, policy: judgePolicy, signal: ctx.stop.signal }),
       );
     } catch (err) {
       if (ctx.stop.signal.aborted) return { error: 'not judged: interrupted' };
@@ -227,7 +234,7 @@ async function askAll(
           return;
         }
         if (!(err instanceof ApiError)) throw err;
-        if (err.isAuth) {
+        if (err.kind === 'auth' || err.kind === 'config') {
           authError ??= err;
           ctx.stop.abort();
           return;

@@ -2,17 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import type { Customer, Message } from '../../api/types.js';
-import { ConfigError, ExitCode, KbSyncError } from '../../errors.js';
+import { ConfigError, IncompleteError, InterruptedError, KbSyncError } from '../../errors.js';
 import { findUnanswered, type UnansweredQuestion } from '../../loop/classify.js';
 import { EVAL_CUSTOMER_PREFIX } from '../../loop/eval.js';
 import { GROUP_THRESHOLD, groupQuestions, type QuestionGroup } from '../../loop/group.js';
 import { harvestFileName, renderHarvestFile } from '../../loop/harvest-file.js';
-import { createTalkRules } from '../../loop/talk.js';
+import { createTalkRules, type TalkRules } from '../../loop/talk.js';
 import { DateRangeError, parseDateRange, type DateRange } from '../../loop/range.js';
 import { table } from '../../util/table.js';
 import { onInterrupt } from '../context.js';
-import { cellWidth, InterruptedError, intOption, openLoop, PAGE_SIZE } from '../loop-client.js';
-import { textOption } from '../options.js';
+import { signalExitCode } from '../exit.js';
+import { openLoop, PAGE_SIZE, type LoopContext } from '../loop-client.js';
+import type { Output } from '../output.js';
+import { cellWidth, intOption, textOption } from '../options.js';
 
 /**
  * `kb-sync harvest`: walk the bot's customers, their conversations started in the date range
@@ -26,21 +28,10 @@ import { textOption } from '../options.js';
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const minCount = intOption(argv.minCount, 'min-count', 1) ?? 1;
-  let range: DateRange;
-  try {
-    range = parseDateRange(
-      {
-        since: textOption(argv.since, 'since'),
-        until: textOption(argv.until, 'until'),
-      },
-      Date.now(),
-    );
-  } catch (err) {
-    if (err instanceof DateRangeError) throw new ConfigError(err.message);
-    throw err;
-  }
+  const range = rangeOption(argv);
   const stop = new AbortController();
-  const { out, cfg, botId, client } = openLoop(argv, { signal: stop.signal });
+  const loop = openLoop(argv, { signal: stop.signal });
+  const { out, cfg, botId, client } = loop;
   const outFile = textOption(argv.out, 'out');
   const target =
     outFile !== undefined && outFile !== ''
@@ -55,10 +46,113 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       `Harvesting conversations of bot ${botId} started ${range.since.slice(0, 10)} … ${range.until.slice(0, 10)}…`,
     ),
   );
+  const interrupt = onInterrupt(out, 0, () => stop.abort());
+  const { questions, counts, failure } = await walk(loop, range, stop, talk);
+  interrupt.dispose();
+
+  if (interrupt.signal !== undefined) {
+    out.final(out.c.yellow('! Interrupted: nothing was written.'));
+    return signalExitCode(interrupt.signal);
+  }
+  if (failure !== undefined && !(failure instanceof InterruptedError)) {
+    const e = failure as Error;
+    throw new IncompleteError(`Harvest stopped: ${e.message}. Nothing was written.`, {
+      cause: e,
+      hint:
+        e instanceof KbSyncError && e.hint
+          ? e.hint
+          : 'Run it again: a harvest writes its file only after a complete walk.',
+    });
+  }
+
+  const groups = groupQuestions(questions);
+  const kept = groups.filter((g) => g.count >= minCount);
+  const meta = {
+    botId,
+    since: range.since,
+    until: range.until,
+    // Only what lies in the range goes into the file, so that the same range gives the same bytes.
+    customers: counts.withConversations,
+    sessions: counts.sessions,
+    questions: questions.length,
+    minCount,
+    belowMinCount: groups.length - kept.length,
+  };
+  out.detail(
+    out.c.dim(
+      `Listed ${counts.customersListed} customer(s): walked ${counts.customers} (${counts.withConversations} with conversations in the range), skipped ${counts.quietCustomers} with no message since ${range.since.slice(0, 10)} and ${counts.evalCustomers} eval customer(s); ${counts.sessions} conversation(s), ${counts.messages} message(s), ${client.counters.requests} request(s).`,
+    ),
+  );
+
+  const written = kept.length > 0;
+  if (written) writeNew(target, shown, renderHarvestFile(kept, meta));
+  if (out.json) {
+    out.document({
+      ok: true,
+      botId,
+      range: { since: range.since, until: range.until },
+      file: written ? shown : null,
+      written,
+      scanned: {
+        customers: counts.withConversations,
+        walked: counts.customers,
+        skippedCustomers: counts.quietCustomers + counts.evalCustomers,
+        sessions: counts.sessions,
+        messages: counts.messages,
+      },
+      questions: questions.length,
+      minCount,
+      belowMinCount: meta.belowMinCount,
+      groupThreshold: GROUP_THRESHOLD,
+      groups: kept.map(groupDoc),
+      requests: client.counters.requests,
+    });
+  }
+  humanReport(out, { kept, groups, minCount, counts, range, shown, written });
+  return 0;
+}
+
+/** `--since` / `--until` (default: the last 30 days). */
+function rangeOption(argv: Record<string, unknown>): DateRange {
+  try {
+    return parseDateRange(
+      {
+        since: textOption(argv.since, 'since'),
+        until: textOption(argv.until, 'until'),
+      },
+      Date.now(),
+    );
+  } catch (err) {
+    if (err instanceof DateRangeError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+interface WalkCounts {
+  customersListed: number;
+  customers: number;
+  withConversations: number;
+  evalCustomers: number;
+  quietCustomers: number;
+  sessions: number;
+  messages: number;
+}
+
+/**
+ * Every customer, their conversations started in the range and every message of those, a few
+ * customers at a time; the unanswered questions asked in the range. The first failure stops the
+ * walk (and is returned, not thrown).
+ */
+async function walk(
+  { out, cfg, botId, client }: LoopContext,
+  range: DateRange,
+  stop: AbortController,
+  talk: TalkRules,
+): Promise<{ questions: UnansweredQuestion[]; counts: WalkCounts; failure: unknown }> {
   const sinceMs = Date.parse(range.since);
   const untilMs = Date.parse(range.until);
   const questions: UnansweredQuestion[] = [];
-  const counts = {
+  const counts: WalkCounts = {
     customersListed: 0,
     customers: 0,
     withConversations: 0,
@@ -68,8 +162,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     messages: 0,
   };
   let failure: unknown;
-  const interrupt = onInterrupt(out, 0, () => stop.abort());
-  const bar = await out.progress('Harvesting');
+  const bar = out.progress('Harvesting');
   const pool = new PQueue({ concurrency: cfg.rateLimit.concurrency });
   let done = 0;
 
@@ -138,70 +231,22 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   await pool.onIdle();
   bar.stop();
-  interrupt.dispose();
+  return { questions, counts, failure };
+}
 
-  if (interrupt.exitCode !== undefined) {
-    out.final(out.c.yellow('! Interrupted: nothing was written.'));
-    return interrupt.exitCode;
-  }
-  if (failure !== undefined && !(failure instanceof InterruptedError)) {
-    const e = failure as Error & { exitCode?: number };
-    throw new KbSyncError(`Harvest stopped: ${e.message}. Nothing was written.`, {
-      exitCode: e instanceof KbSyncError ? e.exitCode : ExitCode.partial,
-      hint:
-        e instanceof KbSyncError && e.hint
-          ? e.hint
-          : 'Run it again: a harvest writes its file only after a complete walk.',
-    });
-  }
-
-  const groups = groupQuestions(questions);
-  const kept = groups.filter((g) => g.count >= minCount);
-  const meta = {
-    botId,
-    since: range.since,
-    until: range.until,
-    // Only what lies in the range goes into the file, so that the same range gives the same bytes.
-    customers: counts.withConversations,
-    sessions: counts.sessions,
-    questions: questions.length,
-    minCount,
-    belowMinCount: groups.length - kept.length,
-  };
-  out.detail(
-    out.c.dim(
-      `Listed ${counts.customersListed} customer(s): walked ${counts.customers} (${counts.withConversations} with conversations in the range), skipped ${counts.quietCustomers} with no message since ${range.since.slice(0, 10)} and ${counts.evalCustomers} eval customer(s); ${counts.sessions} conversation(s), ${counts.messages} message(s), ${client.counters.requests} request(s).`,
-    ),
-  );
-
-  let written = false;
-  if (kept.length > 0) {
-    writeNew(target, shown, renderHarvestFile(kept, meta));
-    written = true;
-  }
-
-  if (out.json) {
-    out.document({
-      ok: true,
-      botId,
-      range: { since: range.since, until: range.until },
-      file: written ? shown : null,
-      written,
-      scanned: {
-        customers: counts.withConversations,
-        walked: counts.customers,
-        skippedCustomers: counts.quietCustomers + counts.evalCustomers,
-        sessions: counts.sessions,
-        messages: counts.messages,
-      },
-      questions: questions.length,
-      minCount,
-      belowMinCount: meta.belowMinCount,
-      groupThreshold: GROUP_THRESHOLD,
-      groups: kept.map(groupDoc),
-      requests: client.counters.requests,
-    });
-  }
+function humanReport(
+  out: Output,
+  h: {
+    kept: QuestionGroup[];
+    groups: QuestionGroup[];
+    minCount: number;
+    counts: WalkCounts;
+    range: DateRange;
+    shown: string;
+    written: boolean;
+  },
+): void {
+  const { kept, counts, range } = h;
   if (!out.quiet && kept.length > 0) {
     out.info(
       table(
@@ -219,17 +264,16 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     );
   }
   const c = out.c;
-  if (!written) {
+  if (!h.written) {
     out.final(
-      `${c.green('✔')} No unanswered questions${minCount > 1 && groups.length > 0 ? ` asked ${minCount} times or more` : ''} in ${counts.sessions} conversation(s) from ${range.since.slice(0, 10)} to ${range.until.slice(0, 10)}; nothing written.`,
+      `${c.green('✔')} No unanswered questions${h.minCount > 1 && h.groups.length > 0 ? ` asked ${h.minCount} times or more` : ''} in ${counts.sessions} conversation(s) from ${range.since.slice(0, 10)} to ${range.until.slice(0, 10)}; nothing written.`,
     );
-    return 0;
+    return;
   }
   out.final(
-    `${c.green('✔')} Wrote ${shown}: ${kept.length} draft question(s), asked ${kept.reduce((n, g) => n + g.count, 0)} time(s) in ${counts.sessions} conversation(s) of ${counts.withConversations} customer(s).` +
+    `${c.green('✔')} Wrote ${h.shown}: ${kept.length} draft question(s), asked ${kept.reduce((n, g) => n + g.count, 0)} time(s) in ${counts.sessions} conversation(s) of ${counts.withConversations} customer(s).` +
       c.dim(' Answer them in a pull request (write `a`, delete `draft: true`, move them out of inbox/), then sync.'),
   );
-  return 0;
 }
 
 function groupDoc(g: QuestionGroup) {
@@ -252,8 +296,7 @@ function groupDoc(g: QuestionGroup) {
 }
 
 function exists(shown: string): KbSyncError {
-  return new KbSyncError(`${shown} already exists; harvest never overwrites a file.`, {
-    exitCode: ExitCode.partial,
+  return new IncompleteError(`${shown} already exists; harvest never overwrites a file.`, {
     hint: 'Answer or delete the entries in it first, or write this harvest elsewhere with --out FILE.',
   });
 }

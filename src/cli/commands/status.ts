@@ -5,6 +5,7 @@ import { staleEntry, uncertainEntry, toPosix } from '../../sync/run.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
 import { table } from '../../util/table.js';
 import { loadContext } from '../context.js';
+import type { Output } from '../output.js';
 import path from 'node:path';
 
 /** `kb-sync status`: what the state holds for the configured bot. */
@@ -57,32 +58,7 @@ export function run(argv: Record<string, unknown>): Promise<number> {
       return Promise.resolve(0);
     }
     out.info(`Last synced: ${bot.lastSyncedAt ?? 'never'} · first: ${bot.firstSyncedAt ?? 'never'}`);
-    const types = Object.keys(counts).sort();
-    if (types.length > 0) {
-      out.info('');
-      out.info(c.bold('Items in the bot (tracked):'));
-      out.info(
-        table(
-          ['TYPE', 'PUSHED', 'ADOPTED', 'IMPORTED', 'TOTAL'],
-          types.map((t) => {
-            const r = counts[t] ?? {};
-            return [
-              typeName(t),
-              String(r.pushed ?? 0),
-              String(r.adopted ?? 0),
-              String(r.imported ?? 0),
-              String((r.pushed ?? 0) + (r.adopted ?? 0) + (r.imported ?? 0)),
-            ];
-          }),
-        ),
-      );
-      if (adopted > 0)
-        out.info(
-          c.dim(
-            `  ${adopted} adopted item(s) were recorded by \`kb-sync adopt\`: they have no remote id, and behave like synced ones.`,
-          ),
-        );
-    }
+    printItems(out, counts, adopted);
     out.info(
       `Files tracked: ${files.size}${withErrors.length > 0 ? c.red(` · ${withErrors.length} with errors`) : ''}`,
     );
@@ -96,25 +72,7 @@ export function run(argv: Record<string, unknown>): Promise<number> {
       for (const p of pending)
         out.info(`  ${typeName(p.type)} "${p.label}" ${p.sourceFile ? display(p.sourceFile) : ''}`);
     }
-    if (runs.length > 0) {
-      out.info('');
-      out.info(c.bold('Last runs:'));
-      out.info(
-        table(
-          ['#', 'COMMAND', 'STARTED', 'STATUS', 'CREATED', 'UPDATED', 'STALE', 'FAILED'],
-          runs.map((r) => [
-            String(r.id),
-            r.command,
-            r.startedAt.slice(0, 19).replace('T', ' '),
-            r.status,
-            String(r.counts?.create ?? ''),
-            String(r.counts?.update ?? ''),
-            String(r.counts?.stale ?? ''),
-            String(r.counts?.failed ?? ''),
-          ]),
-        ),
-      );
-    }
+    printRuns(out, runs);
     out.info('');
     if (stale.length > 0) {
       out.info(
@@ -135,5 +93,60 @@ export function run(argv: Record<string, unknown>): Promise<number> {
     return Promise.resolve(0);
   } finally {
     store.close();
+  }
+}
+
+/** The tracked items by type and origin. */
+function printItems(out: Output, counts: ReturnType<StateStore['countItems']>, adopted: number): void {
+  const c = out.c;
+  const types = Object.keys(counts).sort();
+  if (types.length > 0) {
+    out.info('');
+    out.info(c.bold('Items in the bot (tracked):'));
+    out.info(
+      table(
+        ['TYPE', 'PUSHED', 'ADOPTED', 'IMPORTED', 'TOTAL'],
+        types.map((t) => {
+          const r = counts[t] ?? {};
+          return [
+            typeName(t),
+            String(r.pushed ?? 0),
+            String(r.adopted ?? 0),
+            String(r.imported ?? 0),
+            String((r.pushed ?? 0) + (r.adopted ?? 0) + (r.imported ?? 0)),
+          ];
+        }),
+      ),
+    );
+    if (adopted > 0)
+      out.info(
+        c.dim(
+          `  ${adopted} adopted item(s) were recorded by \`kb-sync adopt\`: they have no remote id, and behave like synced ones.`,
+        ),
+      );
+  }
+}
+
+/** The last runs. */
+function printRuns(out: Output, runs: ReturnType<StateStore['runs']>): void {
+  const c = out.c;
+  if (runs.length > 0) {
+    out.info('');
+    out.info(c.bold('Last runs:'));
+    out.info(
+      table(
+        ['#', 'COMMAND', 'STARTED', 'STATUS', 'CREATED', 'UPDATED', 'STALE', 'FAILED'],
+        runs.map((r) => [
+          String(r.id),
+          r.command,
+          r.startedAt.slice(0, 19).replace('T', ' '),
+          r.status,
+          String(r.counts?.create ?? ''),
+          String(r.counts?.update ?? ''),
+          String(r.counts?.stale ?? ''),
+          String(r.counts?.failed ?? ''),
+        ]),
+      ),
+    );
   }
 }

@@ -4,7 +4,7 @@ import { annotation } from '../../report/github.js';
 import { countsLine } from '../../report/human.js';
 import { watchKnowledge } from '../../sync/watch.js';
 import { loadContext, onInterrupt } from '../context.js';
-import { makeEvents } from './sync.js';
+import { makeEvents } from '../run-report.js';
 
 /** `kb-sync watch`: sync on every change until Ctrl-C. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
