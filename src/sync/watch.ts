@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { ResolvedConfig } from '../config/load.js';
-import type { SyncEvents } from '../report/events.js';
+import type { SyncEvents } from '../events.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
-import { runSync, stateSkipPaths, toPosix, type RunResult } from './run.js';
+import { toPosix } from '../util/paths.js';
+import { runSync, type RunResult } from './run.js';
+import { stateSkipPaths } from './settings.js';
 
 /**
  * Watch mode: an initial full sync, then file events are collected, debounced and synced in

@@ -154,7 +154,7 @@ describe('one sync per state file', () => {
     const p = project(smallCorpus({ articles: 4, questions: 2, urls: 1, docs: 0 }), { emu });
     await killAfter(p, emu, 1);
     const store = StateStore.open(p.stateFile, { readonly: true });
-    const held = store.db.prepare('SELECT pid FROM lock').get() as { pid: number } | undefined;
+    const held = store.lockHolder();
     store.close();
     expect(held).toBeDefined();
     const r = await runCli(['sync'], { cwd: p.dir, env: p.env });
