@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { ItemResult } from '../../events.js';
 import type { RunContext } from '../context.js';
 import { plannedItem, staleItem } from '../item-results.js';
-import { movesOf, type Applied, type ApplyInput } from './apply.js';
+import { movesOf, sentNothing, type Applied, type ApplyInput } from './apply.js';
 import { recordsFor } from './record.js';
 
 /**
@@ -48,16 +48,5 @@ export function applyAdopt(ctx: RunContext, input: ApplyInput): Promise<Applied>
     failed: 0,
   };
   store.finishRun(runId, 'ok', { ...counts, adopted: adopted.length });
-  return Promise.resolve({
-    plan,
-    items,
-    counts,
-    issues: [],
-    recovered: 0,
-    requests: 0,
-    rateLimited: 0,
-    interrupted: false,
-    lockLost: false,
-    adopted: adopted.length,
-  });
+  return Promise.resolve({ ...sentNothing(plan, items, counts), adopted: adopted.length });
 }

@@ -1,7 +1,7 @@
 import type { Plan } from '../../plan/plan.js';
 import type { RunContext } from '../context.js';
 import { plannedItem, staleItem } from '../item-results.js';
-import { filesByPath, type Applied, type ApplyInput } from './apply.js';
+import { filesByPath, sentNothing, type Applied, type ApplyInput } from './apply.js';
 import { refineUpdates } from './refine.js';
 
 /** The dry-run strategy (`plan`, `sync --dry-run`): refine the plan and show it; write nothing. */
@@ -27,15 +27,5 @@ export function dryRunOutcome(plan: Plan, itemCount: number): Applied {
     unchanged: Math.max(0, itemCount - plan.update.length - plan.moved.length - plan.stale.length),
     failed: 0,
   };
-  return {
-    plan,
-    items,
-    counts,
-    issues: [],
-    recovered: 0,
-    requests: 0,
-    rateLimited: 0,
-    interrupted: false,
-    lockLost: false,
-  };
+  return sentNothing(plan, items, counts);
 }

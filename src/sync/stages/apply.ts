@@ -56,6 +56,21 @@ export function movesOf(plan: Plan): ItemMove[] {
   }));
 }
 
+/** An outcome of a strategy that sends nothing (a dry run, adopt). */
+export function sentNothing(plan: Plan, items: ItemResult[], counts: RunCounts): Applied {
+  return {
+    plan,
+    items,
+    counts,
+    issues: [],
+    recovered: 0,
+    requests: 0,
+    rateLimited: 0,
+    interrupted: false,
+    lockLost: false,
+  };
+}
+
 export function filesByPath(files: readonly ScannedFile[]): Map<string, ScannedFile> {
   return new Map(files.map((f) => [f.relPath, f]));
 }
