@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { syncExitCode } from '../../src/cli/sync-exit.js';
+import { exitCodeForRun } from '../../src/cli/exit.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
 import type { ItemResult } from '../../src/events.js';
 import type { FileResult } from '../../src/extract/index.js';
@@ -319,7 +319,7 @@ describe('the result', () => {
 
   it('the CLI maps it to an exit code: lock lost 3, auth 2, failures or file errors 1, else 0', () => {
     const clean: Omit<ResultInput, 'applied'> = { ...input, issues: [] };
-    const code = (a: Applied, i = clean) => syncExitCode(buildResult({ ...i, applied: a }));
+    const code = (a: Applied, i = clean) => exitCodeForRun(buildResult({ ...i, applied: a }));
     expect(code(applied())).toBe(ExitCode.ok);
     expect(code(applied(), input)).toBe(ExitCode.partial);
     expect(code(applied({ counts: { ...applied().counts, failed: 2 } }))).toBe(ExitCode.partial);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
 import type { Kind, ScannedFile } from '../../src/scan/file.js';
 import type { ScanResult } from '../../src/scan/walk.js';
@@ -109,7 +110,7 @@ describe('refuseEmptyScan', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(RefusedError);
-    expect((err as RefusedError).exitCode).toBe(ExitCode.refused);
+    expect(exitCodeForError(err)).toBe(ExitCode.refused);
     expect((err as RefusedError).message).toContain('/k');
     expect((err as RefusedError).hint).toContain('--allow-empty');
   });
