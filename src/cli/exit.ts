@@ -1,6 +1,6 @@
 import { ApiError, type ApiErrorKind } from '../api/errors.js';
 import { ExitCode, IncompleteError, InterruptedError, KbSyncError, LockedError, RefusedError } from '../errors.js';
-import type { RunResult } from '../sync/run.js';
+import type { RunResult } from '../sync/result.js';
 
 /**
  * The one place where results and errors become exit codes, and the one place the process is
@@ -43,10 +43,20 @@ export function exitCodeForError(err: unknown): ExitCode {
   return ExitCode.internal;
 }
 
-/** The exit code of a sync, plan, adopt or watch run; an interrupt wins. */
-export function exitCodeForRun(result: Pick<RunResult, 'exitCode' | 'interrupted'>, signal?: Signal): number {
+/**
+ * The exit code of a sync, plan, adopt or watch run, from what its result says: 3 when another
+ * kb-sync took the lock over, 2 when the API refused the token or the bot, 1 when items or files
+ * failed, 0 otherwise. An interrupt wins (with the signal that caused it).
+ */
+export function exitCodeForRun(
+  result: Pick<RunResult, 'lockLost' | 'authError' | 'counts' | 'errors' | 'interrupted'>,
+  signal?: Signal,
+): ExitCode {
   if (result.interrupted && signal) return signalExitCode(signal);
-  return result.exitCode;
+  if (result.lockLost) return ExitCode.locked;
+  if (result.authError) return ExitCode.usage;
+  if (result.counts.failed > 0 || result.errors.length > 0) return ExitCode.partial;
+  return ExitCode.ok;
 }
 
 /** The exit code of an eval: below the threshold is 1; an interrupt wins. */

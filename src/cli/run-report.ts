@@ -1,10 +1,11 @@
 import { formatFileIssue } from '../errors.js';
-import type { ItemResult, SyncEvents } from '../report/events.js';
+import type { ItemResult, SyncEvents } from '../events.js';
 import { annotation, writeGithubFiles } from '../report/github.js';
 import { renderRun } from '../report/human.js';
 import { runDocument } from '../report/json.js';
-import type { RunResult } from '../sync/run.js';
+import type { RunResult } from '../sync/result.js';
 import { table } from '../util/table.js';
+import { exitCodeForRun } from './exit.js';
 import type { Output, ProgressHandle } from './output.js';
 
 /** How a run of the pipeline is shown, shared by `sync`, `plan`, `watch` and `demo`. */
@@ -60,12 +61,14 @@ export function report(
   result: RunResult,
   meta: { command: string; botId: string; streamed: boolean },
 ): void {
+  // The run's own code (a signal's is the command's to add), as `--json` and the Action show it.
+  const exitCode = exitCodeForRun(result);
   if (out.github) {
     for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
-    writeGithubFiles(result, meta, (t) => out.redact(t));
+    writeGithubFiles(result, { ...meta, exitCode }, (t) => out.redact(t));
   }
   if (out.json) {
-    out.document(runDocument(result, meta));
+    out.document(runDocument(result, { command: meta.command, botId: meta.botId, exitCode }));
   }
   if (out.quiet) {
     for (const e of result.errors) out.error(formatFileIssue(e));

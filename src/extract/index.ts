@@ -4,23 +4,16 @@ import type { FileIssue } from '../errors.js';
 import { scanArticle } from './article.js';
 import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
-import { hashFileChecked, readFileChecked, type StatSig } from './read.js';
+import { hashFileChecked, readFileChecked } from './read.js';
+import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
 import type { ExtractSettings, FileExtract, Kind, Payload } from './types.js';
+import type { ScannedFile } from '../scan/file.js';
 import { extractUrls, urlPayload } from './urls.js';
 
 export type { Kind, ExtractSettings, FileExtract, ItemMeta, Payload } from './types.js';
-
-/** A file the scan found: where it is, what kind it is, and its stat signature. */
-export interface ScannedFile {
-  /** Relative to knowledgeDir, forward slashes. */
-  relPath: string;
-  /** What to open (the checked target, for a symbolic link inside the folder). */
-  absPath: string;
-  kind: Kind;
-  sig: StatSig;
-}
+export type { ScannedFile } from '../scan/file.js';
 
 /** What extracting one file gave. */
 export interface FileResult {

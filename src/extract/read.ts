@@ -1,15 +1,7 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { FileIssue } from '../errors.js';
-
-/** A file's identity for the stat fast path, as git uses it: size, mtime, ctime and inode. */
-export type StatSig = string;
-
-export function statSig(st: fs.Stats): StatSig {
-  // Plain (not bigint) stats: they cost less to make, and a double keeps mtime to well under a
-  // microsecond. Size, both times and the inode together, as git compares them.
-  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
-}
+import { statSig, type StatSig } from '../scan/file.js';
 
 /** A file modified this recently may change again within the clock's granularity: re-check it next time. */
 export const RACY_WINDOW_MS = 3_000;

@@ -1,7 +1,7 @@
 import type { BotDataType } from '../api/types.js';
 import type { FileIssue } from '../errors.js';
 
-export type Kind = 'article' | 'qa' | 'urls' | 'document';
+export type { Kind } from '../scan/file.js';
 
 /** The settings that change what extraction produces (part of every hash's fingerprint). */
 export interface ExtractSettings {

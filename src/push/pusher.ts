@@ -8,7 +8,7 @@ import { buildPayloads, openDocument, payloadHash, type ScannedFile } from '../e
 import type { ExtractSettings, Payload } from '../extract/types.js';
 import type { RenderFn } from '../extract/render-pool.js';
 import type { DesiredItem, PriorItem } from '../plan/plan.js';
-import type { ItemResult, SyncEvents } from '../report/events.js';
+import type { ItemResult, SyncEvents } from '../events.js';
 import type { StateStore } from '../state/store.js';
 import { type Pacer } from './pacer.js';
 import {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
-import type { RunResult } from '../sync/run.js';
+import type { RunResult } from '../sync/result.js';
 import { typeName } from './human.js';
 
 /** GitHub Actions: workflow-command annotations, the step summary (Markdown) and step outputs. */
@@ -84,7 +84,7 @@ export function stepSummary(r: RunResult, meta: { botId: string; command: string
 /** Append to `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` when they are set. */
 export function writeGithubFiles(
   r: RunResult,
-  meta: { botId: string; command: string },
+  meta: { botId: string; command: string; exitCode: number },
   redact: (s: string) => string,
   env: NodeJS.ProcessEnv = process.env,
 ): void {
@@ -101,7 +101,7 @@ export function writeGithubFiles(
       'file-errors': r.errors.length,
       'stale-total': r.stale.length,
       uncertain: r.uncertain.length,
-      'exit-code': r.exitCode,
+      'exit-code': meta.exitCode,
     };
     fs.appendFileSync(
       env.GITHUB_OUTPUT,

@@ -1,7 +1,8 @@
 import { formatFileIssue } from '../errors.js';
-import type { RunResult, StaleEntry, UncertainEntry } from '../sync/run.js';
+import type { ItemResult } from '../events.js';
+import type { StaleEntry, UncertainEntry } from '../sync/entries.js';
+import type { RunResult } from '../sync/result.js';
 import { table } from '../util/table.js';
-import type { ItemResult } from './events.js';
 
 type Colors = {
   green(s: string): string;
@@ -146,9 +147,9 @@ export function renderRun(
   } else if (r.interrupted) {
     final = c.yellow(`! Interrupted after ${secs}s: ${countsLine(r, c)}. Run again to finish.`);
   } else if (r.dryRun) {
-    final = `${r.exitCode === 0 ? c.green('✔') : c.red('✗')} Plan (nothing pushed): ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
+    final = `${r.ok ? c.green('✔') : c.red('✗')} Plan (nothing pushed): ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
   } else {
-    final = `${r.exitCode === 0 ? c.green('✔') : c.red('✗')} Synced in ${secs}s: ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
+    final = `${r.ok ? c.green('✔') : c.red('✗')} Synced in ${secs}s: ${countsLine(r, c)}${r.errors.length > 0 ? c.red(` · ${r.errors.length} file error(s)`) : ''}`;
   }
   return { body, final };
 }

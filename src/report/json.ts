@@ -1,10 +1,10 @@
-import type { RunResult } from '../sync/run.js';
+import type { RunResult } from '../sync/result.js';
 
 /**
  * The stable `--json` document of `sync` and `plan` (schema in docs/syncing.md). Fields are only ever
- * added, never renamed or removed.
+ * added, never renamed or removed. The exit code is the CLI's decision, passed in.
  */
-export function runDocument(r: RunResult, meta: { command: string; botId: string }) {
+export function runDocument(r: RunResult, meta: { command: string; botId: string; exitCode: number }) {
   return {
     ok: r.ok,
     dryRun: r.dryRun,
@@ -41,7 +41,7 @@ export function runDocument(r: RunResult, meta: { command: string; botId: string
     requests: r.requests,
     rateLimited: r.rateLimited,
     interrupted: r.interrupted,
-    exitCode: r.exitCode,
+    exitCode: meta.exitCode,
     durationMs: r.durationMs,
   };
 }

@@ -2,9 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { FileIssue } from '../errors.js';
-import type { Kind } from '../extract/types.js';
-import type { ScannedFile } from '../extract/index.js';
-import { statSig } from '../extract/read.js';
+import { statSig, type Kind, type ScannedFile } from './file.js';
 
 /**
  * Walk `knowledgeDir`: every file except dot-files, dot-folders, `node_modules`, the state file

@@ -3,7 +3,9 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError } from '../errors.js';
-import type { StateStore } from './store.js';
+import type { LockHolder, StateStore } from './store.js';
+
+export type { LockHolder } from './store.js';
 
 /**
  * One sync per state file at a time. The lock is a row in the state file itself, taken in an
@@ -12,17 +14,6 @@ import type { StateStore } from './store.js';
  * is old. The heartbeat also fences: a holder whose lock was taken over (it slept through its
  * heartbeats, say) learns so at its next beat, and stops taking new work.
  */
-
-export interface LockHolder {
-  owner: string;
-  pid: number;
-  host: string;
-  command: string;
-  since: string;
-  heartbeatAt: number;
-  /** The holder's PID namespace on Linux ('' elsewhere). */
-  pidns: string;
-}
 
 /** This process's PID namespace (Linux), so that pids are compared only within one. */
 export function pidNamespace(): string {
@@ -71,12 +62,10 @@ export class StateLock {
   }
 
   heartbeat(): void {
-    if (this.#released || !this.#store.db.open) return;
+    if (this.#released || !this.#store.isOpen) return;
     try {
-      const { changes } = this.#store.db
-        .prepare('UPDATE lock SET heartbeat_at = ? WHERE owner = ?')
-        .run(Date.now(), this.owner);
-      if (changes === 0 && !this.#lost.signal.aborted)
+      const held = this.#store.beatLock(this.owner, Date.now());
+      if (!held && !this.#lost.signal.aborted)
         this.#lost.abort(new Error('the state lock was taken over by another process'));
     } catch {
       // A busy database skips one beat; the next one comes soon.
@@ -87,27 +76,12 @@ export class StateLock {
     if (this.#released) return;
     this.#released = true;
     clearInterval(this.#timer);
-    if (this.#store.db.open) this.#store.db.prepare('DELETE FROM lock WHERE owner = ?').run(this.owner);
+    if (this.#store.isOpen) this.#store.releaseLock(this.owner);
   }
 }
 
 export function readLockHolder(store: StateStore): LockHolder | undefined {
-  const r = store.db
-    .prepare('SELECT owner, pid, host, command, since, heartbeat_at, pidns FROM lock WHERE id = 1')
-    .get() as
-    | { owner: string; pid: number; host: string; command: string; since: string; heartbeat_at: number; pidns: string }
-    | undefined;
-  return r
-    ? {
-        owner: r.owner,
-        pid: r.pid,
-        host: r.host,
-        command: r.command,
-        since: r.since,
-        heartbeatAt: r.heartbeat_at,
-        pidns: r.pidns,
-      }
-    : undefined;
+  return store.lockHolder();
 }
 
 export function pidAlive(pid: number): boolean {
@@ -140,19 +114,10 @@ export async function acquireLock(store: StateStore, opts: LockOptions): Promise
   const deadline = Date.now() + waitMs;
   let announced = false;
   for (;;) {
-    const attempt = store.db.transaction((): { got: true; took?: LockHolder } | { got: false; holder: LockHolder } => {
-      const holder = readLockHolder(store);
-      const now = Date.now();
-      if (holder && !isDeadHolder(holder, host, now)) return { got: false, holder };
-      store.db.prepare('DELETE FROM lock WHERE id = 1').run();
-      store.db
-        .prepare(
-          'INSERT INTO lock (id, owner, pid, host, command, since, heartbeat_at, pidns) VALUES (1, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(owner, process.pid, host, opts.command, new Date(now).toISOString(), now, pidNamespace());
-      return holder ? { got: true, took: holder } : { got: true };
-    });
-    const r = attempt.immediate();
+    const r = store.takeLock(
+      { owner, pid: process.pid, host, command: opts.command, pidns: pidNamespace() },
+      (holder, now) => isDeadHolder(holder, host, now),
+    );
     if (r.got) return new StateLock(store, owner, r.took, opts.heartbeatMs ?? 15_000);
     if (Date.now() >= deadline) {
       throw new LockedError(

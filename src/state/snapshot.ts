@@ -24,7 +24,7 @@ export interface Snapshot {
 }
 
 export function exportSnapshot(store: StateStore, botId: string): Snapshot {
-  return store.db.transaction((): Snapshot => {
+  return store.tx((): Snapshot => {
     const bot = store.bot(botId);
     const files = store.loadFiles(botId);
     const keys = store.fileKeys(botId, files.keys());
@@ -43,7 +43,7 @@ export function exportSnapshot(store: StateStore, botId: string): Snapshot {
       stale: store.stale(botId).map(({ id: _id, ...rest }) => rest),
       uncertain: store.uncertain(botId).map(({ id: _id, ...rest }) => rest),
     };
-  })();
+  });
 }
 
 /** Check a parsed snapshot's shape; throws StateError naming what is wrong. */
@@ -108,82 +108,19 @@ export function importSnapshot(
         "Pass --force to replace this bot's state with the snapshot.",
       );
     }
-    const db = store.db;
     // Requests in flight when a run of this state stopped may have created items: keep them as
     // uncertain entries rather than forget them with the state being replaced.
     const inFlight = store.recoverPending(snap.botId, null);
     const keepUncertain = store.uncertain(snap.botId).filter((u) => inFlight.some((p) => p.key === u.key));
-    for (const t of ['files', 'file_items', 'items', 'pending', 'stale', 'uncertain'])
-      db.prepare(`DELETE FROM ${t} WHERE bot_id = ?`).run(snap.botId);
-    db.prepare(
-      `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
-       ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
-    ).run(
-      snap.botId,
-      snap.apiBaseUrl,
-      snap.firstSyncedAt ?? new Date().toISOString(),
-      snap.lastSyncedAt,
-      new Date().toISOString(),
-    );
-    const item = db.prepare(
-      `INSERT INTO items (bot_id, key, type, label, hash, payload_hash, remote_id, origin, source_file, source_line, synced_at, run_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-    );
-    for (const i of snap.items) {
-      // "imported" in status; adopted items (no remote id) stay adopted.
-      const origin = i.origin === 'adopted' ? 'adopted' : 'imported';
-      item.run(
-        snap.botId,
-        i.key,
-        i.type,
-        i.label,
-        i.hash,
-        i.payloadHash ?? null,
-        i.remoteId ?? null,
-        origin,
-        i.sourceFile ?? null,
-        i.sourceLine ?? null,
-        i.syncedAt ?? new Date().toISOString(),
-      );
-    }
-    const file = db.prepare(
-      'INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, NULL, 0, NULL, 0, NULL)',
-    );
-    const fileItem = db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
-    for (const f of snap.files) {
-      file.run(snap.botId, f.path, f.kind);
-      for (const k of f.items) fileItem.run(snap.botId, f.path, k.key, k.hash);
-    }
-    const stale = db.prepare(
-      'INSERT INTO stale (bot_id, remote_id, key, type, label, origin, source_file, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-    );
-    for (const s of snap.stale)
-      stale.run(
-        snap.botId,
-        s.remoteId ?? null,
-        s.key,
-        s.type,
-        s.label,
-        s.origin ?? 'imported',
-        s.sourceFile ?? null,
-        s.reason === 'changed' ? 'changed' : 'removed',
-        s.since,
-      );
-    const unc = db.prepare(
-      'INSERT INTO uncertain (bot_id, key, type, label, source_file, remote_id, reason, since, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-    );
-    for (const u of [...snap.uncertain, ...keepUncertain])
-      unc.run(
-        snap.botId,
-        u.key,
-        u.type,
-        u.label,
-        u.sourceFile ?? null,
-        u.remoteId ?? null,
-        u.reason ?? 'imported',
-        u.since,
-      );
-    store.recountItems(snap.botId);
+    store.replaceBot(snap.botId, {
+      apiBaseUrl: snap.apiBaseUrl,
+      firstSyncedAt: snap.firstSyncedAt ?? new Date().toISOString(),
+      lastSyncedAt: snap.lastSyncedAt,
+      items: snap.items,
+      files: snap.files,
+      stale: snap.stale,
+      uncertain: [...snap.uncertain, ...keepUncertain],
+    });
     return {
       items: snap.items.length,
       files: snap.files.length,

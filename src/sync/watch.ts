@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { ResolvedConfig } from '../config/load.js';
-import type { SyncEvents } from '../report/events.js';
+import type { SyncEvents } from '../events.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
-import { runSync, stateSkipPaths, toPosix, type RunResult } from './run.js';
+import { toPosix } from '../util/paths.js';
+import { runSync, type RunResult } from './run.js';
+import { stateSkipPaths } from './settings.js';
 
 /**
  * Watch mode: an initial full sync, then file events are collected, debounced and synced in
@@ -143,19 +145,7 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
 
   try {
     // Watch first, then sync: a change made while the initial sync runs is queued, not lost.
-    watcher = chokidarWatch(cfg.knowledgeDir, {
-      ignoreInitial: true,
-      persistent: true,
-      awaitWriteFinish: { stabilityThreshold: Math.max(100, Math.min(opts.debounceMs, 500)), pollInterval: 50 },
-      ignored: (p: string) => {
-        const rel = toPosix(path.relative(cfg.knowledgeDir, p));
-        if (rel === '') return false;
-        if (skip.has(p)) return true;
-        return rel.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules' || isEditorTemp(seg));
-      },
-    });
-    for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(ev, onEvent);
-    watcher.on('error', (err) => opts.events?.log?.('warn', `watcher: ${(err as Error).message}`));
+    watcher = openWatcher(cfg.knowledgeDir, skip, opts.debounceMs, onEvent, opts.events);
     await new Promise<void>((resolve) => watcher?.on('ready', () => resolve()));
     needFull = true;
     kick();
@@ -175,4 +165,28 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
     lock.release();
     store.close();
   }
+}
+
+/** A chokidar watcher on the folder that reports every add, change and removal, minus what is never synced. */
+function openWatcher(
+  root: string,
+  skip: ReadonlySet<string>,
+  debounceMs: number,
+  onEvent: (abs: string) => void,
+  events: SyncEvents | undefined,
+): FSWatcher {
+  const watcher = chokidarWatch(root, {
+    ignoreInitial: true,
+    persistent: true,
+    awaitWriteFinish: { stabilityThreshold: Math.max(100, Math.min(debounceMs, 500)), pollInterval: 50 },
+    ignored: (p: string) => {
+      const rel = toPosix(path.relative(root, p));
+      if (rel === '') return false;
+      if (skip.has(p)) return true;
+      return rel.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules' || isEditorTemp(seg));
+    },
+  });
+  for (const ev of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) watcher.on(ev, onEvent);
+  watcher.on('error', (err) => events?.log?.('warn', `watcher: ${(err as Error).message}`));
+  return watcher;
 }

@@ -119,7 +119,11 @@ describe('crash safety', () => {
 
 describe('one sync per state file', () => {
   it('a second run exits 3 at once, naming the holder; with --wait it runs after the first', async () => {
-    const emu = await emulator({ faults: { latencyMs: 100 } });
+    // The first run's second create is held for 8 s: the second run meets the lock however slowly
+    // it starts on a busy machine.
+    const emu = await emulator({
+      faults: { latencyMs: 100, schedule: [{ endpoint: 'POST /bot-data', at: 2, fault: 'delay', delayMs: 8_000 }] },
+    });
     const p = project(smallCorpus({ articles: 6, questions: 3, urls: 2, docs: 0 }), {
       emu,
       config: { rateLimit: { requestsPerSecond: 50, concurrency: 1 } },
@@ -154,7 +158,7 @@ describe('one sync per state file', () => {
     const p = project(smallCorpus({ articles: 4, questions: 2, urls: 1, docs: 0 }), { emu });
     await killAfter(p, emu, 1);
     const store = StateStore.open(p.stateFile, { readonly: true });
-    const held = store.db.prepare('SELECT pid FROM lock').get() as { pid: number } | undefined;
+    const held = store.lockHolder();
     store.close();
     expect(held).toBeDefined();
     const r = await runCli(['sync'], { cwd: p.dir, env: p.env });

@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { buildPayloads } from '../../src/extract/index.js';
 import type { ResolvedConfig } from '../../src/config/load.js';
-import { extractSettings, stateSkipPaths } from '../../src/sync/run.js';
+import { extractSettings, stateSkipPaths } from '../../src/sync/settings.js';
 import { scanTree } from '../../src/scan/walk.js';
 import fs from 'node:fs';
 import path from 'node:path';

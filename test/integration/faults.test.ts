@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { exitCodeForError } from '../../src/cli/exit.js';
 import { loadConfig } from '../../src/config/load.js';
 import { RefusedError } from '../../src/errors.js';
 import { runSync, type RunResult } from '../../src/sync/run.js';
+import { exitCodeForError, exitCodeForRun } from '../../src/cli/exit.js';
 import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
 import { smallCorpus } from '../helpers/corpus.js';
@@ -111,7 +111,7 @@ describe('faults from the API', () => {
       schedule: [{ endpoint: 'POST /bot-data', at: 3, fault: 'error', status: 400 }],
     });
     const r = await sync();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     const failed = r.items.filter((i) => i.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]?.httpStatus).toBe(400);
@@ -120,7 +120,7 @@ describe('faults from the API', () => {
     const again = await sync();
     expect(again.counts.create).toBe(1);
     expect((emu.stats().byEndpoint['POST /bot-data'] ?? 0) - before).toBe(1);
-    expect(again.exitCode).toBe(0);
+    expect(exitCodeForRun(again)).toBe(0);
     await check(emu, cfg, again);
   });
 
@@ -130,14 +130,14 @@ describe('faults from the API', () => {
       { rateLimit: { requestsPerSecond: 200, concurrency: 1 } },
     );
     const r = await sync();
-    expect(r.exitCode).toBe(2);
+    expect(exitCodeForRun(r)).toBe(2);
     expect(r.authError?.status).toBe(401);
     expect(emu.created(emu.botId)).toHaveLength(5);
     // Only the one request that got the 401 was attempted after the token failed.
     expect(emu.stats().byStatus['401']).toBe(1);
     emu.setFaults({});
     const again = await sync();
-    expect(again.exitCode).toBe(0);
+    expect(exitCodeForRun(again)).toBe(0);
     const { duplicates } = await check(emu, cfg, again);
     expect(duplicates).toBe(0);
   });
@@ -151,7 +151,7 @@ describe('faults from the API', () => {
       token: emu.token,
       cwd: cfg.baseDir,
     });
-    expect(r.exitCode).toBe(2);
+    expect(exitCodeForRun(r)).toBe(2);
     expect(r.authError?.status).toBe(404);
     expect(r.authError?.hint).toContain('bot id');
     expect(emu.stats().byStatus['404']).toBe(3);
@@ -164,7 +164,7 @@ describe('faults from the API', () => {
     const before = emu.created(emu.botId).length;
     p.write({ 'faq/billing.qa.yaml': '- q: only one\n  a: [broken\n' });
     const r = await sync();
-    expect(r.exitCode).toBe(1);
+    expect(exitCodeForRun(r)).toBe(1);
     expect(r.errors[0]?.file).toBe('knowledge/faq/billing.qa.yaml');
     expect(r.counts.stale).toBe(0);
     expect(r.stale).toEqual([]);

@@ -21,10 +21,12 @@ describe('state store migrations', () => {
     add.run('b2', 'k0');
     db.close();
     const store = StateStore.open(file);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(store.itemCount('b1')).toBe(3);
     expect(store.itemCount('b2')).toBe(1);
     store.close();
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
   });
 
   it('reads an older file for plan and status without changing it (a copy is migrated in memory)', () => {
@@ -56,7 +58,8 @@ describe('state store migrations', () => {
 
 describe('the item counter', () => {
   it('follows creates, replacements, removals and adoptions, per bot', () => {
-    const store = StateStore.open(path.join(tempDir(), 'state.db'));
+    const file = path.join(tempDir(), 'state.db');
+    const store = StateStore.open(file);
     for (const b of ['b1', 'b2']) store.ensureBot(b, 'http://x');
     const send = (bot: string, key: string, hash: string, remoteId: string) => {
       store.beginSend(bot, { key, hash, type: 'TEXT', label: key, sourceFile: 'f.md' }, null);
@@ -84,8 +87,11 @@ describe('the item counter', () => {
     );
     expect(store.itemCount('b1')).toBe(2);
     expect(store.itemCount('b2')).toBe(1);
-    const exact = (bot: string) => store.db.prepare('SELECT count(*) FROM items WHERE bot_id = ?').pluck().get(bot);
+    // The counter agrees with the table, read over a connection of its own.
+    const raw = new Database(file, { readonly: true });
+    const exact = (bot: string) => raw.prepare('SELECT count(*) FROM items WHERE bot_id = ?').pluck().get(bot);
     expect(store.itemCount('b1')).toBe(exact('b1'));
+    raw.close();
     store.close();
   });
 });
@@ -98,13 +104,13 @@ describe('the state lock', () => {
     const lock = await acquireLock(a, { command: 'sync', heartbeatMs: 60_000 });
     expect(lock.lostSignal.aborted).toBe(false);
     // Another process decides this holder is dead (it slept past its heartbeats) and takes over.
-    const b = StateStore.open(file);
-    b.db.prepare("UPDATE lock SET owner = 'someone-else', pid = 1, heartbeat_at = ?").run(Date.now());
+    const b = new Database(file);
+    b.prepare("UPDATE lock SET owner = 'someone-else', pid = 1, heartbeat_at = ?").run(Date.now());
     lock.heartbeat();
     expect(lock.lostSignal.aborted).toBe(true);
     lock.release();
     // Releasing a lost lock does not remove the new holder's.
-    expect(b.db.prepare('SELECT owner FROM lock').pluck().get()).toBe('someone-else');
+    expect(b.prepare('SELECT owner FROM lock').pluck().get()).toBe('someone-else');
     a.close();
     b.close();
   });

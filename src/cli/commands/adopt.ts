@@ -14,13 +14,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const botId = requireBotId(cfg);
   const yes = Boolean(argv.yes);
   const r = await runSync({ config: cfg, botId, dryRun: !yes, adopt: yes, command: 'adopt' });
+  const exitCode = exitCodeForRun(r);
   if (out.json) {
     out.document({
-      ...runDocument(r, { command: 'adopt', botId }),
+      ...runDocument(r, { command: 'adopt', botId, exitCode }),
       adopted: yes ? (r.adopted ?? 0) : 0,
       wouldAdopt: yes ? 0 : r.counts.create,
     });
-    return exitCodeForRun(r);
+    return exitCode;
   }
   for (const e of r.errors) out.error(formatFileIssue(e));
   const c = out.c;
@@ -29,11 +30,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (r.counts.update > 0)
       out.info(`${r.counts.update} item(s) are tracked with another version; adopt leaves them for \`kb-sync sync\`.`);
     out.final(c.yellow('Nothing recorded. Check the bot in the CX Genie dashboard, then run `kb-sync adopt --yes`.'));
-    return exitCodeForRun(r);
+    return exitCode;
   }
   const skipped = r.items.filter((i) => i.status === 'skipped').length;
   out.final(
     `${c.green('✔')} Adopted ${r.adopted ?? 0} item(s) for bot ${botId}; nothing was pushed.${skipped > 0 ? ` ${skipped} item(s) with another tracked version were left for \`kb-sync sync\`.` : ''} They show as "adopted" in \`kb-sync status\`.`,
   );
-  return exitCodeForRun(r);
+  return exitCode;
 }

@@ -1,7 +1,8 @@
 import { requireBotId } from '../../config/load.js';
 import { StateStore } from '../../state/store.js';
 import { readLockHolder, describeHolder } from '../../state/lock.js';
-import { staleEntry, uncertainEntry, toPosix } from '../../sync/run.js';
+import { staleEntry, uncertainEntry } from '../../sync/entries.js';
+import { toPosix } from '../../util/paths.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
 import { table } from '../../util/table.js';
 import { loadContext } from '../context.js';

@@ -1,5 +1,10 @@
-import type { BotDataType } from '../api/types.js';
-import type { FileIssue } from '../errors.js';
+import type { BotDataType } from './api/types.js';
+import type { FileIssue } from './errors.js';
+
+/**
+ * What a run emits as it goes and item by item: produced by the pipeline (sync/, push/), read by
+ * the renderers (report/) and the CLI. A low module so that every one of them can import it.
+ */
 
 /** The outcome of one item in a run. */
 export interface ItemResult {

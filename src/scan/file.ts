@@ -1,0 +1,28 @@
+import type fs from 'node:fs';
+
+/**
+ * What a scan finds: the lowest layer of the pipeline, shared by scan/, extract/ and state/
+ * (so that none of them imports another's internals for these).
+ */
+
+/** The kinds of knowledge file, by name (see `kinds` in the configuration). */
+export type Kind = 'article' | 'qa' | 'urls' | 'document';
+
+/** A file's identity for the stat fast path, as git uses it: size, mtime, ctime and inode. */
+export type StatSig = string;
+
+export function statSig(st: fs.Stats): StatSig {
+  // Plain (not bigint) stats: they cost less to make, and a double keeps mtime to well under a
+  // microsecond. Size, both times and the inode together, as git compares them.
+  return `${st.size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`;
+}
+
+/** A file the scan found: where it is, what kind it is, and its stat signature. */
+export interface ScannedFile {
+  /** Relative to knowledgeDir, forward slashes. */
+  relPath: string;
+  /** What to open (the checked target, for a symbolic link inside the folder). */
+  absPath: string;
+  kind: Kind;
+  sig: StatSig;
+}

@@ -1,0 +1,82 @@
+import { nowIso, type Db } from './connection.js';
+
+export interface BotRow {
+  botId: string;
+  apiBaseUrl: string | null;
+  extractFingerprint: string | null;
+  firstSyncedAt: string | null;
+  lastSyncedAt: string | null;
+}
+
+/** The `bots` table: one row per bot, its extraction fingerprint, sync times and item counter. */
+export class Bots {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  get(botId: string): BotRow | undefined {
+    const r = this.#db
+      .prepare(
+        'SELECT bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at FROM bots WHERE bot_id = ?',
+      )
+      .get(botId) as Record<string, string | null> | undefined;
+    if (!r) return undefined;
+    return {
+      botId: r.bot_id as string,
+      apiBaseUrl: r.api_base_url ?? null,
+      extractFingerprint: r.extract_fingerprint ?? null,
+      firstSyncedAt: r.first_synced_at ?? null,
+      lastSyncedAt: r.last_synced_at ?? null,
+    };
+  }
+
+  ensure(botId: string, apiBaseUrl: string): void {
+    this.#db
+      .prepare(
+        'INSERT INTO bots (bot_id, api_base_url, created_at) VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET api_base_url = excluded.api_base_url',
+      )
+      .run(botId, apiBaseUrl, nowIso());
+  }
+
+  setFingerprint(botId: string, fingerprint: string): void {
+    this.#db.prepare('UPDATE bots SET extract_fingerprint = ? WHERE bot_id = ?').run(fingerprint, botId);
+  }
+
+  markSynced(botId: string): void {
+    const t = nowIso();
+    this.#db
+      .prepare('UPDATE bots SET first_synced_at = coalesce(first_synced_at, ?), last_synced_at = ? WHERE bot_id = ?')
+      .run(t, t, botId);
+  }
+
+  /** A bot row as a snapshot describes it: its fingerprint cleared, so every file is read again. */
+  putImported(botId: string, apiBaseUrl: string | null, firstSyncedAt: string, lastSyncedAt: string | null): void {
+    this.#db
+      .prepare(
+        `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
+       ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
+      )
+      .run(botId, apiBaseUrl, firstSyncedAt, lastSyncedAt, nowIso());
+  }
+
+  /** How many items the bot has (kept up to date on every insert and delete of an item). */
+  itemCount(botId: string): number {
+    return (
+      (this.#db.prepare('SELECT item_count FROM bots WHERE bot_id = ?').pluck().get(botId) as number | undefined) ?? 0
+    );
+  }
+
+  bumpItems(botId: string, delta: number): void {
+    if (delta !== 0)
+      this.#db.prepare('UPDATE bots SET item_count = max(0, item_count + ?) WHERE bot_id = ?').run(delta, botId);
+  }
+
+  /** Count the items again (after an import). */
+  recountItems(botId: string): void {
+    this.#db
+      .prepare('UPDATE bots SET item_count = (SELECT count(*) FROM items WHERE bot_id = @bot) WHERE bot_id = @bot')
+      .run({ bot: botId });
+  }
+}

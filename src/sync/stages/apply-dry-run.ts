@@ -1,0 +1,31 @@
+import type { Plan } from '../../plan/plan.js';
+import type { RunContext } from '../context.js';
+import { plannedItem, staleItem } from '../item-results.js';
+import { filesByPath, sentNothing, type Applied, type ApplyInput } from './apply.js';
+import { refineUpdates } from './refine.js';
+
+/** The dry-run strategy (`plan`, `sync --dry-run`): refine the plan and show it; write nothing. */
+export async function applyDryRun(ctx: RunContext, input: ApplyInput): Promise<Applied> {
+  const plan = await refineUpdates(ctx, input.planned.plan, filesByPath(input.sel.scan.files));
+  return dryRunOutcome(plan, ctx.store.itemCount(ctx.botId));
+}
+
+/** Pure: a plan's items and counts, `itemCount` being how many items the bot has now. */
+export function dryRunOutcome(plan: Plan, itemCount: number): Applied {
+  const items = [
+    ...plan.create.map((c) => plannedItem(c.item, 'create')),
+    ...plan.update.map((u) => ({ ...plannedItem(u.item, 'update'), replacedRemoteId: u.prior.remoteId })),
+    ...plan.moved.map((m) => ({ ...plannedItem(m.item, 'move'), remoteId: m.from.remoteId ?? undefined })),
+    ...plan.stale.map((s) => staleItem(s.prior)),
+  ];
+  const counts = {
+    create: plan.create.length,
+    update: plan.update.length,
+    moved: plan.moved.length,
+    stale: plan.stale.length,
+    // Everything the bot has that this plan does not touch (read from a counter, not counted).
+    unchanged: Math.max(0, itemCount - plan.update.length - plan.moved.length - plan.stale.length),
+    failed: 0,
+  };
+  return sentNothing(plan, items, counts);
+}

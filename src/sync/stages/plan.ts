@@ -1,0 +1,144 @@
+import type { FileIssue } from '../../errors.js';
+import type { FileResult } from '../../extract/index.js';
+import { planSync, type DesiredItem, type Plan, type PriorItem } from '../../plan/plan.js';
+import type { FileKey, ItemRow, StateStore } from '../../state/store.js';
+import type { RunContext } from '../context.js';
+import type { Selection } from './select.js';
+
+/**
+ * Stage 3, plan: what the read files yield now, against the slice of the state they touch,
+ * gives what to create, update, move and turn stale. The planning itself is pure; the slice is
+ * read from the store first (and not at all for a state that knows nothing yet).
+ */
+
+/** What the extract stage's results add up to. */
+export interface Collected {
+  desired: DesiredItem[];
+  /** Files read this run. */
+  dirtyFiles: Set<string>;
+  /** Files read with errors: their earlier items are held, not turned stale. */
+  incompleteFiles: Set<string>;
+  issues: FileIssue[];
+  /** Drafts (and `sync: false` files) left out. */
+  skippedDrafts: number;
+}
+
+/** The slice of the state a plan needs: only what the read and removed files touch. */
+export interface PriorState {
+  /** The keys (and hashes) each read or removed file yielded at its last read. */
+  fileKeys: Map<string, FileKey[]>;
+  prior: Map<string, PriorItem>;
+  /** Keys that files not read this run still yield. */
+  heldElsewhere: Set<string>;
+}
+
+export interface PlannedRun {
+  plan: Plan;
+  /** File issues of the read files, then the plan's key conflicts. */
+  issues: FileIssue[];
+  /** File → the first conflict it lost (recorded as the file's error). */
+  conflicted: Map<string, string>;
+  priorFileKeys: Map<string, FileKey[]>;
+  skippedDrafts: number;
+}
+
+/**
+ * Pure: gather the results. The item objects become desired items in place (`file` is added;
+ * no copies, as a cold plan has many).
+ */
+export function collectExtracts(results: readonly FileResult[]): Collected {
+  const out: Collected = {
+    desired: [],
+    dirtyFiles: new Set(),
+    incompleteFiles: new Set(),
+    issues: [],
+    skippedDrafts: 0,
+  };
+  for (const r of results) {
+    out.dirtyFiles.add(r.relPath);
+    for (const it of r.extract.items) {
+      const d = it as DesiredItem;
+      d.file = r.relPath;
+      out.desired.push(d);
+    }
+    if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
+    out.issues.push(...r.extract.issues);
+    out.skippedDrafts += r.extract.draftEntries ?? 0;
+    if (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false') out.skippedDrafts++;
+  }
+  return out;
+}
+
+/** Read the slice of the state that the desired keys and the touched files need. */
+export function readPriorState(
+  store: StateStore,
+  botId: string,
+  desired: readonly DesiredItem[],
+  touched: readonly string[],
+): PriorState {
+  const fileKeys = store.fileKeys(botId, touched);
+  const relevant = new Set<string>(desired.map((d) => d.key));
+  for (const ks of fileKeys.values()) for (const k of ks) relevant.add(k.key);
+  const rows = store.items(botId, relevant);
+  return {
+    fileKeys,
+    prior: new Map([...rows].map(([k, r]) => [k, toPrior(r)])),
+    heldElsewhere: store.keysHeldElsewhere(botId, relevant, new Set(touched)),
+  };
+}
+
+/** The slice of a state that knows no file and no item: nothing to look up (a cold plan of a big folder). */
+export function emptyPriorState(): PriorState {
+  return { fileKeys: new Map(), prior: new Map(), heldElsewhere: new Set() };
+}
+
+/** Pure: plan the collected items against the state's slice. */
+export function planRun(collected: Collected, removed: ReadonlySet<string>, state: PriorState): PlannedRun {
+  const plan = planSync({
+    desired: collected.desired,
+    dirtyFiles: collected.dirtyFiles,
+    incompleteFiles: collected.incompleteFiles,
+    removedFiles: removed,
+    priorFileKeys: new Map([...state.fileKeys].map(([p, ks]) => [p, ks.map((k) => k.key)])),
+    prior: state.prior,
+    heldElsewhere: state.heldElsewhere,
+  });
+  const conflicted = new Map<string, string>();
+  for (const c of plan.conflicts) if (!conflicted.has(c.file)) conflicted.set(c.file, c.message);
+  return {
+    plan,
+    issues: [...collected.issues, ...plan.conflicts],
+    conflicted,
+    priorFileKeys: state.fileKeys,
+    skippedDrafts: collected.skippedDrafts,
+  };
+}
+
+/** The plan stage: collect, read the state's slice, plan, and report the files' issues. */
+export function planStage(ctx: RunContext, sel: Selection, results: readonly FileResult[]): PlannedRun {
+  const { store, botId, events, display, clock } = ctx;
+  clock.lap('read');
+  events.phase?.('plan');
+  const collected = collectExtracts(results);
+  const touched = [...collected.dirtyFiles, ...sel.removed];
+  const cold = sel.known.size === 0 && store.itemCount(botId) === 0;
+  const state = cold ? emptyPriorState() : readPriorState(store, botId, collected.desired, touched);
+  const planned = planRun(collected, sel.removed, state);
+  for (const i of planned.issues) events.issue?.({ ...i, file: display(i.file) });
+  clock.lap('plan');
+  events.phase?.('plan', { items: planned.plan.create.length + planned.plan.update.length });
+  return planned;
+}
+
+export function toPrior(r: ItemRow): PriorItem {
+  return {
+    key: r.key,
+    type: r.type,
+    label: r.label,
+    hash: r.hash,
+    payloadHash: r.payloadHash,
+    remoteId: r.remoteId,
+    origin: r.origin,
+    sourceFile: r.sourceFile,
+  };
+}
