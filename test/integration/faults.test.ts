@@ -49,17 +49,19 @@ const check = (emu: EmulatorHandle, cfg: Parameters<typeof expectFolderInBot>[1]
   });
 
 describe('faults from the API', () => {
-  it('a 429 storm slows the whole queue down and loses nothing', async () => {
+  it('a 429 storm is retried through the pacer and loses nothing', async () => {
+    // Six creates in a row refused with 429 (Retry-After: 0): a storm that happens however fast
+    // or slow this machine is, unlike a rate the client may never reach when the CPU is busy.
     const { emu, cfg, sync } = await setup(
-      { rateLimit: { requestsPerSecond: 40, burst: 3 } },
+      { schedule: [{ endpoint: 'POST /bot-data', at: 3, times: 6, fault: 'rate-limit', retryAfterSec: 0 }] },
       {
         rateLimit: { requestsPerSecond: 200, concurrency: 4 },
         retry: { maxAttempts: 8, baseDelayMs: 5, maxDelayMs: 50 },
       },
     );
     const r = await sync();
-    expect(r.rateLimited).toBeGreaterThan(0);
-    expect(emu.stats().rateLimited).toBe(r.rateLimited);
+    expect(r.rateLimited).toBe(6);
+    expect(emu.stats().rateLimited).toBe(6);
     expect(r.counts.failed).toBe(0);
     expect(r.uncertain).toEqual([]);
     const { duplicates } = await check(emu, cfg, r);
@@ -103,7 +105,11 @@ describe('faults from the API', () => {
     );
     const r = await settle(emu, sync);
     expect(r.counts.failed).toBe(0);
-    await check(emu, cfg, r);
+    // Timeouts happened (seeded latencies above 150 ms): each is a possible duplicate, reported
+    // uncertain; latency is the only fault, so every uncertain entry comes from a timeout.
+    expect(r.uncertain.length).toBeGreaterThan(0);
+    const { duplicates } = await check(emu, cfg, r);
+    expect(duplicates).toBeLessThanOrEqual(r.uncertain.length);
   });
 
   it('a 400 fails that item at once with the server message; the others sync; a re-run pushes only it', async () => {
