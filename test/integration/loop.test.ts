@@ -10,6 +10,7 @@ import { extractQa } from '../../src/extract/qa.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { project, type Project } from '../helpers/project.js';
+import { inProcess } from '../helpers/sync.js';
 
 /**
  * The loop commands (chat, customers, conversations, conversation, eval, harvest) as a user runs
@@ -232,7 +233,7 @@ describe('kb-sync eval', () => {
       const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
       fs.writeFileSync(path.join(p.dir, 'evals.yaml'), EVALS);
 
-      expect((await kb(p, ['sync', '--quiet'])).code).toBe(0);
+      expect((await inProcess(p, emu).sync()).counts.create).toBe(3);
       const [folder, file, atHalf, human, sample, bad] = await Promise.all([
         kb(p, ['eval', '--json']),
         kb(p, ['eval', '--file', 'evals.yaml', '--json']),
