@@ -3,10 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeForError } from '../../src/cli/exit.js';
-import { loadConfig } from '../../src/config/load.js';
 import { RefusedError } from '../../src/errors.js';
 import { StateStore } from '../../src/state/store.js';
-import { runSync } from '../../src/sync/run.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
@@ -14,25 +12,12 @@ import { expectFolderInBot } from '../helpers/invariant.js';
 import { project, type Project } from '../helpers/project.js';
 import { spawnCli } from '../helpers/spawn.js';
 import { runDoc } from '../helpers/json.js';
+import { inProcess } from '../helpers/sync.js';
 
 /** Edge cases found in review: each once lost, duplicated or wrongly staled an item. */
 
 function setup(emu: EmulatorHandle, p: Project) {
-  const cfg = {
-    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
-    apiBaseUrl: emu.url,
-    botId: emu.botId,
-  };
-  const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
-    runSync({
-      config: cfg,
-      botId: emu.botId,
-      dryRun: false,
-      token: emu.token,
-      cwd: p.dir,
-      random: () => 0.5,
-      ...extra,
-    });
+  const { cfg, sync } = inProcess(p, emu);
   const report = () => {
     const store = StateStore.open(p.stateFile, { readonly: true });
     try {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
 import { RefusedError } from '../../src/errors.js';
 import { runSync, type RunResult } from '../../src/sync/run.js';
 import { exitCodeForError, exitCodeForRun } from '../../src/cli/exit.js';
 import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
 import { smallCorpus } from '../helpers/corpus.js';
+import { inProcess } from '../helpers/sync.js';
 import { expectFolderInBot } from '../helpers/invariant.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 
@@ -18,22 +17,7 @@ import type { EmulatorHandle } from '../../src/emulator/server.js';
 async function setup(faults: Parameters<EmulatorHandle['setFaults']>[0], config: Record<string, unknown> = {}) {
   const emu = await emulator({ faults });
   const p = project(smallCorpus(), { emu, config });
-  const cfg = {
-    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
-    apiBaseUrl: emu.url,
-    botId: emu.botId,
-  };
-  const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
-    runSync({
-      config: cfg,
-      botId: emu.botId,
-      dryRun: false,
-      token: emu.token,
-      cwd: p.dir,
-      random: () => 0.5,
-      ...extra,
-    });
-  return { emu, p, cfg, sync };
+  return { emu, p, ...inProcess(p, emu) };
 }
 
 async function settle(emu: EmulatorHandle, sync: () => Promise<RunResult>, runs = 4): Promise<RunResult> {
