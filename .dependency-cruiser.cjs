@@ -71,9 +71,10 @@ module.exports = {
     },
     {
       name: 'not-to-cli',
-      comment: 'cli/ is the top: only cli/ itself (and the bin entry, src/cli/main.ts) imports it.',
+      comment:
+        'cli/ is the top: only cli/ itself (and the bin entry, src/cli/main.ts) imports it. The library face (src/index.ts) re-exports the exit-code mapping, so embedders exit as the CLI does.',
       severity: 'error',
-      from: { pathNot: '^src/cli/' },
+      from: { pathNot: '^src/(cli/|index\\.ts$)' },
       to: { path: '^src/cli/' },
     },
     {
