@@ -2,21 +2,9 @@ import type { BotDataType } from '../api/types.js';
 import type { Bots } from './bots.js';
 import { nowIso, type Db } from './connection.js';
 import type { Lists } from './lists.js';
+import type { ItemRow, Origin } from './rows.js';
 
-export type Origin = 'pushed' | 'adopted' | 'imported';
-
-export interface ItemRow {
-  key: string;
-  type: BotDataType;
-  label: string;
-  hash: string;
-  payloadHash: string | null;
-  remoteId: string | null;
-  origin: Origin;
-  sourceFile: string | null;
-  sourceLine: number | null;
-  syncedAt: string;
-}
+export type { ItemRow, Origin } from './rows.js';
 
 /** An item recorded as already in the bot, without a remote id (`kb-sync adopt`). */
 export interface AdoptedItem {

@@ -1,6 +1,6 @@
 import type { BotDataType } from '../api/types.js';
 import { nowIso, type Db } from './connection.js';
-import type { ItemRow, Origin } from './items.js';
+import type { ItemRow, Origin } from './rows.js';
 
 export interface StaleRow {
   id: number;

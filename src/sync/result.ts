@@ -5,20 +5,14 @@ import type { ScanResult } from '../scan/walk.js';
 import type { StaleRow, UncertainRow } from '../state/store.js';
 import { plannedStaleEntry, staleEntry, uncertainEntry, type StaleEntry, type UncertainEntry } from './entries.js';
 import type { Applied } from './stages/apply.js';
+import type { RunCounts } from './counts.js';
+
+export type { RunCounts } from './counts.js';
 
 /**
  * Stage 5, the result: what one run did, for the renderers (report/) and the CLI. It states
  * facts; turning them into an exit code is the CLI's business (src/cli/exit.ts).
  */
-
-export interface RunCounts {
-  create: number;
-  update: number;
-  moved: number;
-  stale: number;
-  unchanged: number;
-  failed: number;
-}
 
 export interface RunResult {
   /** Nothing failed, no file error, not stopped: everything the folder says is in the bot. */

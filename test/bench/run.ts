@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
 import { runDoc } from '../helpers/json.js';
 import { ageTree, generateTree } from './tree.js';
+import { measureHostileInputs, printHostile, type HostileRow } from './hostile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/bin/main.js');
@@ -291,6 +292,8 @@ async function main(): Promise<void> {
     process.stderr.write(`kb-sync benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node}\n`);
     const help = await helpTime();
     results.help = help;
+    process.stderr.write('hostile inputs…\n');
+    results.hostile = measureHostileInputs();
     const trees: Record<string, SizeResult> = {};
     for (const n of sizes) {
       const dir = path.join(work, `tree-${n}`);
@@ -394,6 +397,7 @@ function printTable(r: Record<string, unknown>): void {
     console.log(
       `\ncold plan of 10,000 articles: ${a10.coldPlanRatio}× read+hash (${a10.coldPlanMs} / ${a10.readHashMs} ms), peak RSS ${a10.coldPlanRssMb} MB   (target ≤ 4×)`,
     );
+  printHostile(r.hostile as HostileRow[]);
   const help = r.help as { medianMs: number; nodeStartupMs: number };
   console.log(
     `\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`,

@@ -1,37 +1,23 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeForError } from '../../src/cli/exit.js';
-import { loadConfig } from '../../src/config/load.js';
 import { RefusedError } from '../../src/errors.js';
 import { StateStore } from '../../src/state/store.js';
-import { runSync } from '../../src/sync/run.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { expectFolderInBot } from '../helpers/invariant.js';
 import { project, type Project } from '../helpers/project.js';
-import { spawnCli, until } from '../helpers/spawn.js';
+import { spawnCli } from '../helpers/spawn.js';
 import { runDoc } from '../helpers/json.js';
+import { inProcess } from '../helpers/sync.js';
 
 /** Edge cases found in review: each once lost, duplicated or wrongly staled an item. */
 
 function setup(emu: EmulatorHandle, p: Project) {
-  const cfg = {
-    ...loadConfig({ configPath: path.join(p.dir, 'sync.config.json'), env: {} }),
-    apiBaseUrl: emu.url,
-    botId: emu.botId,
-  };
-  const sync = (extra: Partial<Parameters<typeof runSync>[0]> = {}) =>
-    runSync({
-      config: cfg,
-      botId: emu.botId,
-      dryRun: false,
-      token: emu.token,
-      cwd: p.dir,
-      random: () => 0.5,
-      ...extra,
-    });
+  const { cfg, sync } = inProcess(p, emu);
   const report = () => {
     const store = StateStore.open(p.stateFile, { readonly: true });
     try {
@@ -45,6 +31,40 @@ function setup(emu: EmulatorHandle, p: Project) {
     }
   };
   return { cfg, sync, report };
+}
+
+/** The user the permission test runs the CLI as, when the suite runs as root. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * Why `user` could not run the built CLI on `projectDir` (undefined if it can): it must reach
+ * node, the bundle, better-sqlite3 (loaded, with its native part) and write the project. A clone
+ * under a folder that user cannot enter (one made by `mktemp -d`, say) fails here.
+ */
+async function cannotRunAs(user: { uid: number; gid: number }, projectDir: string): Promise<string | undefined> {
+  const probe = `
+    const fs = require('node:fs'), path = require('node:path');
+    const [cli, dir] = process.argv.slice(1);
+    const check = (what, fn) => { try { fn(); } catch (e) { console.log(what + ' (' + e.message + ')'); process.exit(1); } };
+    check('cannot read the built CLI ' + path.dirname(cli), () => {
+      for (const f of fs.readdirSync(path.dirname(cli))) fs.accessSync(path.join(path.dirname(cli), f), fs.constants.R_OK);
+    });
+    check('cannot load better-sqlite3', () => {
+      const Database = require('node:module').createRequire(cli)('better-sqlite3');
+      new Database(':memory:').close();
+    });
+    check('cannot write the project ' + dir, () => fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK));
+  `;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-e', probe, CLI, projectDir], {
+      ...user,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (err) => resolve(`cannot start node (${err.message})`));
+    child.on('close', (code) => resolve(code === 0 ? undefined : out.trim() || `cannot run node (exit ${code})`));
+  });
 }
 
 const titles = (emu: EmulatorHandle) => emu.created(emu.botId).map((d) => d.title ?? d.content);
@@ -93,15 +113,17 @@ describe('ids claimed twice', () => {
 
 describe('kill -9 mid-push, then a deletion', () => {
   it('items pushed before the kill turn stale when their file is deleted', async () => {
-    const emu = await emulator({ faults: { latencyMs: 300 } });
+    // SIGKILL the run the moment the emulator has answered its third create.
+    const hook: { onCreate?: () => void } = {};
+    const emu = await emulator({ log: (line) => /^POST \S*\/bot-data 200/.test(line) && hook.onCreate?.() });
     const files: Record<string, string> = {};
     for (let i = 0; i < 8; i++) files[`a${i}.md`] = `# Art ${i}\n\nBody ${i}.\n`;
     const p = project(files, { emu, config: { rateLimit: { requestsPerSecond: 100, concurrency: 1 } } });
     const { cfg, report } = setup(emu, p);
     const s = spawnCli(['sync', '-q'], { cwd: p.dir, env: p.env });
-    await until(() => emu.created(emu.botId).length >= 3, 20_000, 5);
-    s.child.kill('SIGKILL');
-    await s.exited;
+    let answered = 0;
+    hook.onCreate = () => void (++answered === 3 && s.child.kill('SIGKILL'));
+    expect((await s.exited).signal).toBe('SIGKILL');
     // One at a time, in file order: "Art 0" was among the first pushed.
     expect(emu.created(emu.botId).map((d) => d.title)).toContain('Art 0');
     p.remove('a0.md');
@@ -144,17 +166,19 @@ describe('a replacement that fails', () => {
 });
 
 describe('what cannot be examined is not gone', () => {
-  it('an unreadable folder keeps its items (not stale), and reading it again pushes nothing twice', async () => {
+  it('an unreadable folder keeps its items (not stale), and reading it again pushes nothing twice', async (ctx) => {
     const emu = await emulator();
     const p = project(
       { 'billing/a.md': '# A\n\nbody a\n', 'billing/b.md': '# B\n\nbody b\n', 'c.md': '# C\n\nbody c\n' },
       { emu },
     );
     // Root reads any folder: run the CLI as another user where the test runs as root.
-    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    const asUser = process.getuid?.() === 0 ? NOBODY : undefined;
     if (asUser) {
       for (const d of [p.dir, p.knowledge, path.join(p.knowledge, 'billing')]) fs.chmodSync(d, 0o777);
       for (const f of ['billing/a.md', 'billing/b.md', 'c.md']) fs.chmodSync(path.join(p.knowledge, f), 0o666);
+      const unreachable = await cannotRunAs(asUser, p.dir);
+      if (unreachable) ctx.skip(`runs the CLI as uid ${asUser.uid}, which ${unreachable}`);
     }
     const run = (args: string[]) => runCli(args, { cwd: p.dir, env: p.env, ...(asUser ? { as: asUser } : {}) });
     expect((await run(['sync', '-q'])).code).toBe(0);

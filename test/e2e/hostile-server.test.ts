@@ -3,6 +3,7 @@ import { runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { sendJson, tinyServer } from '../helpers/http.js';
 import { project } from '../helpers/project.js';
+import { inProcess } from '../helpers/sync.js';
 
 /**
  * The built CLI against a hostile server written here (issue 11, items 6 and 9): what people see,
@@ -52,7 +53,7 @@ describe('Retry-After past the cap from the eval judge', () => {
       const judge = await tinyServer((_req, res) => sendJson(res, 429, {}, { 'retry-after': '999999999' }));
       const emu = await emulator();
       const p = project(FILES, { emu, config: { rateLimit: { requestsPerSecond: 1000, concurrency: 1 } } });
-      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      expect((await inProcess(p, emu).sync()).ok).toBe(true);
       const env = { ...p.env, KB_SYNC_JUDGE_URL: `${judge.origin}/v1`, KB_SYNC_JUDGE_MODEL: 'm' };
       const r = await runCli(['eval', '--judge', '--json'], { cwd: p.dir, env });
       expect(r.code).toBe(0);

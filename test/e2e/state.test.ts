@@ -7,14 +7,16 @@ import { runDoc, snapshotDoc, statusDoc, type SnapshotDoc } from '../helpers/jso
 import { project } from '../helpers/project.js';
 import { age, tempDir } from '../helpers/fs.js';
 import { smallCorpus } from '../helpers/corpus.js';
+import { inProcess } from '../helpers/sync.js';
 
 describe('state export / import', () => {
   it('round-trips: a fresh checkout with the imported snapshot pushes nothing, keeps the stale list, and passes the CI guard', async () => {
     const emu = await emulator();
     const p = project(smallCorpus({ articles: 3, questions: 2, urls: 2, docs: 1 }), { emu });
-    await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
+    const { sync } = inProcess(p, emu);
+    expect((await sync()).counts.create).toBeGreaterThan(0);
     p.remove('guides/topic-0.md');
-    await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
+    expect((await sync()).counts.stale).toBe(1);
     const snapFile = path.join(tempDir(), 'snap.json');
     const exp = await runCli(['state', 'export', snapFile], { cwd: p.dir, env: p.env });
     expect(exp.code).toBe(0);
@@ -47,9 +49,9 @@ describe('state export / import', () => {
   it('refuses a snapshot of another bot, and refuses to replace existing state without --force', async () => {
     const emu = await emulator({ extraBotIds: ['bot-2'] });
     const p = project({ 'a.md': '# A\n\nbody\n' }, { emu });
-    await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
+    expect((await inProcess(p, emu).sync()).counts.create).toBe(1);
     const snapFile = path.join(tempDir(), 'snap.json');
-    await runCli(['state', 'export', snapFile], { cwd: p.dir, env: p.env });
+    expect((await runCli(['state', 'export', snapFile], { cwd: p.dir, env: p.env })).code).toBe(0);
     const other = await runCli(['state', 'import', snapFile], {
       cwd: p.dir,
       env: { ...p.env, CXGENIE_BOT_ID: 'bot-2' },

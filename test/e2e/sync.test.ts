@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/fs.js';
 import { expectFolderInBot, expectedIdentities, heldIdentities } from '../helpers/invariant.js';
 import { forgetDoc, runDoc, statusDoc } from '../helpers/json.js';
 import { project } from '../helpers/project.js';
+import { inProcess } from '../helpers/sync.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -63,8 +64,7 @@ describe('changes in one go', () => {
       },
       { emu },
     );
-    const first = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(runDoc(first.stdout).counts.create).toBe(6);
+    expect((await inProcess(p, emu).sync()).counts.create).toBe(6);
     const idOf = (title: string) => emu.created(emu.botId).find((d) => (d.title ?? d.content) === title)?.id;
     const ids = {
       edit: idOf('Edit me'),
@@ -135,7 +135,7 @@ describe('changes in one go', () => {
   it('a whitespace-only edit of an article pushes nothing (what is sent did not change)', async () => {
     const emu = await emulator();
     const p = project({ 'a.md': '---\ntitle: A\n---\nSome text.\n\n\n- one\n- two\n' }, { emu });
-    await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
+    expect((await inProcess(p, emu).sync()).counts.create).toBe(1);
     p.write({ 'a.md': '---\ntitle: A\n---\n\nSome text.\n\n* one\n* two\n<!-- a note for editors -->\n' });
     const plan = await runCli(['plan', '--json'], { cwd: p.dir, env: p.env });
     expect(runDoc(plan.stdout).counts).toMatchObject({ update: 0, unchanged: 1 });
@@ -178,7 +178,7 @@ describe('changes in one go', () => {
   it('another bot starts empty: the state is scoped by bot id', async () => {
     const emu = await emulator({ extraBotIds: ['bot-2'] });
     const p = project({ 'a.md': '# A\n\nbody\n' }, { emu });
-    await runCli(['sync', '-q'], { cwd: p.dir, env: p.env });
+    expect((await inProcess(p, emu).sync()).counts.create).toBe(1);
     const other = await runCli(['sync', '--json'], { cwd: p.dir, env: { ...p.env, CXGENIE_BOT_ID: 'bot-2' } });
     expect(runDoc(other.stdout).counts.create).toBe(1);
     expect(emu.created('bot-2')).toHaveLength(1);

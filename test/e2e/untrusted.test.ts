@@ -148,9 +148,7 @@ describe('an article that takes too long to normalize', () => {
       { 'huge-table.md': `# Huge table\n\n| a | b |\n|---|---|\n${rows}\n`, 'ok.md': '# Fine\n\nA normal page.\n' },
       { emu, config: { limits: { renderTimeoutMs: 1500, maxTextBytes: 10_000_000 } } },
     );
-    const started = Date.now();
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.code).toBe(1);
     const doc = runDoc(r.stdout);
     const failed = doc.items.find((i) => i.file === 'knowledge/huge-table.md');

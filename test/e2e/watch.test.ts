@@ -1,14 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { StateStore } from '../../src/state/store.js';
 import { emulator } from '../helpers/emulator.js';
-import { project } from '../helpers/project.js';
-import { spawnCli, until } from '../helpers/spawn.js';
+import { project, type Project } from '../helpers/project.js';
+import { spawnCli, until, type Spawned } from '../helpers/spawn.js';
 
-/** Watch mode with real file events in a temp folder, against the emulator. */
+/**
+ * Watch mode with real file events in a temp folder, against the emulator. One watcher serves
+ * every test of the file (starting one costs a process and a full sync); each test works on
+ * files of its own, so none depends on what another did, and the last one stops the watcher.
+ */
 
-function runsOf(stateFile: string, botId: string): { id: number; counts: Record<string, number> | null }[] {
+function runsOf(
+  stateFile: string,
+  botId: string,
+): { id: number; finishedAt: string | null; counts: Record<string, number> | null }[] {
   if (!fs.existsSync(stateFile)) return [];
   const store = StateStore.open(stateFile, { readonly: true });
   try {
@@ -28,118 +36,162 @@ function staleOf(stateFile: string, botId: string): string[] {
 }
 
 describe('kb-sync watch', () => {
-  it('syncs adds, edits, renames, deletes and a 200-file burst in batches, survives a bad file, and stops cleanly', async () => {
-    const emu = await emulator();
-    const p = project(
+  let emu: EmulatorHandle;
+  let p: Project;
+  let w: Spawned;
+  const titles = () => emu.created(emu.botId).map((d) => d.title ?? d.content);
+  const posts = () => emu.stats().byEndpoint['POST /bot-data'] ?? 0;
+  const runs = () => runsOf(p.stateFile, emu.botId).length;
+  /** The runs recorded after the first `before` ones, newest first. */
+  const runsAfter = (before: number) => {
+    const all = runsOf(p.stateFile, emu.botId);
+    return all.slice(0, all.length - before);
+  };
+  /** Every run recorded so far has finished. */
+  const idle = () =>
+    until(() => runsOf(p.stateFile, emu.botId).every((r) => r.finishedAt !== null), 'the runs to finish');
+  const write = (rel: string, text: string) => fs.writeFileSync(path.join(p.knowledge, rel), text);
+  /** What the watcher printed on stderr since `mark` (a length of it taken earlier). */
+  const stderrSince = (mark: number) => w.stderr().slice(mark);
+
+  beforeAll(async () => {
+    emu = await emulator({}, { until: 'file' });
+    p = project(
       { 'start.md': '# Start\n\nThe first page.\n' },
-      { emu, config: { watch: { debounceMs: 300, retryIntervalMs: 60_000 } } },
-    );
-    const w = spawnCli(['watch'], { cwd: p.dir, env: p.env });
-    try {
-      await until(() => w.stdout().includes('Watching'), 20_000, 20);
-      await until(() => emu.created(emu.botId).length === 1, 10_000, 20);
-      const titles = () => emu.created(emu.botId).map((d) => d.title ?? d.content);
-      const posts = () => emu.stats().byEndpoint['POST /bot-data'] ?? 0;
-
-      // add
-      fs.writeFileSync(path.join(p.knowledge, 'added.md'), '# Added\n\nA new page.\n');
-      await until(() => titles().includes('Added'), 15_000, 20);
-
-      // edit
-      fs.writeFileSync(path.join(p.knowledge, 'added.md'), '# Added\n\nA new page, edited.\n');
-      await until(() => emu.created(emu.botId).some((d) => d.content.includes('edited')), 15_000, 20);
-
-      // rename: a move, nothing pushed
-      const beforeRename = posts();
-      const runsBeforeRename = runsOf(p.stateFile, emu.botId).length;
-      fs.mkdirSync(path.join(p.knowledge, 'sub'));
-      fs.renameSync(path.join(p.knowledge, 'start.md'), path.join(p.knowledge, 'sub', 'start.md'));
-      await until(
-        () =>
-          runsOf(p.stateFile, emu.botId).some(
-            (r, i, all) => all.length > runsBeforeRename && (r.counts?.moved ?? 0) > 0,
-          ),
-        15_000,
-        50,
-      );
-      expect(posts()).toBe(beforeRename);
-
-      // delete: the old versions are stale
-      fs.rmSync(path.join(p.knowledge, 'added.md'));
-      await until(() => staleOf(p.stateFile, emu.botId).filter((t) => t === 'Added').length === 2, 15_000, 50);
-
-      // a burst of 200 files: batched, not 200 syncs
-      const runsBeforeBurst = runsOf(p.stateFile, emu.botId).length;
-      for (let i = 0; i < 200; i++)
-        fs.writeFileSync(path.join(p.knowledge, `burst-${i}.md`), `# Burst ${i}\n\nPage ${i}.\n`);
-      await until(() => titles().filter((t) => t?.startsWith('Burst ')).length === 200, 60_000, 50);
-      const burstRuns = runsOf(p.stateFile, emu.botId).length - runsBeforeBurst;
-      expect(burstRuns).toBeGreaterThanOrEqual(1);
-      expect(burstRuns).toBeLessThanOrEqual(5);
-
-      // a bad file is reported, the watcher keeps going, and the fix syncs
-      fs.writeFileSync(path.join(p.knowledge, 'faq.qa.yaml'), '- q: Broken?\n');
-      await until(() => w.stderr().includes('faq.qa.yaml:1:3 answer is missing'), 15_000, 20);
-      fs.writeFileSync(path.join(p.knowledge, 'faq.qa.yaml'), '- q: Broken?\n  a: Fixed.\n');
-      await until(() => titles().includes('Broken?'), 15_000, 20);
-
-      // editor temp files never trigger anything
-      const runsBeforeTemp = runsOf(p.stateFile, emu.botId).length;
-      fs.writeFileSync(path.join(p.knowledge, '.added.md.swp'), 'x');
-      fs.writeFileSync(path.join(p.knowledge, 'notes.md~'), 'x');
-      await new Promise((r) => setTimeout(r, 1200));
-      expect(runsOf(p.stateFile, emu.botId).length).toBe(runsBeforeTemp);
-    } finally {
-      w.child.kill('SIGINT');
-    }
-    const { code } = await w.exited;
-    expect(code).toBe(0);
-    expect(w.stdout()).toContain('Stopped watching');
-    // Everything pushed was recorded; nothing is left in flight.
-    const store = StateStore.open(p.stateFile, { readonly: true });
-    expect(store.pending(emu.botId)).toEqual([]);
-    store.close();
-  }, 180_000);
-
-  it('holds the lock: a sync started meanwhile exits 3', async () => {
-    const emu = await emulator();
-    const p = project({ 'a.md': '# A\n\nbody\n' }, { emu });
-    const w = spawnCli(['watch', '--debounce', '100'], { cwd: p.dir, env: p.env });
-    try {
-      await until(() => w.stdout().includes('Watching'), 20_000, 20);
-      const s = spawnCli(['sync'], { cwd: p.dir, env: p.env });
-      const r = await s.exited;
-      expect(r.code).toBe(3);
-      expect(s.stderr()).toContain('running "watch"');
-    } finally {
-      w.child.kill('SIGINT');
-      await w.exited;
-    }
-  });
-
-  it('keeps running through a network outage and catches up when the API is back', async () => {
-    const emu = await emulator();
-    const p = project(
-      { 'a.md': '# A\n\nbody\n' },
       {
         emu,
+        until: 'file',
         config: {
-          watch: { debounceMs: 100, retryIntervalMs: 1000 },
+          watch: { debounceMs: 300, retryIntervalMs: 1000 },
           retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
         },
       },
     );
-    const w = spawnCli(['watch'], { cwd: p.dir, env: p.env });
-    try {
-      await until(() => w.stdout().includes('Watching'), 20_000, 20);
-      emu.setFaults({ errorRate: 1 });
-      fs.writeFileSync(path.join(p.knowledge, 'during-outage.md'), '# During outage\n\ntext\n');
-      await until(() => /failed/.test(w.stderr()), 15_000, 20);
-      emu.setFaults({});
-      await until(() => emu.created(emu.botId).some((d) => d.title === 'During outage'), 20_000, 50);
-    } finally {
-      w.child.kill('SIGINT');
+    // --verbose: a line for every batch, with how many paths it held.
+    w = spawnCli(['watch', '--verbose'], { cwd: p.dir, env: p.env });
+    await until(() => w.stdout().includes('Watching'), 'the watcher to be ready');
+  });
+
+  afterAll(async () => {
+    if (w.child.exitCode === null && w.child.signalCode === null) {
+      w.child.kill('SIGKILL');
       await w.exited;
+    }
+  });
+
+  it('starts with a full sync of the folder', async () => {
+    await until(() => titles().includes('Start'), 'the first page pushed');
+    expect(emu.created(emu.botId)).toHaveLength(1);
+  });
+
+  it('never starts a sync for editor temp files', async () => {
+    await idle();
+    const before = runs();
+    const mark = w.stdout().length;
+    write('.notes.md.swp', 'x');
+    write('notes.md~', 'x');
+    // A real change after them: once its batch has run, any event of the temp files has arrived.
+    write('after-temp.md', '# After temp\n\nA page.\n');
+    await until(() => titles().includes('After temp'), 'the page written after the temp files pushed');
+    // --verbose prints a line after each batch, with the number of paths it held.
+    const batches = () =>
+      [
+        ...w
+          .stdout()
+          .slice(mark)
+          .matchAll(/(\d+) change\(s\): /g),
+      ].map((m) => m[1]);
+    await until(() => batches().length > 0, 'the line of its batch');
+    await idle();
+    expect(runs() - before).toBe(1);
+    expect(batches()).toEqual(['1']);
+  });
+
+  it('pushes an added file', async () => {
+    write('added.md', '# Added\n\nA new page.\n');
+    await until(() => titles().includes('Added'), 'the added page pushed');
+  });
+
+  it('pushes the new version of an edited file', async () => {
+    write('edited.md', '# Edited\n\nFirst version.\n');
+    await until(() => titles().includes('Edited'), 'the page pushed');
+    write('edited.md', '# Edited\n\nSecond version.\n');
+    await until(
+      () => emu.created(emu.botId).some((d) => d.content.includes('Second version')),
+      'the new version pushed',
+    );
+  });
+
+  it('records a rename as a move and pushes nothing', async () => {
+    write('rename-me.md', '# Rename me\n\nSame text after the move.\n');
+    await until(() => titles().includes('Rename me'), 'the page pushed');
+    await idle();
+    const before = { posts: posts(), runs: runs() };
+    fs.mkdirSync(path.join(p.knowledge, 'sub'));
+    fs.renameSync(path.join(p.knowledge, 'rename-me.md'), path.join(p.knowledge, 'sub', 'renamed.md'));
+    await until(() => runsAfter(before.runs).some((r) => (r.counts?.moved ?? 0) > 0), 'a run that moved the page');
+    expect(posts()).toBe(before.posts);
+  });
+
+  it('turns every pushed version of a deleted file stale', async () => {
+    write('delete-me.md', '# Delete me\n\nFirst version.\n');
+    await until(() => titles().includes('Delete me'), 'the page pushed');
+    write('delete-me.md', '# Delete me\n\nSecond version.\n');
+    await until(
+      () => emu.created(emu.botId).some((d) => d.title === 'Delete me' && d.content.includes('Second version')),
+      'the new version pushed',
+    );
+    fs.rmSync(path.join(p.knowledge, 'delete-me.md'));
+    await until(
+      () => staleOf(p.stateFile, emu.botId).filter((t) => t === 'Delete me').length === 2,
+      'both versions listed stale',
+    );
+  });
+
+  it('syncs a burst of 200 files in a few batches, not 200 syncs', async () => {
+    const before = runs();
+    for (let i = 0; i < 200; i++) write(`burst-${i}.md`, `# Burst ${i}\n\nPage ${i}.\n`);
+    await until(() => titles().filter((t) => t?.startsWith('Burst ')).length === 200, 'all 200 pages pushed');
+    const batches = runs() - before;
+    expect(batches).toBeGreaterThanOrEqual(1);
+    // Batched: on average at least 20 files a sync, however the events were spread.
+    expect(batches).toBeLessThanOrEqual(10);
+  });
+
+  it('reports a bad file with file:line, keeps watching, and syncs the fix', async () => {
+    const mark = w.stderr().length;
+    write('faq.qa.yaml', '- q: Broken?\n');
+    await until(() => stderrSince(mark).includes('faq.qa.yaml:1:3 answer is missing'), 'the error reported');
+    write('faq.qa.yaml', '- q: Broken?\n  a: Fixed.\n');
+    await until(() => titles().includes('Broken?'), 'the fixed entry pushed');
+  });
+
+  it('holds the lock: a sync started meanwhile exits 3', async () => {
+    const s = spawnCli(['sync'], { cwd: p.dir, env: p.env });
+    const r = await s.exited;
+    expect(r.code).toBe(3);
+    expect(s.stderr()).toContain('running "watch"');
+  });
+
+  it('keeps running through a network outage and catches up when the API is back', async () => {
+    const mark = w.stderr().length;
+    emu.setFaults({ errorRate: 1 });
+    write('during-outage.md', '# During outage\n\ntext\n');
+    await until(() => /failed/.test(stderrSince(mark)), 'the failure reported');
+    emu.setFaults({});
+    await until(() => titles().includes('During outage'), 'the page pushed once the API is back');
+  });
+
+  it('stops cleanly on Ctrl-C: exit 0, and nothing left in flight', async () => {
+    w.child.kill('SIGINT');
+    const { code } = await w.exited;
+    expect(code).toBe(0);
+    expect(w.stdout()).toContain('Stopped watching');
+    const store = StateStore.open(p.stateFile, { readonly: true });
+    try {
+      expect(store.pending(emu.botId)).toEqual([]);
+    } finally {
+      store.close();
     }
   });
 });

@@ -1,10 +1,17 @@
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../src/emulator/server.js';
 
 const running: EmulatorHandle[] = [];
+const runningForFile: EmulatorHandle[] = [];
 
-/** Start an emulator on a free loopback port; stopped after the test. Seeded data is fixed in time. */
-export async function emulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
+/**
+ * Start an emulator on a free loopback port; stopped after the test (or, with `until: 'file'`,
+ * after the test file). Seeded data is fixed in time.
+ */
+export async function emulator(
+  opts: EmulatorOptions = {},
+  { until = 'test' }: { until?: 'test' | 'file' } = {},
+): Promise<EmulatorHandle> {
   const emu = await startEmulator({
     port: 0,
     token: 'test-token-0123456789',
@@ -12,10 +19,14 @@ export async function emulator(opts: EmulatorOptions = {}): Promise<EmulatorHand
     now: Date.parse('2026-11-01T12:00:00Z'),
     ...opts,
   });
-  running.push(emu);
+  (until === 'file' ? runningForFile : running).push(emu);
   return emu;
 }
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((e) => e.stop()));
+});
+
+afterAll(async () => {
+  await Promise.all(runningForFile.splice(0).map((e) => e.stop()));
 });

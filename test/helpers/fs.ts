@@ -1,19 +1,27 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 const made: string[] = [];
+const madeForFile: string[] = [];
 
-/** A fresh temporary folder, removed after the test. */
-export function tempDir(prefix = 'kb-sync-test-'): string {
+/**
+ * A fresh temporary folder, removed after the test (or, with `until: 'file'`, after the test
+ * file: for set-up shared by several tests in `beforeAll`).
+ */
+export function tempDir(prefix = 'kb-sync-test-', opts: { until?: 'test' | 'file' } = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
+  (opts.until === 'file' ? madeForFile : made).push(dir);
   return dir;
 }
 
 afterEach(() => {
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+afterAll(() => {
+  for (const d of madeForFile.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** Write files (relative path → text or bytes) under `root`, creating folders. */

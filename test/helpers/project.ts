@@ -14,12 +14,15 @@ export interface Project {
   rename(from: string, to: string): void;
 }
 
-/** A temporary project: `sync.config.json` and a `knowledge/` folder with the given files, aged past the racy window. */
+/**
+ * A temporary project: `sync.config.json` and a `knowledge/` folder with the given files, aged
+ * past the racy window. Removed after the test (`until: 'file'`: after the test file).
+ */
 export function project(
   files: Record<string, string | Uint8Array>,
-  opts: { emu?: EmulatorHandle; config?: Record<string, unknown> } = {},
+  opts: { emu?: EmulatorHandle; config?: Record<string, unknown>; until?: 'test' | 'file' } = {},
 ): Project {
-  const dir = tempDir('kb-sync-project-');
+  const dir = tempDir('kb-sync-project-', { until: opts.until ?? 'test' });
   const knowledge = path.join(dir, 'knowledge');
   fs.mkdirSync(knowledge, { recursive: true });
   writeTree(knowledge, files);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect, vi } from 'vitest';
 import { CLI } from './cli.js';
 
 export interface Spawned {
@@ -31,11 +32,15 @@ export function spawnCli(args: string[], opts: { cwd: string; env: Record<string
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Resolve when `pred()` holds (polling), or reject after `timeoutMs`. */
-export async function until(pred: () => boolean, timeoutMs = 15_000, everyMs = 2): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/**
+ * Wait until `pred()` holds, polling (vi.waitFor) every `interval` ms, for at most `timeout` ms:
+ * a generous ceiling, so that a loaded machine is slow, not failing. `what` names the condition
+ * in the error when it is not reached. Reaching it counts as an assertion of the test.
+ */
+export async function until(
+  pred: () => boolean,
+  what: string,
+  { timeout = 60_000, interval = 20 }: { timeout?: number; interval?: number } = {},
+): Promise<void> {
+  await vi.waitFor(() => expect(pred(), `still waiting for: ${what}`).toBe(true), { timeout, interval });
 }

@@ -815,17 +815,16 @@ describe('requests whose fate is unknown or that never left', () => {
   });
 
   it('a timeout (emulator latency above timeoutMs) is unknown and retryable', async () => {
-    const latencyMs = 600;
+    // An answer that would take ten minutes: a result at all means the timeout cut the request.
     const timeoutMs = 100;
-    const emu = await emulator({ faults: { latencyMs } });
+    const emu = await emulator({ faults: { latencyMs: 600_000 } });
     const client = clientFor(emu, { timeoutMs });
     const started = performance.now();
     const err = await apiError(() => client.createBotData({ type: 'TEXT', content: 'slow' }));
-    const took = performance.now() - started;
     expect(err).toMatchObject({ code: 'TIMEOUT', delivery: 'unknown', retryable: true, mayHaveTakenEffect: true });
     expect(err.message).toContain(`${timeoutMs} ms`);
-    expect(took).toBeGreaterThanOrEqual(timeoutMs - 5);
-    expect(took).toBeLessThan(latencyMs);
+    // A lower bound only: a busy machine is late, never early.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(timeoutMs - 5);
     expectNoToken(emu.token, err, client);
   });
 
@@ -834,11 +833,11 @@ describe('requests whose fate is unknown or that never left', () => {
       /* never answer */
     });
     const token = 'tok-silent-server-42';
-    const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b', timeoutMs: 5_000 });
-    const started = performance.now();
+    // The client's own timeout is ten minutes: the request's 120 ms is the one that fires.
+    const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b', timeoutMs: 600_000 });
     const err = await apiError(() => client.listCustomers({}, { timeoutMs: 120 }));
-    expect(performance.now() - started).toBeLessThan(2_000);
     expect(err).toMatchObject({ code: 'TIMEOUT', delivery: 'unknown', retryable: true });
+    expect(err.message).toContain('120 ms');
     expect(srv.requests).toHaveLength(1); // it did arrive
     expectNoToken(token, err, client);
   });

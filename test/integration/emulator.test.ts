@@ -610,11 +610,15 @@ describe('fault switches', () => {
       expect(r.status).toBe(200);
       return performance.now() - t;
     };
+    // Lower bounds only: a busy machine makes answers slower, never faster.
     for (let i = 0; i < 2; i++) expect(await timed()).toBeGreaterThanOrEqual(195);
     emu.setFaults({ latencyMs: [60, 80] });
     for (let i = 0; i < 3; i++) expect(await timed()).toBeGreaterThanOrEqual(55);
+    // Switched off: after a latency of ten minutes, the next request is answered at all (the
+    // test's ceiling is far shorter than ten minutes), with no upper bound on a wall clock.
+    emu.setFaults({ latencyMs: 600_000 });
     emu.setFaults({});
-    expect(await timed()).toBeLessThan(150);
+    expect((await get(emu, '/customer-list')).status).toBe(200);
   });
 
   it('rateLimit answers 429 with Retry-After once the bucket is empty', async () => {
@@ -649,10 +653,11 @@ describe('kb-sync emulator (the CLI)', () => {
       child.on('exit', (code, signal) => resolve({ code, signal })),
     );
     const doc = await new Promise<{ url: string; origin: string; token: string; botId: string }>((resolve, reject) => {
+      // A ceiling for a loaded machine (below the test's own), so a hang shows what it printed.
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`no JSON from the emulator; stderr: ${stderr}`));
-      }, 10_000);
+      }, 90_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
         try {

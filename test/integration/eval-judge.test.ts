@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
+import { inProcess } from '../helpers/sync.js';
 
 /**
  * `eval --judge` against a small OpenAI-compatible judge on loopback (no mocked fetch), and the
@@ -98,7 +99,7 @@ describe('eval --judge', () => {
       const emu = await emulator();
       const judge = await judgeServer();
       const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      expect((await inProcess(p, emu).sync()).ok).toBe(true);
       const env = {
         ...p.env,
         KB_SYNC_JUDGE_URL: judge.url,
@@ -148,7 +149,7 @@ describe('eval --judge', () => {
     async () => {
       const emu = await emulator();
       const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      expect((await inProcess(p, emu).sync()).ok).toBe(true);
       const run = async (mode: 'unauthorized' | 'garbage' | 'flaky') => {
         const j = await judgeServer(mode);
         const env = { ...p.env, KB_SYNC_JUDGE_URL: j.url, KB_SYNC_JUDGE_MODEL: 'm', KB_SYNC_JUDGE_KEY: KEY };
@@ -195,7 +196,7 @@ describe('the emulator answers in other words, or wrongly on purpose', () => {
     async () => {
       const emu = await emulator();
       const p = project({ 'faq.qa.yaml': FAQ }, { emu, config: FAST });
-      expect((await runCli(['sync', '--quiet'], { cwd: p.dir, env: p.env })).code).toBe(0);
+      expect((await inProcess(p, emu).sync()).ok).toBe(true);
       const evalIn = async (replyMode: string) => {
         emu.setFaults({ replyMode } as never);
         return json<Doc>(await runCli(['eval', '--json'], { cwd: p.dir, env: p.env }));

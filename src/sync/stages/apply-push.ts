@@ -8,7 +8,7 @@ import type { FileKey } from '../../state/store.js';
 import type { RunContext } from '../context.js';
 import { plannedItem, staleItem } from '../item-results.js';
 import { pushJobs } from '../push-runner.js';
-import type { RunCounts } from '../result.js';
+import type { RunCounts } from '../counts.js';
 import { filesByPath, movesOf, type Applied, type ApplyInput } from './apply.js';
 import { recordsFor } from './record.js';
 

@@ -6,7 +6,7 @@ import type { Plan } from '../../plan/plan.js';
 import type { ScannedFile } from '../../scan/file.js';
 import type { ItemMove } from '../../state/store.js';
 import type { RunContext } from '../context.js';
-import type { RunCounts } from '../result.js';
+import type { RunCounts } from '../counts.js';
 import type { PlannedRun } from './plan.js';
 import type { Selection } from './select.js';
 
