@@ -169,6 +169,13 @@ function emulatorCommand(y: Argv): Argv {
           choices: ['exact', 'paraphrase', 'negated', 'wrong-number', 'unknown', 'wrong'] as const,
           describe: 'How the bot words answers: exact (default), paraphrase, or wrong on purpose',
         })
+        .option('reading', {
+          type: 'string',
+          array: true,
+          describe:
+            'Play one reading of an ambiguity in the vendor document, NAME=VALUE (repeatable; see docs/api-readings.md), e.g. total=remaining',
+        })
+        .option('readings', { type: 'string', describe: 'Reading switches: a JSON file or inline JSON' })
         .option('log', { type: 'boolean', describe: 'Print one line per request' }),
     lazy(() => import('./commands/emulator.js')),
   );
