@@ -91,3 +91,26 @@ function migrate(db: Db): void {
     }
   }).immediate();
 }
+
+/** SQLite's own check of an open file (`PRAGMA integrity_check`): the problems it finds, none when sound. */
+export function integrityProblems(db: Db): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+}
+
+/**
+ * The schema version written in a state file, as it is on disk (a read-only open migrates a copy
+ * in memory): undefined when there is no file. Throws `StateError` for a file that is not SQLite.
+ */
+export function fileSchemaVersion(file: string): number | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (err) {
+    throw new StateError(`Cannot read the state file ${file}: ${(err as Error).message}`, DAMAGED_HINT, err);
+  } finally {
+    db?.close();
+  }
+}
