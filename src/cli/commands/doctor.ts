@@ -5,6 +5,7 @@ import { checkApi, doctorClient, reportShapes } from '../../doctor/remote.js';
 import { SECTION_TITLES, SECTIONS, Checks, type Check, type DoctorReport } from '../../doctor/report.js';
 import { checkBotId, checkBotSeen, checkChat, checkToken, probeDateRange, probeLists } from '../../doctor/workspace.js';
 import { ConfigError } from '../../errors.js';
+import { textOption } from '../options.js';
 import { Output } from '../output.js';
 
 /**
@@ -18,7 +19,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const env = process.env;
   const token = readToken(env);
   out.addSecret(token);
-  const chat = typeof argv.chat === 'string' ? argv.chat : undefined;
+  const chat = textOption(argv.chat, 'chat');
   if (chat !== undefined && chat.trim() === '')
     throw new ConfigError('--chat needs a question: kb-sync doctor --chat "What are your opening hours?"');
   const ctx = { cwd: process.cwd(), env, ci: env.CI === 'true' || env.CI === '1' };
@@ -26,7 +27,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const cfg = checkConfig(checks, argv.config as string | undefined, ctx);
   if (cfg) {
     const apiEnv = environmentOf(new URL(cfg.apiBaseUrl).hostname);
-    const botUrl = typeof argv.botUrl === 'string' ? argv.botUrl : undefined;
+    const botUrl = textOption(argv.botUrl, 'bot-url');
     const botId = checkBotId(checks, cfg.botId, { apiEnv, ...(botUrl ? { botUrl } : {}) });
     if (!out.json && !out.quiet) out.warn(out.c.dim('Checking the configuration, the folder, the API and the state…'));
     const plan = await checkFolder(checks, cfg, botId, ctx);
