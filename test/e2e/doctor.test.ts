@@ -13,6 +13,8 @@ import { tempDir } from '../helpers/fs.js';
 import { sendJson, tinyServer } from '../helpers/http.js';
 import { project, type Project } from '../helpers/project.js';
 
+// Each test runs the built CLI several times; on a busy machine one run can take many seconds.
+
 /**
  * `kb-sync doctor` as a user runs it (the built CLI): against the emulator, and against small
  * hostile servers (a redirect, a server that is not CX Genie, one that answers in an unknown
@@ -64,7 +66,7 @@ function noToken(token: string, ...results: CliResult[]): void {
   for (const r of results) expect(r.stdout + r.stderr).not.toContain(token);
 }
 
-describe('kb-sync doctor against the emulator', () => {
+describe('kb-sync doctor against the emulator', { timeout: 180_000 }, () => {
   it('a healthy setup: ready (exit 0), one line per check, the same as --json, and nothing created', async () => {
     const emu = await emulator();
     const p = project(FILES, { emu });
@@ -233,7 +235,7 @@ describe('kb-sync doctor against the emulator', () => {
   });
 });
 
-describe('kb-sync doctor and the state', () => {
+describe('kb-sync doctor and the state', { timeout: 180_000 }, () => {
   it('after a sync: schema, integrity, the bot, items; a killed run and a lock holder are warnings', async () => {
     const emu = await emulator();
     const p = project(FILES, { emu });
@@ -297,7 +299,7 @@ describe('kb-sync doctor and the state', () => {
   });
 });
 
-describe('kb-sync doctor against hostile servers', () => {
+describe('kb-sync doctor against hostile servers', { timeout: 180_000 }, () => {
   function withServer(origin: string): Project {
     const p = project({ 'a.md': '# A\n\nText.\n' });
     p.env.CXGENIE_API_URL = `${origin}/api/v2/public-api`;

@@ -184,18 +184,22 @@ describe('replies of an unexpected type', () => {
     expect(e.hint).toContain('kb-sync doctor');
   });
 
-  it('the same through `kb-sync chat`: exit 1, the field path on stderr, no [object Object]', async () => {
-    const srv = await tinyServer((_req, res) => sendJson(res, 200, { success: true, data: { text: 'Hi' } }));
-    const p = project({});
-    const r = await runCli(['chat', 'hello'], {
-      cwd: p.dir,
-      env: { CXGENIE_API_URL: srv.origin, CXGENIE_WORKSPACE_TOKEN: 'tok-chat-shape', CXGENIE_BOT_ID: 'b' },
-    });
-    expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).not.toContain('[object Object]');
-    expect(r.stderr).toContain('the API answered in a shape this version does not know: data: expected a string');
-    expect(r.stderr).not.toContain('internal error');
-  });
+  it(
+    'the same through `kb-sync chat`: exit 1, the field path on stderr, no [object Object]',
+    { timeout: 120_000 },
+    async () => {
+      const srv = await tinyServer((_req, res) => sendJson(res, 200, { success: true, data: { text: 'Hi' } }));
+      const p = project({});
+      const r = await runCli(['chat', 'hello'], {
+        cwd: p.dir,
+        env: { CXGENIE_API_URL: srv.origin, CXGENIE_WORKSPACE_TOKEN: 'tok-chat-shape', CXGENIE_BOT_ID: 'b' },
+      });
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).not.toContain('[object Object]');
+      expect(r.stderr).toContain('the API answered in a shape this version does not know: data: expected a string');
+      expect(r.stderr).not.toContain('internal error');
+    },
+  );
 
   it('a row without an id, deep in a page: the path names the row', async () => {
     const rows = Array.from({ length: 4 }, (_, i) => ({ id: `c${i}`, created_at: '2026-01-01T00:00:00Z' }));
@@ -227,25 +231,27 @@ describe('replies of an unexpected type', () => {
   });
 });
 
-describe('the CLI under the readings', () => {
-  it('kb-sync customers and conversations list every row when total means "rows remaining" or is absent', async () => {
-    for (const total of ['remaining', 'absent'] as const) {
+describe('the CLI under the readings', { timeout: 180_000 }, () => {
+  it.each(['remaining', 'absent'] as const)(
+    'total=%s: kb-sync customers and conversations list every row',
+    async (total) => {
       const emu = await emulator({ customers: 25, pageSize: 20, readings: { total } });
       const p = project({}, { emu, config: { rateLimit: { requestsPerSecond: 1000, concurrency: 4 } } });
-      const customers = await runCli(['customers', '--json'], { cwd: p.dir, env: p.env });
+      const { customerId, sessionCount } = busiest(emu);
+      const [customers, convs] = await Promise.all([
+        runCli(['customers', '--json'], { cwd: p.dir, env: p.env }),
+        runCli(['conversations', customerId, '--json'], { cwd: p.dir, env: p.env }),
+      ]);
       expect(customers.code).toBe(0);
       const doc = JSON.parse(customers.stdout) as { count: number; total: number | null; warnings: string[] };
       expect(doc).toMatchObject({ count: 25, total: 25, warnings: [] });
-
-      const { customerId, sessionCount } = busiest(emu);
-      const convs = await runCli(['conversations', customerId, '--json'], { cwd: p.dir, env: p.env });
       expect(convs.code).toBe(0);
       expect(JSON.parse(convs.stdout)).toMatchObject({ count: sessionCount, warnings: [] });
-    }
-  });
+    },
+  );
 });
 
-describe('the reading switches', () => {
+describe('the reading switches', { timeout: 120_000 }, () => {
   it('are read and set over /__emulator/readings; a bad one is refused with what is allowed', async () => {
     const emu = await emulator();
     const get = async () =>
