@@ -240,7 +240,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return { success: true, data: listCustomers(url.searchParams) };
       }
       case 'GET /customer-detail/:id': {
-        authCustomerDetail(url.searchParams);
+        authCustomerDetail(url.searchParams, readings.customerDetailToken, token);
         const id = pathId(route);
         const c = world.customers.find((x) => x.id === id);
         if (!c) throw new HttpError(404, 'Customer not found');
@@ -274,15 +274,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   function authQuery(q: URLSearchParams): void {
     const t = q.get('workspace_token');
     if (t === null || t === '') throw new HttpError(401, 'workspace_token is required');
-    if (t !== token) throw new HttpError(401, 'Invalid workspace token');
-  }
-
-  /** The document names this one `workshop_id`; the `customerDetailToken` reading says which name is read. */
-  function authCustomerDetail(q: URLSearchParams): void {
-    const mode = readings.customerDetailToken;
-    const name = mode === 'either' ? (q.has('workspace_token') ? 'workspace_token' : 'workshop_id') : mode;
-    const t = q.get(name);
-    if (t === null || t === '') throw new HttpError(401, `${name} is required`);
     if (t !== token) throw new HttpError(401, 'Invalid workspace token');
   }
 
@@ -324,7 +315,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
             inclusive ? Date.parse(c.created_at) <= cursor : Date.parse(c.created_at) < cursor,
           );
     const customers = after.slice(0, pageSize);
-    return { ...totalOf(matching.length, after.length, customers.length), customers };
+    return { ...totalOf(readings.total, matching.length, after.length, customers.length), customers };
   }
 
   function listSessions(q: URLSearchParams) {
@@ -367,23 +358,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const page = rows.slice(offset, offset + limit);
     return {
       success: true,
-      ...totalOf(rows.length, Math.max(0, rows.length - offset), page.length),
+      ...totalOf(readings.total, rows.length, Math.max(0, rows.length - offset), page.length),
       data: page.map((s) => world.sessionView(s)),
     };
-  }
-
-  /** The `total` key of a list reply, as the `total` reading has it. */
-  function totalOf(all: number, remaining: number, page: number): { total?: number } {
-    switch (readings.total) {
-      case 'all':
-        return { total: all };
-      case 'remaining':
-        return { total: remaining };
-      case 'page':
-        return { total: page };
-      default:
-        return {};
-    }
   }
 
   function listMessages(sessionId: string, q: URLSearchParams) {
@@ -703,6 +680,28 @@ function parseDate(v: string, name: string, accept: Readings['dateRange']): numb
   const t = digits ? Number(v) : Date.parse(v);
   if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a date`);
   return t;
+}
+
+/** The `total` key of a list reply, as the `total` reading has it. */
+function totalOf(reading: Readings['total'], all: number, remaining: number, page: number): { total?: number } {
+  switch (reading) {
+    case 'all':
+      return { total: all };
+    case 'remaining':
+      return { total: remaining };
+    case 'page':
+      return { total: page };
+    default:
+      return {};
+  }
+}
+
+/** The document names the token of customer detail `workshop_id`: the `customerDetailToken` reading says which name is read. */
+function authCustomerDetail(q: URLSearchParams, mode: Readings['customerDetailToken'], token: string): void {
+  const name = mode === 'either' ? (q.has('workspace_token') ? 'workspace_token' : 'workshop_id') : mode;
+  const t = q.get(name);
+  if (t === null || t === '') throw new HttpError(401, `${name} is required`);
+  if (t !== token) throw new HttpError(401, 'Invalid workspace token');
 }
 
 function checkedReadings(r: Partial<Readings>): Readings {
