@@ -209,7 +209,7 @@ export async function probeLists(
         total: next.total,
       });
       checks.info(
-        'shapes',
+        'readings',
         'reading.customers-total',
         `GET /customer-list sends ${readingLine(hints.readings(), hints.sent)} as total; paging does not depend on it`,
         {
@@ -239,7 +239,7 @@ export async function probeLists(
         total: second.total,
       });
       checks.info(
-        'shapes',
+        'readings',
         'reading.sessions-total',
         `GET /sessions-by-customer sends ${readingLine(hints.readings(), hints.sent)} as total; paging does not depend on it`,
         {
@@ -296,7 +296,7 @@ export async function probeDateRange(
   } else {
     const good = works('iso') ? 'iso' : works('epoch-ms') ? 'epoch-ms' : undefined;
     checks.warn(
-      'shapes',
+      'readings',
       'reading.date-range',
       `${title}; "dateRangeFormat": "${ctx.configured}" does not find the conversation`,
       good

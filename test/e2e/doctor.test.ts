@@ -109,6 +109,9 @@ describe('kb-sync doctor against the emulator', { timeout: 180_000 }, () => {
     expect(check(doc, 'folder.plan').title).toContain('1 file(s) would fail; a sync would create 3');
     expect(check(doc, 'bot.seen').title).toContain(`bot ${emu.botId} ("`);
     expect(check(doc, 'reading.customers-total').title).toContain('every matching row');
+    for (const id of ['reading.customers-total', 'reading.sessions-total', 'reading.date-range'])
+      expect(check(doc, id).section).toBe('readings');
+    expect(text.stdout).toMatch(/How this server reads the document\n {2}· GET \/customer-list sends/);
 
     // The human form: one line per check, in the same order, each with its title.
     const lines = text.stdout.split('\n').filter((l) => /^ {2}[✓!✗·-] /.test(l));
