@@ -242,7 +242,9 @@ export class CxGenieClient {
       let page: SessionList;
       try {
         page = await this.#listSessionsAs(query, other, opts);
-      } catch {
+      } catch (again) {
+        // A passing fault: let the caller retry (both formats are tried again then).
+        if (again instanceof ApiError && again.retryable) throw again;
         // Refused in both formats: the range is not the problem. Do not try twice again.
         this.#dateSettled = true;
         throw err;

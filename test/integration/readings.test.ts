@@ -148,6 +148,27 @@ describe('date_range: ISO text or epoch milliseconds', () => {
     if (switched) expect(warnings[0]!.message).toContain('"dateRangeFormat": "epoch-ms"');
   });
 
+  it('auto: a passing fault on the second try is thrown as it is (retryable), and settles nothing', async () => {
+    const emu = await emulator({
+      readings: { dateRange: 'epoch-ms' },
+      faults: { schedule: [{ endpoint: 'GET /sessions-by-customer', at: 2, fault: 'error', status: 503 }] },
+    });
+    const client = clientFor(emu);
+    const { customerId, sessions } = busiest(emu);
+    const ask = () =>
+      client.listSessions({
+        customer_id: customerId,
+        limit: 100,
+        date_range: [sessions.at(-1)!.created_at, sessions[0]!.created_at],
+      });
+    const err = (await ask().catch((e: unknown) => e)) as ApiError;
+    expect(err).toMatchObject({ status: 503, retryable: true });
+    expect(client.dateRangeFormat).toBe('iso');
+    // What a retrying caller does next: ISO refused again, epoch milliseconds read.
+    expect((await ask()).sessions).toHaveLength(sessions.length);
+    expect(client.dateRangeFormat).toBe('epoch-ms');
+  });
+
   it('auto does not hide a 400 that is not about the range', async () => {
     const emu = await emulator({ readings: { dateRange: 'epoch-ms' } });
     const client = clientFor(emu);
