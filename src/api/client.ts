@@ -9,7 +9,7 @@ import {
 } from './errors.js';
 import { redactSecrets, redactUrl } from '../util/redact.js';
 import { pageByCursor, pageByOffset, type ApiWarning, type Paged, type PagingOptions } from './paging.js';
-import { ENDPOINTS, type Endpoint } from './schemas.js';
+import { ENDPOINTS, type Endpoint } from './types.js';
 import { checkNeeds, documentedDrift, ShapeError, type ShapeIssue } from './shape.js';
 import type {
   BotData,

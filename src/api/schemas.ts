@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type {
+  Endpoint,
   BotData,
   Customer,
   CustomerBot,
@@ -29,26 +30,6 @@ import type {
  *
  * Each documented schema `satisfies` the hand-written type of `types.ts`, so the two cannot drift.
  */
-
-/** The endpoint names, as the client and the emulator name them. */
-export type Endpoint =
-  | 'POST /bot-data'
-  | 'POST /messages'
-  | 'GET /customer-list'
-  | 'GET /customer-detail/:id'
-  | 'GET /sessions-by-customer'
-  | 'GET /detail-sessions/:id'
-  | 'POST /upload/multiple';
-
-export const ENDPOINTS: readonly Endpoint[] = [
-  'POST /bot-data',
-  'POST /messages',
-  'GET /customer-list',
-  'GET /customer-detail/:id',
-  'GET /sessions-by-customer',
-  'GET /detail-sessions/:id',
-  'POST /upload/multiple',
-];
 
 // ------------------------------------------------------------------ what the client needs
 

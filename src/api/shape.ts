@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from './errors.js';
-import { DOCUMENTED, NEEDS, type Endpoint } from './schemas.js';
+import { DOCUMENTED, NEEDS } from './schemas.js';
+import type { Endpoint } from './types.js';
 
 /**
  * Checking a reply's shape against the schemas of `schemas.ts`, and describing what differs in

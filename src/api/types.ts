@@ -370,3 +370,23 @@ export interface UploadInput {
   name: string;
   data: Blob;
 }
+
+/** The endpoint names, as the client and the emulator name them. */
+export type Endpoint =
+  | 'POST /bot-data'
+  | 'POST /messages'
+  | 'GET /customer-list'
+  | 'GET /customer-detail/:id'
+  | 'GET /sessions-by-customer'
+  | 'GET /detail-sessions/:id'
+  | 'POST /upload/multiple';
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  'POST /bot-data',
+  'POST /messages',
+  'GET /customer-list',
+  'GET /customer-detail/:id',
+  'GET /sessions-by-customer',
+  'GET /detail-sessions/:id',
+  'POST /upload/multiple',
+];

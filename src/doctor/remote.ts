@@ -1,9 +1,9 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
-import { CxGenieClient } from '../api/client.js';
+import type { ClientOptions, CxGenieClient } from '../api/client.js';
 import { ApiError, networkErrorCode } from '../api/errors.js';
-import { ENDPOINTS, type Endpoint } from '../api/schemas.js';
+import { ENDPOINTS, type Endpoint } from '../api/types.js';
 import { describeIssues, ShapeError, type ShapeIssue } from '../api/shape.js';
 import { redactSecrets, redactUrl } from '../util/redact.js';
 import { API_PATH, environmentOf, PRODUCTION_API_URL, DEMO_API_URL, type Environment } from './hosts.js';
@@ -21,6 +21,13 @@ export interface ApiContext {
   token: string | undefined;
   secrets: readonly string[];
 }
+
+/**
+ * Makes the client of the checks that send the token. The CLI passes one whose requests go
+ * through the shared `RequestPolicy` (src/push/policy.ts): a passing 429 or 503 is retried as a
+ * sync would retry it, so doctor judges what a sync would meet; the retries are reported.
+ */
+export type ClientFactory = (opts: ClientOptions) => CxGenieClient;
 
 /** What the checks before the token found: whether it is safe and useful to send it. */
 export interface Reachable {
@@ -255,13 +262,13 @@ export interface ShapeLog {
   errors: Map<Endpoint, ShapeError>;
 }
 
-/** A client that records the shape of every endpoint's first reply (and never retries: doctor reports what it sees). */
-export function doctorClient(ctx: ApiContext & { botId: string; token: string }): {
+/** A client that records the shape of every endpoint's first reply. */
+export function doctorClient(ctx: ApiContext & { botId: string; token: string; makeClient: ClientFactory }): {
   client: CxGenieClient;
   shapes: ShapeLog;
 } {
   const shapes: ShapeLog = { drift: new Map(), errors: new Map() };
-  const client = new CxGenieClient({
+  const client = ctx.makeClient({
     baseUrl: ctx.baseUrl,
     token: ctx.token,
     botId: ctx.botId,

@@ -1,6 +1,7 @@
 /**
  * `kb-sync doctor`'s result: one check per line, each with a status and, when something is to be
- * done, a fix. Only `fail` means `sync` cannot work as things are (exit 2); `warn` is worth a look.
+ * done, a fix. Only `fail` means `sync` cannot work as things are (the CLI exits 2, decided in
+ * src/cli/exit.ts); `warn` is worth a look.
  */
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info' | 'skip';
@@ -39,7 +40,6 @@ export interface Check {
 export interface DoctorReport {
   /** True when nothing failed: `sync` has what it needs. */
   ready: boolean;
-  exitCode: 0 | 2;
   counts: Record<CheckStatus, number>;
   checks: Check[];
 }
@@ -78,6 +78,6 @@ export class Checks {
     for (const c of this.list) counts[c.status]++;
     const ready = counts.fail === 0;
     const checks = SECTIONS.flatMap((s) => this.list.filter((c) => c.section === s));
-    return { ready, exitCode: ready ? 0 : 2, counts, checks };
+    return { ready, counts, checks };
   }
 }

@@ -1,11 +1,12 @@
-import { CxGenieClient, type DateRangeFormat } from '../api/client.js';
+import type { CxGenieClient, DateRangeFormat } from '../api/client.js';
 import { ApiError } from '../api/errors.js';
+import { RetryLaterError } from '../push/policy.js';
 import { TotalHints, type TotalReading } from '../api/paging.js';
 import { ShapeError } from '../api/shape.js';
 import type { Customer, Session } from '../api/types.js';
 import { environmentOf, isUuid, pairingProblem, PRODUCTION_API_URL, readBotRef, type Environment } from './hosts.js';
 import type { Checks } from './report.js';
-import type { ApiContext } from './remote.js';
+import type { ApiContext, ClientFactory } from './remote.js';
 
 /**
  * Doctor's checks with the token, through read-only endpoints only (and `POST /messages` when
@@ -94,6 +95,12 @@ export async function checkToken(
   } catch (err) {
     if (err instanceof ShapeError) {
       checks.ok('api', 'api.token', 'The workspace token is accepted (GET /customer-list answered HTTP 200)');
+      return undefined;
+    }
+    if (err instanceof RetryLaterError) {
+      checks.fail('api', 'api.token', `The token could not be checked: ${err.message}`, err.hint, {
+        data: { status: err.cause instanceof ApiError ? (err.cause.status ?? null) : null },
+      });
       return undefined;
     }
     if (!(err instanceof ApiError)) throw err;
@@ -260,7 +267,7 @@ export async function probeLists(
 /** Ask for one conversation with a range around it, in each format: which ones does the server read? */
 export async function probeDateRange(
   checks: Checks,
-  ctx: ApiContext & { botId: string; token: string; configured: DateRangeFormat },
+  ctx: ApiContext & { botId: string; token: string; configured: DateRangeFormat; makeClient: ClientFactory },
   at: { customer: Customer; session: Session },
 ): Promise<void> {
   const t = Date.parse(at.session.created_at);
@@ -268,7 +275,7 @@ export async function probeDateRange(
   const range: [string, string] = [new Date(t - 3_600_000).toISOString(), new Date(t + 3_600_000).toISOString()];
   const result: Record<'iso' | 'epoch-ms', 'read' | 'refused' | 'ignored'> = { iso: 'refused', 'epoch-ms': 'refused' };
   for (const format of ['iso', 'epoch-ms'] as const) {
-    const client = new CxGenieClient({
+    const client = ctx.makeClient({
       baseUrl: ctx.baseUrl,
       token: ctx.token,
       botId: ctx.botId,

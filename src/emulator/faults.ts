@@ -1,4 +1,4 @@
-import { ENDPOINTS } from '../api/schemas.js';
+import { ENDPOINTS } from '../api/types.js';
 import { seededRandom } from '../util/text.js';
 import { REPLY_MODES, type ReplyMode } from './answer.js';
 

@@ -29,6 +29,7 @@ const FILES = {
 };
 
 interface Doc extends DoctorReport {
+  exitCode: number;
   apiBaseUrl: string | null;
   botId: string | null;
 }
@@ -156,6 +157,33 @@ describe('kb-sync doctor against the emulator', { timeout: 180_000 }, () => {
     expect(check(doc, 'api.token')).toMatchObject({ status: 'fail', title: 'No workspace token' });
     expect(check(doc, 'api.reach').status).toBe('ok');
     expect(check(doc, 'config.env').data).toMatchObject({ token: { set: false } });
+  });
+
+  it('passing 429s are retried through the shared policy (a warning says so); a Retry-After past the cap fails the token line', async () => {
+    // Request 1 of GET /customer-list is the probe without a token; 2 and 3 carry it.
+    const passing = await emulator({
+      faults: {
+        schedule: [{ endpoint: 'GET /customer-list', at: 2, times: 2, fault: 'rate-limit', retryAfterSec: 0 }],
+      },
+    });
+    const a = await doctor(project(FILES, { emu: passing }));
+    expect(a.r.code).toBe(0);
+    expect(check(a.doc, 'api.token').status).toBe('ok');
+    expect(check(a.doc, 'api.retries')).toMatchObject({ status: 'warn', data: { retries: 2, rateLimited: 2 } });
+
+    const stuck = await emulator({
+      faults: {
+        schedule: [{ endpoint: 'GET /customer-list', at: 2, times: 1, fault: 'rate-limit', retryAfterSec: 3600 }],
+      },
+    });
+    const b = await doctor(project(FILES, { emu: stuck }));
+    expect(b.r.code).toBe(2);
+    const token = check(b.doc, 'api.token');
+    expect(token.status).toBe('fail');
+    expect(token.title).toMatch(
+      /^The token could not be checked: GET \/customer-list answered HTTP 429 asking to wait 60 min/,
+    );
+    expect(token.fix).toContain('retry.maxRetryAfterMs');
   });
 
   it('a wrong bot id: a warning naming the bots the workspace knows; --chat proves it wrong (exit 2)', async () => {

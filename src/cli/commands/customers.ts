@@ -22,7 +22,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
   const rows: Customer[] = [];
   let count = 0;
-  const bar = await out.progress('Customers');
+  const bar = out.progress('Customers');
   const paged = client.iterateCustomers(query, {
     onPage: (p) => bar.update(p.rows, Math.max(p.rows, p.expected ?? 0)),
   });
