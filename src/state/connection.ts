@@ -45,8 +45,13 @@ export function openConnection(file: string, readonly: boolean): Db {
     const version = checkVersion(db, file);
     if (version < SCHEMA_VERSION) {
       if (readonly && db.name !== ':memory:') {
-        // `plan` and `status` do not write: bring a copy up to date in memory instead.
-        const copy = new Database(db.serialize());
+        // `plan` and `status` do not write: bring a copy up to date in memory instead. A file
+        // kb-sync wrote is in WAL mode, and its header says so (bytes 18 and 19 = 2): an image
+        // with that header cannot be opened in memory, so the copy is marked rollback-journal (1).
+        const image = db.serialize();
+        image[18] = 1;
+        image[19] = 1;
+        const copy = new Database(image);
         db.close();
         db = copy;
       }
