@@ -3,8 +3,10 @@
  * `depcruise -c .dependency-cruiser.cjs src`). docs/architecture.md draws the same picture:
  *
  *   cli ─► report ─► sync ─► push ─► state ─┐
- *                              └───► plan ──┴─► extract ─► scan ─► floor
+ *    └──► doctor ──┘     └───► plan ──┴─► extract ─► scan ─► floor
  *   floor: src/events.ts, src/errors.ts, src/util/, src/api/types.ts
+ *   doctor/ checks a setup the way a sync would meet it: it may use the pipeline (a dry run), the
+ *   state, the API client and config, never cli/ or report/, and nothing but cli/ imports it.
  *   config and api/ (client, errors) sit beside the pipeline, on the floor; loop/ and emulator/
  *   serve the loop commands and the tests; src/index.ts (the library) is on top with cli/.
  *
@@ -31,6 +33,12 @@ const layers = [
     covered: ['report'],
   },
   { name: 'loop', from: '^src/loop/', may: ['extract'] },
+  // doctor/ checks what a sync would meet: a dry run, the state, the API, the config; its result is printed by cli/.
+  {
+    name: 'doctor',
+    from: '^src/doctor/',
+    may: ['sync', 'push', 'state', 'plan', 'extract', 'scan', 'api', 'config'],
+  },
   { name: 'emulator', from: '^src/emulator/', may: [] },
   // report/ renders a result: the pipeline's types only (checked by report-reads-types-only).
   { name: 'report', from: '^src/report/', may: ['sync', 'push', 'state', 'plan', 'extract', 'scan', 'api', 'config'] },

@@ -8,6 +8,9 @@ import {
   parseRetryAfter,
 } from './errors.js';
 import { redactSecrets, redactUrl } from '../util/redact.js';
+import { pageByCursor, pageByOffset, type ApiWarning, type Paged, type PagingOptions } from './paging.js';
+import { ENDPOINTS, type Endpoint } from './types.js';
+import { checkNeeds, documentedDrift, ShapeError, type ShapeIssue } from './shape.js';
 import type {
   BotData,
   CreateBotDataInput,
@@ -27,6 +30,13 @@ import type {
 
 export const DEFAULT_API_BASE_URL = 'https://api-demo.cxgenie.ai/api/v2/public-api';
 
+/**
+ * How `date_range` travels ("timestamp strings" in the document): ISO 8601 text, or epoch
+ * milliseconds as text. `auto` sends ISO and, if the server refuses a ranged request (400/422),
+ * repeats it once in epoch milliseconds and keeps whichever worked.
+ */
+export type DateRangeFormat = 'auto' | 'iso' | 'epoch-ms';
+
 export interface ClientOptions {
   /** Base URL up to and including the public-api prefix, e.g. `https://api-demo.cxgenie.ai/api/v2/public-api`. */
   baseUrl: string;
@@ -43,6 +53,15 @@ export interface ClientOptions {
   /** Clock for `Retry-After` dates (tests). */
   now?: () => number;
   userAgent?: string;
+  /** The format of `date_range` (default `auto`). */
+  dateRangeFormat?: DateRangeFormat;
+  /** Warnings that did not stop the work: paging counts that disagree, a date format switched. */
+  onWarning?: (w: ApiWarning) => void;
+  /**
+   * Called once per endpoint, with the first successful reply's differences from the vendor
+   * document (empty when it matches): the early warning that the real API differs.
+   */
+  onShape?: (endpoint: Endpoint, drift: readonly ShapeIssue[]) => void;
 }
 
 export interface ResponseInfo {
@@ -60,6 +79,14 @@ export interface RequestOptions {
 
 type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
 
+interface Payload {
+  query?: Query;
+  /** The query parameters that carry the token (default `workspace_token`; only with `query`). */
+  tokenParams?: readonly string[];
+  body?: Record<string, unknown>;
+  form?: FormData;
+}
+
 /**
  * A typed client for the seven endpoints of CX Genie Public API V2, on Node's own `fetch`.
  * Every method makes exactly one request (no retries: the caller decides, knowing from
@@ -75,6 +102,13 @@ export class CxGenieClient {
   readonly #onResponse: ((info: ResponseInfo) => void) | undefined;
   readonly #now: () => number;
   readonly #userAgent: string;
+  readonly #dateFormat: DateRangeFormat;
+  readonly #onWarning: ((w: ApiWarning) => void) | undefined;
+  readonly #onShape: ClientOptions['onShape'];
+  readonly #shapeSeen = new Set<string>();
+  /** `auto`: the format to send next, and whether a ranged request has settled it. */
+  #dateGuess: 'iso' | 'epoch-ms' = 'iso';
+  #dateSettled = false;
 
   constructor(opts: ClientOptions) {
     if (!opts.baseUrl) throw new TypeError('CxGenieClient: baseUrl is required');
@@ -97,6 +131,14 @@ export class CxGenieClient {
     this.#onResponse = opts.onResponse;
     this.#now = opts.now ?? Date.now;
     this.#userAgent = opts.userAgent ?? 'cxgenie-kb-sync';
+    this.#dateFormat = opts.dateRangeFormat ?? 'auto';
+    this.#onWarning = opts.onWarning;
+    this.#onShape = opts.onShape;
+  }
+
+  /** The `date_range` format the next ranged request uses. */
+  get dateRangeFormat(): 'iso' | 'epoch-ms' {
+    return this.#dateFormat === 'auto' ? this.#dateGuess : this.#dateFormat;
   }
 
   /** Secrets to redact from anything printed about this client's traffic. */
@@ -116,34 +158,36 @@ export class CxGenieClient {
     };
     if (input.content_value !== undefined) body.content_value = input.content_value;
     if (input.title !== undefined) body.title = input.title;
-    const data = await this.#json<unknown>('POST', '/bot-data', { body }, opts);
-    // Callers keep `data.id`: a success without it must not pass as created (nor crash them).
-    if (data === null || typeof data !== 'object' || typeof (data as { id?: unknown }).id !== 'string') {
-      throw this.#badBody('POST /bot-data', 200, 'data is not a training data item with an id');
-    }
-    return data as BotData;
+    // Callers keep `data.id`: a success without it is a ShapeError (may have taken effect), not a crash.
+    return this.#json<BotData>('POST', '/bot-data', { body }, opts);
   }
 
   // ------------------------------------------------------------ 2. POST /messages
 
-  /** Send a customer message to the bot; resolves to the bot's reply. */
+  /**
+   * Send a customer message to the bot; resolves to the bot's reply (always a string: any other
+   * type is a ShapeError). The document does not mark `metadata` optional: `{}` goes when none is given.
+   */
   async sendMessage(input: SendMessageInput, opts: RequestOptions = {}): Promise<string> {
     const body: Record<string, unknown> = {
       workspace_token: this.#token,
       bot_id: this.botId,
       content: input.content,
+      metadata: input.metadata ?? {},
     };
     if (input.media !== undefined) body.media = input.media;
-    if (input.metadata !== undefined) body.metadata = input.metadata;
     if (input.customer_info !== undefined) body.customer_info = input.customer_info;
     return this.#json<string>('POST', '/messages', { body }, opts);
   }
 
   // ------------------------------------------------------------ 3. GET /customer-list
 
-  /** One page of customers. Pass the `created_at` of the last row seen as `cursor` for the next. */
+  /**
+   * One page of customers. Pass the `created_at` of the last row seen as `cursor` for the next.
+   * `total` is the server's number, when it sent one: see `iterateCustomers` for why it is only a hint.
+   */
   async listCustomers(query: ListCustomersQuery = {}, opts: RequestOptions = {}): Promise<CustomerList> {
-    const data = await this.#json<unknown>(
+    const data = await this.#json<{ total?: unknown; customers: Customer[] }>(
       'GET',
       '/customer-list',
       {
@@ -157,21 +201,67 @@ export class CxGenieClient {
       },
       opts,
     );
-    const customers = (data as { customers?: unknown } | null | undefined)?.customers;
-    if (!Array.isArray(customers)) throw this.#badBody('GET /customer-list', 200, 'data.customers is not a list');
-    return data as CustomerList;
+    return { ...data, total: count(data.total), customers: data.customers };
   }
 
   // ------------------------------------------------------------ 4. GET /customer-detail/:id
 
+  /**
+   * The document names this endpoint's token parameter `workshop_id`; the contract chose
+   * `workspace_token`. Both go, with the token, so either reading works.
+   */
   async getCustomer(customerId: string, opts: RequestOptions = {}): Promise<CustomerDetail> {
-    return this.#json<CustomerDetail>('GET', `/customer-detail/${encodeURIComponent(customerId)}`, { query: {} }, opts);
+    return this.#json<CustomerDetail>(
+      'GET',
+      `/customer-detail/${encodeURIComponent(customerId)}`,
+      { query: {}, tokenParams: ['workspace_token', 'workshop_id'] },
+      opts,
+    );
   }
 
   // ------------------------------------------------------------ 5. GET /sessions-by-customer
 
-  /** One page of a customer's conversations. The response's `total` counts all pages. */
+  /**
+   * One page of a customer's conversations. `total` is the server's number when it sent one (only
+   * a hint: see `iterateSessions`). `date_range` takes anything `Date.parse` reads (or epoch ms)
+   * and is sent in the client's `dateRangeFormat`.
+   */
   async listSessions(query: ListSessionsQuery, opts: RequestOptions = {}): Promise<SessionList> {
+    const range = query.date_range;
+    if (range === undefined || this.#dateFormat !== 'auto' || this.#dateSettled) {
+      return this.#listSessionsAs(query, this.dateRangeFormat, opts);
+    }
+    const first = this.#dateGuess;
+    try {
+      const page = await this.#listSessionsAs(query, first, opts);
+      this.#dateSettled = true;
+      return page;
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 422)) throw err;
+      const other = first === 'iso' ? 'epoch-ms' : 'iso';
+      let page: SessionList;
+      try {
+        page = await this.#listSessionsAs(query, other, opts);
+      } catch (again) {
+        // A passing fault: let the caller retry (both formats are tried again then).
+        if (again instanceof ApiError && again.retryable) throw again;
+        // Refused in both formats: the range is not the problem. Do not try twice again.
+        this.#dateSettled = true;
+        throw err;
+      }
+      this.#dateGuess = other;
+      this.#dateSettled = true;
+      this.#onWarning?.({
+        endpoint: 'GET /sessions-by-customer',
+        code: 'date-format',
+        message: `GET /sessions-by-customer: the server refused date_range as ${first === 'iso' ? 'ISO text' : 'epoch milliseconds'} (HTTP ${err.status}) and accepted ${other === 'iso' ? 'ISO text' : 'epoch milliseconds'}; set "dateRangeFormat": "${other}" in sync.config.json to skip the first try.`,
+      });
+      return page;
+    }
+  }
+
+  async #listSessionsAs(query: ListSessionsQuery, as: 'iso' | 'epoch-ms', opts: RequestOptions): Promise<SessionList> {
+    const range = query.date_range;
     const raw = await this.#request(
       'GET',
       '/sessions-by-customer',
@@ -183,22 +273,19 @@ export class CxGenieClient {
           bot_ids: query.bot_ids,
           status: query.status,
           reply_status: query.reply_status,
-          date_range: query.date_range,
+          date_range: range ? [formatDate(range[0], as), formatDate(range[1], as)] : undefined,
         },
       },
       opts,
     );
-    const total = typeof raw.total === 'number' ? raw.total : undefined;
-    const data = raw.data;
-    if (!Array.isArray(data)) throw this.#badBody('GET /sessions-by-customer', 200, 'data is not a list');
-    return { total: total ?? data.length, sessions: data as Session[] };
+    return { total: count(raw.total), sessions: raw.data as Session[] };
   }
 
   // ------------------------------------------------------------ 6. GET /detail-sessions/:id
 
   /** One page of a conversation's messages. */
   async listMessages(sessionId: string, query: ListMessagesQuery, opts: RequestOptions = {}): Promise<Message[]> {
-    const data = await this.#json<unknown>(
+    return this.#json<Message[]>(
       'GET',
       `/detail-sessions/${encodeURIComponent(sessionId)}`,
       {
@@ -212,100 +299,93 @@ export class CxGenieClient {
       },
       opts,
     );
-    if (!Array.isArray(data)) throw this.#badBody('GET /detail-sessions/:id', 200, 'data is not a list');
-    return data as Message[];
   }
 
   // ------------------------------------------------------------ 7. POST /upload/multiple
 
-  /** Upload one or more files in one multipart request; one result per file, in order. */
+  /**
+   * Upload one or more files in one multipart request; one result per file, in order. The
+   * document lists `workspace_token` under "Query" while the body is multipart: it goes in the
+   * query string and as a form field, so either reading works.
+   */
   async uploadFiles(files: readonly UploadInput[], opts: RequestOptions = {}): Promise<UploadedFile[]> {
     if (files.length === 0) return [];
     const form = new FormData();
     for (const f of files) form.append('files', f.data, f.name);
     form.append('workspace_token', this.#token);
-    const data = await this.#json<unknown>(
+    const data = await this.#json<UploadedFile[]>(
       'POST',
       '/upload/multiple',
-      { form },
+      { query: {}, form },
       { ...opts, timeoutMs: opts.timeoutMs ?? this.#uploadTimeoutMs },
     );
-    if (!Array.isArray(data) || data.length !== files.length) {
+    if (data.length !== files.length) {
       throw this.#badBody('POST /upload/multiple', 200, `expected ${files.length} uploaded file(s) in data`);
     }
-    return data as UploadedFile[];
+    return data;
   }
 
   // ------------------------------------------------------------ pagination helpers
 
   /**
-   * Every customer, following the cursor (`created_at` of the last row) page by page. Rows are
-   * yielded once even if the server repeats the boundary row; stops when a page brings nothing new.
+   * Every customer, following the cursor (`created_at` of the last row) page by page, each once.
+   * `total` is only a hint: paging ends on an empty page, a page shorter than the earlier ones, a
+   * page with nothing new, or a cursor that does not move; `summary` says how it went, and a
+   * warning goes to `onWarning` when the server's total and the rows received disagree.
    */
-  async *iterateCustomers(
+  iterateCustomers(
     query: Omit<ListCustomersQuery, 'cursor'> = {},
-    opts: RequestOptions = {},
-  ): AsyncGenerator<Customer> {
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.listCustomers({ ...query, cursor }, opts);
-      let fresh = 0;
-      for (const c of page.customers) {
-        if (seen.has(c.id)) continue;
-        seen.add(c.id);
-        fresh++;
-        yield c;
-      }
-      const last = page.customers.at(-1);
-      if (fresh === 0 || !last || last.created_at === cursor) return;
-      if (page.total !== undefined && seen.size >= page.total && cursor !== undefined) return;
-      cursor = last.created_at;
-    }
+    opts: RequestOptions & PagingOptions = {},
+  ): Paged<Customer> {
+    const { onWarning, onPage, ...req } = opts;
+    return pageByCursor(
+      'GET /customer-list',
+      async (cursor) => {
+        const page = await this.listCustomers({ ...query, cursor }, req);
+        return { rows: page.customers, total: page.total };
+      },
+      { idOf: (c) => c.id, cursorOf: (c) => c.created_at },
+      { noun: 'customer', onWarning: onWarning ?? this.#onWarning, ...(onPage ? { onPage } : {}) },
+    );
   }
 
-  /** Every conversation of a customer, by limit and offset. */
-  async *iterateSessions(query: Omit<ListSessionsQuery, 'offset'>, opts: RequestOptions = {}): AsyncGenerator<Session> {
-    const limit = query.limit ?? 50;
-    const seen = new Set<string>();
-    for (let offset = 0; ; offset += limit) {
-      const page = await this.listSessions({ ...query, limit, offset }, opts);
-      for (const s of page.sessions) {
-        if (seen.has(s.id)) continue;
-        seen.add(s.id);
-        yield s;
-      }
-      if (page.sessions.length < limit || offset + limit >= page.total) return;
-    }
+  /** Every conversation of a customer, by limit and offset, each once (paging as in `iterateCustomers`). */
+  iterateSessions(query: Omit<ListSessionsQuery, 'offset'>, opts: RequestOptions & PagingOptions = {}): Paged<Session> {
+    const { onWarning, onPage, ...req } = opts;
+    return pageByOffset(
+      'GET /sessions-by-customer',
+      async (offset, limit) => {
+        const page = await this.listSessions({ ...query, limit, offset }, req);
+        return { rows: page.sessions, total: page.total };
+      },
+      query.limit ?? 50,
+      (s) => s.id,
+      { noun: 'conversation', onWarning: onWarning ?? this.#onWarning, ...(onPage ? { onPage } : {}) },
+    );
   }
 
-  /** Every message of a conversation, by limit and offset, in the requested order. */
-  async *iterateMessages(
+  /** Every message of a conversation, by limit and offset, in the requested order, each once. */
+  iterateMessages(
     sessionId: string,
     query: Omit<ListMessagesQuery, 'offset'>,
-    opts: RequestOptions = {},
-  ): AsyncGenerator<Message> {
-    const limit = query.limit ?? 50;
-    const seen = new Set<string>();
-    for (let offset = 0; ; offset += limit) {
-      const page = await this.listMessages(sessionId, { ...query, limit, offset }, opts);
-      for (const m of page) {
-        if (seen.has(m.id)) continue;
-        seen.add(m.id);
-        yield m;
-      }
-      if (page.length < limit) return;
-    }
+    opts: RequestOptions & PagingOptions = {},
+  ): Paged<Message> {
+    const { onWarning, onPage, ...req } = opts;
+    return pageByOffset(
+      'GET /detail-sessions/:id',
+      async (offset, limit) => ({
+        rows: await this.listMessages(sessionId, { ...query, limit, offset }, req),
+        total: undefined,
+      }),
+      query.limit ?? 50,
+      (m) => m.id,
+      { noun: 'message', onWarning: onWarning ?? this.#onWarning, ...(onPage ? { onPage } : {}) },
+    );
   }
 
   // ------------------------------------------------------------ transport
 
-  async #json<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    payload: { query?: Query; body?: Record<string, unknown>; form?: FormData },
-    opts: RequestOptions,
-  ): Promise<T> {
+  async #json<T>(method: 'GET' | 'POST', path: string, payload: Payload, opts: RequestOptions): Promise<T> {
     const raw = await this.#request(method, path, payload, opts);
     return raw.data as T;
   }
@@ -313,14 +393,14 @@ export class CxGenieClient {
   async #request(
     method: 'GET' | 'POST',
     path: string,
-    payload: { query?: Query; body?: Record<string, unknown>; form?: FormData },
+    payload: Payload,
     opts: RequestOptions,
   ): Promise<Record<string, unknown>> {
     const endpoint = `${method} ${path.replace(/\/(customer-detail|detail-sessions)\/[^/]+$/, '/$1/:id')}`;
     const url = new URL(this.baseUrl + path);
     if (payload.query !== undefined) {
       appendQuery(url, payload.query);
-      url.searchParams.set('workspace_token', this.#token);
+      for (const name of payload.tokenParams ?? ['workspace_token']) url.searchParams.set(name, this.#token);
     }
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
     let body: string | FormData | undefined;
@@ -397,8 +477,21 @@ export class CxGenieClient {
       });
       throw this.#report(endpoint, started, error);
     }
+    this.#checkShape(endpoint, res.status, obj, started);
     this.#onResponse?.({ endpoint, status: res.status, ms: performance.now() - started });
     return obj;
+  }
+
+  /** What the client reads must be there (else a ShapeError); the first reply of each endpoint is compared with the document. */
+  #checkShape(endpoint: string, status: number, body: Record<string, unknown>, started: number): void {
+    if (!(ENDPOINTS as readonly string[]).includes(endpoint)) return;
+    const ep = endpoint as Endpoint;
+    const problems = checkNeeds(ep, body);
+    if (problems.length > 0) throw this.#report(endpoint, started, new ShapeError(endpoint, status, problems));
+    if (this.#onShape && !this.#shapeSeen.has(endpoint)) {
+      this.#shapeSeen.add(endpoint);
+      this.#onShape(ep, documentedDrift(ep, body));
+    }
   }
 
   #report(endpoint: string, started: number, error: ApiError): ApiError {
@@ -477,4 +570,18 @@ function pickMessage(
     msg = t.length > 200 ? `${t.slice(0, 200)}…` : t;
   }
   return redactSecrets(msg as string, secrets);
+}
+
+/** A `total` as a number: a finite non-negative number or digits; anything else is "not sent". */
+function count(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^\d{1,15}$/.test(v)) return Number(v);
+  return undefined;
+}
+
+/** A `date_range` bound (anything `Date.parse` reads, or epoch milliseconds) in the wire format. */
+export function formatDate(v: string, as: 'iso' | 'epoch-ms'): string {
+  const ms = /^\d+$/.test(v.trim()) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(ms)) throw new TypeError(`date_range: not a date: ${JSON.stringify(v)}`);
+  return as === 'iso' ? new Date(ms).toISOString() : String(ms);
 }

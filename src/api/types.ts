@@ -201,7 +201,8 @@ export interface Customer {
 }
 
 export interface CustomerList {
-  total: number;
+  /** The server's `total`, when it sent a number (the document does not say of what: only a hint). */
+  total?: number;
   customers: Customer[];
 }
 
@@ -243,7 +244,10 @@ export interface ListSessionsQuery {
   bot_ids?: string[];
   status?: SessionStatus[];
   reply_status?: ReplyStatus[];
-  /** `[start, end]` as timestamp strings. */
+  /**
+   * `[start, end]`, "timestamp strings" in the document: give ISO text (or epoch ms); the client
+   * sends them in its `dateRangeFormat`.
+   */
   date_range?: [string, string];
 }
 
@@ -319,7 +323,8 @@ export interface Session {
 }
 
 export interface SessionList {
-  total: number;
+  /** The server's top-level `total`, when it sent a number (only a hint). */
+  total?: number;
   sessions: Session[];
 }
 
@@ -365,3 +370,23 @@ export interface UploadInput {
   name: string;
   data: Blob;
 }
+
+/** The endpoint names, as the client and the emulator name them. */
+export type Endpoint =
+  | 'POST /bot-data'
+  | 'POST /messages'
+  | 'GET /customer-list'
+  | 'GET /customer-detail/:id'
+  | 'GET /sessions-by-customer'
+  | 'GET /detail-sessions/:id'
+  | 'POST /upload/multiple';
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  'POST /bot-data',
+  'POST /messages',
+  'GET /customer-list',
+  'GET /customer-detail/:id',
+  'GET /sessions-by-customer',
+  'GET /detail-sessions/:id',
+  'POST /upload/multiple',
+];

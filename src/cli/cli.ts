@@ -59,7 +59,7 @@ function globalOptions(y: Argv): Argv {
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only errors and the final line', global: true });
 }
 
-/** The pipeline: sync, plan, status, forget, watch, adopt, state. */
+/** The pipeline: sync, plan, status, doctor, forget, watch, adopt, state. */
 function pipelineCommands(y: Argv): Argv {
   return y
     .command(
@@ -79,6 +79,21 @@ function pipelineCommands(y: Argv): Argv {
       'Show what the state holds: counts, last runs, stale and uncertain items',
       (y) => y,
       lazy(() => import('./commands/status.js')),
+    )
+    .command(
+      'doctor',
+      'Check that everything sync needs is in place: config, folder, API, token, bot, reply shapes, state (creates nothing)',
+      (y) =>
+        y
+          .option('chat', {
+            type: 'string',
+            describe: 'Also send this one real message to the bot and show its reply (this creates a conversation)',
+          })
+          .option('bot-url', {
+            type: 'string',
+            describe: "The bot's launch URL (…?aid=ID): checked against the bot id and the API's environment",
+          }),
+      lazy(() => import('./commands/doctor.js')),
     )
     .command(
       'forget [ids..]',
@@ -169,6 +184,13 @@ function emulatorCommand(y: Argv): Argv {
           choices: ['exact', 'paraphrase', 'negated', 'wrong-number', 'unknown', 'wrong'] as const,
           describe: 'How the bot words answers: exact (default), paraphrase, or wrong on purpose',
         })
+        .option('reading', {
+          type: 'string',
+          array: true,
+          describe:
+            'Play one reading of an ambiguity in the vendor document, NAME=VALUE (repeatable; see docs/api-readings.md), e.g. total=remaining',
+        })
+        .option('readings', { type: 'string', describe: 'Reading switches: a JSON file or inline JSON' })
         .option('log', { type: 'boolean', describe: 'Print one line per request' }),
     lazy(() => import('./commands/emulator.js')),
   );

@@ -65,6 +65,11 @@ export function exitCodeForEval(passed: boolean, interruptedBy: Signal | undefin
   return passed ? ExitCode.ok : ExitCode.partial;
 }
 
+/** The exit code of `kb-sync doctor`: 0 when `sync` has what it needs, 2 when a check failed. */
+export function exitCodeForDoctor(report: { ready: boolean }): ExitCode {
+  return report.ready ? ExitCode.ok : ExitCode.usage;
+}
+
 /**
  * End the process now, with `code`: a second Ctrl-C, a closed stdout, a command line yargs
  * refuses. (Everything else sets `process.exitCode` and lets the process end by itself, so that

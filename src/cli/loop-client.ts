@@ -29,8 +29,8 @@ import type { Output } from './output.js';
  * every request is paced and retried by the same `RequestPolicy` as the sync's pushes (the
  * adaptive pacer from `rateLimit.requestsPerSecond`; retries of 429, 5xx, timeouts and network
  * errors with a backoff that honours `Retry-After` up to its cap), at most
- * `rateLimit.concurrency` at once. The `iterate*` helpers of the base client call the overridden
- * page methods, so paging is paced and retried too.
+ * `rateLimit.concurrency` at once. The `iterate*` helpers of the base client (paging in
+ * src/api/paging.ts) call the overridden page methods, so paging is paced and retried too.
  */
 
 export interface PacedClientOptions extends ClientOptions {
@@ -52,8 +52,6 @@ export class PacedClient extends CxGenieClient {
   /** At most `rateLimit.concurrency` requests at once (the pace is the policy's). */
   readonly queue: PQueue;
   readonly policy: RequestPolicy;
-  /** The `total` of the last page of customers / sessions received (the server's count of matching rows). */
-  readonly totals: { customers?: number; sessions?: number } = {};
   readonly #retryUnknownSends: boolean;
   readonly #signal: AbortSignal | undefined;
 
@@ -76,20 +74,16 @@ export class PacedClient extends CxGenieClient {
     return this.policy.counters;
   }
 
-  override async listCustomers(query: ListCustomersQuery = {}, opts: RequestOptions = {}): Promise<CustomerList> {
-    const page = await this.#call((o) => super.listCustomers(query, o), opts, true);
-    this.totals.customers = page.total;
-    return page;
+  override listCustomers(query: ListCustomersQuery = {}, opts: RequestOptions = {}): Promise<CustomerList> {
+    return this.#call((o) => super.listCustomers(query, o), opts, true);
   }
 
   override getCustomer(customerId: string, opts: RequestOptions = {}): Promise<CustomerDetail> {
     return this.#call((o) => super.getCustomer(customerId, o), opts, true);
   }
 
-  override async listSessions(query: ListSessionsQuery, opts: RequestOptions = {}): Promise<SessionList> {
-    const page = await this.#call((o) => super.listSessions(query, o), opts, true);
-    this.totals.sessions = page.total;
-    return page;
+  override listSessions(query: ListSessionsQuery, opts: RequestOptions = {}): Promise<SessionList> {
+    return this.#call((o) => super.listSessions(query, o), opts, true);
   }
 
   override listMessages(sessionId: string, query: ListMessagesQuery, opts: RequestOptions = {}): Promise<Message[]> {
@@ -150,6 +144,9 @@ export function openLoop(
     timeoutMs: cfg.timeoutMs,
     uploadTimeoutMs: cfg.uploadTimeoutMs,
     userAgent: 'cxgenie-kb-sync',
+    dateRangeFormat: cfg.dateRangeFormat,
+    // Paging counts that disagree, a date format switched: said once, on stderr.
+    onWarning: (w) => out.warn(out.c.yellow(`Warning: ${w.message}`)),
     rateLimit: cfg.rateLimit,
     retry: cfg.retry,
     ...(opts.retryUnknownSends !== undefined ? { retryUnknownSends: opts.retryUnknownSends } : {}),

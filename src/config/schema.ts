@@ -44,6 +44,12 @@ export const configSchema = z
       .default('https://api-demo.cxgenie.ai/api/v2/public-api')
       .describe('Base URL of CX Genie Public API V2. Overridden by CXGENIE_API_URL.'),
     botId: z.string().min(1).optional().describe('The bot to train. Overridden by CXGENIE_BOT_ID.'),
+    dateRangeFormat: z
+      .enum(['auto', 'iso', 'epoch-ms'])
+      .default('auto')
+      .describe(
+        'How date_range travels to GET /sessions-by-customer: ISO text, epoch milliseconds, or auto (ISO, and epoch milliseconds if the server refuses ISO). See docs/api-readings.md.',
+      ),
     knowledgeDir: z.string().min(1).default('knowledge').describe('Folder of knowledge files, relative to this file.'),
     stateFile: z.string().min(1).default('.kb-sync/state.db').describe('SQLite state file, relative to this file.'),
     include: globList.default(['**/*']).describe('Globs (relative to knowledgeDir) of files to consider.'),

@@ -1,3 +1,4 @@
+import { ENDPOINTS } from '../api/types.js';
 import { seededRandom } from '../util/text.js';
 import { REPLY_MODES, type ReplyMode } from './answer.js';
 
@@ -8,16 +9,8 @@ import { REPLY_MODES, type ReplyMode } from './answer.js';
 
 export type FaultKind = 'error' | 'lose' | 'rate-limit' | 'unauthorized' | 'delay' | 'reset';
 
-/** The endpoint names a scheduled fault can target (as the emulator names its routes), besides `"*"`. */
-export const FAULT_ENDPOINTS: readonly string[] = [
-  'POST /bot-data',
-  'POST /messages',
-  'GET /customer-list',
-  'GET /customer-detail/:id',
-  'GET /sessions-by-customer',
-  'GET /detail-sessions/:id',
-  'POST /upload/multiple',
-];
+/** The endpoint names a scheduled fault can target (as the client and the emulator name them), besides `"*"`. */
+export const FAULT_ENDPOINTS: readonly string[] = ENDPOINTS;
 
 export interface ScheduledFault {
   /** Which requests it hits: `"POST /bot-data"`, `"POST /upload/multiple"`, `"GET /customer-list"`, … or `"*"`. */

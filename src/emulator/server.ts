@@ -7,6 +7,7 @@ import type { BotData, BotDataType, Customer, Media } from '../api/types.js';
 import { BOT_DATA_TYPES } from '../api/types.js';
 import { answerFrom, replyInMode } from './answer.js';
 import { FaultPlan, validateFaultConfig, type FaultConfig } from './faults.js';
+import { DEFAULT_READINGS, validateReadings, type Readings } from './readings.js';
 import { World } from './world.js';
 
 export const DEFAULT_PREFIX = '/api/v2/public-api';
@@ -31,6 +32,8 @@ export interface EmulatorOptions {
   /** The emulator's notion of "now" for seeded data (default: the real clock at start). */
   now?: number;
   faults?: FaultConfig;
+  /** How to read the places where the vendor document is ambiguous (default: the lenient reading of each). */
+  readings?: Partial<Readings>;
   /** Customers per page of `GET /customer-list` (default 20). */
   pageSize?: number;
   /** Largest accepted request body in bytes (default 64 MiB). */
@@ -60,10 +63,14 @@ export interface EmulatorHandle {
   readonly botId: string;
   readonly world: World;
   readonly faults: FaultPlan;
+  /** The reading switches in force. */
+  readonly readings: Readings;
   /** Training data created so far, oldest first (for one bot, or all). */
   created(botId?: string): BotData[];
   stats(): EmulatorStats;
   setFaults(config: FaultConfig): void;
+  /** Replace the reading switches (those not given take their default). */
+  setReadings(readings: Partial<Readings>): void;
   /** Forget created training data and counters (the seeded customers stay). */
   reset(): void;
   stop(): Promise<void>;
@@ -110,6 +117,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (problem) throw new TypeError(`emulator faults: ${problem}`);
   }
   const faults = new FaultPlan(opts.faults ?? {});
+  const readings = checkedReadings(opts.readings ?? {});
   let stats = emptyStats();
   let origin = '';
 
@@ -215,6 +223,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         const b = await readJson(req, maxBody);
         authBody(b);
         const bot = botOf(b.bot_id);
+        if (readings.metadata === 'required' && (b.metadata === undefined || b.metadata === null))
+          throw new HttpError(400, 'metadata is required');
         const { content, media, customerInfo } = validateMessage(b);
         const known = world.botData.filter((d) => d.bot_id === bot);
         const answer = answerFrom(content, known);
@@ -230,7 +240,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return { success: true, data: listCustomers(url.searchParams) };
       }
       case 'GET /customer-detail/:id': {
-        authQuery(url.searchParams, true);
+        authCustomerDetail(url.searchParams, readings.customerDetailToken, token);
         const id = pathId(route);
         const c = world.customers.find((x) => x.id === id);
         if (!c) throw new HttpError(404, 'Customer not found');
@@ -261,8 +271,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (t !== token) throw new HttpError(401, 'Invalid workspace token');
   }
 
-  function authQuery(q: URLSearchParams, allowWorkshopId = false): void {
-    const t = q.get('workspace_token') ?? (allowWorkshopId ? q.get('workshop_id') : null);
+  function authQuery(q: URLSearchParams): void {
+    const t = q.get('workspace_token');
     if (t === null || t === '') throw new HttpError(401, 'workspace_token is required');
     if (t !== token) throw new HttpError(401, 'Invalid workspace token');
   }
@@ -297,8 +307,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return true;
     });
     const newestFirst = [...matching].reverse();
-    const after = cursor === undefined ? newestFirst : newestFirst.filter((c) => Date.parse(c.created_at) < cursor);
-    return { total: matching.length, customers: after.slice(0, pageSize) };
+    const inclusive = readings.cursor === 'inclusive';
+    const after =
+      cursor === undefined
+        ? newestFirst
+        : newestFirst.filter((c) =>
+            inclusive ? Date.parse(c.created_at) <= cursor : Date.parse(c.created_at) < cursor,
+          );
+    const customers = after.slice(0, pageSize);
+    return { ...totalOf(readings.total, matching.length, after.length, customers.length), customers };
   }
 
   function listSessions(q: URLSearchParams) {
@@ -321,8 +338,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let to = Infinity;
     if (range.length > 0) {
       if (range.length !== 2) throw new HttpError(400, 'date_range must be [start, end]');
-      from = parseDate(range[0] as string, 'date_range[0]');
-      to = parseDate(range[1] as string, 'date_range[1]');
+      from = parseDate(range[0] as string, 'date_range[0]', readings.dateRange);
+      to = parseDate(range[1] as string, 'date_range[1]', readings.dateRange);
     }
     const rows = [...world.sessions.values()]
       .filter((s) => s.customer_id === customerId)
@@ -338,10 +355,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         return t >= from && t <= to;
       })
       .sort((a, b) => b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id));
+    const page = rows.slice(offset, offset + limit);
     return {
       success: true,
-      total: rows.length,
-      data: rows.slice(offset, offset + limit).map((s) => world.sessionView(s)),
+      ...totalOf(readings.total, rows.length, Math.max(0, rows.length - offset), page.length),
+      data: page.map((s) => world.sessionView(s)),
     };
   }
 
@@ -371,9 +389,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     } catch {
       throw new HttpError(400, 'The multipart body could not be parsed');
     }
+    // Where the token is read from: the `uploadToken` reading.
     const formToken = form.get('workspace_token');
-    const q = new URLSearchParams(url.search);
-    if (typeof formToken === 'string') q.set('workspace_token', formToken);
+    const q = new URLSearchParams(readings.uploadToken === 'form' ? '' : url.search);
+    if (typeof formToken === 'string' && readings.uploadToken !== 'query') q.set('workspace_token', formToken);
     authQuery(q);
     const files = form.getAll('files');
     if (files.length === 0) throw new HttpError(400, 'files is required');
@@ -424,6 +443,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       faults.set(b);
       return send(res, 200, { success: true, data: faults.config });
     }
+    if (method === 'GET' && name === 'readings') return send(res, 200, { success: true, data: readings });
+    if ((method === 'PUT' || method === 'POST') && name === 'readings') {
+      const b = await readJson(req, 64 * 1024);
+      const problem = validateReadings(b);
+      if (problem) throw new HttpError(400, problem);
+      Object.assign(readings, checkedReadings(b));
+      return send(res, 200, { success: true, data: readings });
+    }
     if (method === 'POST' && name === 'reset') {
       handleApi.reset();
       return send(res, 200, { success: true });
@@ -450,12 +477,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     botId,
     world,
     faults,
+    readings,
     created: (bot?: string) => (bot ? world.botData.filter((d) => d.bot_id === bot) : [...world.botData]),
     stats: () => structuredClone(stats),
     setFaults: (config) => {
       const problem = validateFaultConfig(config);
       if (problem) throw new TypeError(`emulator faults: ${problem}`);
       faults.set(config);
+    },
+    setReadings: (r) => {
+      Object.assign(readings, checkedReadings(r));
     },
     reset: () => {
       world.botData.length = 0;
@@ -641,10 +672,42 @@ function intParam(q: URLSearchParams, key: string, dflt: number): number {
   return Number(v);
 }
 
-function parseDate(v: string, name: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+/** A `date_range` bound: ISO text or epoch milliseconds, or only one of them (the `dateRange` reading). */
+function parseDate(v: string, name: string, accept: Readings['dateRange']): number {
+  const digits = /^\d+$/.test(v);
+  if (accept === 'iso' && digits) throw new HttpError(400, `${name} must be an ISO 8601 date, not a number`);
+  if (accept === 'epoch-ms' && !digits) throw new HttpError(400, `${name} must be a timestamp in milliseconds`);
+  const t = digits ? Number(v) : Date.parse(v);
   if (Number.isNaN(t)) throw new HttpError(400, `${name} must be a date`);
   return t;
+}
+
+/** The `total` key of a list reply, as the `total` reading has it. */
+function totalOf(reading: Readings['total'], all: number, remaining: number, page: number): { total?: number } {
+  switch (reading) {
+    case 'all':
+      return { total: all };
+    case 'remaining':
+      return { total: remaining };
+    case 'page':
+      return { total: page };
+    default:
+      return {};
+  }
+}
+
+/** The document names the token of customer detail `workshop_id`: the `customerDetailToken` reading says which name is read. */
+function authCustomerDetail(q: URLSearchParams, mode: Readings['customerDetailToken'], token: string): void {
+  const name = mode === 'either' ? (q.has('workspace_token') ? 'workspace_token' : 'workshop_id') : mode;
+  const t = q.get(name);
+  if (t === null || t === '') throw new HttpError(401, `${name} is required`);
+  if (t !== token) throw new HttpError(401, 'Invalid workspace token');
+}
+
+function checkedReadings(r: Partial<Readings>): Readings {
+  const problem = validateReadings(r);
+  if (problem) throw new TypeError(`emulator readings: ${problem}`);
+  return { ...DEFAULT_READINGS, ...r };
 }
 
 function isUser(c: Customer): boolean {

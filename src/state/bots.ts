@@ -61,6 +61,11 @@ export class Bots {
       .run(botId, apiBaseUrl, firstSyncedAt, lastSyncedAt, nowIso());
   }
 
+  /** Every bot this state holds anything for. */
+  ids(): string[] {
+    return this.#db.prepare('SELECT bot_id FROM bots ORDER BY bot_id').pluck().all() as string[];
+  }
+
   /** How many items the bot has (kept up to date on every insert and delete of an item). */
   itemCount(botId: string): number {
     return (

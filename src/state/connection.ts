@@ -45,8 +45,13 @@ export function openConnection(file: string, readonly: boolean): Db {
     const version = checkVersion(db, file);
     if (version < SCHEMA_VERSION) {
       if (readonly && db.name !== ':memory:') {
-        // `plan` and `status` do not write: bring a copy up to date in memory instead.
-        const copy = new Database(db.serialize());
+        // `plan` and `status` do not write: bring a copy up to date in memory instead. A file
+        // kb-sync wrote is in WAL mode, and its header says so (bytes 18 and 19 = 2): an image
+        // with that header cannot be opened in memory, so the copy is marked rollback-journal (1).
+        const image = db.serialize();
+        image[18] = 1;
+        image[19] = 1;
+        const copy = new Database(image);
         db.close();
         db = copy;
       }
@@ -90,4 +95,27 @@ function migrate(db: Db): void {
       db.pragma(`user_version = ${v + 1}`);
     }
   }).immediate();
+}
+
+/** SQLite's own check of an open file (`PRAGMA integrity_check`): the problems it finds, none when sound. */
+export function integrityProblems(db: Db): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  return rows.map((r) => r.integrity_check).filter((m) => m !== 'ok');
+}
+
+/**
+ * The schema version written in a state file, as it is on disk (a read-only open migrates a copy
+ * in memory): undefined when there is no file. Throws `StateError` for a file that is not SQLite.
+ */
+export function fileSchemaVersion(file: string): number | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch (err) {
+    throw new StateError(`Cannot read the state file ${file}: ${(err as Error).message}`, DAMAGED_HINT, err);
+  } finally {
+    db?.close();
+  }
 }

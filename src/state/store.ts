@@ -1,5 +1,5 @@
 import { Bots, type BotRow } from './bots.js';
-import { openConnection, type Db } from './connection.js';
+import { fileSchemaVersion, integrityProblems, openConnection, type Db } from './connection.js';
 import { Files, type FileKey, type FileRecord, type FileRow } from './files.js';
 import { Items, type AdoptedItem, type ItemMove, type ItemRow, type PushedItem } from './items.js';
 import { Journal, type PendingRow, type SendStart } from './journal.js';
@@ -239,5 +239,25 @@ export class StateStore {
     this.#items.replaceImported(botId, s.items);
     this.#lists.replaceImported(botId, s.stale, s.uncertain);
     this.#bots.recountItems(botId);
+  }
+
+  // ---- health, for `kb-sync doctor` (connection.ts, bots.ts)
+
+  /** SQLite's own check of the file (`PRAGMA integrity_check`): the problems it finds, none when sound. */
+  integrityProblems(): string[] {
+    return integrityProblems(this.#db);
+  }
+
+  /** Every bot this state holds anything for. */
+  botIds(): string[] {
+    return this.#bots.ids();
+  }
+
+  /**
+   * The schema version written in a state file, as it is on disk (a read-only open migrates a copy
+   * in memory): undefined when there is no file. Throws `StateError` for a file that is not SQLite.
+   */
+  static fileSchemaVersion(file: string): number | undefined {
+    return fileSchemaVersion(file);
   }
 }

@@ -3,6 +3,7 @@ import util from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CxGenieClient, type ClientOptions, type ResponseInfo } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
+import { ShapeError } from '../../src/api/shape.js';
 import type { CreateBotDataInput, Customer, Message, SendMessageInput, Session } from '../../src/api/types.js';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { exitCodeForError } from '../../src/cli/exit.js';
@@ -903,13 +904,16 @@ describe('odd server answers and the token', () => {
     expect(get).toMatchObject({ delivery: 'answered', retryable: true });
   });
 
-  it('a success without the data it promises is an ApiError, not a crash (POST: may have taken effect)', async () => {
+  it('a success without the data it promises is a ShapeError, not a crash (POST: may have taken effect)', async () => {
     const srv = await tinyServer((_req, res) => sendJson(res, 200, { success: true }));
     const client = new CxGenieClient({ baseUrl: srv.origin, token: 'tok-no-data', botId: 'b' });
     const post = await apiError(() => client.createBotData({ type: 'TEXT', content: 'x' }));
+    expect(post).toBeInstanceOf(ShapeError);
     expect(post).toMatchObject({ delivery: 'unknown', mayHaveTakenEffect: true, endpoint: 'POST /bot-data' });
+    expect(post.message).toBe('POST /bot-data: the API answered in a shape this version does not know: data: missing');
     const list = await apiError(() => client.listCustomers());
-    expect(list).toMatchObject({ delivery: 'answered', retryable: true, endpoint: 'GET /customer-list' });
+    // The same request gets the same reply: not worth retrying.
+    expect(list).toMatchObject({ delivery: 'answered', retryable: false, endpoint: 'GET /customer-list' });
     // The pagination helper surfaces the same error instead of a TypeError.
     await expect(collect(client.iterateCustomers())).rejects.toBeInstanceOf(ApiError);
     await expect(collect(client.iterateSessions({ customer_id: 'c' }))).rejects.toBeInstanceOf(ApiError);
@@ -944,10 +948,11 @@ describe('odd server answers and the token', () => {
     expect(q.getAll('types')).toEqual(['lead', 'users']);
     expect(q.getAll('bot_ids')).toEqual(['b1', 'b2']);
     expect(new URL(sessions!.url, 'http://x').searchParams.getAll('status')).toEqual(['OPEN', 'CLOSED']);
-    // Decision 1: workspace_token on customer-detail too.
-    expect(new URL(detail!.url, 'http://x').searchParams.get('workspace_token')).toBe(token);
-    // Decision 3: a form field, not the query.
-    expect(upload!.url).not.toContain('workspace_token');
+    // Decision 1, both ways: workspace_token (the contract) and workshop_id (the document) on customer-detail.
+    const dq = new URL(detail!.url, 'http://x').searchParams;
+    expect([dq.get('workspace_token'), dq.get('workshop_id')]).toEqual([token, token]);
+    // Decision 3, both ways: in the query string ("Query" in the document) and as a form field (the body is multipart).
+    expect(new URL(upload!.url, 'http://x').searchParams.get('workspace_token')).toBe(token);
     expect(upload!.body).toMatch(/name="workspace_token"\r\n\r\ntok-where-it-goes-77\r\n/);
   });
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { Items } from '../../src/state/items.js';
 import { Journal } from '../../src/state/journal.js';
 import { Lists } from '../../src/state/lists.js';
 import { LockRow } from '../../src/state/lock-row.js';
+import { SCHEMA_VERSION } from '../../src/state/migrations.js';
 import { Runs } from '../../src/state/runs.js';
 import { exportSnapshot, importSnapshot } from '../../src/state/snapshot.js';
 import { StateStore } from '../../src/state/store.js';
@@ -254,6 +256,30 @@ describe('the façade', () => {
     expect(store.isOpen).toBe(true);
     store.close();
     expect(store.isOpen).toBe(false);
+  });
+
+  it("doctor's health reads: integrity, the bots held, the schema version on disk", () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'state.db');
+    expect(StateStore.fileSchemaVersion(file)).toBeUndefined();
+    const store = StateStore.open(file);
+    expect(store.integrityProblems()).toEqual([]);
+    expect(store.botIds()).toEqual([]);
+    store.ensureBot('zeta', 'http://api');
+    store.ensureBot('alpha', 'http://api');
+    expect(store.botIds()).toEqual(['alpha', 'zeta']);
+    store.close();
+    expect(StateStore.fileSchemaVersion(file)).toBe(SCHEMA_VERSION);
+    // A read-only open changes nothing on disk.
+    const ro = StateStore.open(file, { readonly: true });
+    expect(ro.botIds()).toEqual(['alpha', 'zeta']);
+    expect(ro.integrityProblems()).toEqual([]);
+    ro.close();
+    expect(StateStore.fileSchemaVersion(file)).toBe(SCHEMA_VERSION);
+    // Not SQLite at all: a StateError naming the file.
+    const junk = path.join(dir, 'junk.db');
+    fs.writeFileSync(junk, 'this is not a database, only text that is long enough to have a header'.repeat(20));
+    expect(() => StateStore.fileSchemaVersion(junk)).toThrow(/Cannot read the state file .*junk\.db/);
   });
 
   it('a snapshot round trip through export, replaceBot and import keeps items, keys and lists', () => {

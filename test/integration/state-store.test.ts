@@ -47,6 +47,22 @@ describe('state store migrations', () => {
     check.close();
   });
 
+  it('reads an older file in WAL mode (as kb-sync writes them) read-only too, without changing it', () => {
+    const file = path.join(tempDir(), 'state.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(MIGRATIONS[0] as string);
+    db.exec(MIGRATIONS[1] as string);
+    db.pragma('user_version = 2');
+    db.prepare("INSERT INTO bots (bot_id, created_at) VALUES ('b1', 'x')").run();
+    db.close();
+    const ro = StateStore.open(file, { readonly: true });
+    expect(ro.botIds()).toEqual(['b1']);
+    expect(ro.integrityProblems()).toEqual([]);
+    ro.close();
+    expect(StateStore.fileSchemaVersion(file)).toBe(2);
+  });
+
   it('refuses a file written by a newer kb-sync', () => {
     const file = path.join(tempDir(), 'state.db');
     const db = new Database(file);

@@ -28,12 +28,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, client } = openLoop(argv);
 
   const messages: (Message & { role: Role })[] = [];
-  for await (const m of client.iterateMessages(sessionId, {
+  const paged = client.iterateMessages(sessionId, {
     customer_id: customerId,
     limit: PAGE_SIZE,
     order,
     remove_system_message: removeSystem,
-  })) {
+  });
+  for await (const m of paged) {
     const row = { ...m, role: roleOf(m, customerId) };
     if (ndjson) out.raw(JSON.stringify(row));
     else messages.push(row);
@@ -47,6 +48,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       removeSystemMessages: removeSystem,
       count: messages.length,
       messages,
+      warnings: paged.summary.warnings.map((w) => w.message),
     });
     return 0;
   }

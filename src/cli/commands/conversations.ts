@@ -30,7 +30,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   if (range) query.date_range = [range.since, range.until];
 
   const rows: Session[] = [];
-  for await (const s of client.iterateSessions(query)) {
+  const paged = client.iterateSessions(query);
+  for await (const s of paged) {
     if (ndjson) out.raw(JSON.stringify(s));
     else rows.push(s);
   }
@@ -42,6 +43,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       range: range ? { since: range.since, until: range.until } : null,
       count: rows.length,
       sessions: rows,
+      warnings: paged.summary.warnings.map((w) => w.message),
     });
     return 0;
   }

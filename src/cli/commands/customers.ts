@@ -6,7 +6,8 @@ import { cellWidth, choiceList, intOption, textOption } from '../options.js';
 /**
  * `kb-sync customers`: the bot's customers, newest first, following the cursor through every
  * page (`--limit N` stops after N). A table for people; `--json` (one document) or `--ndjson`
- * (one customer per line, as it arrives) for scripts, each row as the API returns it.
+ * (one customer per line, as it arrives) for scripts, each row as the API returns it. The
+ * server's `total` is only a hint (src/api/paging.ts): the count shown is the rows received.
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const types = choiceList<CustomerType>(argv.type, 'type', ['lead', 'users']);
@@ -21,16 +22,31 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
   const rows: Customer[] = [];
   let count = 0;
-  for await (const c of client.iterateCustomers(query)) {
-    count++;
-    if (ndjson) out.raw(JSON.stringify(c));
-    else rows.push(c);
-    if (limit !== undefined && count >= limit) break;
+  const bar = out.progress('Customers');
+  const paged = client.iterateCustomers(query, {
+    onPage: (p) => bar.update(p.rows, Math.max(p.rows, p.expected ?? 0)),
+  });
+  try {
+    for await (const c of paged) {
+      count++;
+      if (ndjson) out.raw(JSON.stringify(c));
+      else rows.push(c);
+      if (limit !== undefined && count >= limit) break;
+    }
+  } finally {
+    bar.stop();
   }
-  const total = client.totals.customers;
+  // Every row when paging ended by itself; the server's hint when --limit stopped it.
+  const total = paged.summary.end === 'stopped' ? paged.summary.expected : count;
   if (ndjson) return 0;
   if (out.json) {
-    out.document({ botId, total: total ?? rows.length, count: rows.length, customers: rows });
+    out.document({
+      botId,
+      total: total ?? null,
+      count: rows.length,
+      customers: rows,
+      warnings: paged.summary.warnings.map((w) => w.message),
+    });
     return 0;
   }
   const width = cellWidth(32);

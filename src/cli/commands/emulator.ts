@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { ConfigError } from '../../errors.js';
 import { startEmulator } from '../../emulator/server.js';
 import { validateFaultConfig, type FaultConfig } from '../../emulator/faults.js';
+import { DEFAULT_READINGS, parseReading, validateReadings, type Readings } from '../../emulator/readings.js';
 import { Output } from '../output.js';
 import { textOption } from '../options.js';
 
@@ -9,6 +10,7 @@ import { textOption } from '../options.js';
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const out = new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
   const faults = readFaults(argv);
+  const readings = readReadings(argv);
   const port = argv.port as number;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`--port must be a port number, got ${String(argv.port)}`);
@@ -22,6 +24,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       ...(argv.seed !== undefined ? { seed: argv.seed as number } : {}),
       ...(argv.customers !== undefined ? { customers: argv.customers as number } : {}),
       faults,
+      readings,
       ...(argv.log ? { log: (line: string) => out.info(out.c.dim(line)) } : {}),
     });
   } catch (err) {
@@ -35,7 +38,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     throw err;
   }
   if (out.json) {
-    out.document({ url: emu.url, origin: emu.origin, token: emu.token, botId: emu.botId });
+    out.document({ url: emu.url, origin: emu.origin, token: emu.token, botId: emu.botId, readings: emu.readings });
   } else {
     out.final(
       [
@@ -46,9 +49,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         `  export CXGENIE_WORKSPACE_TOKEN=${emu.token}`,
         `  export CXGENIE_BOT_ID=${emu.botId}`,
         '',
+        ...readingLines(emu.readings),
         `Read back what was created: curl ${emu.origin}/__emulator/bot-data`,
         `Change fault switches:      curl -X PUT ${emu.origin}/__emulator/faults -d '{"rateLimit":{"requestsPerSecond":5}}'`,
         `Make the bot paraphrase:    curl -X PUT ${emu.origin}/__emulator/faults -d '{"replyMode":"paraphrase"}'`,
+        `Change reading switches:    curl -X PUT ${emu.origin}/__emulator/readings -d '{"total":"remaining"}'`,
         'Press Ctrl-C to stop.',
       ].join('\n'),
     );
@@ -89,10 +94,41 @@ function readFaults(argv: Record<string, unknown>): FaultConfig {
   return faults;
 }
 
-function readFile(p: string): string {
+function readReadings(argv: Record<string, unknown>): Partial<Readings> {
+  let readings: Partial<Readings> = {};
+  const spec = argv.readings as string | undefined;
+  if (spec) {
+    const text = spec.trim().startsWith('{') ? spec : readFile(spec, '--readings');
+    try {
+      readings = JSON.parse(text) as Partial<Readings>;
+    } catch (err) {
+      throw new ConfigError(`--readings is not valid JSON: ${(err as Error).message}`);
+    }
+    const problem = validateReadings(readings);
+    if (problem) throw new ConfigError(`Emulator readings: ${problem}`, 'See docs/api-readings.md for every reading.');
+  }
+  const flags = argv.reading === undefined ? [] : ([] as unknown[]).concat(argv.reading);
+  for (const f of flags) {
+    try {
+      readings = { ...readings, ...parseReading(String(f)) };
+    } catch (err) {
+      throw new ConfigError((err as Error).message, 'See docs/api-readings.md for every reading.');
+    }
+  }
+  return readings;
+}
+
+/** The readings that differ from the defaults, for the start banner. */
+function readingLines(r: Readings): string[] {
+  const changed = Object.entries(r).filter(([k, v]) => DEFAULT_READINGS[k as keyof Readings] !== v);
+  if (changed.length === 0) return [];
+  return [`Readings:                   ${changed.map(([k, v]) => `${k}=${v}`).join(' ')}`, ''];
+}
+
+function readFile(p: string, flag = '--faults'): string {
   try {
     return fs.readFileSync(p, 'utf8');
   } catch (err) {
-    throw new ConfigError(`Cannot read --faults file ${p}: ${(err as Error).message}`);
+    throw new ConfigError(`Cannot read ${flag} file ${p}: ${(err as Error).message}`);
   }
 }
