@@ -166,8 +166,9 @@ function resolveTarget(
         const p = path.parse(top.stateFile);
         return path.join(p.dir, `${p.name}.${t.name}${p.ext}`);
       })();
-  const merged = <K extends 'kinds' | 'rateLimit' | 'retry' | 'markdown' | 'documents' | 'limits'>(k: K) =>
-    ({ ...cfg[k], ...definedOnly(t[k] ?? {}) }) as ParsedConfig[K];
+  const merged = <K extends 'kinds' | 'rateLimit' | 'retry' | 'markdown' | 'documents' | 'limits'>(
+    k: K,
+  ): ParsedConfig[K] => ({ ...cfg[k], ...definedOnly(t[k] ?? {}) });
   const gitState = { ...cfg.gitState, ...definedOnly(t.gitState ?? {}) };
   if (!t.gitState?.ref && !cfg.gitState.ref) gitState.ref = DEFAULT_TARGET_STATE_REF;
   return {
@@ -536,12 +537,16 @@ function article(t: string): string {
   return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
+function unwrapOnce(n: { _zod?: { def?: { innerType?: unknown } } }): never {
+  return n._zod?.def?.innerType as never;
+}
+
 function allowedKeys(p: string[]): string[] | undefined {
   // Walk the schema down the path, through defaults, optionals and lists, to the object's shape.
   type Node = { _zod?: { def?: { innerType?: unknown; element?: unknown; shape?: Record<string, unknown> } } };
   const unwrap = (n: unknown): Node => {
     let cur = n as Node;
-    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = cur._zod.def.innerType as Node;
+    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = unwrapOnce(cur);
     return cur;
   };
   let node = unwrap(configSchema);
