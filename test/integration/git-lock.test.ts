@@ -96,8 +96,7 @@ describe('the state ref lock', () => {
       const results = await Promise.allSettled(clones.map((c, i) => acquireGitLock(options(c, `run-${round}-${i}`))));
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
-      for (const r of results.filter((x) => x.status === 'rejected'))
-        expect((r).reason).toBeInstanceOf(GitLockedError);
+      for (const r of results.filter((x) => x.status === 'rejected')) expect(r.reason).toBeInstanceOf(GitLockedError);
       const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof acquireGitLock>>>).value;
       expect(parseLock(treeFiles(w.bare, w.remoteRef(REF) as string)['lock.json'] as string).runId).toBe(
         winner.record.runId,
