@@ -47,7 +47,10 @@ async function errorOf(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('the state ref lock', () => {
+// Real git processes: generous ceilings for a busy machine (never a speed assertion).
+const GIT_TEST_TIMEOUT = 180_000;
+
+describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
   it('a missing ref is taken, named in lock.json; a second runner exits 3 naming the holder; the release stores the snapshot', async () => {
     const w = gitWorld();
     const a = w.clone('a');

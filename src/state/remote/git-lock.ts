@@ -248,7 +248,8 @@ function lockTrailers(r: LockRecord): string {
 }
 
 export type ReleaseOutcome =
-  | { ok: true; oid: string }
+  /** Stored: the ref's new commit, and its snapshot's blob id (if it holds one). */
+  | { ok: true; oid: string; snapshotBlob: string | undefined }
   /** The lock was taken over: the state was not pushed; it is kept under `keptRef`. */
   | { ok: false; reason: 'fenced'; keptRef: string; oid: string; by: LockRecord | undefined; message: string }
   /** The push failed (network, permissions): the state is kept under `keptRef`; the lock stays held. */
@@ -423,7 +424,7 @@ export class GitStateLock {
           const r = await pushWithLease(this.#opts.loc, oid, this.#tip);
           if (r.ok) {
             this.#tip = oid;
-            return { ok: true as const, oid };
+            return { ok: true as const, oid, snapshotBlob: files.get(SNAPSHOT_FILE) };
           }
           this.#lose(r.now);
           return this.#fenced(oid);
