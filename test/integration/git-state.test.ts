@@ -11,6 +11,7 @@ import {
   sidecarFile,
 } from '../../src/state/remote/git-state.js';
 import { acquireGitLock } from '../../src/state/remote/git-lock.js';
+import { parseMeta } from '../../src/state/remote/records.js';
 import { StateStore } from '../../src/state/store.js';
 import { runSync } from '../../src/sync/run.js';
 import { emulator } from '../helpers/emulator.js';
@@ -83,7 +84,7 @@ describe('state held in git, around real runs', { timeout: GIT_TEST_TIMEOUT }, (
     const tip = w.remoteRef(REF) as string;
     const files = treeFiles(w.bare, tip);
     expect(Object.keys(files).sort()).toEqual(['meta.json', 'snapshot.json']);
-    expect(JSON.parse(files['snapshot.json'] as string).items).toHaveLength(3);
+    expect((JSON.parse(files['snapshot.json'] as string) as { items: unknown[] }).items).toHaveLength(3);
     const message = sh(w.bare, 'log', '-1', '--format=%B', REF);
     expect(message).toMatch(/^kb-sync sync: bot bot-1: created 3, updated 0, stale 0 from [0-9a-f]{12}/);
     expect(message).toContain('Q_AND_A "One?" knowledge/faq.qa.yaml:1 id ');
@@ -131,9 +132,10 @@ describe('state held in git, around real runs', { timeout: GIT_TEST_TIMEOUT }, (
     ]);
     await runSync({ config: cfgA, botId: 'bot-1', dryRun: false, token: emu.token, cwd: a });
     expect(emu.created('bot-1')).toHaveLength(3);
-    expect(JSON.parse(treeFiles(w.bare, w.remoteRef(REF) as string)['snapshot.json'] as string).uncertain).toHaveLength(
-      3,
-    );
+    expect(
+      (JSON.parse(treeFiles(w.bare, w.remoteRef(REF) as string)['snapshot.json'] as string) as { uncertain: unknown[] })
+        .uncertain,
+    ).toHaveLength(3);
 
     const later = () => Date.now() + 61_000;
     const taker = await syncIn(b, emu, { now: later });
@@ -150,7 +152,7 @@ describe('state held in git, around real runs', { timeout: GIT_TEST_TIMEOUT }, (
     const kept = keptSnapshotFile(cfgA.stateFile, 'fenced');
     expect(late?.message).toContain(kept);
     expect(fs.existsSync(kept)).toBe(true);
-    expect(JSON.parse(treeFiles(w.bare, w.remoteRef(REF) as string)['meta.json'] as string).runId).toBe(
+    expect(parseMeta(treeFiles(w.bare, w.remoteRef(REF) as string)['meta.json'] as string).runId).toBe(
       taker.session.record.runId,
     );
   });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../../config/load.js';
-import { KbSyncError, LockedError, StateError } from '../../errors.js';
+import { type KbSyncError, LockedError, StateError } from '../../errors.js';
 import { acquireLock } from '../lock.js';
 import {
   exportSnapshot,
