@@ -166,7 +166,7 @@ function resolveTarget(
         const p = path.parse(top.stateFile);
         return path.join(p.dir, `${p.name}.${t.name}${p.ext}`);
       })();
-  const merged = <K extends 'kinds' | 'rateLimit' | 'retry' | 'markdown' | 'documents' | 'limits'>(
+  const merged = <K extends 'kinds' | 'rateLimit' | 'retry' | 'markdown' | 'documents' | 'limits' | 'eval' | 'harvest'>(
     k: K,
   ): ParsedConfig[K] => ({ ...cfg[k], ...definedOnly(t[k] ?? {}) });
   const gitState = { ...cfg.gitState, ...definedOnly(t.gitState ?? {}) };
@@ -187,6 +187,8 @@ function resolveTarget(
     markdown: merged('markdown'),
     documents: merged('documents'),
     limits: merged('limits'),
+    eval: merged('eval'),
+    harvest: merged('harvest'),
     target: t.name,
     tokenEnv: t.tokenEnv ?? DEFAULT_TOKEN_ENV,
     gitState: resolveGitState(gitState, botId, t.name, ctx.display),
