@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { LockedError, StateError } from '../../src/errors.js';
 import {
   acquireGitLock,
@@ -66,7 +67,7 @@ describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
     const err = await errorOf(acquireGitLock(options(b, 'run-b')));
     expect(err).toBeInstanceOf(GitLockedError);
     expect(err).toBeInstanceOf(LockedError);
-    expect((err as LockedError).exitCode).toBe(3);
+    expect(exitCodeForError(err)).toBe(3);
     expect(err.message).toContain('run run-a');
     expect(err.message).toContain('host-run-a');
     expect(err.message).toContain(parseLock(held['lock.json'] as string).since);
@@ -248,7 +249,7 @@ describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
       const oid = await put(files);
       const err = await errorOf(acquireGitLock(options(a, 'run-a')));
       expect(err).toBeInstanceOf(StateError);
-      expect((err as StateError).exitCode).toBe(2);
+      expect(exitCodeForError(err)).toBe(2);
       expect(err.message).toMatch(why);
       expect(w.remoteRef(REF)).toBe(oid);
     }

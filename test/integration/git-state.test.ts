@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { StateError } from '../../src/errors.js';
 import {
@@ -148,7 +149,7 @@ describe('state held in git, around real runs', { timeout: GIT_TEST_TIMEOUT }, (
     // The dead runner, woken up, cannot push over its successor.
     const late = await dead.finish({ command: 'sync', exitCode: 0, counts: {}, items: [] });
     expect(late).toBeInstanceOf(FencedError);
-    expect(late?.exitCode).toBe(3);
+    expect(exitCodeForError(late)).toBe(3);
     const kept = keptSnapshotFile(cfgA.stateFile, 'fenced');
     expect(late?.message).toContain(kept);
     expect(fs.existsSync(kept)).toBe(true);
@@ -183,7 +184,7 @@ describe('state held in git, around real runs', { timeout: GIT_TEST_TIMEOUT }, (
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(StateError);
-      expect((err as StateError).exitCode).toBe(2);
+      expect(exitCodeForError(err)).toBe(2);
       expect((err as Error).message).toMatch(
         /holds an unusable snapshot: Not a kb-sync state snapshot: "items" is not a list/,
       );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitCodeForError } from '../../src/cli/exit.js';
 import { ConfigError } from '../../src/errors.js';
 import {
   readToken,
@@ -223,7 +224,7 @@ describe('double claims', () => {
       { file: '/k/ja/y.md', bot: 'b1', targets: ['en', 'ja'] },
     ]);
     const err = doubleClaimError(found, (f) => f.replace('/k/', 'knowledge/'));
-    expect(err.exitCode).toBe(2);
+    expect(exitCodeForError(err)).toBe(2);
     expect(err.message).toContain('knowledge/ja/x.md is claimed by targets "en" and "ja", both for bot b1');
     expect(findDoubleClaims([{ target: 'a', bot: 'b', files: ['/x'] }])).toEqual([]);
   });
