@@ -23,6 +23,5 @@ export function checkDoubleClaims(targets: readonly ResolvedConfig[], cwd = proc
     };
   });
   const found = findDoubleClaims(claims);
-  if (found.length > 0)
-    throw doubleClaimError(found, (f) => path.relative(cwd, f).split(path.sep).join('/') || f);
+  if (found.length > 0) throw doubleClaimError(found, (f) => path.relative(cwd, f).split(path.sep).join('/') || f);
 }

@@ -21,7 +21,8 @@ const GIT_E2E_TIMEOUT = 240_000;
 const corpus = (tag = 'v1', n = 4): Record<string, string> => {
   const files: Record<string, string> = {};
   for (let i = 0; i < n; i++) files[`guide-${i}.md`] = `# Guide ${i}\n\nHow to do thing ${i} (${tag}).\n`;
-  files['faq.qa.yaml'] = '- q: Do you ship abroad?\n  a: Yes, to 40 countries.\n- q: Can I return?\n  a: Within 30 days.\n';
+  files['faq.qa.yaml'] =
+    '- q: Do you ship abroad?\n  a: Yes, to 40 countries.\n- q: Can I return?\n  a: Within 30 days.\n';
   return files;
 };
 
@@ -102,7 +103,9 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     const log = sh(p.bare, 'log', '--format=%s', REF).split('\n');
     const states = log.filter((l) => l.startsWith('kb-sync sync: bot bot-1'));
     expect(states[0]).toMatch(/^kb-sync sync: bot bot-1: created 0, updated 0, stale 0 from [0-9a-f]{12}$/);
-    expect(states).toContain(`kb-sync sync: bot bot-1: created 0, updated 1, stale 1 from ${sh(b, 'rev-parse', 'HEAD').slice(0, 12)}`);
+    expect(states).toContain(
+      `kb-sync sync: bot bot-1: created 0, updated 1, stale 1 from ${sh(b, 'rev-parse', 'HEAD').slice(0, 12)}`,
+    );
     expect(states.at(-1)).toMatch(/created 6, updated 0, stale 0/);
     expect(sh(p.bare, 'log', '--format=%B', REF)).toContain('TEXT "Guide 1" knowledge/guide-1.md:1 id ');
     expect(remoteLock(p)).toBeUndefined();
@@ -187,7 +190,11 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     expect(remoteMeta(p).runId).not.toBe(deadRun);
 
     // Now one that is stopped (not dead) past the timeout, then continued.
-    p.change(b, { 'guide-0.md': '# Guide 0\n\nv2\n', 'guide-1.md': '# Guide 1\n\nv2\n', 'guide-2.md': '# Guide 2\n\nv2\n' });
+    p.change(b, {
+      'guide-0.md': '# Guide 0\n\nv2\n',
+      'guide-1.md': '# Guide 1\n\nv2\n',
+      'guide-2.md': '# Guide 2\n\nv2\n',
+    });
     sh(a, 'pull', '-q', 'origin', 'main');
     emu.setFaults({ latencyMs: 800 });
     const before = emu.created(emu.botId).length;

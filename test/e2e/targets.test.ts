@@ -71,15 +71,18 @@ describe('targets', () => {
 
   it('the exit code is the worst of the targets; one that fails does not stop the others', async () => {
     const emu = await emulator({ extraBotIds: ['bot-ja'] });
-    const p = project({ ...files, 'ja/bad.qa.yaml': '- q: No answer\n' }, {
-      config: {
-        targets: [
-          { name: 'en', botId: emu.botId, include: ['en/**'] },
-          { name: 'ja', botId: 'bot-ja', include: ['ja/**'] },
-          { name: 'later', botIdEnv: 'LATER_BOT', include: ['later/**'] },
-        ],
+    const p = project(
+      { ...files, 'ja/bad.qa.yaml': '- q: No answer\n' },
+      {
+        config: {
+          targets: [
+            { name: 'en', botId: emu.botId, include: ['en/**'] },
+            { name: 'ja', botId: 'bot-ja', include: ['ja/**'] },
+            { name: 'later', botIdEnv: 'LATER_BOT', include: ['later/**'] },
+          ],
+        },
       },
-    });
+    );
     const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token };
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env });
     const doc = targetsDoc(r.stdout);
