@@ -10,7 +10,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const dryRun = command === 'plan' || Boolean(argv.dryRun);
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
-  const token = dryRun ? readToken() : requireToken();
+  const token = dryRun ? readToken(process.env, cfg) : requireToken(process.env, cfg);
   out.addSecret(token);
   const interrupt = onInterrupt(out);
   const events = makeEvents(out);

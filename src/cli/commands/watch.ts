@@ -10,7 +10,7 @@ import { makeEvents } from '../run-report.js';
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
-  const token = requireToken();
+  const token = requireToken(process.env, cfg);
   out.addSecret(token);
   const debounceMs = argv.debounce !== undefined ? Number(argv.debounce) : cfg.watch.debounceMs;
   const interrupt = onInterrupt(out, 10_000);
