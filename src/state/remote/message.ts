@@ -24,6 +24,8 @@ export interface RunSummary {
   items: readonly RunSummaryItem[];
   /** Why the run ended early, if it did. */
   error?: string | undefined;
+  /** What a command other than a sync did (`forgot 2 stale item(s)`), instead of the counts. */
+  note?: string | undefined;
 }
 
 /** Most items listed in one commit message (the rest are counted). */
@@ -45,7 +47,8 @@ export function stateMessage(
   ];
   const who = ctx.target ? `target ${ctx.target} (bot ${ctx.botId})` : `bot ${ctx.botId}`;
   const from = ctx.source ? ` from ${ctx.source.slice(0, 12)}${ctx.source.endsWith('+changes') ? '+changes' : ''}` : '';
-  const subject = oneLine(`kb-sync ${s.command}: ${who}: ${parts.join(', ')}${from}`, 200);
+  const what = s.note ?? (s.error && s.items.length === 0 ? `stopped: ${s.error}` : parts.join(', '));
+  const subject = oneLine(`kb-sync ${s.command}: ${who}: ${what}${from}`, 200);
   const lines: string[] = [];
   let listed = 0;
   let left = 0;
