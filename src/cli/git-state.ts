@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { KbSyncError } from '../errors.js';
 import { beginGitState, refreshFromGit, type GitStateSession } from '../state/remote/git-state.js';
 import type { RunSummary } from '../state/remote/message.js';
+import type { RunResult } from '../sync/run.js';
 import { describeLock, type LockRecord } from '../state/remote/records.js';
 import { exitCodeForError, worstExitCode } from './exit.js';
 import type { Output } from './output.js';
@@ -27,10 +28,10 @@ export async function withGitState(
   cfg: ResolvedConfig,
   botId: string,
   command: string,
-  opts: { waitSeconds?: number },
+  opts: { waitSeconds?: number; skip?: boolean },
   body: (session: GitStateSession | undefined) => Promise<StateChange>,
 ): Promise<number> {
-  if (!cfg.gitState.enabled) return (await body(undefined)).code;
+  if (!cfg.gitState.enabled || opts.skip) return (await body(undefined)).code;
   const session = await beginGitState({
     cfg,
     botId,
@@ -61,6 +62,11 @@ export async function withGitState(
   }
   printFailure(out, failure);
   return worstExitCode([change.code, exitCodeForError(failure)]);
+}
+
+/** The audit log's entry of a pipeline run (sync, adopt, watch). */
+export function runSummary(command: string, code: number, r: RunResult): RunSummary {
+  return { command, exitCode: code, counts: { ...r.counts }, items: r.items };
 }
 
 function refOf(cfg: ResolvedConfig): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exitCodeForError } from '../../src/cli/exit.js';
+import { exitCodeForError, exitCodeForRun } from '../../src/cli/exit.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { StateError } from '../../src/errors.js';
 import {
@@ -61,7 +61,7 @@ async function syncIn(dir: string, emu: EmulatorHandle, extra: { now?: () => num
   const result = await runSync({ config: cfg, botId: 'bot-1', dryRun: false, token: emu.token, cwd: dir });
   const error = await session.finish({
     command: 'sync',
-    exitCode: result.exitCode,
+    exitCode: exitCodeForRun(result),
     counts: { ...result.counts },
     items: result.items,
   });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedConfig } from '../../config/load.js';
 import { type KbSyncError, LockedError, StateError } from '../../errors.js';
 import { acquireLock } from '../lock.js';
 import {
@@ -28,6 +27,23 @@ import { describeLock, oneLine, type LockRecord } from './records.js';
 import { stateMessage, type RunSummary } from './message.js';
 
 /**
+ * What the git-held state needs of a run's configuration (the CLI's ResolvedConfig is one; this
+ * layer does not import config/).
+ */
+export interface GitStateConfig {
+  /** The folder relative paths resolve against (inside the repository). */
+  baseDir: string;
+  knowledgeDir: string;
+  /** The local working copy (SQLite). */
+  stateFile: string;
+  apiBaseUrl: string;
+  target: string | undefined;
+  /** The token's variable, kept away from the git processes. */
+  tokenEnv: string;
+  gitState: { remote: string; ref: string | undefined; lockTimeoutSeconds: number };
+}
+
+/**
  * The state held in git, around a run: before it, take the ref's lock and load the ref's
  * snapshot into the local SQLite file (the working copy); while it runs, heartbeats, and a
  * write-ahead checkpoint of what it is about to create; after it, export the working copy and
@@ -35,7 +51,7 @@ import { stateMessage, type RunSummary } from './message.js';
  */
 
 export interface GitStateOptions {
-  cfg: ResolvedConfig;
+  cfg: GitStateConfig;
   botId: string;
   command: string;
   /** Seconds to wait for another runner's lock (0: exit 3 at once; Infinity: no limit). */
@@ -84,7 +100,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /** Where the state ref is: the repository holding the config, its remote, the ref. Exit 2 when unusable. */
-export async function locateRef(cfg: ResolvedConfig): Promise<RefLocation> {
+export async function locateRef(cfg: GitStateConfig): Promise<RefLocation> {
   const ref = cfg.gitState.ref;
   if (!ref) throw new StateError('gitState is enabled, but the bot id (and so the state ref) is not known.');
   const repoDir = await repositoryRoot(cfg.baseDir);
@@ -128,7 +144,7 @@ async function readTipSnapshot(loc: RefLocation, tip: LoadedTip, botId: string):
  * snapshot): the working copy is left as it is, so the first-run guard decides as without git.
  */
 async function loadWorkingCopy(
-  cfg: ResolvedConfig,
+  cfg: GitStateConfig,
   loc: RefLocation,
   tip: LoadedTip,
   snap: Snapshot | undefined,
@@ -159,7 +175,7 @@ async function loadWorkingCopy(
  * snapshot, without the lock. Returns the ref's lock holder, if a run holds it.
  */
 export async function refreshFromGit(
-  cfg: ResolvedConfig,
+  cfg: GitStateConfig,
   botId: string,
 ): Promise<{ loaded: 'none' | 'current' | 'loaded'; holder: LockRecord | undefined; ref: string }> {
   const loc = await locateRef(cfg);
@@ -221,13 +237,13 @@ export class GitStateSession {
   readonly loc: RefLocation;
   /** What loading the ref did to the working copy. */
   readonly loaded: 'none' | 'current' | 'loaded';
-  readonly #cfg: ResolvedConfig;
+  readonly #cfg: GitStateConfig;
   readonly #botId: string;
   readonly #lock: GitStateLock;
   #finished = false;
 
   constructor(
-    cfg: ResolvedConfig,
+    cfg: GitStateConfig,
     botId: string,
     loc: RefLocation,
     lock: GitStateLock,
