@@ -1,18 +1,20 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLock, parseMeta } from '../../src/state/remote/records.js';
-import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { botData, copies, gitProject, type GitProject } from '../helpers/git-project.js';
 import { sh, treeFiles } from '../helpers/git.js';
+import { gate } from '../helpers/http.js';
 import { runDoc, statusDoc } from '../helpers/json.js';
+import { spawnCli, until } from '../helpers/spawn.js';
 
 /**
  * The state held in git, end to end: the built CLI in clones of one bare repository (two or more
  * runners), the emulator as the bot, what the bot holds read back from `/__emulator/bot-data`.
- * Waits poll for the state they wait for; nothing asserts on elapsed time.
+ * Runs are held in flight by a gate (a proxy that holds requests until told), never by
+ * latencies; waits poll for the state they wait for; nothing asserts on elapsed time.
  */
 
 const REF = 'refs/kb-sync/state/bot-1';
@@ -28,19 +30,9 @@ const corpus = (tag = 'v1', n = 4): Record<string, string> => {
 
 /** A CLI run in the background, to stop, continue or kill while it holds the lock. */
 function background(args: string[], cwd: string, env: Record<string, string>) {
-  const full: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith('CXGENIE_') && k !== 'CI' && !k.startsWith('GITHUB_')) full[k] = v;
-  Object.assign(full, { NO_COLOR: '1' }, env);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done, output: () => stdout + stderr };
+  const run = spawnCli(args, { cwd, env });
+  const done = run.exited.then((e) => ({ ...e, stdout: run.stdout(), stderr: run.stderr() }));
+  return { child: run.child, done, output: () => run.stdout() + run.stderr() };
 }
 
 /** The lock record on the remote ref, if a run holds it. */
@@ -106,7 +98,9 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     expect(states).toContain(
       `kb-sync sync: bot bot-1: created 0, updated 1, stale 1 from ${sh(b, 'rev-parse', 'HEAD').slice(0, 12)}`,
     );
-    expect(states.at(-1)).toMatch(/created 6, updated 0, stale 0/);
+    // The oldest entries: the run the first-run guard stopped, then the first sync.
+    expect(states.at(-1)).toMatch(/^kb-sync sync: bot bot-1: stopped: This state file has never synced bot bot-1/);
+    expect(states.at(-2)).toMatch(/created 6, updated 0, stale 0/);
     expect(sh(p.bare, 'log', '--format=%B', REF)).toContain('TEXT "Guide 1" knowledge/guide-1.md:1 id ');
     expect(remoteLock(p)).toBeUndefined();
     // The workspace token is nowhere in the repository.
@@ -119,27 +113,28 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     const a = p.runner('a');
     const b = p.runner('b');
     const env = { ...p.env, CI: 'true' };
-    emu.setFaults({ latencyMs: 700 });
+    const api = await gate(emu.url);
 
-    // a holds the lock (its pushes are slow); b, started meanwhile, exits 3 and names it.
-    const runA = background(['sync', '--allow-initial'], a, env);
-    await expect.poll(() => remoteLock(p)?.command, { timeout: 60_000, interval: 50 }).toBe('sync');
+    // a holds the lock, its pushes held at the gate; b, started meanwhile, exits 3 and names it.
+    const runA = background(['sync', '--allow-initial'], a, { ...env, CXGENIE_API_URL: api.url });
+    await until(() => api.held() > 0 && remoteLock(p)?.command === 'sync', 'a holds the lock and pushes');
     const holder = remoteLock(p);
     const locked = await runCli(['sync'], { cwd: b, env });
     expect(locked.code).toBe(3);
     expect(locked.stderr).toContain(`run ${holder?.runId}`);
     expect(locked.stderr).toContain(`on ${holder?.host}`);
     expect(locked.stderr).toContain(`since ${holder?.since}`);
+    expect(await botData(emu)).toHaveLength(0);
     // With --wait it queues behind a, and then has nothing to do.
     const waiting = background(['sync', '--json', '--wait'], b, env);
-    await expect.poll(() => waiting.output(), { timeout: 60_000, interval: 50 }).toContain('Waiting');
+    await until(() => waiting.output().includes('Waiting for the state lock'), 'b says it waits');
+    api.open();
     expect((await runA.done).code).toBe(0);
     const waited = await waiting.done;
     expect(waited.code).toBe(0);
     expect(runDoc(waited.stdout).counts).toMatchObject({ create: 0, update: 0 });
 
     // Both started together, with an edit to sync: exactly one pushes it.
-    emu.setFaults({ latencyMs: 300 });
     p.change(a, { 'guide-0.md': '# Guide 0\n\nNew text.\n' });
     sh(b, 'pull', '-q', 'origin', 'main');
     const [ra, rb] = await Promise.all([
@@ -168,13 +163,14 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     const b = p.runner('b');
     const env = { ...p.env, CI: 'true' };
 
-    emu.setFaults({ latencyMs: 800 });
-    const killed = background(['sync', '--allow-initial'], a, env);
-    await expect.poll(() => emu.created(emu.botId).length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+    // a dies while its pushes are held at the gate (after its write-ahead checkpoint).
+    const held = await gate(emu.url);
+    const killed = background(['sync', '--allow-initial'], a, { ...env, CXGENIE_API_URL: held.url });
+    await until(() => held.held() > 0, 'the doomed run is pushing');
     const deadRun = remoteLock(p)?.runId;
+    expect(deadRun).toBeDefined();
     killed.child.kill('SIGKILL');
     await killed.done;
-    emu.setFaults({});
 
     const taker = await runCli(['sync', '--json', '--wait'], { cwd: b, env });
     expect(taker.code).toBe(0);
@@ -196,19 +192,19 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
       'guide-2.md': '# Guide 2\n\nv2\n',
     });
     sh(a, 'pull', '-q', 'origin', 'main');
-    emu.setFaults({ latencyMs: 800 });
-    const before = emu.created(emu.botId).length;
-    const stopped = background(['sync'], a, env);
-    await expect.poll(() => emu.created(emu.botId).length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(before);
+    const slow = await gate(emu.url);
+    const stopped = background(['sync'], a, { ...env, CXGENIE_API_URL: slow.url });
+    await until(() => slow.held() > 0, 'the run to stop is pushing');
     const stoppedRun = remoteLock(p)?.runId;
     stopped.child.kill('SIGSTOP');
-    emu.setFaults({});
     const successor = await runCli(['sync', '--json', '--wait'], { cwd: b, env });
     expect(successor.code).toBe(0);
     expect(successor.stderr).toContain(`Took over the lock of run ${stoppedRun}`);
     const successorTip = p.remoteRef(REF);
     expect(remoteMeta(p).runId).not.toBe(stoppedRun);
     stopped.child.kill('SIGCONT');
+    // Its request in flight goes through (fencing cannot recall a request already sent)...
+    slow.open();
     const fenced = await stopped.done;
     expect(fenced.code).toBe(3);
     expect(fenced.stderr).toContain('lost the lock');
@@ -217,6 +213,10 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     expect(fs.existsSync(kept)).toBe(true);
     expect(p.remoteRef(REF)).toBe(successorTip);
     expect(sh(a, 'for-each-ref', '--format=%(refname)', 'refs/kb-sync-fenced/')).toContain('refs/kb-sync-fenced/');
+    // ...and anything the bot now holds twice is on the successor's "possibly created twice" list.
+    const flagged = runDoc(successor.stdout).uncertain.map((u) => u.title);
+    for (const [id, n] of copies(await botData(emu)))
+      if (n > 1) expect(flagged).toContain((JSON.parse(id) as string[])[1] ?? '');
   });
 
   it('failures are safe: a refused push (permissions), a lost remote at the end, another bot in the ref', async () => {
@@ -237,13 +237,13 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     fs.rmSync(hook);
 
     // The remote disappears while a run pushes; its state push fails: exit 2, and where it is.
-    emu.setFaults({ latencyMs: 300 });
-    const run = background(['sync', '--allow-initial'], a, env);
-    await expect.poll(() => emu.created(emu.botId).length, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+    const api = await gate(emu.url);
+    const run = background(['sync', '--allow-initial'], a, { ...env, CXGENIE_API_URL: api.url });
+    await until(() => api.held() > 0, 'the run is pushing');
     fs.renameSync(p.bare, `${p.bare}.away`);
+    api.open();
     const lost = await run.done;
     fs.renameSync(`${p.bare}.away`, p.bare);
-    emu.setFaults({});
     expect(lost.code).toBe(2);
     const kept = path.join(a, '.kb-sync/state.db.unpushed-snapshot.json');
     expect(lost.stderr).toContain('could not be pushed');
