@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/load.js';
-import { KbSyncError } from '../errors.js';
+import type { KbSyncError } from '../errors.js';
 import { beginGitState, refreshFromGit, type GitStateSession } from '../state/remote/git-state.js';
 import type { RunSummary } from '../state/remote/message.js';
 import type { RunResult } from '../sync/run.js';
