@@ -69,6 +69,11 @@ export function runSummary(command: string, code: number, r: RunResult): RunSumm
   return { command, exitCode: code, counts: { ...r.counts }, items: r.items };
 }
 
+/** The change of a command other than a pipeline run: what it did, in words, for the audit log. */
+export function noteChange(command: string, code: number, note: string): StateChange {
+  return { code, summary: { command, exitCode: code, counts: {}, items: [], note } };
+}
+
 function refOf(cfg: ResolvedConfig): string {
   return cfg.gitState.ref ?? cfg.gitState.refTemplate;
 }

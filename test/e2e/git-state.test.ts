@@ -103,6 +103,11 @@ describe('state held in git (CLI, real git, two runners)', { timeout: GIT_E2E_TI
     expect(states.at(-2)).toMatch(/created 6, updated 0, stale 0/);
     expect(sh(p.bare, 'log', '--format=%B', REF)).toContain('TEXT "Guide 1" knowledge/guide-1.md:1 id ');
     expect(remoteLock(p)).toBeUndefined();
+    // forget runs inside the git-held state too: the audit log says what it did; the other clone sees it.
+    const forgot = await runCli(['forget', '--all-stale'], { cwd: b, env: p.env });
+    expect(forgot.code).toBe(0);
+    expect(sh(p.bare, 'log', '-1', '--format=%s', REF)).toMatch(/^kb-sync forget: bot bot-1: forgot 2 stale item\(s\)/);
+    expect(statusDoc((await runCli(['status', '--json'], { cwd: a, env: p.env })).stdout).stale).toHaveLength(0);
     // The workspace token is nowhere in the repository.
     expect(p.allObjects()).not.toContain(emu.token);
   });

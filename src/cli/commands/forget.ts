@@ -3,7 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { StateStore } from '../../state/store.js';
 import { acquireLock } from '../../state/lock.js';
 import { loadContext } from '../context.js';
-import { withGitState } from '../git-state.js';
+import { noteChange, withGitState } from '../git-state.js';
 import type { Output } from '../output.js';
 
 /** `kb-sync forget`: drop stale entries a person has removed in the dashboard, or clear the uncertain list. */
@@ -20,11 +20,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   if (ids.length > 0 && all) throw new ConfigError('Pass either ids or --all-stale, not both.');
   return withGitState(out, cfg, botId, 'forget', {}, async () => {
-    const code = await forget(out, cfg.stateFile, botId, { ids, all, uncertain });
-    return {
-      code: code.code,
-      summary: { command: 'forget', exitCode: code.code, counts: {}, items: [], note: code.note },
-    };
+    const done = await forget(out, cfg.stateFile, botId, { ids, all, uncertain });
+    return noteChange('forget', done.code, done.note);
   });
 }
 

@@ -6,7 +6,7 @@ import { acquireLock } from '../../state/lock.js';
 import { exportSnapshot, importSnapshot, validateSnapshot } from '../../state/snapshot.js';
 import { StateStore } from '../../state/store.js';
 import { loadContext } from '../context.js';
-import { refreshGitState, withGitState } from '../git-state.js';
+import { noteChange, refreshGitState, withGitState } from '../git-state.js';
 import { listOption } from '../options.js';
 
 /** `kb-sync state export [FILE]`, `kb-sync state import FILE`, `kb-sync state path`. */
@@ -66,7 +66,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           `Imported the state of bot ${botId}: ${n.items} item(s), ${n.files} file(s), ${n.stale} stale, ${n.uncertain} uncertain. The next sync reads every file once and pushes only real changes.`,
         );
       const note = `imported a snapshot (${n.items} item(s), ${n.stale} stale, ${n.uncertain} uncertain) exported ${snap.exportedAt}`;
-      return { code: 0, summary: { command: 'state import', exitCode: 0, counts: {}, items: [], note } };
+      return noteChange('state import', 0, note);
     } finally {
       lock.release();
       store.close();

@@ -5,7 +5,7 @@ import { countsLine } from '../../report/human.js';
 import { watchKnowledge } from '../../sync/watch.js';
 import { loadContext, onInterrupt } from '../context.js';
 import { makeEvents } from '../run-report.js';
-import { withGitState } from '../git-state.js';
+import { noteChange, withGitState } from '../git-state.js';
 import type { Output } from '../output.js';
 import type { ResolvedConfig } from '../../config/load.js';
 import type { GitStateSession } from '../../state/remote/git-state.js';
@@ -18,11 +18,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   out.addSecret(token);
   const debounceMs = argv.debounce !== undefined ? Number(argv.debounce) : cfg.watch.debounceMs;
   return withGitState(out, cfg, botId, 'watch', {}, async (session) => {
-    const code = await watch(out, cfg, { botId, token, debounceMs, allowInitial: Boolean(argv.allowInitial) }, session);
-    return {
-      code: code.code,
-      summary: { command: 'watch', exitCode: code.code, counts: {}, items: [], note: code.note },
-    };
+    const done = await watch(out, cfg, { botId, token, debounceMs, allowInitial: Boolean(argv.allowInitial) }, session);
+    return noteChange('watch', done.code, done.note);
   });
 }
 
