@@ -125,7 +125,7 @@ function pipelineCommands(y: Argv): Argv {
             type: 'string',
             describe: "The bot's launch URL (…?aid=ID): checked against the bot id and the API's environment",
           }),
-      lazy(() => import('./commands/doctor.js')),
+      lazy(() => import('./commands/doctor.js'), { reportsConfig: true }),
     )
     .command(
       'forget [ids..]',

@@ -22,6 +22,8 @@ export interface CommandTraits {
   single?: string;
   /** No headings or closing line (machine output: `state path`). */
   plain?: boolean;
+  /** The command reports a configuration that does not load as one of its own findings (`doctor`). */
+  reportsConfig?: boolean;
 }
 
 export interface Current {
@@ -63,7 +65,14 @@ export async function runForTargets(
   traits: CommandTraits = {},
 ): Promise<number> {
   const out = outputFor(argv);
-  const top = loadConfig({ configPath: argv.config as string | undefined });
+  let top: ResolvedConfig;
+  try {
+    top = loadConfig({ configPath: argv.config as string | undefined });
+  } catch (err) {
+    // doctor says what is wrong with the configuration in its checklist, in its own format.
+    if (traits.reportsConfig && err instanceof ConfigError) return fn();
+    throw err;
+  }
   applyGitStateFlag(top, argv.gitState);
   const selected = selectTargets(top, listOption(argv.target));
   if (top.targets.length === 0) {

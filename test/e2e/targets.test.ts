@@ -69,6 +69,43 @@ describe('targets', () => {
     expect(unknown.stderr).toContain('--target fr: no such target (known: en, ja)');
   });
 
+  it('doctor checks each target with its own bot and token variable; a broken config is its own finding', async () => {
+    const emu = await emulator({ extraBotIds: ['bot-ja'] });
+    const p = project(files, {
+      config: {
+        targets: [
+          { name: 'en', botId: emu.botId, include: ['en/**'] },
+          { name: 'ja', botId: 'bot-ja', include: ['ja/**'], tokenEnv: 'JA_TOKEN' },
+        ],
+      },
+    });
+    const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token };
+    const r = await runCli(['doctor', '--json'], { cwd: p.dir, env });
+    const doc = targetsDoc(r.stdout);
+    const checks = (t: (typeof doc.targets)[number]) =>
+      (t.result as { checks: { id: string; status: string; title: string }[] }).checks;
+    const token = (i: number) => checks(doc.targets[i]!).find((c) => c.id === 'api.token');
+    expect(doc.targets.map((t) => [t.target, t.botId])).toEqual([
+      ['en', emu.botId],
+      ['ja', 'bot-ja'],
+    ]);
+    expect(token(0)?.status).toBe('ok');
+    // ja's token lives in JA_TOKEN, which is not set: doctor says so, naming that variable.
+    expect(token(1)?.status).toBe('fail');
+    expect(r.stderr + JSON.stringify(checks(doc.targets[1]!))).toContain('JA_TOKEN');
+    expect(doc.exitCode).toBe(2);
+    expect(r.code).toBe(2);
+
+    fs.writeFileSync(
+      path.join(p.dir, 'sync.config.json'),
+      JSON.stringify({ targets: [{ name: 'en' }], rateLimit: { concurrency: 0 } }),
+    );
+    const broken = await runCli(['doctor', '--json'], { cwd: p.dir, env });
+    expect(broken.code).toBe(2);
+    const report = JSON.parse(broken.stdout) as { checks: { id: string; status: string }[] };
+    expect(report.checks[0]).toMatchObject({ id: 'config.file', status: 'fail' });
+  });
+
   it('the exit code is the worst of the targets; one that fails does not stop the others', async () => {
     const emu = await emulator({ extraBotIds: ['bot-ja'] });
     const p = project(
