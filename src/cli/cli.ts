@@ -6,7 +6,8 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { execute } from './execute.js';
 import { exitNow } from './exit.js';
-import { ExitCode } from '../errors.js';
+import { ConfigError, ExitCode } from '../errors.js';
+import type { CommandTraits } from './targets.js';
 import { VERSION } from './version.js';
 
 const EPILOGUE = [
@@ -16,8 +17,26 @@ const EPILOGUE = [
 ].join('\n');
 
 type Cmd = (argv: Record<string, unknown>) => Promise<number>;
-const lazy = (load: () => Promise<{ run: Cmd }>) => async (argv: Record<string, unknown>) => {
-  await execute(argv, async () => (await load()).run(argv));
+type Traits = CommandTraits | ((argv: Record<string, unknown>) => CommandTraits);
+
+/** A command that reads the configuration: run for each target (src/cli/targets.ts). */
+const lazy =
+  (load: () => Promise<{ run: Cmd }>, traits: Traits = {}) =>
+  async (argv: Record<string, unknown>) => {
+    await execute(argv, async () => {
+      const { run } = await load();
+      const { runForTargets } = await import('./targets.js');
+      return runForTargets(argv, () => run(argv), typeof traits === 'function' ? traits(argv) : traits);
+    });
+  };
+
+/** A command that reads no configuration (`emulator`, `demo`): it takes no --target. */
+const lazyNoConfig = (load: () => Promise<{ run: Cmd }>) => async (argv: Record<string, unknown>) => {
+  await execute(argv, async () => {
+    if (argv.target !== undefined)
+      throw new ConfigError(`--target does not apply to \`kb-sync ${String((argv._ as unknown[])[0])}\`.`);
+    return (await load()).run(argv);
+  });
 };
 
 const syncOptions = (y: Argv) =>
@@ -56,7 +75,20 @@ function globalOptions(y: Argv): Argv {
       describe: 'Say more: every item, ignored files, retries',
       global: true,
     })
-    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only errors and the final line', global: true });
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print only errors and the final line', global: true })
+    .option('target', {
+      alias: 't',
+      type: 'string',
+      array: true,
+      describe: 'Run only this target of the configuration (repeatable; default: every target)',
+      global: true,
+    })
+    .option('git-state', {
+      type: 'boolean',
+      describe:
+        "Keep the state in git under refs/kb-sync/state/… (--no-git-state: not), whatever the config's gitState says",
+      global: true,
+    });
 }
 
 /** The pipeline: sync, plan, status, doctor, forget, watch, adopt, state. */
@@ -66,13 +98,13 @@ function pipelineCommands(y: Argv): Argv {
       'sync',
       'Push what changed in the knowledge folder to the bot',
       syncOptions,
-      lazy(() => import('./commands/sync.js')),
+      lazy(() => import('./commands/sync.js'), { claims: true }),
     )
     .command(
       'plan',
       'Show what `sync` would do (same as `sync --dry-run`)',
       (y) => y,
-      lazy(() => import('./commands/sync.js')),
+      lazy(() => import('./commands/sync.js'), { claims: true }),
     )
     .command(
       'status',
@@ -93,7 +125,7 @@ function pipelineCommands(y: Argv): Argv {
             type: 'string',
             describe: "The bot's launch URL (…?aid=ID): checked against the bot id and the API's environment",
           }),
-      lazy(() => import('./commands/doctor.js')),
+      lazy(() => import('./commands/doctor.js'), { reportsConfig: true }),
     )
     .command(
       'forget [ids..]',
@@ -122,14 +154,14 @@ function pipelineCommands(y: Argv): Argv {
             type: 'boolean',
             describe: 'In CI, allow a first sync of this bot from an empty state',
           }),
-      lazy(() => import('./commands/watch.js')),
+      lazy(() => import('./commands/watch.js'), { claims: true, single: 'watch' }),
     )
     .command(
       'adopt',
       'Record the folder as already in the bot, pushing nothing (for a bot trained by hand or a lost state)',
       (y) =>
         y.option('yes', { type: 'boolean', describe: 'Do it (without it, adopt only shows what it would record)' }),
-      lazy(() => import('./commands/adopt.js')),
+      lazy(() => import('./commands/adopt.js'), { claims: true }),
     )
     .command(
       'state <action> [file]',
@@ -148,7 +180,10 @@ function pipelineCommands(y: Argv): Argv {
             type: 'boolean',
             describe: 'import: replace a state that already has items for this bot',
           }),
-      lazy(() => import('./commands/state.js')),
+      lazy(
+        () => import('./commands/state.js'),
+        (argv) => ({ plain: argv.action === 'path' }),
+      ),
     );
 }
 
@@ -192,7 +227,7 @@ function emulatorCommand(y: Argv): Argv {
         })
         .option('readings', { type: 'string', describe: 'Reading switches: a JSON file or inline JSON' })
         .option('log', { type: 'boolean', describe: 'Print one line per request' }),
-    lazy(() => import('./commands/emulator.js')),
+    lazyNoConfig(() => import('./commands/emulator.js')),
   );
 }
 
@@ -314,7 +349,7 @@ export function buildCli(argv: string[]): Argv {
         'demo',
         'Try it: sync knowledge/ into an in-process emulator, ask the bot, sync again',
         (y) => y,
-        lazy(() => import('./commands/demo.js')),
+        lazyNoConfig(() => import('./commands/demo.js')),
       )
       .demandCommand(1, 'Name a command (see kb-sync --help).')
       .recommendCommands()

@@ -1,21 +1,25 @@
 import { loadConfig, type ResolvedConfig } from '../config/load.js';
 import { exitNow, signalExitCode, type Signal } from './exit.js';
-import { Output } from './output.js';
+import type { Output } from './output.js';
+import { currentTarget, outputFor } from './targets.js';
 
 export interface Context {
   out: Output;
   cfg: ResolvedConfig;
 }
 
-/** Output and configuration for a command (configuration errors throw, exit 2). */
+/**
+ * Output and configuration for a command (configuration errors throw, exit 2): those of the
+ * target being run (src/cli/targets.ts), or the configuration file's.
+ */
 export function loadContext(argv: Record<string, unknown>): Context {
-  const out = new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
-  out.addSecret(process.env.CXGENIE_WORKSPACE_TOKEN);
-  const cfg = loadConfig({ configPath: argv.config as string | undefined });
+  const given = currentTarget();
+  const out = given?.out ?? outputFor(argv);
+  const cfg = given?.cfg ?? loadConfig({ configPath: argv.config as string | undefined });
   if (out.verbose) {
     out.detail(
       out.c.dim(
-        `config: ${cfg.configFile ?? '(none: defaults)'} · api: ${cfg.apiBaseUrl} (${cfg.sources.apiBaseUrl}) · bot: ${cfg.botId ?? '(none)'} (${cfg.sources.botId}) · knowledge: ${cfg.knowledgeDir} · state: ${cfg.stateFile}`,
+        `config: ${cfg.configFile ?? '(none: defaults)'}${cfg.target ? ` · target: ${cfg.target}` : ''} · api: ${cfg.apiBaseUrl} (${cfg.sources.apiBaseUrl}) · bot: ${cfg.botId ?? '(none)'} (${cfg.sources.botId}) · knowledge: ${cfg.knowledgeDir} · state: ${cfg.stateFile}${cfg.gitState.enabled ? ` · git state: ${cfg.gitState.ref ?? cfg.gitState.refTemplate} on ${cfg.gitState.remote}` : ''}`,
       ),
     );
   }

@@ -78,3 +78,28 @@ export function exitCodeForDoctor(report: { ready: boolean }): ExitCode {
 export function exitNow(code: number): never {
   process.exit(code);
 }
+
+/**
+ * Several targets: the worst of their exit codes. An interruption first, then a bug, then
+ * usage/configuration/state/authentication (2), a refusal (4), a held lock (3), some failures (1).
+ */
+const SEVERITY: readonly number[] = [
+  ExitCode.ok,
+  ExitCode.partial,
+  ExitCode.locked,
+  ExitCode.refused,
+  ExitCode.usage,
+  ExitCode.internal,
+  ExitCode.sigterm,
+  ExitCode.sigint,
+];
+
+export function worstExitCode(codes: readonly number[]): number {
+  let worst: number = ExitCode.ok;
+  const rank = (c: number) => {
+    const i = SEVERITY.indexOf(c);
+    return i < 0 ? SEVERITY.indexOf(ExitCode.internal) : i;
+  };
+  for (const c of codes) if (rank(c) > rank(worst)) worst = c;
+  return worst;
+}

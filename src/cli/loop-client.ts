@@ -135,7 +135,7 @@ export function openLoop(
 ): LoopContext {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
-  const token = requireToken();
+  const token = requireToken(process.env, cfg);
   out.addSecret(token);
   const client = new PacedClient({
     baseUrl: cfg.apiBaseUrl,

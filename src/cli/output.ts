@@ -95,8 +95,18 @@ export class Output {
     this.#write(this.#stdout, text);
   }
 
-  /** The `--json` document, on stdout. */
+  /**
+   * With targets (src/cli/targets.ts): the target being run. Its `--json` documents are kept for
+   * the combined document, and the GitHub outputs of its run are handed over instead of written.
+   */
+  section: { target: string; botId: string | null; documents: unknown[]; outputs?: Record<string, number> } | undefined;
+
+  /** The `--json` document, on stdout (with targets: kept for the target's section). */
   document(value: unknown): void {
+    if (this.section) {
+      this.section.documents.push(value);
+      return;
+    }
     this.#clearLive();
     this.#stdout.write(`${this.redact(JSON.stringify(value, null, 2))}\n`);
   }

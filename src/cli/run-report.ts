@@ -65,7 +65,14 @@ export function report(
   const exitCode = exitCodeForRun(result);
   if (out.github) {
     for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
-    writeGithubFiles(result, { ...meta, exitCode }, (t) => out.redact(t));
+    const section = out.section;
+    writeGithubFiles(
+      result,
+      { ...meta, exitCode, ...(section ? { target: section.target } : {}) },
+      (t) => out.redact(t),
+      process.env,
+      section ? (o) => (section.outputs = o) : undefined,
+    );
   }
   if (out.json) {
     out.document(runDocument(result, { command: meta.command, botId: meta.botId, exitCode }));

@@ -5,8 +5,20 @@ import { ConfigError } from '../errors.js';
 import { configSchema, TOKEN_KEYS, type ParsedConfig } from './schema.js';
 import { lineColAt } from '../util/lines.js';
 
+/** Where the state's source of truth lives when it is held in git (see docs/git-state.md). */
+export interface ResolvedGitState {
+  enabled: boolean;
+  /** A remote name (or URL) of the repository holding the knowledge folder. */
+  remote: string;
+  /** The ref, placeholders expanded; undefined while the bot id is unknown. */
+  ref: string | undefined;
+  /** The ref as configured, with `{bot}` and `{target}`. */
+  refTemplate: string;
+  lockTimeoutSeconds: number;
+}
+
 /** The configuration a run uses: validated, defaults filled, paths absolute, env applied. No token. */
-export interface ResolvedConfig extends Omit<ParsedConfig, '$schema' | 'botId'> {
+export interface ResolvedConfig extends Omit<ParsedConfig, '$schema' | 'botId' | 'targets' | 'gitState'> {
   /** Absolute path of the config file, when one was read. */
   configFile: string | undefined;
   /** The folder relative paths resolve against. */
@@ -16,9 +28,20 @@ export interface ResolvedConfig extends Omit<ParsedConfig, '$schema' | 'botId'> 
   knowledgeDir: string;
   /** Absolute. */
   stateFile: string;
+  /** The target's name; undefined for a configuration without targets. */
+  target: string | undefined;
+  /** The environment variable the workspace token is read from. */
+  tokenEnv: string;
+  gitState: ResolvedGitState;
+  /** With `targets`: each target's own configuration, in the file's order. Empty without. */
+  targets: ResolvedConfig[];
   /** Where each overridable setting came from, for `--verbose`. */
-  sources: { apiBaseUrl: 'file' | 'env' | 'default'; botId: 'file' | 'env' | 'none' };
+  sources: { apiBaseUrl: 'file' | 'env' | 'default'; botId: 'file' | 'env' | 'none'; botIdEnv?: string };
 }
+
+export const DEFAULT_TOKEN_ENV = 'CXGENIE_WORKSPACE_TOKEN';
+export const DEFAULT_STATE_REF = 'refs/kb-sync/state/{bot}';
+export const DEFAULT_TARGET_STATE_REF = 'refs/kb-sync/state/{bot}.{target}';
 
 export interface LoadOptions {
   /** `--config`; when absent, `./sync.config.json` if it exists, else defaults. */
@@ -59,16 +82,7 @@ export function resolveConfig(
 ): ResolvedConfig {
   const display = ctx.display ?? DEFAULT_CONFIG_FILE;
   const env = ctx.env ?? {};
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    for (const k of Object.keys(raw)) {
-      if (TOKEN_KEYS.includes(k) || /token|secret|password/i.test(k)) {
-        throw new ConfigError(
-          `${display}: "${k}" looks like a credential; the workspace token must not be written in the config file (it is committed to git).`,
-          'Remove it from the file and set the CXGENIE_WORKSPACE_TOKEN environment variable instead (in CI, from a secret).',
-        );
-      }
-    }
-  }
+  refuseCredentialKeys(raw, display);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => formatIssue(issue, display, ctx.text));
@@ -100,12 +114,18 @@ export function resolveConfig(
   let botId = cfg.botId;
   let botSource: ResolvedConfig['sources']['botId'] = botId ? 'file' : 'none';
   const envBot = env.CXGENIE_BOT_ID?.trim();
+  if (envBot && cfg.targets) {
+    throw new ConfigError(
+      `CXGENIE_BOT_ID is set, but ${display} has "targets": each target names its own bot.`,
+      'Unset CXGENIE_BOT_ID (and the Action\'s bot-id input), or give a target "botIdEnv" to read its bot id from a variable.',
+    );
+  }
   if (envBot) {
     botId = envBot;
     botSource = 'env';
   }
-  const { $schema: _schema, ...rest } = cfg;
-  return {
+  const { $schema: _schema, targets: rawTargets, gitState, ...rest } = cfg;
+  const top: ResolvedConfig = {
     ...rest,
     apiBaseUrl: apiBaseUrl.replace(/\/+$/, ''),
     botId,
@@ -113,7 +133,71 @@ export function resolveConfig(
     baseDir,
     knowledgeDir: path.resolve(baseDir, cfg.knowledgeDir),
     stateFile: path.resolve(baseDir, cfg.stateFile),
+    target: undefined,
+    tokenEnv: DEFAULT_TOKEN_ENV,
+    // With targets, the top level's gitState is only what the targets inherit.
+    gitState: rawTargets
+      ? { ...gitState, ref: undefined, refTemplate: gitState.ref ?? DEFAULT_TARGET_STATE_REF }
+      : resolveGitState(gitState, botId, undefined, display),
+    targets: [],
     sources: { apiBaseUrl: apiSource, botId: botSource },
+  };
+  if (rawTargets) {
+    top.targets = rawTargets.map((t) => resolveTarget(top, cfg, t, { env, envUrl, display }));
+    checkDistinct(top.targets, display);
+  }
+  return top;
+}
+
+type RawTarget = NonNullable<ParsedConfig['targets']>[number];
+
+/** A target's configuration: the top level's settings, with the target's own merged over them. */
+function resolveTarget(
+  top: ResolvedConfig,
+  cfg: ParsedConfig,
+  t: RawTarget,
+  ctx: { env: NodeJS.ProcessEnv; envUrl: string | undefined; display: string },
+): ResolvedConfig {
+  const botId = t.botId ?? (t.botIdEnv ? ctx.env[t.botIdEnv]?.trim() || undefined : undefined);
+  if (t.apiBaseUrl) refuseCredentials(t.apiBaseUrl, `target "${t.name}": "apiBaseUrl" in ${ctx.display}`);
+  const stateFile = t.stateFile
+    ? path.resolve(top.baseDir, t.stateFile)
+    : (() => {
+        const p = path.parse(top.stateFile);
+        return path.join(p.dir, `${p.name}.${t.name}${p.ext}`);
+      })();
+  const merged = <K extends 'kinds' | 'rateLimit' | 'retry' | 'markdown' | 'documents' | 'limits' | 'eval' | 'harvest'>(
+    k: K,
+  ): ParsedConfig[K] => ({ ...cfg[k], ...definedOnly(t[k] ?? {}) });
+  const gitState = { ...cfg.gitState, ...definedOnly(t.gitState ?? {}) };
+  if (!t.gitState?.ref && !cfg.gitState.ref) gitState.ref = DEFAULT_TARGET_STATE_REF;
+  return {
+    ...top,
+    apiBaseUrl: (ctx.envUrl ?? t.apiBaseUrl ?? top.apiBaseUrl).replace(/\/+$/, ''),
+    botId,
+    knowledgeDir: t.knowledgeDir ? path.resolve(top.baseDir, t.knowledgeDir) : top.knowledgeDir,
+    stateFile,
+    include: t.include ?? cfg.include,
+    exclude: t.exclude ?? cfg.exclude,
+    kinds: merged('kinds'),
+    rateLimit: merged('rateLimit'),
+    retry: merged('retry'),
+    timeoutMs: t.timeoutMs ?? cfg.timeoutMs,
+    uploadTimeoutMs: t.uploadTimeoutMs ?? cfg.uploadTimeoutMs,
+    markdown: merged('markdown'),
+    documents: merged('documents'),
+    limits: merged('limits'),
+    eval: merged('eval'),
+    harvest: merged('harvest'),
+    target: t.name,
+    tokenEnv: t.tokenEnv ?? DEFAULT_TOKEN_ENV,
+    gitState: resolveGitState(gitState, botId, t.name, ctx.display),
+    targets: [],
+    sources: {
+      apiBaseUrl: ctx.envUrl ? 'env' : t.apiBaseUrl ? 'file' : top.sources.apiBaseUrl,
+      botId: t.botId ? 'file' : botId ? 'env' : 'none',
+      ...(t.botIdEnv ? { botIdEnv: t.botIdEnv } : {}),
+    },
   };
 }
 
@@ -139,14 +223,145 @@ function hideUserinfo(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
-/** The workspace token, only ever from the environment. */
-export function readToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const t = env.CXGENIE_WORKSPACE_TOKEN?.trim();
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Two targets must not share a state file or a state ref (each has its own lock and scope). */
+function checkDistinct(targets: readonly ResolvedConfig[], display: string): void {
+  const files = new Map<string, string>();
+  const refs = new Map<string, string>();
+  for (const t of targets) {
+    const name = t.target as string;
+    const f = files.get(t.stateFile);
+    if (f !== undefined)
+      throw new ConfigError(
+        `${display}: targets "${f}" and "${name}" use the same state file ${t.stateFile}.`,
+        'Give each target its own "stateFile" (or leave it out: each target then gets state.NAME.db).',
+      );
+    files.set(t.stateFile, name);
+    const ref = t.gitState.ref;
+    if (t.gitState.enabled && ref !== undefined) {
+      const r = refs.get(ref);
+      if (r !== undefined)
+        throw new ConfigError(
+          `${display}: targets "${r}" and "${name}" use the same state ref ${ref}.`,
+          'Put {target} in "gitState.ref" (the default with targets is refs/kb-sync/state/{bot}.{target}).',
+        );
+      refs.set(ref, name);
+    }
+  }
+}
+
+function resolveGitState(
+  g: ParsedConfig['gitState'],
+  botId: string | undefined,
+  target: string | undefined,
+  display: string,
+): ResolvedGitState {
+  const refTemplate = g.ref ?? DEFAULT_STATE_REF;
+  const where = target ? `target "${target}": ` : '';
+  const unknown = /\{(?!bot\}|target\})[^}]*\}/.exec(refTemplate);
+  if (unknown)
+    throw new ConfigError(
+      `${display}: ${where}"gitState.ref" has an unknown placeholder ${unknown[0]} (known: {bot}, {target}).`,
+    );
+  if (!target && refTemplate.includes('{target}'))
+    throw new ConfigError(`${display}: "gitState.ref" uses {target}, but the configuration has no targets.`);
+  let ref: string | undefined;
+  if (botId !== undefined) {
+    ref = refTemplate.replaceAll('{bot}', refComponent(botId)).replaceAll('{target}', target ?? '');
+    const problem = refNameProblem(ref);
+    if (problem)
+      throw new ConfigError(
+        `${display}: ${where}"gitState.ref" gives ${JSON.stringify(ref)}, which ${problem}.`,
+        'Use a ref under refs/ that is not a branch or tag, for example refs/kb-sync/state/{bot}.',
+      );
+  }
+  return { enabled: g.enabled, remote: g.remote, ref, refTemplate, lockTimeoutSeconds: g.lockTimeoutSeconds };
+}
+
+/** A bot id as one path component of a ref name. */
+export function refComponent(id: string): string {
+  const safe = id.replace(/[^A-Za-z0-9_-]/g, '_');
+  return safe === '' ? '_' : safe;
+}
+
+/** Why `name` cannot be a state ref (git's ref-name rules, and not a branch or tag), or undefined. */
+export function refNameProblem(name: string): string | undefined {
+  if (!name.startsWith('refs/')) return 'does not start with refs/';
+  if (/^refs\/(heads|tags|remotes)\//.test(name)) return 'is a branch, tag or remote-tracking ref';
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return 'has a character git does not allow in ref names';
+  if (name.includes('..') || name.includes('@{') || name.includes('//') || name.endsWith('/') || name.endsWith('.'))
+    return 'is not a valid ref name';
+  if (name.split('/').some((c) => c === '' || c.startsWith('.') || c.endsWith('.lock')))
+    return 'is not a valid ref name';
+  return undefined;
+}
+
+/** Keys that look like a credential are refused, at the top level and in each target. */
+function refuseCredentialKeys(raw: unknown, display: string): void {
+  const check = (o: unknown, where: string, allowed: readonly string[]) => {
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) return;
+    for (const k of Object.keys(o)) {
+      if (allowed.includes(k)) continue;
+      if (TOKEN_KEYS.includes(k) || /token|secret|password/i.test(k)) {
+        throw new ConfigError(
+          `${display}: "${where}${k}" looks like a credential; the workspace token must not be written in the config file (it is committed to git).`,
+          where
+            ? 'Remove it, and name the environment variable that holds the token in the target\'s "tokenEnv" (in CI, set it from a secret).'
+            : 'Remove it from the file and set the CXGENIE_WORKSPACE_TOKEN environment variable instead (in CI, from a secret).',
+        );
+      }
+    }
+  };
+  check(raw, '', []);
+  const targets = (raw as { targets?: unknown } | null)?.targets;
+  if (Array.isArray(targets)) for (const [i, t] of targets.entries()) check(t, `targets[${i}].`, ['tokenEnv']);
+}
+
+/**
+ * The configurations to run: every target (in the file's order) or those `names` select; for a
+ * configuration without targets, itself. An unknown name is an error that lists the known ones.
+ */
+export function selectTargets(cfg: ResolvedConfig, names: readonly string[] = []): ResolvedConfig[] {
+  if (cfg.targets.length === 0) {
+    if (names.length > 0)
+      throw new ConfigError(
+        `--target ${names[0]}: ${cfg.configFile ? path.basename(cfg.configFile) : 'the configuration'} has no "targets".`,
+        'Add "targets" to the configuration (see docs/targets.md), or leave out --target.',
+      );
+    return [cfg];
+  }
+  if (names.length === 0) return cfg.targets;
+  const known = new Map(cfg.targets.map((t) => [(t.target as string).toLowerCase(), t]));
+  for (const n of names) {
+    if (!known.has(n.toLowerCase()))
+      throw new ConfigError(`--target ${n}: no such target (known: ${cfg.targets.map((t) => t.target).join(', ')}).`);
+  }
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  return cfg.targets.filter((t) => wanted.has((t.target as string).toLowerCase()));
+}
+
+/** The workspace token, only ever from the environment (`CXGENIE_WORKSPACE_TOKEN`, or a target's `tokenEnv`). */
+export function readToken(
+  env: NodeJS.ProcessEnv = process.env,
+  from: Pick<ResolvedConfig, 'tokenEnv'> = { tokenEnv: DEFAULT_TOKEN_ENV },
+): string | undefined {
+  const t = env[from.tokenEnv]?.trim();
   return t ? t : undefined;
 }
 
 export function requireBotId(cfg: ResolvedConfig): string {
   if (!cfg.botId) {
+    if (cfg.target !== undefined && cfg.sources.botIdEnv) {
+      throw new ConfigError(
+        `Target "${cfg.target}": no bot id: its "botIdEnv" variable ${cfg.sources.botIdEnv} is not set.`,
+        `Set ${cfg.sources.botIdEnv} to the bot's id (the "aid" parameter of its launch URL), or run the other targets with --target.`,
+      );
+    }
+    if (cfg.targets.length > 0)
+      throw new ConfigError('This configuration has targets: run each one (the default), or pick some with --target.');
     throw new ConfigError(
       'No bot id: set "botId" in sync.config.json or the CXGENIE_BOT_ID environment variable.',
       'The bot id is the "aid" parameter of the bot\'s launch URL (https://chat.cxgenie.ai?aid=<bot_id>).',
@@ -155,9 +370,17 @@ export function requireBotId(cfg: ResolvedConfig): string {
   return cfg.botId;
 }
 
-export function requireToken(env: NodeJS.ProcessEnv = process.env): string {
-  const t = readToken(env);
+export function requireToken(
+  env: NodeJS.ProcessEnv = process.env,
+  from: Pick<ResolvedConfig, 'tokenEnv' | 'target'> = { tokenEnv: DEFAULT_TOKEN_ENV, target: undefined },
+): string {
+  const t = readToken(env, from);
   if (!t) {
+    if (from.tokenEnv !== DEFAULT_TOKEN_ENV)
+      throw new ConfigError(
+        `Target "${from.target ?? ''}": no workspace token: set the ${from.tokenEnv} environment variable (its "tokenEnv").`,
+        "Copy it from the general settings of the target's workspace in CX Genie. In CI, pass it from a secret.",
+      );
     throw new ConfigError(
       'No workspace token: set the CXGENIE_WORKSPACE_TOKEN environment variable.',
       'Copy it from the workspace general settings in CX Genie. In CI, pass it from a secret. To try kb-sync without an account, run `kb-sync emulator` and use the token it prints.',
@@ -316,31 +539,46 @@ function article(t: string): string {
   return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
+function unwrapOnce(n: { _zod?: { def?: { innerType?: unknown } } }): never {
+  return n._zod?.def?.innerType as never;
+}
+
 function allowedKeys(p: string[]): string[] | undefined {
-  // Walk the schema down the path, through defaults and optionals, to the object's shape.
-  let node: unknown = configSchema;
-  const unwrap = (n: unknown): unknown => {
-    let cur = n as { _zod?: { def?: { innerType?: unknown; shape?: unknown } } };
-    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = cur._zod.def.innerType;
+  // Walk the schema down the path, through defaults, optionals and lists, to the object's shape.
+  type Node = { _zod?: { def?: { innerType?: unknown; element?: unknown; shape?: Record<string, unknown> } } };
+  const unwrap = (n: unknown): Node => {
+    let cur = n as Node;
+    for (let i = 0; i < 5 && cur?._zod?.def?.innerType; i++) cur = unwrapOnce(cur);
     return cur;
   };
-  node = unwrap(node);
+  let node = unwrap(configSchema);
   for (const k of p) {
-    const shape = (node as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
-    if (!shape || !(k in shape)) return undefined;
-    node = unwrap(shape[k]);
+    const def = node._zod?.def;
+    if (/^\d+$/.test(k) && def?.element) {
+      node = unwrap(def.element);
+      continue;
+    }
+    if (!def?.shape || !(k in def.shape)) return undefined;
+    node = unwrap(def.shape[k]);
   }
-  const shape = (node as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+  const shape = node._zod?.def?.shape;
   return shape ? Object.keys(shape).filter((k) => k !== '$schema') : undefined;
 }
 
 /** Line and column of the key at `keyPath` in a JSON text (best effort; undefined if not found). */
 function locate(text: string, keyPath: string[]): { line: number; column: number } | undefined {
-  // A small scan: find each key in turn after the previous one's position.
+  // A small scan: find each key in turn after the previous one's position; an index skips to
+  // that element of the list that follows.
   let from = 0;
   let at = -1;
   for (const k of keyPath) {
-    if (/^\d+$/.test(k)) continue;
+    if (/^\d+$/.test(k)) {
+      const el = elementStart(text, from, Number(k));
+      if (el === undefined) return at >= 0 ? lineColAt(text, at) : undefined;
+      at = el;
+      from = el;
+      continue;
+    }
     const re = new RegExp(`"${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*:`, 'g');
     re.lastIndex = from;
     const m = re.exec(text);
@@ -349,4 +587,34 @@ function locate(text: string, keyPath: string[]): { line: number; column: number
     from = m.index + m[0].length;
   }
   return at >= 0 ? lineColAt(text, at) : undefined;
+}
+
+/** Offset of element `index` of the JSON list starting at (or after whitespace from) `from`. */
+function elementStart(text: string, from: number, index: number): number | undefined {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i] as string)) i++;
+  if (text[i] !== '[') return undefined;
+  i++;
+  let depth = 0;
+  let n = 0;
+  let start: number | undefined;
+  for (; i < text.length; i++) {
+    const c = text[i] as string;
+    if (start === undefined && !/\s/.test(c)) {
+      if (c === ']') return undefined;
+      start = i;
+      if (n === index) return start;
+    }
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      if (depth === 0) return undefined;
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      n++;
+      start = undefined;
+    }
+  }
+  return undefined;
 }

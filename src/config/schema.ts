@@ -30,19 +30,179 @@ export const EVAL_LANGUAGES = [
 ] as const;
 
 const globList = z.array(z.string().min(1, 'must not be an empty pattern'));
+const phrases = () => z.array(z.string().trim().min(1, 'must not be empty'));
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * The settings a target may set for itself: each one's fields, and the defaults the top level
+ * fills in. A target's object settings are merged over the top level's key by key; its lists
+ * (include, exclude, a kind's patterns) replace the top level's.
+ */
+const FIELDS = {
+  kinds: {
+    qa: globList,
+    urls: globList,
+    article: globList,
+    document: globList,
+  },
+  rateLimit: {
+    requestsPerSecond: z.number().positive().max(1000),
+    concurrency: z.int().min(1).max(64),
+  },
+  retry: {
+    maxAttempts: z.int().min(1).max(20),
+    baseDelayMs: z.int().min(1).max(60_000),
+    maxDelayMs: z.int().min(1).max(600_000),
+    maxRetryAfterMs: z.int().min(0).max(86_400_000),
+  },
+  markdown: {
+    format: z.enum(['markdown', 'text']),
+    baseUrl: httpUrl(),
+  },
+  documents: {
+    maxBytes: z.int().min(1),
+    batchSize: z.int().min(1).max(50),
+  },
+  limits: {
+    maxTextBytes: z.int().min(1),
+    maxItemsPerFile: z.int().min(1),
+    renderTimeoutMs: z.int().min(100).max(600_000),
+  },
+  gitState: {
+    enabled: z.boolean(),
+    remote: z.string().min(1),
+    ref: z.string().min(1),
+    lockTimeoutSeconds: z.number().min(1).max(86_400),
+  },
+  eval: {
+    language: z
+      .enum(EVAL_LANGUAGES)
+      .describe('Language of the expected answers: "auto" (detected per case) or a code (stemming, stopwords).'),
+    synonyms: z
+      .array(z.array(z.string().trim().min(1, 'must not be empty')).min(2, 'a group needs at least two words'))
+      .describe('Extra synonym groups, added to the built-in English ones: [["seat", "team member"], …].'),
+    negations: phrases().describe(
+      'Extra words that say "not" by meaning ("optional" = not required), added to the built-in ones.',
+    ),
+  },
+  harvest: {
+    smallTalk: phrases().describe(
+      'Extra greetings and thanks that are not questions, added to the built-in lists (en, es, fr, de, ja, ar, …).',
+    ),
+    handoff: phrases().describe(
+      'Extra patterns of asking for a person ("talk|speak * human|agent"), added to the built-in lists.',
+    ),
+  },
+} as const;
+
+const DEFAULTS = {
+  kinds: {
+    qa: [...DEFAULT_KINDS.qa],
+    urls: [...DEFAULT_KINDS.urls],
+    article: [...DEFAULT_KINDS.article],
+    document: [...DEFAULT_KINDS.document],
+  },
+  rateLimit: { requestsPerSecond: 5, concurrency: 4 },
+  retry: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
+  markdown: { format: 'markdown' as const },
+  documents: { maxBytes: 25 * 1024 * 1024, batchSize: 5 },
+  limits: { maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000, renderTimeoutMs: 10_000 },
+  gitState: { enabled: false, remote: 'origin', lockTimeoutSeconds: 900 },
+  eval: { language: 'auto' as const, synonyms: [], negations: [] },
+  harvest: { smallTalk: [], handoff: [] },
+};
+
+/** A top-level object setting: every field defaulted, the whole object too. */
+function defaulted<F extends Record<string, z.ZodType>>(fields: F, defaults: Record<string, unknown>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, schema] of Object.entries(fields))
+    shape[k] = k in defaults ? schema.default(defaults[k] as never) : schema.optional();
+  return z.strictObject(shape as { [K in keyof F]: z.ZodDefault<F[K]> }).default(defaults as never);
+}
+
+/** A target's object setting: any of the fields, nothing defaulted (the top level's values apply). */
+const partial = <F extends Record<string, z.ZodType>>(fields: F) => z.strictObject(fields).partial().optional();
+
+const DESCRIBE = {
+  apiBaseUrl: 'Base URL of CX Genie Public API V2. Overridden by CXGENIE_API_URL.',
+  knowledgeDir: 'Folder of knowledge files, relative to this file.',
+  stateFile: 'SQLite state file, relative to this file.',
+  include: 'Globs (relative to knowledgeDir) of files to consider.',
+  exclude: 'Globs (relative to knowledgeDir) of files to leave out.',
+  kinds:
+    'Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document.',
+  rateLimit: 'Most requests per second, and most requests at once.',
+  retry:
+    'Retries of 429, 5xx, timeouts and network errors: exponential backoff with full jitter; a Retry-After is waited for up to maxRetryAfterMs, and a longer one stops the run (try again later).',
+  timeoutMs: 'Timeout of each API request.',
+  uploadTimeoutMs: 'Timeout of each upload request.',
+  markdown: '"format": send normalized Markdown or plain text; "baseUrl": make relative links absolute.',
+  documents: 'Largest document to upload, and how many files go in one upload request.',
+  limits:
+    'Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.',
+  gitState:
+    'Keep the state\'s source of truth in the git repository, under a ref that is not a branch, with a lock across machines (see docs/git-state.md). "ref" may use {bot} and {target}; default refs/kb-sync/state/{bot} (with targets: refs/kb-sync/state/{bot}.{target}). "lockTimeoutSeconds": a lock whose holder sent no heartbeat for this long is taken over.',
+  eval: 'How `kb-sync eval` reads replies.',
+  harvest: 'How `kb-sync harvest` tells small talk and requests for a person from questions.',
+} as const;
+
+/** An environment variable's name (never its value: the config file is committed to git). */
+export const envVarName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits and _)');
+
+/** A target's name: used in `--target`, file names and refs. */
+export const targetName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+    'must be 1 to 63 letters, digits, "-" or "_", starting with a letter or digit',
+  );
+
+export const targetSchema = z
+  .strictObject({
+    name: targetName.describe('The name `--target NAME` selects; also names its state file and state ref.'),
+    botId: z.string().min(1).optional().describe("The target's bot."),
+    botIdEnv: envVarName.optional().describe('Or: the environment variable holding its bot id.'),
+    tokenEnv: envVarName
+      .optional()
+      .describe(
+        "The environment variable holding the workspace token for this target's bot (default CXGENIE_WORKSPACE_TOKEN); for a bot in another workspace.",
+      ),
+    apiBaseUrl: httpUrl().optional().describe(DESCRIBE.apiBaseUrl),
+    knowledgeDir: z.string().min(1).optional().describe(DESCRIBE.knowledgeDir),
+    stateFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("This target's SQLite state file (default: the top-level one with the target's name: state.NAME.db)."),
+    include: globList.optional().describe(DESCRIBE.include),
+    exclude: globList.optional().describe(DESCRIBE.exclude),
+    kinds: partial(FIELDS.kinds).describe(DESCRIBE.kinds),
+    rateLimit: partial(FIELDS.rateLimit).describe(DESCRIBE.rateLimit),
+    retry: partial(FIELDS.retry).describe(DESCRIBE.retry),
+    timeoutMs: z.int().min(100).max(600_000).optional().describe(DESCRIBE.timeoutMs),
+    uploadTimeoutMs: z.int().min(100).max(3_600_000).optional().describe(DESCRIBE.uploadTimeoutMs),
+    markdown: partial(FIELDS.markdown).describe(DESCRIBE.markdown),
+    documents: partial(FIELDS.documents).describe(DESCRIBE.documents),
+    limits: partial(FIELDS.limits).describe(DESCRIBE.limits),
+    gitState: partial(FIELDS.gitState).describe(DESCRIBE.gitState),
+    eval: partial(FIELDS.eval).describe(DESCRIBE.eval),
+    harvest: partial(FIELDS.harvest).describe(DESCRIBE.harvest),
+  })
+  .describe(
+    "One bot to sync: its name, its bot (botId or botIdEnv), and any setting of its own (objects merge over the top level's key by key; lists replace them).",
+  );
 
 /**
  * `sync.config.json`. Strict: an unknown key is an error (a typo must not silently fall back
  * to a default). The workspace token is deliberately not a key: it comes only from the
- * `CXGENIE_WORKSPACE_TOKEN` environment variable.
+ * `CXGENIE_WORKSPACE_TOKEN` environment variable (or a target's `tokenEnv`).
  */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe("Path or URL of this file's JSON Schema (for editors)."),
-    apiBaseUrl: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .default('https://api-demo.cxgenie.ai/api/v2/public-api')
-      .describe('Base URL of CX Genie Public API V2. Overridden by CXGENIE_API_URL.'),
+    apiBaseUrl: httpUrl().default('https://api-demo.cxgenie.ai/api/v2/public-api').describe(DESCRIBE.apiBaseUrl),
     botId: z.string().min(1).optional().describe('The bot to train. Overridden by CXGENIE_BOT_ID.'),
     dateRangeFormat: z
       .enum(['auto', 'iso', 'epoch-ms'])
@@ -50,76 +210,18 @@ export const configSchema = z
       .describe(
         'How date_range travels to GET /sessions-by-customer: ISO text, epoch milliseconds, or auto (ISO, and epoch milliseconds if the server refuses ISO). See docs/api-readings.md.',
       ),
-    knowledgeDir: z.string().min(1).default('knowledge').describe('Folder of knowledge files, relative to this file.'),
-    stateFile: z.string().min(1).default('.kb-sync/state.db').describe('SQLite state file, relative to this file.'),
-    include: globList.default(['**/*']).describe('Globs (relative to knowledgeDir) of files to consider.'),
-    exclude: globList.default([]).describe('Globs (relative to knowledgeDir) of files to leave out.'),
-    kinds: z
-      .strictObject({
-        qa: globList.default([...DEFAULT_KINDS.qa]),
-        urls: globList.default([...DEFAULT_KINDS.urls]),
-        article: globList.default([...DEFAULT_KINDS.article]),
-        document: globList.default([...DEFAULT_KINDS.document]),
-      })
-      .default({
-        qa: [...DEFAULT_KINDS.qa],
-        urls: [...DEFAULT_KINDS.urls],
-        article: [...DEFAULT_KINDS.article],
-        document: [...DEFAULT_KINDS.document],
-      })
-      .describe(
-        'Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document.',
-      ),
-    rateLimit: z
-      .strictObject({
-        requestsPerSecond: z.number().positive().max(1000).default(5),
-        concurrency: z.int().min(1).max(64).default(4),
-      })
-      .default({ requestsPerSecond: 5, concurrency: 4 })
-      .describe('Most requests per second, and most requests at once.'),
-    retry: z
-      .strictObject({
-        maxAttempts: z.int().min(1).max(20).default(6),
-        baseDelayMs: z.int().min(1).max(60_000).default(500),
-        maxDelayMs: z.int().min(1).max(600_000).default(30_000),
-        maxRetryAfterMs: z.int().min(0).max(86_400_000).default(300_000),
-      })
-      .default({ maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 })
-      .describe(
-        'Retries of 429, 5xx, timeouts and network errors: exponential backoff with full jitter; a Retry-After is waited for up to maxRetryAfterMs, and a longer one stops the run (try again later).',
-      ),
-    timeoutMs: z.int().min(100).max(600_000).default(30_000).describe('Timeout of each API request.'),
-    uploadTimeoutMs: z.int().min(100).max(3_600_000).default(120_000).describe('Timeout of each upload request.'),
-    markdown: z
-      .strictObject({
-        format: z.enum(['markdown', 'text']).default('markdown'),
-        baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-      })
-      .default({ format: 'markdown' })
-      .describe('"format": send normalized Markdown or plain text; "baseUrl": make relative links absolute.'),
-    documents: z
-      .strictObject({
-        maxBytes: z
-          .int()
-          .min(1)
-          .default(25 * 1024 * 1024),
-        batchSize: z.int().min(1).max(50).default(5),
-      })
-      .default({ maxBytes: 25 * 1024 * 1024, batchSize: 5 })
-      .describe('Largest document to upload, and how many files go in one upload request.'),
-    limits: z
-      .strictObject({
-        maxTextBytes: z
-          .int()
-          .min(1)
-          .default(2 * 1024 * 1024),
-        maxItemsPerFile: z.int().min(1).default(5_000),
-        renderTimeoutMs: z.int().min(100).max(600_000).default(10_000),
-      })
-      .default({ maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000, renderTimeoutMs: 10_000 })
-      .describe(
-        'Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.',
-      ),
+    knowledgeDir: z.string().min(1).default('knowledge').describe(DESCRIBE.knowledgeDir),
+    stateFile: z.string().min(1).default('.kb-sync/state.db').describe(DESCRIBE.stateFile),
+    include: globList.default(['**/*']).describe(DESCRIBE.include),
+    exclude: globList.default([]).describe(DESCRIBE.exclude),
+    kinds: defaulted(FIELDS.kinds, DEFAULTS.kinds).describe(DESCRIBE.kinds),
+    rateLimit: defaulted(FIELDS.rateLimit, DEFAULTS.rateLimit).describe(DESCRIBE.rateLimit),
+    retry: defaulted(FIELDS.retry, DEFAULTS.retry).describe(DESCRIBE.retry),
+    timeoutMs: z.int().min(100).max(600_000).default(30_000).describe(DESCRIBE.timeoutMs),
+    uploadTimeoutMs: z.int().min(100).max(3_600_000).default(120_000).describe(DESCRIBE.uploadTimeoutMs),
+    markdown: defaulted(FIELDS.markdown, DEFAULTS.markdown).describe(DESCRIBE.markdown),
+    documents: defaulted(FIELDS.documents, DEFAULTS.documents).describe(DESCRIBE.documents),
+    limits: defaulted(FIELDS.limits, DEFAULTS.limits).describe(DESCRIBE.limits),
     watch: z
       .strictObject({
         debounceMs: z.int().min(0).max(60_000).default(500),
@@ -127,38 +229,43 @@ export const configSchema = z
       })
       .default({ debounceMs: 500, retryIntervalMs: 30_000 })
       .describe('Watch mode: quiet time before a batch is synced, and how soon a failed sync is retried.'),
-    eval: z
-      .strictObject({
-        language: z
-          .enum(EVAL_LANGUAGES)
-          .default('auto')
-          .describe('Language of the expected answers: "auto" (detected per case) or a code (stemming, stopwords).'),
-        synonyms: z
-          .array(z.array(z.string().trim().min(1, 'must not be empty')).min(2, 'a group needs at least two words'))
-          .default([])
-          .describe('Extra synonym groups, added to the built-in English ones: [["seat", "team member"], …].'),
-        negations: z
-          .array(z.string().trim().min(1, 'must not be empty'))
-          .default([])
-          .describe('Extra words that say "not" by meaning ("optional" = not required), added to the built-in ones.'),
-      })
-      .default({ language: 'auto', synonyms: [], negations: [] })
-      .describe('How `kb-sync eval` reads replies.'),
-    harvest: z
-      .strictObject({
-        smallTalk: z
-          .array(z.string().trim().min(1, 'must not be empty'))
-          .default([])
-          .describe(
-            'Extra greetings and thanks that are not questions, added to the built-in lists (en, es, fr, de, ja, ar, …).',
-          ),
-        handoff: z
-          .array(z.string().trim().min(1, 'must not be empty'))
-          .default([])
-          .describe('Extra patterns of asking for a person ("talk|speak * human|agent"), added to the built-in lists.'),
-      })
-      .default({ smallTalk: [], handoff: [] })
-      .describe('How `kb-sync harvest` tells small talk and requests for a person from questions.'),
+    eval: defaulted(FIELDS.eval, DEFAULTS.eval).describe(DESCRIBE.eval),
+    harvest: defaulted(FIELDS.harvest, DEFAULTS.harvest).describe(DESCRIBE.harvest),
+    gitState: defaulted(FIELDS.gitState, DEFAULTS.gitState).describe(DESCRIBE.gitState),
+    targets: z
+      .array(targetSchema)
+      .min(1)
+      .optional()
+      .describe(
+        'Several bots from one repository (see docs/targets.md). Without it, the top-level botId is the one bot. Each target gets its own state file, lock and state ref.',
+      ),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, number>();
+    const targets = cfg.targets ?? [];
+    for (const [i, t] of targets.entries()) {
+      const key = t.name.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'name'],
+          message: `repeats the name of targets[${first}] ("${targets[first]?.name}"); names are compared ignoring case: each target needs its own name`,
+        });
+      else seen.set(key, i);
+      if ((t.botId === undefined) === (t.botIdEnv === undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i],
+          message: `target "${t.name}" needs exactly one of "botId" and "botIdEnv"`,
+        });
+    }
+    if (cfg.targets && cfg.botId !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['botId'],
+        message: 'with "targets", each target names its bot: move "botId" into the targets',
+      });
   })
   .describe('Configuration of kb-sync (cxgenie-kb-sync).');
 

@@ -38,10 +38,12 @@ export function checkConfig(
   checks: Checks,
   configPath: string | undefined,
   ctx: LocalContext,
+  loaded?: ResolvedConfig,
 ): ResolvedConfig | undefined {
   let cfg: ResolvedConfig;
   try {
-    cfg = loadConfig({ configPath, cwd: ctx.cwd, env: ctx.env });
+    // A target's configuration comes loaded (and merged over the top level) by the CLI.
+    cfg = loaded ?? loadConfig({ configPath, cwd: ctx.cwd, env: ctx.env });
   } catch (err) {
     if (!(err instanceof KbSyncError)) throw err;
     const [first, ...rest] = err.message.split('\n');
@@ -59,8 +61,8 @@ export function checkConfig(
   const fromEnv: string[] = [];
   if (cfg.sources.apiBaseUrl === 'env') fromEnv.push('apiBaseUrl (CXGENIE_API_URL)');
   if (cfg.sources.botId === 'env') fromEnv.push('botId (CXGENIE_BOT_ID)');
-  const token = readToken(ctx.env);
-  if (token) fromEnv.push('the workspace token (CXGENIE_WORKSPACE_TOKEN)');
+  const token = readToken(ctx.env, cfg);
+  if (token) fromEnv.push(`the workspace token (${cfg.tokenEnv})`);
   checks.info(
     'config',
     'config.env',

@@ -25,14 +25,11 @@ function md(s: string): string {
 }
 
 /** The Markdown step summary of a run (or a plan, on pull requests). */
-export function stepSummary(r: RunResult, meta: { botId: string; command: string }): string {
+export function stepSummary(r: RunResult, meta: { botId: string; command: string; target?: string }): string {
   const lines: string[] = [];
   const n = r.counts;
-  lines.push(
-    r.dryRun
-      ? `### kb-sync plan for bot \`${meta.botId}\` (nothing pushed)`
-      : `### kb-sync ${meta.command} for bot \`${meta.botId}\``,
-  );
+  const who = meta.target ? `target \`${meta.target}\` (bot \`${meta.botId}\`)` : `bot \`${meta.botId}\``;
+  lines.push(r.dryRun ? `### kb-sync plan for ${who} (nothing pushed)` : `### kb-sync ${meta.command} for ${who}`);
   lines.push('');
   lines.push(
     `| ${r.dryRun ? 'to create' : 'created'} | ${r.dryRun ? 'to update' : 'updated'} | moved | stale | unchanged | failed |`,
@@ -81,33 +78,49 @@ export function stepSummary(r: RunResult, meta: { botId: string; command: string
   return `${lines.join('\n')}\n`;
 }
 
-/** Append to `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` when they are set. */
-export function writeGithubFiles(
-  r: RunResult,
-  meta: { botId: string; command: string; exitCode: number },
-  redact: (s: string) => string,
+/** The step outputs of one run (`created=…`, …): action.yml lists them. */
+export function runOutputs(r: RunResult, exitCode: number): Record<string, number> {
+  const n = r.counts;
+  return {
+    created: n.create,
+    updated: n.update,
+    moved: n.moved,
+    stale: n.stale,
+    unchanged: n.unchanged,
+    failed: n.failed,
+    'file-errors': r.errors.length,
+    'stale-total': r.stale.length,
+    uncertain: r.uncertain.length,
+    'exit-code': exitCode,
+  };
+}
+
+/** Append step outputs (`key=value` lines) to `$GITHUB_OUTPUT` when it is set. */
+export function writeGithubOutputs(
+  outputs: Record<string, string | number>,
   env: NodeJS.ProcessEnv = process.env,
 ): void {
+  if (!env.GITHUB_OUTPUT) return;
+  fs.appendFileSync(
+    env.GITHUB_OUTPUT,
+    `${Object.entries(outputs)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
+}
+
+/**
+ * Append to `$GITHUB_STEP_SUMMARY` and `$GITHUB_OUTPUT` when they are set. With `onOutputs`
+ * (several targets), the outputs are handed to it instead, to be summed over the targets.
+ */
+export function writeGithubFiles(
+  r: RunResult,
+  meta: { botId: string; command: string; exitCode: number; target?: string },
+  redact: (s: string) => string,
+  env: NodeJS.ProcessEnv = process.env,
+  onOutputs?: (outputs: Record<string, number>) => void,
+): void {
   if (env.GITHUB_STEP_SUMMARY) fs.appendFileSync(env.GITHUB_STEP_SUMMARY, redact(stepSummary(r, meta)));
-  if (env.GITHUB_OUTPUT) {
-    const n = r.counts;
-    const outputs = {
-      created: n.create,
-      updated: n.update,
-      moved: n.moved,
-      stale: n.stale,
-      unchanged: n.unchanged,
-      failed: n.failed,
-      'file-errors': r.errors.length,
-      'stale-total': r.stale.length,
-      uncertain: r.uncertain.length,
-      'exit-code': meta.exitCode,
-    };
-    fs.appendFileSync(
-      env.GITHUB_OUTPUT,
-      `${Object.entries(outputs)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n')}\n`,
-    );
-  }
+  if (onOutputs) onOutputs(runOutputs(r, meta.exitCode));
+  else writeGithubOutputs(runOutputs(r, meta.exitCode), env);
 }

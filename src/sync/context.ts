@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { SyncEvents } from '../events.js';
+import type { BotDataType } from '../api/types.js';
 import type { ExtractSettings } from '../extract/types.js';
 import type { StateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
@@ -42,6 +43,20 @@ export interface RunOptions {
   /** Worker threads for extraction (default: one per core when there is enough work). */
   workers?: number;
   random?: () => number;
+  /**
+   * Called once with the creates and updates about to be pushed, before any is sent: the state
+   * held in git records them as a write-ahead checkpoint (docs/git-state.md).
+   */
+  beforePush?: (items: readonly PendingPush[]) => Promise<void>;
+}
+
+/** A create or update about to be sent (for `beforePush`). */
+export interface PendingPush {
+  key: string;
+  type: BotDataType;
+  label: string;
+  /** Relative to knowledgeDir. */
+  sourceFile: string | null;
 }
 
 /** What every stage of one run shares: the options, the open store, and how to report. */

@@ -5,7 +5,7 @@ import type { SyncEvents } from '../events.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { toPosix } from '../util/paths.js';
-import { runSync, type RunResult } from './run.js';
+import { runSync, type RunOptions, type RunResult } from './run.js';
 import { stateSkipPaths } from './settings.js';
 
 /**
@@ -32,6 +32,8 @@ export interface WatchOptions {
   /** When the watcher is ready (after the initial sync). */
   onReady?: (info: { files: number }) => void;
   cwd?: string;
+  /** Before each sync's pushes (RunOptions.beforePush: the git-held state's checkpoint). */
+  beforePush?: RunOptions['beforePush'];
 }
 
 export interface WatchSummary {
@@ -86,6 +88,7 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
         allowInitial: opts.allowInitial ?? false,
         events: opts.events,
         ...(opts.cwd ? { cwd: opts.cwd } : {}),
+        ...(opts.beforePush ? { beforePush: opts.beforePush } : {}),
       });
       summary.syncs++;
       summary.pushed += result.counts.create + result.counts.update;

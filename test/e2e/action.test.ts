@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
 import { tempDir } from '../helpers/fs.js';
+import { botData, gitProject } from '../helpers/git-project.js';
 
 /**
  * The composite action: action.yml parses, its inputs and outputs are the ones docs/ci-action.md lists, and its shell
@@ -77,10 +78,19 @@ function runStep(step: Step, inputs: Record<string, string>, gh: { cwd: string; 
   });
 }
 
+/** `$GITHUB_OUTPUT` as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks. */
 function outputs(file: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([\w-]+)=(.*)$/.exec(line);
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const block = /^([\w-]+)<<(.+)$/.exec(lines[i] as string);
+    if (block) {
+      const end = lines.indexOf(block[2] as string, i + 1);
+      out[block[1] as string] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const m = /^([\w-]+)=(.*)$/.exec(lines[i] as string);
     if (m) out[m[1] as string] = m[2] as string;
   }
   return out;
@@ -191,5 +201,71 @@ describe('action.yml', () => {
     expect(evalStep.code).toBe(0);
     expect(outputs(gh.output)).toMatchObject({ 'pass-rate': '1', passed: '2', failed: '0' });
     expect(fs.readFileSync(gh.summary, 'utf8')).toContain('### kb-sync eval: 2 of 2 passed');
+  });
+
+  it('with targets and the state in git: a step summary section per target, summed outputs and targets-json, a ref per target', async () => {
+    const emu = await emulator({ extraBotIds: ['bot-ja'] });
+    const p = gitProject(
+      emu,
+      {
+        'en/guide.md': '# Guide\n\nHow to do it.\n',
+        'en/faq.qa.yaml': '- q: Shipping?\n  a: Worldwide.\n',
+        'ja/guide.md': '# ガイド\n\nやり方。\n',
+      },
+      {
+        botId: undefined,
+        gitState: { enabled: false },
+        targets: [
+          { name: 'en', botId: emu.botId, include: ['en/**'] },
+          { name: 'ja', botId: 'bot-ja', include: ['ja/**'] },
+        ],
+      },
+    );
+    const dir = p.runner('ci');
+    const ghDir = tempDir('kb-sync-gh-');
+    const gh = { cwd: dir, output: path.join(ghDir, 'output'), summary: path.join(ghDir, 'summary.md') };
+    fs.writeFileSync(gh.output, '');
+    fs.writeFileSync(gh.summary, '');
+    const inputs = {
+      'workspace-token': emu.token,
+      'api-url': emu.url,
+      'working-directory': '.',
+      'allow-initial': 'true',
+      'git-state': 'true',
+      target: 'en, ja',
+    };
+
+    const locate = await runStep(stepNamed('Locate the state file'), inputs, gh);
+    expect(locate.code).toBe(0);
+    expect(outputs(gh.output).file?.split('\n')).toEqual([
+      path.join(dir, '.kb-sync/state.en.db'),
+      path.join(dir, '.kb-sync/state.ja.db'),
+    ]);
+
+    fs.writeFileSync(gh.output, '');
+    const sync = await runStep(stepNamed('Sync'), inputs, gh);
+    expect(sync.code).toBe(0);
+    const out = outputs(gh.output);
+    expect(out).toMatchObject({ created: '3', failed: '0', 'exit-code': '0' });
+    expect(JSON.parse(out['targets-json'] as string)).toMatchObject({
+      en: { created: 2, 'exit-code': 0 },
+      ja: { created: 1, 'exit-code': 0 },
+    });
+    const summary = fs.readFileSync(gh.summary, 'utf8');
+    expect(summary).toContain(`### kb-sync sync for target \`en\` (bot \`${emu.botId}\`)`);
+    expect(summary).toContain('### kb-sync sync for target `ja` (bot `bot-ja`)');
+    expect(await botData(emu, emu.botId)).toHaveLength(2);
+    expect(await botData(emu, 'bot-ja')).toHaveLength(1);
+    // Each target's state is in its own ref, with no lock left.
+    expect(p.remoteRef(`refs/kb-sync/state/${emu.botId}.en`)).not.toBeNull();
+    expect(p.remoteRef('refs/kb-sync/state/bot-ja.ja')).not.toBeNull();
+
+    // One target only, from a fresh clone: its state comes from the ref, nothing is pushed again.
+    const other = p.runner('ci-2');
+    fs.writeFileSync(gh.output, '');
+    const again = await runStep(stepNamed('Sync'), { ...inputs, target: 'ja' }, { ...gh, cwd: other });
+    expect(again.code).toBe(0);
+    expect(outputs(gh.output)).toMatchObject({ created: '0', 'exit-code': '0' });
+    expect(await botData(emu, 'bot-ja')).toHaveLength(1);
   });
 });

@@ -126,3 +126,18 @@ export const failureDoc = (text: string) => parseObject(text) as FailureDoc;
 export const statusDoc = (text: string) => parseObject(text) as StatusDoc;
 export const forgetDoc = (text: string) => parseObject(text) as ForgetDoc;
 export const snapshotDoc = (text: string) => parseObject(text) as SnapshotDoc;
+
+/** The `--json` document of any command with targets (docs/targets.md): a section per target. */
+export interface TargetsDoc {
+  targets: {
+    target: string;
+    botId: string | null;
+    exitCode: number;
+    /** The command's usual document, or null when the target failed before it had one. */
+    result: unknown;
+    error?: { message: string; hint: string | null; exitCode: number };
+  }[];
+  exitCode: number;
+}
+
+export const targetsDoc = (text: string) => parseObject(text) as TargetsDoc;

@@ -4,6 +4,9 @@ import { runDocument } from '../../report/json.js';
 import { runSync } from '../../sync/run.js';
 import { loadContext } from '../context.js';
 import { exitCodeForRun } from '../exit.js';
+import { refreshGitState, runSummary, withGitState } from '../git-state.js';
+import type { Output } from '../output.js';
+import type { RunResult } from '../../sync/run.js';
 
 /**
  * `kb-sync adopt`: record the folder as already in the bot, pushing nothing. For a bot trained
@@ -13,7 +16,15 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
   const yes = Boolean(argv.yes);
-  const r = await runSync({ config: cfg, botId, dryRun: !yes, adopt: yes, command: 'adopt' });
+  if (!yes) await refreshGitState(out, cfg, botId);
+  return withGitState(out, cfg, botId, 'adopt', { skip: !yes }, async () => {
+    const r = await runSync({ config: cfg, botId, dryRun: !yes, adopt: yes, command: 'adopt' });
+    const code = show(out, r, botId, yes);
+    return { code, summary: runSummary('adopt', code, r) };
+  });
+}
+
+function show(out: Output, r: RunResult, botId: string, yes: boolean): number {
   const exitCode = exitCodeForRun(r);
   if (out.json) {
     out.document({

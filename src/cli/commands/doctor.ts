@@ -9,6 +9,7 @@ import { describeWait } from '../../push/policy.js';
 import { exitCodeForDoctor } from '../exit.js';
 import { PacedClient } from '../loop-client.js';
 import { textOption } from '../options.js';
+import { currentTarget } from '../targets.js';
 import { Output } from '../output.js';
 
 /**
@@ -18,16 +19,19 @@ import { Output } from '../output.js';
  * `--chat` asks it to send one real message. Exit 0 when `sync` has what it needs, 2 otherwise.
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  const out = new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
+  // Under targets, the target being checked: its output section and its merged configuration.
+  const target = currentTarget();
+  const out =
+    target?.out ?? new Output({ json: Boolean(argv.json), quiet: Boolean(argv.quiet), verbose: Boolean(argv.verbose) });
   const env = process.env;
-  const token = readToken(env);
-  out.addSecret(token);
   const chat = textOption(argv.chat, 'chat');
   if (chat !== undefined && chat.trim() === '')
     throw new ConfigError('--chat needs a question: kb-sync doctor --chat "What are your opening hours?"');
   const ctx = { cwd: process.cwd(), env, ci: env.CI === 'true' || env.CI === '1' };
   const checks = new Checks();
-  const cfg = checkConfig(checks, argv.config as string | undefined, ctx);
+  const cfg = checkConfig(checks, argv.config as string | undefined, ctx, target?.cfg);
+  const token = readToken(env, cfg);
+  out.addSecret(token);
   if (cfg) {
     const apiEnv = environmentOf(new URL(cfg.apiBaseUrl).hostname);
     const botUrl = textOption(argv.botUrl, 'bot-url');
@@ -64,7 +68,7 @@ async function checkRemote(
       'api',
       'api.token',
       'No workspace token',
-      'Set the CXGENIE_WORKSPACE_TOKEN environment variable (copy the token from the workspace general settings; in CI, from a secret).',
+      `Set the ${cfg.tokenEnv} environment variable (copy the token from the workspace general settings; in CI, from a secret).`,
     );
   const reach = await checkApi(checks, base);
   if (!reach.ok || !token || !botId) {

@@ -3,6 +3,8 @@ import { ConfigError } from '../../errors.js';
 import { StateStore } from '../../state/store.js';
 import { acquireLock } from '../../state/lock.js';
 import { loadContext } from '../context.js';
+import { noteChange, withGitState } from '../git-state.js';
+import type { Output } from '../output.js';
 
 /** `kb-sync forget`: drop stale entries a person has removed in the dashboard, or clear the uncertain list. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
@@ -17,7 +19,20 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     );
   }
   if (ids.length > 0 && all) throw new ConfigError('Pass either ids or --all-stale, not both.');
-  const store = StateStore.open(cfg.stateFile);
+  return withGitState(out, cfg, botId, 'forget', {}, async () => {
+    const done = await forget(out, cfg.stateFile, botId, { ids, all, uncertain });
+    return noteChange('forget', done.code, done.note);
+  });
+}
+
+async function forget(
+  out: Output,
+  stateFile: string,
+  botId: string,
+  what: { ids: string[]; all: boolean; uncertain: boolean },
+): Promise<{ code: number; note: string }> {
+  const { ids, all, uncertain } = what;
+  const store = StateStore.open(stateFile);
   const lock = await acquireLock(store, { command: 'forget', waitSeconds: 10 });
   try {
     let code = 0;
@@ -43,7 +58,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     }
     if (out.json) out.document({ ok: code === 0, ...result });
     else out.final(`${result.forgotten.length} stale item(s) forgotten; ${store.stale(botId).length} remain.`);
-    return code;
+    const note = [
+      ...(ids.length > 0 || all
+        ? [`forgot ${result.forgotten.length} stale item(s): ${result.forgotten.join(', ')}`]
+        : []),
+      ...(uncertain ? [`cleared ${result.uncertainCleared} "possibly created twice" entries`] : []),
+    ].join('; ');
+    return { code, note };
   } finally {
     lock.release();
     store.close();

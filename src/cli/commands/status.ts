@@ -6,13 +6,15 @@ import { toPosix } from '../../util/paths.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
 import { table } from '../../util/table.js';
 import { loadContext } from '../context.js';
+import { refreshGitState } from '../git-state.js';
 import type { Output } from '../output.js';
 import path from 'node:path';
 
 /** `kb-sync status`: what the state holds for the configured bot. */
-export function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
+  await refreshGitState(out, cfg, botId);
   const store = StateStore.open(cfg.stateFile, { readonly: true });
   try {
     const display = (rel: string) => toPosix(path.relative(process.cwd(), path.join(cfg.knowledgeDir, rel))) || rel;
@@ -46,7 +48,7 @@ export function run(argv: Record<string, unknown>): Promise<number> {
         runs,
         lock: holder ? { pid: holder.pid, host: holder.host, command: holder.command, since: holder.since } : null,
       });
-      return Promise.resolve(0);
+      return 0;
     }
     const c = out.c;
     out.info(
@@ -56,7 +58,7 @@ export function run(argv: Record<string, unknown>): Promise<number> {
       out.info(
         c.dim('Nothing synced to this bot from this state yet. Run `kb-sync plan` to see what a sync would push.'),
       );
-      return Promise.resolve(0);
+      return 0;
     }
     out.info(`Last synced: ${bot.lastSyncedAt ?? 'never'} · first: ${bot.firstSyncedAt ?? 'never'}`);
     printItems(out, counts, adopted);
@@ -91,7 +93,7 @@ export function run(argv: Record<string, unknown>): Promise<number> {
       out.info(c.dim('  After checking, clear the list with `kb-sync forget --uncertain`.'));
     }
     if (holder) out.info(c.dim(`Lock: held by ${describeHolder(holder)}`));
-    return Promise.resolve(0);
+    return 0;
   } finally {
     store.close();
   }

@@ -5,14 +5,31 @@ import { countsLine } from '../../report/human.js';
 import { watchKnowledge } from '../../sync/watch.js';
 import { loadContext, onInterrupt } from '../context.js';
 import { makeEvents } from '../run-report.js';
+import { noteChange, withGitState } from '../git-state.js';
+import type { Output } from '../output.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import type { GitStateSession } from '../../state/remote/git-state.js';
 
 /** `kb-sync watch`: sync on every change until Ctrl-C. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
   const botId = requireBotId(cfg);
-  const token = requireToken();
+  const token = requireToken(process.env, cfg);
   out.addSecret(token);
   const debounceMs = argv.debounce !== undefined ? Number(argv.debounce) : cfg.watch.debounceMs;
+  return withGitState(out, cfg, botId, 'watch', {}, async (session) => {
+    const done = await watch(out, cfg, { botId, token, debounceMs, allowInitial: Boolean(argv.allowInitial) }, session);
+    return noteChange('watch', done.code, done.note);
+  });
+}
+
+async function watch(
+  out: Output,
+  cfg: ResolvedConfig,
+  o: { botId: string; token: string; debounceMs: number; allowInitial: boolean },
+  session: GitStateSession | undefined,
+): Promise<{ code: number; note: string }> {
+  const { botId, token, debounceMs } = o;
   const interrupt = onInterrupt(out, 10_000);
   const events = makeEvents(out, { progressBar: false });
   const c = out.c;
@@ -34,10 +51,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       token,
       debounceMs,
       retryIntervalMs: cfg.watch.retryIntervalMs,
-      stop: interrupt.stop,
+      // A watch that lost the git lock stops (its successor owns the state now).
+      stop: session ? AbortSignal.any([interrupt.stop, session.lostSignal]) : interrupt.stop,
       kill: interrupt.kill,
       ci: process.env.CI === 'true',
-      allowInitial: Boolean(argv.allowInitial),
+      allowInitial: o.allowInitial,
+      ...(session ? { beforePush: (items) => session.intend(items) } : {}),
       events: { ...events.handlers },
       onReady: (info) => {
         files = info.files;
@@ -88,7 +107,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     out.live(undefined);
     out.final(`Stopped watching after ${summary.syncs} sync(s): ${summary.pushed} item(s) pushed.`);
-    return 0;
+    return { code: 0, note: `watched: ${summary.syncs} sync(s), ${summary.pushed} item(s) pushed` };
   } finally {
     out.live(undefined);
     interrupt.dispose();

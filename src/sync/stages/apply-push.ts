@@ -45,6 +45,10 @@ export async function applyPush(ctx: RunContext, input: ApplyInput): Promise<App
     recordsFor(input.results, plan, input.planned.priorFileKeys, input.planned.conflicted, per);
   if (jobs.length > 0) store.recordFiles(botId, records({ keep: keepDeferred, unsettled: () => true }));
 
+  if (jobs.length > 0 && ctx.opts.beforePush)
+    await ctx.opts.beforePush(
+      jobs.map((j) => ({ key: j.item.key, type: j.item.type, label: j.item.label, sourceFile: j.item.file })),
+    );
   ctx.clock.lap('apply');
   events.phase?.('push', { items: jobs.length });
   const push = await pushJobs(ctx, jobs, runId);
