@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
-import { scanArticle } from './article.js';
+import { renderInput, scanArticle } from './article.js';
 import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
 import { hashFileChecked, readFileChecked } from './read.js';
@@ -154,7 +154,8 @@ export async function buildPayloads(
     case 'article': {
       const scan = scanArticle(read.text, f.relPath, settings);
       const item = scan.extract.items[0];
-      if (!item || scan.source === undefined || scan.title === undefined) {
+      const input = renderInput(scan, f.relPath);
+      if (!item || !input) {
         return {
           issue: scan.extract.issues[0] ?? {
             file: f.relPath,
@@ -166,16 +167,22 @@ export async function buildPayloads(
       let content: string;
       try {
         if (render) {
-          content = await render(scan.source, f.relPath, settings);
+          content = await render(input, settings);
         } else {
           const { renderArticle } = await import('./render.js');
-          content = renderArticle(scan.source, f.relPath, settings);
+          content = renderArticle(input, settings);
         }
       } catch (e) {
-        // A render error (nesting, a time limit) is the file's problem, located; anything else is a bug.
-        const name = (e as Error).name;
-        if (name === 'RenderError' || e instanceof RenderTimeout)
-          return { issue: { file: f.relPath, line: item.line, severity: 'error', message: (e as Error).message } };
+        // A render error (nesting, invalid MDX, a time or memory limit) is the file's problem,
+        // located; anything else is a bug.
+        const err = e as Error & { line?: number; column?: number };
+        if (err.name === 'RenderError' || e instanceof RenderTimeout) {
+          const at =
+            err.line !== undefined && scan.sourceLine !== undefined
+              ? { line: scan.sourceLine + err.line - 1, ...(err.column !== undefined ? { column: err.column } : {}) }
+              : { line: item.line };
+          return { issue: { file: f.relPath, ...at, severity: 'error', message: err.message } };
+        }
         throw e;
       }
       if (content.trim() === '') {
@@ -188,7 +195,7 @@ export async function buildPayloads(
           },
         };
       }
-      add(item.key, item.hash, { type: 'TEXT', title: scan.title, content });
+      add(item.key, item.hash, { type: 'TEXT', title: input.title, content });
       return out;
     }
     case 'qa': {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FileIssue } from '../../src/errors.js';
-import { scanArticle } from '../../src/extract/article.js';
+import { renderInput, scanArticle } from '../../src/extract/article.js';
 import { extractText, type ExtractSettings, type FileExtract } from '../../src/extract/index.js';
 import { RenderError, renderArticle } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
@@ -309,7 +309,7 @@ describe('articles: scan + render', () => {
         let out: unknown;
         let thrown: unknown;
         try {
-          out = renderArticle(scan.source!, file, all);
+          out = renderArticle(renderInput(scan, file)!, all);
         } catch (e) {
           thrown = e;
         }
@@ -329,7 +329,7 @@ describe('articles: scan + render', () => {
         if (!scan.source) return;
         const once = () => {
           try {
-            return renderArticle(scan.source!, 'a.md', all);
+            return renderArticle(renderInput(scan, 'a.md')!, all);
           } catch (e) {
             return e instanceof RenderError ? 'RenderError' : 'other';
           }
