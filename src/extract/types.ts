@@ -14,6 +14,18 @@ export interface ExtractSettings {
   maxDocumentBytes: number;
   /** What happens to MDX (JSX) elements (`markdown.jsx`); the defaults when absent. */
   jsx?: JsxSettings;
+  /** The keys of Q&A entries and columns (`qa`); the defaults when absent. */
+  qa?: QaFields;
+}
+
+/** Q&A entry keys (and CSV column names), most preferred first. */
+export interface QaFields {
+  question: readonly string[];
+  answer: readonly string[];
+  /** Keys holding a list of entries: in a group, or at the top of the file. */
+  groups: readonly string[];
+  /** Keys naming a group. */
+  groupName: readonly string[];
 }
 
 /** What is sent to `POST /bot-data` (documents: `content` is the uploaded file's URL, filled at push). */
