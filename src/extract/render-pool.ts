@@ -18,7 +18,7 @@ export class RenderTimeout extends Error {}
  * article; an article of limits.maxTextBytes (2 MB) of ordinary prose fits, a crafted one that
  * explodes into millions of nodes does not and is refused instead of taking the machine's memory.
  */
-export const RENDER_HEAP_MB = 160;
+export const RENDER_HEAP_MB = 96;
 
 /** "took longer than 100 ms", "took longer than 10 s". */
 export function formatLimit(ms: number): string {
@@ -28,6 +28,8 @@ export function formatLimit(ms: number): string {
 interface Slot {
   worker: Worker | undefined;
   busy: boolean;
+  /** The worker has loaded the renderer (its start-up does not count against the time limit). */
+  ready: boolean;
 }
 
 interface Job {
@@ -44,8 +46,15 @@ export class RenderPool {
   readonly #url: URL;
   #closed = false;
 
+  /**
+   * At most one worker: a render takes milliseconds (only articles of INLINE_BELOW or more come
+   * here), and one worker at RENDER_HEAP_MB keeps the run's peak memory within its budget.
+   */
+  static readonly MAX_WORKERS = 1;
+
   constructor(size: number, timeoutMs: number) {
-    this.#slots = Array.from({ length: Math.max(1, size) }, () => ({ worker: undefined, busy: false }));
+    const n = Math.max(1, Math.min(size, RenderPool.MAX_WORKERS));
+    this.#slots = Array.from({ length: n }, () => ({ worker: undefined, busy: false, ready: false }));
     this.#timeoutMs = timeoutMs;
     this.#url = new URL('./render-worker.js', import.meta.url);
   }
@@ -91,10 +100,12 @@ export class RenderPool {
 
   #run(slot: Slot, job: Job): void {
     slot.busy = true;
+    if (!slot.worker) slot.ready = false;
     const worker = (slot.worker ??= new Worker(this.#url, {
-      resourceLimits: { maxOldGenerationSizeMb: RENDER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
+      resourceLimits: { maxOldGenerationSizeMb: RENDER_HEAP_MB, maxYoungGenerationSizeMb: 8 },
     }));
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const done = () => {
       settled = true;
       clearTimeout(timer);
@@ -104,9 +115,17 @@ export class RenderPool {
       this.#pump();
     };
     const onMessage = (
-      msg: { ok: true; content: string } | { ok: false; error: string; kind: string; line?: number; column?: number },
+      msg:
+        | { ready: true }
+        | { ok: true; content: string }
+        | { ok: false; error: string; kind: string; line?: number; column?: number },
     ) => {
       if (settled) return;
+      if ('ready' in msg) {
+        slot.ready = true;
+        startTimer();
+        return;
+      }
       done();
       if (msg.ok) job.resolve(msg.content);
       else
@@ -129,20 +148,24 @@ export class RenderPool {
         );
       else job.reject(err);
     };
-    const timer = setTimeout(() => {
-      if (settled) return;
-      slot.worker = undefined;
-      void worker.terminate();
-      done();
-      job.reject(
-        new RenderTimeout(
-          `the Markdown took longer than ${formatLimit(this.#timeoutMs)} to process (limits.renderTimeoutMs); simplify it`,
-        ),
-      );
-    }, this.#timeoutMs);
+    const startTimer = () => {
+      timer = setTimeout(() => {
+        if (settled) return;
+        slot.worker = undefined;
+        void worker.terminate();
+        done();
+        job.reject(
+          new RenderTimeout(
+            `the Markdown took longer than ${formatLimit(this.#timeoutMs)} to process (limits.renderTimeoutMs); simplify it`,
+          ),
+        );
+      }, this.#timeoutMs);
+    };
     worker.on('message', onMessage);
     worker.on('error', onError);
+    // A new worker says when it is ready; the message waits for it.
     worker.postMessage({ input: job.input, settings: job.settings });
+    if (slot.ready) startTimer();
   }
 
   async close(): Promise<void> {

@@ -14,3 +14,6 @@ parentPort?.on('message', (msg: { input: RenderInput; settings: ExtractSettings 
     });
   }
 });
+
+// Loaded: from here on, the time a render takes is the render's.
+parentPort?.postMessage({ ready: true });

@@ -157,8 +157,8 @@ function renderMarkdown(
     titleOffset: input.titleLine === undefined ? -1 : lineOffset(src, input.titleLine),
   };
   if (view !== src) removeBlanked(src, view, ctx.edits);
-  const units = flavor === 'mdx' ? [wholeUnit('mdx', view)] : chunked ? chunkUnits(view, ctx) : [wholeUnit('md', view)];
-  for (const u of units) collect(u, ctx);
+  if (flavor === 'mdx') collect(wholeUnit('mdx', view), ctx);
+  else if (!chunked || !collectChunks(view, ctx)) collect(wholeUnit('md', view), ctx);
   for (const [ls, n] of ctx.dedent) {
     const spaces = /^ */.exec(src.slice(ls, ls + n))![0].length;
     if (spaces > 0) ctx.edits.push({ start: ls, end: ls + spaces, text: '', reason: 'dedent' });
@@ -182,58 +182,65 @@ function lineOffset(src: string, line: number): number {
 
 /** A parsed piece of the document, and where its offsets are in the source (undefined: nowhere). */
 interface Unit {
-  /** Index of its first chunk (units are read in document order). */
-  first: number;
   tree: MdNode;
   map: (offset: number, isEnd?: boolean) => number | undefined;
 }
 
 function wholeUnit(flavor: Flavor, view: string): Unit {
-  return { first: 0, tree: parseChecked(flavor, false, view, 0), map: (o) => o };
+  return { tree: parseChecked(flavor, false, view, 0), map: (o) => o };
 }
 
+/** Most text parsed at once: the memory a render takes stays flat in the article's size. */
+const GROUP_BYTES = 64 * 1024;
+
 /**
- * Parse only the chunks with something to edit (chunks.ts), in as few parser runs as possible
- * (each run has a fixed cost). An ambiguous chunk is parsed alone first, to check where it ends
- * (block structure does not depend on link definitions). Then the chunks that may define link
- * references or footnotes are parsed together, and the other chunks to edit together after
- * stand-ins for those definitions, so references resolve as they do in the whole document.
+ * Parse only the chunks with something to edit (chunks.ts), in document order, a bounded
+ * group at a time (each parser run has a fixed cost; each tree is dropped once read). An
+ * ambiguous chunk is parsed alone first, to check where it ends (block structure does not
+ * depend on link definitions). Link reference and footnote definitions are read first and put
+ * before each group as stand-ins, so references resolve as in the whole document. Returns false
+ * when only parsing the whole document is right.
  */
-function chunkUnits(view: string, ctx: Ctx): Unit[] {
+function collectChunks(view: string, ctx: Ctx): boolean {
   const chunks = splitChunks(view);
   const text = (c: Chunk) => view.slice(c.start, c.end);
-  const hasDefs = chunks.some((c) => c.defs);
-  const units: Unit[] = [];
-  const alone = new Set<number>();
   for (let i = 0; i < chunks.length; i++) {
     const c = chunks[i]!;
-    if (!c.ambiguous) continue;
-    let t = text(c);
-    let tree = parseChecked('md', false, t, c.line);
-    let last = tree.children?.at(-1);
-    if (i < chunks.length - 1 && endsOpen(t, last)) {
-      // It ends inside a fence (or raw HTML) at the top level: that block goes on to its closing
-      // line, and the chunks after it are found again from there.
-      const close = closeOf(view, c.end, t.slice(startOf(last!)));
-      const after = splitChunks(view.slice(close)).map((k) => ({
-        ...k,
-        start: k.start + close,
-        end: k.end + close,
-        line: k.line + chunks[i + 1]!.line + lineCount(view, c.end, close),
-      }));
-      const next = after.shift();
-      c.end = next?.end ?? view.length;
-      c.defs ||= next?.defs ?? false;
-      chunks.splice(i + 1, chunks.length, ...after);
-      t = text(c);
-      tree = parseChecked('md', false, t, c.line);
-      last = tree.children?.at(-1);
-      if (i < chunks.length - 1 && endsOpen(t, last)) return [wholeUnit('md', view)];
-    }
-    if (!hasDefs) {
-      units.push({ first: i, tree, map: (o) => o + c.start });
-      alone.add(i);
-    }
+    if (!c.ambiguous || i === chunks.length - 1) continue;
+    const t = text(c);
+    const last = parseChecked('md', false, t, c.line).children?.at(-1);
+    if (!endsOpen(t, last)) continue;
+    // It ends inside a fence (or raw HTML) at the top level: that block goes on to its closing
+    // line, and the chunks after it are found again from there.
+    const close = closeOf(view, c.end, t.slice(startOf(last!)));
+    const after = splitChunks(view.slice(close)).map((k) => ({
+      ...k,
+      start: k.start + close,
+      end: k.end + close,
+      line: k.line + chunks[i + 1]!.line + lineCount(view, c.end, close),
+    }));
+    const next = after.shift();
+    c.end = next?.end ?? view.length;
+    c.defs ||= next?.defs ?? false;
+    chunks.splice(i + 1, chunks.length, ...after);
+    const merged = text(c);
+    if (i < chunks.length - 1 && endsOpen(merged, parseChecked('md', false, merged, c.line).children?.at(-1)))
+      return false;
+  }
+  let ghosts = '';
+  if (chunks.some((c) => c.defs)) {
+    const labels: string[] = [];
+    forGroups(
+      chunks.flatMap((c, i) => (c.defs ? [i] : [])),
+      (which) => {
+        walkTree(batch(view, chunks, which, '').tree, (n) => {
+          if (n.type === 'definition') labels.push(`[${n.label ?? ''}]: x`);
+          else if (n.type === 'footnoteDefinition') labels.push(`[^${n.label ?? ''}]: x`);
+        });
+      },
+    );
+    ghosts = labels.length > 0 ? `${labels.join('\n')}\n\n` : '';
+    if (ghosts.length > GROUP_BYTES) return false;
   }
   const firstContent = chunks.findIndex(
     (c) =>
@@ -241,30 +248,35 @@ function chunkUnits(view: string, ctx: Ctx): Unit[] {
         .replace(/<!--[\s\S]*?(?:-->|$)/g, '')
         .trim() !== '',
   );
-  const needed = (c: Chunk, i: number): boolean => {
+  const needed = chunks.flatMap((c, i) => {
     const t = text(c);
     if ((ctx.leadingPending && i <= firstContent) || (ctx.titleOffset >= c.start && ctx.titleOffset < c.end))
-      return true;
-    if (t.includes('<!--')) return true;
-    if (ctx.base === undefined || !mayHaveRelativeLink(t)) return false;
+      return [i];
+    if (t.includes('<!--')) return [i];
+    if (ctx.base === undefined || !mayHaveRelativeLink(t)) return [];
     // Only links to make absolute: without the parser when that is certain.
-    return !simpleLinkEdits(t, c.start, ctx.base, ctx.edits);
-  };
-  let ghosts = '';
-  const defs = chunks.flatMap((c, i) => (c.defs ? [i] : []));
-  if (defs.length > 0) {
-    const u = batch(view, chunks, defs, '');
-    units.push(u);
-    const labels: string[] = [];
-    walkTree(u.tree, (n) => {
-      if (n.type === 'definition') labels.push(`[${n.label ?? ''}]: x`);
-      else if (n.type === 'footnoteDefinition') labels.push(`[^${n.label ?? ''}]: x`);
-    });
-    if (labels.length > 0) ghosts = `${labels.join('\n')}\n\n`;
+    if (c.ambiguous || c.defs) return [i];
+    return simpleLinkEdits(t, c.start, ctx.base, ctx.edits) ? [] : [i];
+  });
+  forGroups(needed, (which) => collect(batch(view, chunks, which, ghosts), ctx));
+  return true;
+
+  /** Chunk indexes in groups of about GROUP_BYTES of text. */
+  function forGroups(which: number[], fn: (group: number[]) => void): void {
+    let group: number[] = [];
+    let size = 0;
+    for (const i of which) {
+      const c = chunks[i]!;
+      if (group.length > 0 && size + (c.end - c.start) > GROUP_BYTES) {
+        fn(group);
+        group = [];
+        size = 0;
+      }
+      group.push(i);
+      size += c.end - c.start;
+    }
+    if (group.length > 0) fn(group);
   }
-  const rest = chunks.flatMap((c, i) => (!alone.has(i) && !c.defs && needed(c, i) ? [i] : []));
-  if (rest.length > 0) units.push(batch(view, chunks, rest, ghosts));
-  return units.sort((a, b) => a.first - b.first);
 }
 
 /** Chunks `which` parsed as one text, after `ghosts` (definitions that map nowhere). */
@@ -285,7 +297,7 @@ function batch(view: string, chunks: Chunk[], which: number[], ghosts: string): 
     }
     return undefined;
   };
-  return { first: which[0]!, tree, map };
+  return { tree, map };
 }
 
 /** Remove from the source each run of lines the view blanked (import/export statements). */

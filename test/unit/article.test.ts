@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { articleKey, renderInput, scanArticle } from '../../src/extract/article.js';
 import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
+import { formatLimit } from '../../src/extract/render-pool.js';
 import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
 import { tempDir } from '../helpers/fs.js';
@@ -673,5 +674,17 @@ describe('render: text lists', () => {
   it("puts a list's items on consecutive lines in text format", () => {
     const out = render('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.\n', { markdownFormat: 'text' });
     expect(out).toBe('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.');
+  });
+});
+
+describe('render: the time limit message', () => {
+  it.each([
+    [100, '100 ms'],
+    [999, '999 ms'],
+    [1000, '1 s'],
+    [1500, '1.5 s'],
+    [10_000, '10 s'],
+  ])('%i ms reads "%s"', (ms, text) => {
+    expect(formatLimit(ms)).toBe(text);
   });
 });
