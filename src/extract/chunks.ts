@@ -71,6 +71,8 @@ export function splitChunks(src: string): Chunk[] {
   let cur: Chunk = { start: 0, end: src.length, line: 0, ambiguous: false, defs: false };
   let mode: Mode = { kind: 'normal' };
   let prevBlank = true;
+  /** The last line with text was indented 4 or more (maybe indented code: see below). */
+  let lastIndented = false;
   let line = 0;
   for (let ls = 0; ls < src.length; line++) {
     const nl = src.indexOf('\n', ls);
@@ -96,7 +98,10 @@ export function splitChunks(src: string): Chunk[] {
       }
     } else if (!blank) {
       const indent = /^[ \t]*/.exec(text)![0];
-      if (indent === '' && prevBlank && ls > cur.start) {
+      // After indented code, micromark reads a list item that could not interrupt a paragraph
+      // (`3)`, an empty item) as a paragraph: no chunk starts there.
+      const afterCode = lastIndented && /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/.test(text);
+      if (indent === '' && prevBlank && ls > cur.start && !afterCode) {
         chunks.push({ ...cur, end: ls });
         cur = { start: ls, end: src.length, line, ambiguous: false, defs: false };
       }
@@ -122,6 +127,7 @@ export function splitChunks(src: string): Chunk[] {
       }
     }
     prevBlank = (mode.kind === 'normal' || mode.kind === 'maybe7') && blank;
+    if (!blank) lastIndented = mode.kind !== 'fence' && mode.kind !== 'raw' && /^(?: {4}|\t| {1,3}\t)/.test(text);
     ls = next;
   }
   chunks.push(cur);

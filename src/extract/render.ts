@@ -279,14 +279,22 @@ function collectChunks(view: string, ctx: Ctx): boolean {
   }
 }
 
-/** Chunks `which` parsed as one text, after `ghosts` (definitions that map nowhere). */
+/**
+ * Chunks `which` parsed as one text, after `ghosts` (definitions that map nowhere). A chunk that
+ * ends with indented lines is followed by an empty comment (mapping nowhere too), so the next
+ * chunk starts as it does in the document (see splitChunks).
+ */
 function batch(view: string, chunks: Chunk[], which: number[], ghosts: string): Unit {
   const segs: { at: number; src: number; len: number }[] = [];
   let text = ghosts;
+  let prev = '';
   for (const i of which) {
     const c = chunks[i]!;
+    const lastLine = prev.trimEnd().split('\n').at(-1) ?? '';
+    if (/^(?: {4}|\t| {1,3}\t)/.test(lastLine)) text += '<!---->\n\n';
     segs.push({ at: text.length, src: c.start, len: c.end - c.start });
-    text += view.slice(c.start, c.end);
+    prev = view.slice(c.start, c.end);
+    text += prev;
   }
   const tree = parseChecked('md', false, text, 0);
   const map = (o: number, isEnd = false): number | undefined => {
@@ -444,33 +452,35 @@ function jsxEdits(n: MdNode, s: number, e: number, map: Unit['map'], ctx: Ctx): 
     remove(s, openEnd);
   }
   remove(closeStart, e);
-  if (flow) dedentContent(ctx, s, openEnd, closeStart);
+  if (flow) dedentContent(ctx, n, s, closeStart, map);
   return true;
 }
 
 /**
  * The content of an unwrapped element, when its tags stand on their own lines, loses the
- * indentation it has beyond the opening tag's (JSX content is often indented under its tag).
+ * indentation it has beyond the opening tag's (JSX content is often indented under its tag):
+ * each child block by its own least indentation, so a fenced block stays a fence.
  */
-function dedentContent(ctx: Ctx, s: number, openEnd: number, closeStart: number): void {
+function dedentContent(ctx: Ctx, n: MdNode, s: number, closeStart: number, map: Unit['map']): void {
   const { src } = ctx;
   const tagLine = lineStart(src, s);
   if (src.slice(tagLine, s).trim() !== '' || src.slice(lineStart(src, closeStart), closeStart).trim() !== '') return;
-  const from = lineEndPastNewline(src, openEnd);
-  const to = lineStart(src, closeStart);
-  if (from >= to) return;
   const tagIndent = s - tagLine;
-  let min = Infinity;
-  const starts: number[] = [];
-  for (let ls = from; ls < to; ls = lineEndPastNewline(src, ls)) {
-    starts.push(ls);
-    const line = src.slice(ls, lineEndPastNewline(src, ls)).replace(/\n$/, '');
-    if (line.trim() === '') continue;
-    min = Math.min(min, /^ */.exec(line)![0].length);
+  for (const child of n.children ?? []) {
+    const cs = map(startOf(child));
+    const ce = map(endOf(child), true);
+    if (cs === undefined || ce === undefined) continue;
+    let min = Infinity;
+    const starts: number[] = [];
+    for (let ls = lineStart(src, cs); ls < ce; ls = lineEndPastNewline(src, ls)) {
+      starts.push(ls);
+      const line = src.slice(ls, lineEndPastNewline(src, ls)).replace(/\n$/, '');
+      if (line.trim() !== '') min = Math.min(min, /^ */.exec(line)![0].length);
+      if (lineEndPastNewline(src, ls) >= src.length) break;
+    }
+    const k = min === Infinity ? 0 : min - tagIndent;
+    if (k > 0) for (const ls of starts) ctx.dedent.set(ls, (ctx.dedent.get(ls) ?? 0) + k);
   }
-  const k = min === Infinity ? 0 : min - tagIndent;
-  if (k <= 0) return;
-  for (const ls of starts) ctx.dedent.set(ls, (ctx.dedent.get(ls) ?? 0) + k);
 }
 
 /*

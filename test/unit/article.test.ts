@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { articleKey, renderInput, scanArticle } from '../../src/extract/article.js';
 import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
 import { formatLimit } from '../../src/extract/render-pool.js';
+import { splitChunks } from '../../src/extract/chunks.js';
 import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
 import { tempDir } from '../helpers/fs.js';
@@ -510,6 +511,17 @@ describe("render: the author's text, with the documented edits only", () => {
   });
 });
 
+describe('render: chunks', () => {
+  it('a list item that cannot interrupt a paragraph, after indented code, does not start a chunk', () => {
+    const md = 'A <!-- c --> b.\n\n    code\n\n3) x\n\nmore <!-- d -->\n';
+    expect(splitChunks(md).map((c) => md.slice(c.start, c.end))).toEqual([
+      'A <!-- c --> b.\n\n    code\n\n3) x\n\n',
+      'more <!-- d -->\n',
+    ]);
+    expect(render(`---\ntitle: T\n---\n${md}`)).toBe('A  b.\n\n    code\n\n3) x\n\nmore');
+  });
+});
+
 describe('render: MDX', () => {
   const mdx = (body: string, settings: Partial<ExtractSettings> = {}) =>
     render(`---\ntitle: T\n---\n${body}`, settings, 'docs/page.mdx');
@@ -565,6 +577,11 @@ describe('render: MDX', () => {
         '1. one\n2. two',
       ].join('\n'),
     );
+  });
+
+  it('an unwrapped element dedents each child block by its own indentation, so an indented fence stays a fence', () => {
+    const body = '<Aside>\nText.\n\n    ```sh\n    code\n\n    more\n    ```\n</Aside>\n';
+    expect(mdx(body)).toBe('Text.\n\n```sh\ncode\n\nmore\n```');
   });
 
   it('self-closing components disappear; markdown.jsx decides per element', () => {
