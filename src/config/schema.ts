@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_QA_FIELDS } from './defaults.js';
+import { DEFAULT_QA_FIELDS } from '../util/qa-defaults.js';
 
 /**
  * Default file-name patterns of each kind, matched against paths relative to `knowledgeDir`.

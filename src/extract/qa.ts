@@ -9,7 +9,7 @@ import {
   LineCounter,
   type Pair,
 } from 'yaml';
-import { DEFAULT_QA_FIELDS } from '../config/defaults.js';
+import { DEFAULT_QA_FIELDS } from '../util/qa-defaults.js';
 import { lineColAt } from '../util/lines.js';
 import { extractQaCsv } from './qa-csv.js';
 import { oneLine, oneOf, QaCollector, qaFailure, QaProblem, type QaResult, type QaSettings } from './qa-entries.js';

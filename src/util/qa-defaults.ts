@@ -1,5 +1,6 @@
 /**
- * Defaults that extraction needs without loading the config schema (zod), shared with it.
+ * Defaults that extraction needs without loading the config schema (zod), shared with it (on the
+ * floor: extract may not import config).
  */
 
 /** The keys a Q&A entry may use, most preferred first (`qa` in sync.config.json). */
