@@ -389,6 +389,11 @@ describe('articles: BOM and CRLF', () => {
     ['BOM + LF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf)])],
     ['BOM + CRLF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf.replace(/\n/g, '\r\n'))])],
     ['CR only', Buffer.from(lf.replace(/\n/g, '\r'))],
+    // A tool that adds a mark to text that has one: the frontmatter is still the frontmatter.
+    [
+      'two BOMs + CRLF',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(lf.replace(/\n/g, '\r\n'))]),
+    ],
   ];
   const decode = (b: Buffer) => {
     const d = decodeText(b, REL);

@@ -142,6 +142,10 @@ describe('extractors never throw', () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 120 }),
       piecesText.map((t) => new Uint8Array(Buffer.from(t, 'utf8'))),
+      // One or more byte-order marks in front (a doubled mark once failed this property).
+      fc
+        .tuple(fc.integer({ min: 1, max: 3 }), piecesText)
+        .map(([n, t]) => new Uint8Array(Buffer.from('\ufeff'.repeat(n) + t, 'utf8'))),
       fc
         .tuple(piecesText, fc.uint8Array({ maxLength: 4 }), piecesText)
         .map(([a, b, c]) => new Uint8Array(Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))),
