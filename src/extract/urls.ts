@@ -58,7 +58,7 @@ type UrlSettings = Pick<ExtractSettings, 'maxItemsPerFile'>;
 class UrlCollector {
   readonly entries: UrlEntry[] = [];
   readonly issues: FileIssue[] = [];
-  readonly #seen = new Set<string>();
+  readonly #seen = new Map<string, UrlEntry>();
   #full = false;
   constructor(
     readonly relPath: string,
@@ -86,9 +86,15 @@ class UrlCollector {
       return void bad('URL must not contain a user name or password');
     const url = normalizeUrl(parsed);
     const key = `url:${url}`;
-    if (this.#seen.has(key)) return; // The same URL twice is pushed once (with its first title).
-    this.#seen.add(key);
-    this.entries.push({ key, url, line, ...(title ? { title } : {}) });
+    const earlier = this.#seen.get(key);
+    if (earlier) {
+      // The same URL twice is pushed once, at its first line, with the first title given.
+      if (title && earlier.title === undefined) earlier.title = title;
+      return;
+    }
+    const entry: UrlEntry = { key, url, line, ...(title ? { title } : {}) };
+    this.#seen.set(key, entry);
+    this.entries.push(entry);
     if (this.entries.length > this.settings.maxItemsPerFile) {
       this.issues.push({
         file: this.relPath,

@@ -212,6 +212,20 @@ describe('URL lists: titles from comments (test/fixtures/urls)', () => {
     expect(awesome.entries.every((e) => e.title === undefined)).toBe(true);
   });
 
+  it('a URL listed twice, the comment only on the second line (smallyt.txt), keeps that title', () => {
+    const r = extractUrls(
+      'https://a.example/x\nhttps://a.example/x # webcrunch\nhttps://a.example/x # later\n',
+      'l.urls',
+      {
+        maxItemsPerFile: 10,
+      },
+    );
+    expect(r.entries).toEqual([
+      { key: 'url:https://a.example/x', url: 'https://a.example/x', line: 1, title: 'webcrunch' },
+    ]);
+    expect(r.extract.items.map((i) => [i.line, i.label])).toEqual([[1, expect.any(String)]]);
+  });
+
   it('the title is part of the hash; a URL without one keeps the hash it had', () => {
     const plain = extractUrls('https://a.example/\n', 'l.urls', { maxItemsPerFile: 10 }).extract.items[0]!;
     const titled = extractUrls('https://a.example/ # Home\n', 'l.urls', { maxItemsPerFile: 10 }).extract.items[0]!;
