@@ -1,9 +1,27 @@
 import { z } from 'zod';
+import { DEFAULT_QA_FIELDS } from '../util/qa-defaults.js';
 
-/** Default file-name patterns of each kind, matched against paths relative to `knowledgeDir`. */
+/**
+ * Default file-name patterns of each kind, matched against paths relative to `knowledgeDir`.
+ * `partial`: Markdown files that are not articles but pieces other pages include. The default
+ * follows Docusaurus and Astro, which do not make a page of a file whose name starts with `_`;
+ * Hugo's `_index.md` (a section's own page) is an article.
+ */
 export const DEFAULT_KINDS = {
-  qa: ['*.qa.yaml', '*.qa.yml'],
-  urls: ['*.urls', '*.urls.txt'],
+  partial: ['_!(index.md)'],
+  qa: [
+    '*.qa.yaml',
+    '*.qa.yml',
+    '*.qa.json',
+    '*.qa.csv',
+    'faq.yaml',
+    'faq.yml',
+    'faqs.yaml',
+    'faqs.yml',
+    '*-faq.yaml',
+    '*-faq.yml',
+  ],
+  urls: ['*.urls', '*.urls.txt', 'sitemap*.xml', '*.sitemap.xml', '*-sitemap.xml', '*_sitemap.xml'],
   article: ['*.md', '*.markdown', '*.mdx'],
   document: ['*.pdf', '*.docx', '*.doc', '*.txt', '*.csv', '*.xlsx', '*.pptx'],
 } as const;
@@ -29,8 +47,15 @@ export const EVAL_LANGUAGES = [
   'zh',
 ] as const;
 
+export { DEFAULT_QA_FIELDS };
+
 const globList = z.array(z.string().min(1, 'must not be an empty pattern'));
 const phrases = () => z.array(z.string().trim().min(1, 'must not be empty'));
+const keyList = z.array(z.string().min(1, 'must not be empty')).min(1, 'must name at least one key');
+const jsxRule = z.union([
+  z.enum(['content', 'remove', 'keep']),
+  z.strictObject({ label: z.string().min(1).describe('Template: {attribute} is replaced by its value.') }),
+]);
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /**
@@ -40,6 +65,7 @@ const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) U
  */
 const FIELDS = {
   kinds: {
+    partial: globList,
     qa: globList,
     urls: globList,
     article: globList,
@@ -58,6 +84,21 @@ const FIELDS = {
   markdown: {
     format: z.enum(['markdown', 'text']),
     baseUrl: httpUrl(),
+    jsx: z
+      .strictObject({
+        default: jsxRule.default('content'),
+        selfClosing: jsxRule.default('remove'),
+        elements: z.record(z.string().min(1), jsxRule).default({}),
+      })
+      .describe(
+        'MDX elements: "content" (the element becomes its content), "remove", "keep", or {"label": "{attr}"}; "default" for elements with content, "selfClosing" for the others, "elements" by name.',
+      ),
+  },
+  qa: {
+    question: keyList,
+    answer: keyList,
+    groups: keyList,
+    groupName: keyList,
   },
   documents: {
     maxBytes: z.int().min(1),
@@ -97,6 +138,7 @@ const FIELDS = {
 
 const DEFAULTS = {
   kinds: {
+    partial: [...DEFAULT_KINDS.partial],
     qa: [...DEFAULT_KINDS.qa],
     urls: [...DEFAULT_KINDS.urls],
     article: [...DEFAULT_KINDS.article],
@@ -105,6 +147,12 @@ const DEFAULTS = {
   rateLimit: { requestsPerSecond: 5, concurrency: 4 },
   retry: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 300_000 },
   markdown: { format: 'markdown' as const },
+  qa: {
+    question: [...DEFAULT_QA_FIELDS.question],
+    answer: [...DEFAULT_QA_FIELDS.answer],
+    groups: [...DEFAULT_QA_FIELDS.groups],
+    groupName: [...DEFAULT_QA_FIELDS.groupName],
+  },
   documents: { maxBytes: 25 * 1024 * 1024, batchSize: 5 },
   limits: { maxTextBytes: 2 * 1024 * 1024, maxItemsPerFile: 5_000, renderTimeoutMs: 10_000 },
   gitState: { enabled: false, remote: 'origin', lockTimeoutSeconds: 900 },
@@ -130,13 +178,15 @@ const DESCRIBE = {
   include: 'Globs (relative to knowledgeDir) of files to consider.',
   exclude: 'Globs (relative to knowledgeDir) of files to leave out.',
   kinds:
-    'Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document.',
+    'Which file names make which kind of item; the first kind that matches wins, in the order qa, urls, article, document. An article whose name matches "partial" is not synced (a piece other pages include).',
   rateLimit: 'Most requests per second, and most requests at once.',
   retry:
     'Retries of 429, 5xx, timeouts and network errors: exponential backoff with full jitter; a Retry-After is waited for up to maxRetryAfterMs, and a longer one stops the run (try again later).',
   timeoutMs: 'Timeout of each API request.',
   uploadTimeoutMs: 'Timeout of each upload request.',
-  markdown: '"format": send normalized Markdown or plain text; "baseUrl": make relative links absolute.',
+  markdown:
+    '"format": send the Markdown as written (with the documented edits) or plain text; "baseUrl": make relative links absolute; "jsx": what happens to MDX elements.',
+  qa: "Keys of Q&A entries (YAML, JSON) and column names (CSV), most preferred first: the question, the answer, a list of entries (in a group or at the top), a group's name.",
   documents: 'Largest document to upload, and how many files go in one upload request.',
   limits:
     'Guards against oversize text files (articles, Q&A files, URL lists), and the most time one article may take to normalize.',
@@ -184,6 +234,7 @@ export const targetSchema = z
     timeoutMs: z.int().min(100).max(600_000).optional().describe(DESCRIBE.timeoutMs),
     uploadTimeoutMs: z.int().min(100).max(3_600_000).optional().describe(DESCRIBE.uploadTimeoutMs),
     markdown: partial(FIELDS.markdown).describe(DESCRIBE.markdown),
+    qa: partial(FIELDS.qa).describe(DESCRIBE.qa),
     documents: partial(FIELDS.documents).describe(DESCRIBE.documents),
     limits: partial(FIELDS.limits).describe(DESCRIBE.limits),
     gitState: partial(FIELDS.gitState).describe(DESCRIBE.gitState),
@@ -220,6 +271,7 @@ export const configSchema = z
     timeoutMs: z.int().min(100).max(600_000).default(30_000).describe(DESCRIBE.timeoutMs),
     uploadTimeoutMs: z.int().min(100).max(3_600_000).default(120_000).describe(DESCRIBE.uploadTimeoutMs),
     markdown: defaulted(FIELDS.markdown, DEFAULTS.markdown).describe(DESCRIBE.markdown),
+    qa: defaulted(FIELDS.qa, DEFAULTS.qa).describe(DESCRIBE.qa),
     documents: defaulted(FIELDS.documents, DEFAULTS.documents).describe(DESCRIBE.documents),
     limits: defaulted(FIELDS.limits, DEFAULTS.limits).describe(DESCRIBE.limits),
     watch: z

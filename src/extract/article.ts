@@ -1,45 +1,81 @@
 import path from 'node:path';
 import type { FileIssue } from '../errors.js';
+import { stripEdges } from './edits.js';
 import { hashFields } from './hash.js';
 import { readFrontmatter } from './frontmatter.js';
+import { folderDependence } from './links.js';
 import { longLine } from './text.js';
-import type { ExtractSettings, FileExtract } from './types.js';
+import type { ExtractSettings, FileExtract, RenderInput } from './types.js';
 
 /**
  * Articles (Markdown → one `TEXT` item). Extraction is split in two:
  * - `scanArticle` (cheap, no Markdown parser): frontmatter, title, key, draft flags, and the
- *   prepared source whose hash identifies what would be sent;
- * - `renderArticle` (remark): the normalized body that is actually sent, only for items pushed.
- * The title rule and the removal of the title heading both work on lines, so both halves agree.
+ *   source whose hash, with the settings, identifies what would be sent;
+ * - `renderArticle` (render.ts, remark): what is actually sent, only for items pushed.
+ * The title rule works on lines here; the renderer removes the heading at the line found here.
  */
 
 export const MAX_LINE_LENGTH = 100_000;
 
+/** How the renderer parses an article: as Markdown, as MDX, or as MDX falling back to Markdown. */
+export type MdxMode = RenderInput['mdx'];
+
 export interface ArticleScan {
   extract: FileExtract;
-  /** The prepared Markdown source (no frontmatter, no title heading, no MDX ESM lines). */
+  /** The body as the author wrote it (after the frontmatter; leading blank lines and trailing space off). */
   source?: string;
   title?: string;
+  /** 0-based line of `source` with the level-1 heading the title came from. */
+  titleLine?: number;
+  mdx?: MdxMode;
+  /** 1-based line of the file where `source` starts. */
+  sourceLine?: number;
 }
 
-/** Fingerprint of the settings that change an article's payload for a given file. */
 /**
- * The version of what render.ts produces. Bump it when normalization changes (or remark is
- * upgraded in a way that changes output): every article's hash changes, the next sync renders
- * them, and only those whose payload really changed are pushed again.
+ * The version of what render.ts produces. Bump it when what is sent changes for the same source
+ * (or remark is upgraded in a way that changes it): every article's hash changes, the next sync
+ * renders them, and only those whose payload really changed are pushed again.
  */
-export const RENDERER_VERSION = 'remark15-gfm4/1';
+export const RENDERER_VERSION = 'source-edits/2';
 
-function articleFingerprint(relPath: string, s: ExtractSettings): string {
-  return `${RENDERER_VERSION}|${s.markdownFormat}|${s.markdownBaseUrl ? `${s.markdownBaseUrl}|${path.posix.dirname(relPath)}` : ''}`;
+/**
+ * Fingerprint of the settings that change an article's payload for a given file. The file's
+ * folder is not part of it: with `markdown.baseUrl`, only the links it resolves are (so moving an
+ * article whose links resolve the same is a move, not a new item).
+ */
+function articleFingerprint(relPath: string, source: string, mdx: MdxMode, s: ExtractSettings): string {
+  const parts: string[] = [RENDERER_VERSION, s.markdownFormat, mdx === false ? 'md' : `mdx:${mdx}`];
+  if (mdx !== false && s.jsx) parts.push(JSON.stringify(s.jsx));
+  if (s.markdownBaseUrl && s.markdownFormat === 'markdown') {
+    parts.push(s.markdownBaseUrl, ...folderDependence(source, s.markdownBaseUrl, relPath));
+  }
+  return parts.join('|');
+}
+
+/** What to render for a scanned article that has an item. */
+export function renderInput(scan: ArticleScan, relPath: string): RenderInput | undefined {
+  if (scan.source === undefined || scan.title === undefined) return undefined;
+  return {
+    source: scan.source,
+    relPath,
+    title: scan.title,
+    mdx: scan.mdx ?? false,
+    ...(scan.titleLine !== undefined ? { titleLine: scan.titleLine } : {}),
+  };
 }
 
 export function articleKey(relPath: string, id: string | undefined): string {
   return id !== undefined ? `article:id:${id}` : `article:path:${relPath}`;
 }
 
+/** Whether a file is parsed as MDX: `.mdx`, or Markdown with MDX import/export statements. */
+function mdxMode(relPath: string, hasEsm: boolean): MdxMode {
+  if (/\.mdx$/i.test(relPath)) return 'file';
+  return hasEsm ? 'detected' : false;
+}
+
 export function scanArticle(text: string, relPath: string, settings: ExtractSettings): ArticleScan {
-  const issues: FileIssue[] = [];
   const fail = (issue: FileIssue): ArticleScan => ({ extract: { items: [], issues: [issue], complete: false } });
 
   const long = longLine(text, MAX_LINE_LENGTH);
@@ -55,78 +91,27 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
   if ('issue' in fm) return fail(fm.issue);
   const { data } = fm;
 
-  if (data.draft === true) return { extract: { items: [], issues, complete: true, skipped: 'draft' } };
-  if (data.sync === false) return { extract: { items: [], issues, complete: true, skipped: 'sync-false' } };
-  for (const [k, want] of [
-    ['draft', 'true or false'],
-    ['sync', 'true or false'],
-  ] as const) {
-    if (data[k] !== undefined && typeof data[k] !== 'boolean') {
-      return fail({
-        file: relPath,
-        line: keyLine(text, k),
-        severity: 'error',
-        message: `frontmatter "${k}" must be ${want}`,
-      });
-    }
-  }
+  if (data.draft === true) return { extract: { items: [], issues: [], complete: true, skipped: 'draft' } };
+  if (data.sync === false) return { extract: { items: [], issues: [], complete: true, skipped: 'sync-false' } };
+  const meta = frontmatterFields(data, text, relPath);
+  if ('issue' in meta) return fail(meta.issue);
+  const { id } = meta;
+  let title = meta.title;
 
-  let id: string | undefined;
-  if (data.id !== undefined && data.id !== null) {
-    if (typeof data.id !== 'string' && typeof data.id !== 'number') {
-      return fail({
-        file: relPath,
-        line: keyLine(text, 'id'),
-        severity: 'error',
-        message: 'frontmatter "id" must be a string',
-      });
+  const source = stripEdges(fm.body);
+  const sourceLine = fm.bodyLine + leadingLines(fm.body);
+  // Most articles have a frontmatter title and no MDX: then only emptiness needs the lines.
+  const mayHaveEsm = /(^|\n)(import|export)\s/.test(source);
+  const lines = title === undefined || mayHaveEsm ? source.split('\n') : undefined;
+  const esm = lines && mayHaveEsm ? esmLines(lines) : undefined;
+  const mdx = mdxMode(relPath, esm?.some(Boolean) ?? false);
+  let titleLine: number | undefined;
+  if (title === undefined && lines) {
+    const h1 = findH1(lines, esm);
+    if (h1) {
+      title = h1.text;
+      titleLine = h1.start;
     }
-    id = String(data.id).trim();
-    if (id === '')
-      return fail({
-        file: relPath,
-        line: keyLine(text, 'id'),
-        severity: 'error',
-        message: 'frontmatter "id" is empty',
-      });
-  }
-
-  let title: string | undefined;
-  if (data.title !== undefined && data.title !== null) {
-    if (typeof data.title !== 'string' && typeof data.title !== 'number') {
-      return fail({
-        file: relPath,
-        line: keyLine(text, 'title'),
-        severity: 'error',
-        message: 'frontmatter "title" must be a string',
-      });
-    }
-    title = String(data.title).trim() || undefined;
-  }
-
-  // Most articles have a frontmatter title and no MDX: then the body is the source as it is,
-  // without splitting it into lines (this runs for every changed file of a scan).
-  const mayHaveEsm = /(^|\n)(import|export)\s/.test(fm.body);
-  let titleLine = fm.bodyLine;
-  let source: string;
-  if (title !== undefined && !mayHaveEsm) {
-    source = stripEdges(fm.body);
-  } else {
-    const lines = fm.body.split('\n');
-    const esm = mayHaveEsm ? esmLines(lines) : new Array<boolean>(lines.length).fill(false);
-    let bodyLines = lines;
-    let mask = esm;
-    if (title === undefined) {
-      const h1 = findH1(lines, esm);
-      if (h1) {
-        title = h1.text;
-        titleLine = fm.bodyLine + h1.start;
-        bodyLines = lines.filter((_, i) => i < h1.start || i > h1.end);
-        // Keep the ESM mask aligned with the remaining lines.
-        mask = esm.filter((_, i) => i < h1.start || i > h1.end);
-      }
-    }
-    source = stripEdges(mayHaveEsm ? bodyLines.filter((_, i) => !mask[i]).join('\n') : bodyLines.join('\n'));
   }
   if (title === undefined) {
     title =
@@ -136,37 +121,110 @@ export function scanArticle(text: string, relPath: string, settings: ExtractSett
         .replace(/[-_]+/g, ' ')
         .trim() || path.posix.basename(relPath);
   }
-  if (isBlank(source)) {
-    issues.push({
+  if (isBlank(source, lines, esm, titleLine, meta.title)) {
+    const issue: FileIssue = {
       file: relPath,
       line: fm.bodyLine,
       severity: 'warning',
       message: 'the article has no body; nothing is pushed',
-    });
-    return { extract: { items: [], issues, complete: true, skipped: 'empty' } };
+    };
+    return { extract: { items: [], issues: [issue], complete: true, skipped: 'empty' } };
   }
-  const hash = hashFields(['article/v1', 'TEXT', title, source, articleFingerprint(relPath, settings)]);
+  const hash = hashFields([
+    'article/v2',
+    'TEXT',
+    title,
+    source,
+    titleLine ?? null,
+    articleFingerprint(relPath, source, mdx, settings),
+  ]);
+  const line = titleLine !== undefined ? sourceLine + titleLine : sourceLine;
   return {
     extract: {
-      items: [{ key: articleKey(relPath, id), type: 'TEXT', label: title, hash, line: titleLine }],
-      issues,
+      items: [{ key: articleKey(relPath, id), type: 'TEXT', label: title, hash, line }],
+      issues: [],
       complete: true,
     },
     source,
     title,
+    ...(titleLine !== undefined ? { titleLine } : {}),
+    mdx,
+    sourceLine,
   };
 }
 
-/** Leading blank lines and trailing whitespace off (not /\s+$/: quadratic on long runs of whitespace). */
-function stripEdges(s: string): string {
-  let i = 0;
-  while (s.charCodeAt(i) === 10) i++;
-  return (i > 0 ? s.slice(i) : s).trimEnd();
+/** How many whole blank lines `stripEdges` takes off the start of `s`. */
+function leadingLines(s: string): number {
+  let n = 0;
+  for (let i = 0; ;) {
+    const nl = s.indexOf('\n', i);
+    if (nl === -1 || !/^[ \t]*$/.test(s.slice(i, nl))) return n;
+    n++;
+    i = nl + 1;
+  }
 }
 
-function isBlank(source: string): boolean {
-  if (!source.includes('<!--')) return source.trim() === '';
-  return source.replace(/<!--[\s\S]*?(-->|$)/g, '').trim() === '';
+function frontmatterFields(
+  data: Record<string, unknown>,
+  text: string,
+  relPath: string,
+): { id?: string; title?: string } | { issue: FileIssue } {
+  const err = (key: string, message: string): { issue: FileIssue } => ({
+    issue: { file: relPath, line: keyLine(text, key), severity: 'error', message },
+  });
+  for (const k of ['draft', 'sync'] as const) {
+    if (data[k] !== undefined && typeof data[k] !== 'boolean')
+      return err(k, `frontmatter "${k}" must be true or false`);
+  }
+  let id: string | undefined;
+  if (data.id !== undefined && data.id !== null) {
+    if (typeof data.id !== 'string' && typeof data.id !== 'number')
+      return err('id', 'frontmatter "id" must be a string');
+    id = String(data.id).trim();
+    if (id === '') return err('id', 'frontmatter "id" is empty');
+  }
+  let title: string | undefined;
+  if (data.title !== undefined && data.title !== null) {
+    if (typeof data.title !== 'string' && typeof data.title !== 'number')
+      return err('title', 'frontmatter "title" must be a string');
+    title = String(data.title).trim() || undefined;
+  }
+  return { ...(id !== undefined ? { id } : {}), ...(title !== undefined ? { title } : {}) };
+}
+
+/**
+ * Whether nothing would be sent (cheaply, on lines): the body without MDX import/export lines,
+ * without the title's heading (the one the title came from, or a first line `# <title>`) and
+ * without HTML comments is blank.
+ */
+function isBlank(
+  source: string,
+  lines: string[] | undefined,
+  esm: boolean[] | undefined,
+  titleLine: number | undefined,
+  fmTitle: string | undefined,
+): boolean {
+  let rest = source;
+  if (lines && (esm || titleLine !== undefined)) {
+    rest = lines
+      .filter((_, i) => !esm?.[i] && i !== titleLine && !(titleLine !== undefined && setext(lines, titleLine, i)))
+      .join('\n');
+  }
+  if (rest.includes('<!--')) rest = rest.replace(/<!--[\s\S]*?(-->|$)/g, '');
+  if (rest.trim() === '') return true;
+  if (fmTitle !== undefined) {
+    const first = /^\s*(.*)/.exec(rest)![1]!;
+    const h = /^ {0,3}#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(first);
+    if (h && inlineText(h[1]!).toLowerCase() === fmTitle.replace(/\s+/g, ' ').toLowerCase()) {
+      return rest.slice(rest.indexOf(first) + first.length).trim() === '';
+    }
+  }
+  return false;
+}
+
+/** Line `i` is the underline of a setext heading whose text is on line `h`. */
+function setext(lines: readonly string[], h: number, i: number): boolean {
+  return i === h + 1 && /^ {0,3}=+[ \t]*$/.test(lines[i] ?? '');
 }
 
 function keyLine(text: string, key: string): number {

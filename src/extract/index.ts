@@ -1,10 +1,11 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
-import { scanArticle } from './article.js';
+import { renderInput, scanArticle } from './article.js';
 import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
-import { hashFileChecked, readFileChecked } from './read.js';
+import { checkDocument, documentBlob, documentHash } from './documents.js';
+import { readFileChecked } from './read.js';
 import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
@@ -27,9 +28,7 @@ export interface FileResult {
   vanished?: boolean;
 }
 
-export function documentHash(title: string, bytesHash: string): string {
-  return hashFields(['document/v1', 'DOCUMENT', title, bytesHash]);
-}
+export { documentHash };
 
 export function documentKey(relPath: string): string {
   return `document:${relPath}`;
@@ -37,49 +36,71 @@ export function documentKey(relPath: string): string {
 
 /** Read one file and extract its items' identities (no Markdown rendering, no content kept). */
 export async function extractFile(f: ScannedFile, settings: ExtractSettings): Promise<FileResult> {
-  if (f.kind === 'document') {
-    const r = await hashFileChecked(
-      f.absPath,
-      f.relPath,
-      settings.maxDocumentBytes,
-      'the document is larger than documents.maxBytes',
-    );
-    if (!r.ok) return failed(f, r.issue, r.vanished);
-    const title = path.posix.basename(f.relPath);
-    if (r.size === 0) {
-      return {
-        relPath: f.relPath,
-        kind: f.kind,
-        sig: r.sig,
-        racy: r.racy,
-        extract: {
-          items: [],
-          issues: [{ file: f.relPath, severity: 'warning', message: 'the document is empty; nothing is pushed' }],
-          complete: true,
-          skipped: 'empty',
-          contentHash: r.hash,
-        },
-      };
-    }
-    return {
-      relPath: f.relPath,
-      kind: f.kind,
-      sig: r.sig,
-      racy: r.racy,
-      extract: {
-        items: [
-          { key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash: documentHash(title, r.hash), line: 1 },
-        ],
-        issues: [],
-        complete: true,
-        contentHash: r.hash,
-      },
-    };
-  }
+  if (f.kind === 'document') return extractDocument(f, settings);
   const read = readText(f, settings);
   if ('issue' in read) return failed(f, read.issue, read.vanished);
+  if (f.kind === 'urls' && /\.xml$/i.test(f.relPath)) {
+    const r = extractUrls(read.text, f.relPath, settings);
+    if (r.sitemaps) r.extract.issues.push(...missingSitemaps(f, r.sitemaps));
+    return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, extract: r.extract };
+  }
   const extract = extractText(f.kind, read.text, f.relPath, settings);
   return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, extract };
+}
+
+/**
+ * The sitemaps an index lists that are not files next to it (by the name in their URL): a
+ * warning each. kb-sync downloads nothing; a listed sitemap saved there is read as its own file.
+ */
+function missingSitemaps(f: ScannedFile, sitemaps: { url: string; line: number }[]): FileIssue[] {
+  const dir = path.dirname(f.absPath);
+  const issues: FileIssue[] = [];
+  for (const s of sitemaps) {
+    const name = path.posix.basename(new URL(s.url).pathname);
+    const local = name !== '' && name !== '.' && name !== '..' && fs.existsSync(path.join(dir, name));
+    if (local && !/\.gz$/i.test(name)) continue;
+    issues.push({
+      file: f.relPath,
+      line: s.line,
+      severity: 'warning',
+      message: /\.gz$/i.test(name)
+        ? `the index lists ${name}, a compressed sitemap: save it uncompressed next to the index to sync its URLs`
+        : `the index lists ${s.url}; there is no ${name || 'such file'} next to it (kb-sync reads local sitemaps only: save it here to sync its URLs)`,
+    });
+  }
+  return issues;
+}
+
+/** Check a document and give its item (or why it is not uploaded). */
+async function extractDocument(f: ScannedFile, settings: ExtractSettings): Promise<FileResult> {
+  const r = await checkDocument(f.absPath, f.relPath, settings.maxDocumentBytes);
+  if (!r.ok) return failed(f, r.issue, r.vanished);
+  const title = path.posix.basename(f.relPath);
+  const done = (extract: FileExtract): FileResult => ({
+    relPath: f.relPath,
+    kind: f.kind,
+    sig: r.sig,
+    racy: r.racy,
+    extract: { ...extract, contentHash: r.hash },
+  });
+  if (r.blank) {
+    const message =
+      r.blank === 'empty'
+        ? 'the document is empty; nothing is pushed'
+        : 'the document has nothing but white space; nothing is pushed';
+    return done({
+      items: [],
+      issues: [{ file: f.relPath, line: 1, severity: 'warning', message }],
+      complete: true,
+      skipped: 'empty',
+    });
+  }
+  const hash = documentHash(title, r.hash, r.convert);
+  return done({
+    items: [{ key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash, line: 1 }],
+    issues: [],
+    complete: true,
+  });
 }
 
 /** Pure: a text kind's items from its decoded text. */
@@ -154,7 +175,8 @@ export async function buildPayloads(
     case 'article': {
       const scan = scanArticle(read.text, f.relPath, settings);
       const item = scan.extract.items[0];
-      if (!item || scan.source === undefined || scan.title === undefined) {
+      const input = renderInput(scan, f.relPath);
+      if (!item || !input) {
         return {
           issue: scan.extract.issues[0] ?? {
             file: f.relPath,
@@ -166,16 +188,22 @@ export async function buildPayloads(
       let content: string;
       try {
         if (render) {
-          content = await render(scan.source, f.relPath, settings);
+          content = await render(input, settings);
         } else {
           const { renderArticle } = await import('./render.js');
-          content = renderArticle(scan.source, f.relPath, settings);
+          content = renderArticle(input, settings);
         }
       } catch (e) {
-        // A render error (nesting, a time limit) is the file's problem, located; anything else is a bug.
-        const name = (e as Error).name;
-        if (name === 'RenderError' || e instanceof RenderTimeout)
-          return { issue: { file: f.relPath, line: item.line, severity: 'error', message: (e as Error).message } };
+        // A render error (nesting, invalid MDX, a time or memory limit) is the file's problem,
+        // located; anything else is a bug.
+        const err = e as Error & { line?: number; column?: number };
+        if (err.name === 'RenderError' || e instanceof RenderTimeout) {
+          const at =
+            err.line !== undefined && scan.sourceLine !== undefined
+              ? { line: scan.sourceLine + err.line - 1, ...(err.column !== undefined ? { column: err.column } : {}) }
+              : { line: item.line };
+          return { issue: { file: f.relPath, ...at, severity: 'error', message: err.message } };
+        }
         throw e;
       }
       if (content.trim() === '') {
@@ -188,7 +216,7 @@ export async function buildPayloads(
           },
         };
       }
-      add(item.key, item.hash, { type: 'TEXT', title: scan.title, content });
+      add(item.key, item.hash, { type: 'TEXT', title: input.title, content });
       return out;
     }
     case 'qa': {
@@ -199,15 +227,16 @@ export async function buildPayloads(
     }
     case 'urls': {
       const r = extractUrls(read.text, f.relPath, settings);
-      for (const [i, e] of r.entries.entries()) add(e.key, r.extract.items[i]!.hash, urlPayload(e.url));
+      for (const [i, e] of r.entries.entries()) add(e.key, r.extract.items[i]!.hash, urlPayload(e.url, e.title));
       return out;
     }
   }
 }
 
-/** Open a document for upload, refusing a file that became a symbolic link since the scan. */
+/**
+ * Open a document for upload, refusing a file that became a symbolic link since the scan; a
+ * UTF-16/32 text document is sent as UTF-8.
+ */
 export async function openDocument(f: ScannedFile, type: string): Promise<Blob> {
-  const st = await fs.promises.lstat(f.absPath);
-  if (!st.isFile()) throw new Error('the document is no longer a regular file');
-  return fs.openAsBlob(f.absPath, { type });
+  return documentBlob(f.absPath, f.relPath, type);
 }

@@ -1,54 +1,58 @@
 import {
-  parseDocument,
+  parseAllDocuments,
   isMap,
   isSeq,
   isScalar,
   isAlias,
   type Node,
   type YAMLMap,
-  type Document,
   LineCounter,
   type Pair,
 } from 'yaml';
+import { DEFAULT_QA_FIELDS } from '../util/qa-defaults.js';
+import { lineColAt } from '../util/lines.js';
+import { extractQaCsv } from './qa-csv.js';
+import { oneLine, oneOf, QaCollector, qaFailure, QaProblem, type QaResult, type QaSettings } from './qa-entries.js';
+import type { QaFields } from './types.js';
 import { describeYamlNode } from './yaml-node.js';
-import type { FileIssue } from '../errors.js';
-import { questionKey } from '../util/text.js';
-import { hashFields } from './hash.js';
-import type { FileExtract, ItemMeta, Payload, ExtractSettings } from './types.js';
+
+export { qaHash, qaKey, qaPayload, type QaEntry, type QaResult } from './qa-entries.js';
 
 /**
- * Q&A files (YAML → one `Q_AND_A` item per question). A list of entries, or a mapping whose
- * `questions` key holds that list. An entry is `{question|q, answer|a, id?, draft?}` or a group
- * `{category|title, questions: [...]}` one level deep. Any error fails the whole file, so a
+ * Q&A files (→ one `Q_AND_A` item per question): YAML (`*.qa.yaml`, `faq.yml`, Microsoft Learn
+ * `### YamlMime:FAQ`), JSON (`*.qa.json`, read as the YAML it is) and CSV (`*.qa.csv`, see
+ * qa-csv.ts). The file is a list of entries, or a mapping whose list is under a "groups" key
+ * (`questions`, `items`, `sections`, …), or a mapping of lists (one per language, say). An entry
+ * is a mapping with a question and an answer under the keys of `qa.question` and `qa.answer`
+ * (`question`/`q`/`title`, `answer`/`a`/`content`); a mapping with a "groups" key is a group (a
+ * category, one level deep) named by `qa.groupName`. A question is pushed on one line (its white
+ * space collapsed); an answer keeps its line breaks. Any error fails the whole file, so a
  * half-read file never turns its other entries stale.
  */
 
-export interface QaEntry {
-  key: string;
-  question: string;
-  answer: string;
-  line: number;
-  category?: string;
-}
-
-export interface QaResult {
-  extract: FileExtract;
-  entries: QaEntry[];
+export function extractQa(text: string, relPath: string, settings: QaSettings): QaResult {
+  const fields = settings.qa ?? DEFAULT_QA_FIELDS;
+  if (/\.csv$/i.test(relPath)) return extractQaCsv(text, relPath, settings, fields);
+  if (/\.json$/i.test(relPath)) {
+    // JSON is YAML (1.2), which gives the positions; JSON.parse first gives JSON's own errors.
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      const msg = (e as Error).message;
+      const m = / in JSON at position (\d+)/.exec(msg);
+      const { line, column } = lineColAt(text, m ? Number(m[1]) : text.length);
+      return qaFailure(relPath, {
+        line,
+        column,
+        message: `invalid JSON: ${msg.replace(/ in JSON at position \d+.*$/s, '')}`,
+      });
+    }
+    return extractQaYaml(text, relPath, settings, fields, 'JSON');
+  }
+  return extractQaYaml(text, relPath, settings, fields, 'YAML');
 }
 
 const MAX_ALIAS = 50;
-
-export function qaKey(relPath: string, id: string | undefined, question: string): string {
-  return id !== undefined ? `qa:${relPath}#id:${id}` : `qa:${relPath}#q:${questionKey(question)}`;
-}
-
-export function qaPayload(e: Pick<QaEntry, 'question' | 'answer'>): Payload {
-  return { type: 'Q_AND_A', content: e.question, content_value: e.answer };
-}
-
-export function qaHash(e: Pick<QaEntry, 'question' | 'answer'>): string {
-  return hashFields(['qa/v1', 'Q_AND_A', e.question, e.answer]);
-}
 
 class QaError extends Error {
   constructor(
@@ -59,7 +63,13 @@ class QaError extends Error {
   }
 }
 
-export function extractQa(text: string, relPath: string, settings: Pick<ExtractSettings, 'maxItemsPerFile'>): QaResult {
+function extractQaYaml(
+  text: string,
+  relPath: string,
+  settings: QaSettings,
+  fields: QaFields,
+  language: 'YAML' | 'JSON',
+): QaResult {
   const lc = new LineCounter();
   const where = (node: Node | Pair | null | undefined): { line: number; column: number } => {
     const range =
@@ -67,36 +77,32 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
     const pos = range ? lc.linePos(range[0]) : { line: 1, col: 1 };
     return { line: pos.line, column: pos.col };
   };
-  const fail = (issue: FileIssue): QaResult => ({
-    extract: { items: [], issues: [issue], complete: false },
-    entries: [],
-  });
 
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
-  } catch (e) {
-    return fail({
-      file: relPath,
-      line: 1,
-      severity: 'error',
-      message: `invalid YAML: ${(e as Error).message.split('\n')[0]}`,
-    });
+  const docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const doc = list[0];
+  for (const d of list) {
+    const err = d.errors[0];
+    if (err) {
+      // With `prettyErrors: false`, yaml leaves `linePos` unset: locate the error from its offset.
+      const pos = err.linePos?.[0] ?? (err.pos ? lc.linePos(err.pos[0]) : undefined);
+      const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return qaFailure(relPath, {
+        line: pos?.line ?? 1,
+        ...(pos ? { column: pos.col } : {}),
+        message: `invalid ${language}: ${msg}`,
+      });
+    }
   }
-  const err = doc.errors[0];
-  if (err) {
-    // With `prettyErrors: false`, yaml leaves `linePos` unset: locate the error from its offset.
-    const pos = err.linePos?.[0] ?? (err.pos ? lc.linePos(err.pos[0]) : undefined);
-    const msg =
-      err.code === 'MULTIPLE_DOCS'
-        ? 'the file holds more than one YAML document (a second "---"); keep all entries in one list'
-        : `invalid YAML: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
-    return fail({
-      file: relPath,
-      line: pos?.line ?? 1,
-      ...(pos ? { column: pos.col } : {}),
-      severity: 'error',
-      message: msg,
+  // A trailing `---` (an empty second document) is common in Jekyll data files: harmless.
+  const extra = list.slice(1).find((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+  if (extra) {
+    const pos = lc.linePos(extra.range[0]);
+    return qaFailure(relPath, {
+      line: pos.line,
+      column: pos.col,
+      message:
+        'the file holds more than one YAML document (a second "---" with entries after it); keep all entries in one list',
     });
   }
 
@@ -106,130 +112,93 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
     let n = node as Node | null;
     for (let hops = 0; n && isAlias(n); hops++) {
       if (--aliasBudget < 0 || hops > 10) throw new QaError(`too many YAML aliases (more than ${MAX_ALIAS})`, n);
-      n = n.resolve(doc) as Node | null;
+      n = n.resolve(doc!) as Node | null;
     }
     return n ?? null;
   };
 
+  const out = new QaCollector(relPath, settings);
   try {
-    const root = deref(doc.contents);
-    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
-      return {
-        extract: {
-          items: [],
-          issues: [{ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' }],
-          complete: true,
-        },
-        entries: [],
-      };
-    }
-    let list: Node | null;
-    if (isSeq(root)) list = root;
-    else if (isMap(root) && root.has('questions')) list = deref(root.get('questions', true));
-    else throw new QaError('expected a list of questions, or a mapping with a "questions" list', root);
-    if (!isSeq(list)) throw new QaError('"questions" must be a list', list);
-
-    const entries: QaEntry[] = [];
-    let drafts = 0;
-    const seen = new Map<string, number>();
-    const visit = (items: readonly unknown[], category: string | undefined, depth: number) => {
-      for (const raw of items) {
-        const node = deref(raw);
-        if (!isMap(node)) {
-          throw new QaError(
-            `each entry must be a mapping with "question" and "answer", not ${describeYamlNode(node)}`,
-            node ?? (raw as Node),
-          );
-        }
-        const group = pick(node, ['category', 'title']);
-        if (node.has('questions')) {
-          if (depth > 0) throw new QaError('groups can be nested only one level deep', node);
-          const inner = deref(node.get('questions', true));
-          if (!isSeq(inner)) throw new QaError('"questions" of a group must be a list', inner ?? node);
-          const name = group ? scalarText(group.value, 'category') : undefined;
-          visit(inner.items, name, depth + 1);
-          continue;
-        }
-        const q = pick(node, ['question', 'q']);
-        const a = pick(node, ['answer', 'a']);
-        const draft = node.get('draft');
-        if (draft !== undefined && typeof draft !== 'boolean')
-          throw new QaError('"draft" must be true or false', node.get('draft', true));
-        if (draft === true) {
-          drafts++;
-          continue;
-        }
-        if (!q) throw new QaError('question is missing', node);
-        if (!a) throw new QaError(`answer is missing`, node);
-        const question = scalarText(q.value, q.name);
-        const answer = scalarText(a.value, a.name);
-        let id: string | undefined;
-        const idNode = deref(node.get('id', true));
-        if (idNode !== null && node.has('id')) {
-          if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number')) {
-            throw new QaError('"id" must be a string', idNode);
-          }
-          id = String(idNode.value).trim();
-          if (id === '') throw new QaError('"id" is empty', idNode);
-        }
-        const key = qaKey(relPath, id, question);
-        // An entry written as an alias (`- *x`) is located where the alias is, not at its anchor.
-        const line = where(isAlias(raw) ? raw : node).line;
-        const prev = seen.get(key);
-        if (prev !== undefined) {
-          throw new QaError(
-            id !== undefined
-              ? `duplicate id "${id}" (also on line ${prev})`
-              : `duplicate question (also on line ${prev}): "${truncate(question)}"`,
-            isAlias(raw) ? raw : node,
-          );
-        }
-        seen.set(key, line);
-        entries.push({ key, question, answer, line, ...(category ? { category } : {}) });
-        if (entries.length > settings.maxItemsPerFile) {
-          throw new QaError(
-            `more than ${settings.maxItemsPerFile} questions in one file (limits.maxItemsPerFile)`,
-            node,
-          );
-        }
-      }
-    };
-    visit(list.items, undefined, 0);
-
-    const items: ItemMeta[] = entries.map((e) => ({
-      key: e.key,
-      type: 'Q_AND_A',
-      label: e.question,
-      hash: qaHash(e),
-      line: e.line,
-    }));
-    const issues: FileIssue[] = [];
-    if (items.length === 0 && drafts === 0)
-      issues.push({ file: relPath, line: 1, severity: 'warning', message: 'the file has no questions' });
-    return { extract: { items, issues, complete: true, ...(drafts > 0 ? { draftEntries: drafts } : {}) }, entries };
+    const root = doc ? deref(doc.contents) : null;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return out.result();
+    for (const top of topLists(root, fields, deref)) visitEntries(top.items, top.group, top.depth);
+    return out.result();
   } catch (e) {
     if (e instanceof QaError) {
       const pos = where(e.node);
-      return fail({ file: relPath, line: pos.line, column: pos.column, severity: 'error', message: e.message });
+      return qaFailure(relPath, { line: pos.line, column: pos.column, message: e.message });
     }
-    return fail({
-      file: relPath,
-      line: 1,
-      severity: 'error',
-      message: `could not read the file: ${(e as Error).message.split('\n')[0]}`,
-    });
+    if (e instanceof QaProblem) return qaFailure(relPath, { line: e.line, column: e.column, message: e.message });
+    return qaFailure(relPath, { line: 1, message: `could not read the file: ${(e as Error).message.split('\n')[0]}` });
   }
 
-  function pick(map: YAMLMap, names: string[]): { name: string; value: Node | null } | undefined {
+  function visitEntries(items: readonly unknown[], category: string | undefined, depth: number): void {
+    for (const raw of items) {
+      const node = deref(raw);
+      if (!isMap(node)) {
+        throw new QaError(
+          `each entry must be a mapping with a question and an answer, not ${describeYamlNode(node)}`,
+          node ?? (raw as Node),
+        );
+      }
+      const groupKey = fields.groups.find((k) => node.has(k));
+      if (groupKey !== undefined) {
+        if (depth > 0) throw new QaError('groups can be nested only one level deep', node);
+        const inner = deref(node.get(groupKey, true));
+        if (!isSeq(inner)) throw new QaError(`"${groupKey}" of a group must be a list`, inner ?? node);
+        const name = pick(node, fields.groupName, true);
+        visitEntries(inner.items, name ? oneLine(scalarText(name.value, name.name)) : undefined, depth + 1);
+        continue;
+      }
+      const draft = node.get('draft');
+      if (draft !== undefined && typeof draft !== 'boolean')
+        throw new QaError('"draft" must be true or false', node.get('draft', true));
+      if (draft === true) {
+        out.drafts++;
+        continue;
+      }
+      const q = pick(node, fields.question);
+      const a = pick(node, fields.answer);
+      if (!q) throw new QaError(`question is missing: ${keysMessage(node, fields.question, 'qa.question')}`, node);
+      if (!a) throw new QaError(`answer is missing: ${keysMessage(node, fields.answer, 'qa.answer')}`, node);
+      const question = oneLine(scalarText(q.value, 'question'));
+      const answer = scalarText(a.value, 'answer');
+      let id: string | undefined;
+      const idNode = deref(node.get('id', true));
+      if (idNode !== null && node.has('id')) {
+        if (!isScalar(idNode) || (typeof idNode.value !== 'string' && typeof idNode.value !== 'number')) {
+          throw new QaError('"id" must be a string', idNode);
+        }
+        id = String(idNode.value).trim();
+        if (id === '') throw new QaError('"id" is empty', idNode);
+      }
+      // An entry written as an alias (`- *x`) is located where the alias is, not at its anchor.
+      const at = where(isAlias(raw) ? raw : node);
+      out.add({
+        question,
+        answer,
+        line: at.line,
+        column: at.column,
+        ...(id !== undefined ? { id } : {}),
+        ...(category ? { category } : {}),
+      });
+    }
+  }
+
+  /** The value under the first of `names` the map has (two of them at once is an error, for entries). */
+  function pick(
+    map: YAMLMap,
+    names: readonly string[],
+    first = false,
+  ): { name: string; value: Node | null } | undefined {
     const found = names.filter((n) => map.has(n));
-    if (found.length > 1) throw new QaError(`use either "${found[0]}" or "${found[1]}", not both`, map);
+    if (found.length > 1 && !first) throw new QaError(`use either "${found[0]}" or "${found[1]}", not both`, map);
     const name = found[0];
     if (name === undefined) return undefined;
     return { name, value: deref(map.get(name, true)) };
   }
 
-  function scalarText(node: Node | null, name: string): string {
-    const label = name === 'q' ? 'question' : name === 'a' ? 'answer' : name;
+  function scalarText(node: Node | null, label: string): string {
     if (node === null || (isScalar(node) && node.value === null)) throw new QaError(`${label} is empty`, node);
     if (!isScalar(node) || typeof node.value !== 'string')
       throw new QaError(`${label} must be text, not ${describeYamlNode(node)}`, node);
@@ -239,6 +208,33 @@ export function extractQa(text: string, relPath: string, settings: Pick<ExtractS
   }
 }
 
-function truncate(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+/** The lists of entries a document holds, with the group each belongs to. */
+function topLists(
+  root: Node,
+  fields: QaFields,
+  deref: (n: unknown) => Node | null,
+): { items: readonly unknown[]; group?: string; depth: number }[] {
+  if (isSeq(root)) return [{ items: root.items, depth: 0 }];
+  const shape = `a list of questions, or a mapping with the list under ${oneOf(fields.groups)} (the "qa.groups" setting)`;
+  if (!isMap(root)) throw new QaError(`expected ${shape}`, root);
+  const key = fields.groups.find((k) => root.has(k));
+  if (key !== undefined) {
+    const list = deref(root.get(key, true));
+    if (!isSeq(list)) throw new QaError(`"${key}" must be a list`, list ?? root);
+    return [{ items: list.items, depth: 0 }];
+  }
+  // A mapping of lists (one per language, say): each list is a group named by its key.
+  const pairs = root.items;
+  const lists = pairs.map((p) => ({ key: isScalar(p.key) ? String(p.key.value) : '', value: deref(p.value) }));
+  if (lists.length > 0 && lists.every((l) => isSeq(l.value))) {
+    return lists.map((l) => ({ items: (l.value as { items: unknown[] }).items, group: l.key, depth: 1 }));
+  }
+  const keys = lists.map((l) => `"${l.key}"`).join(', ');
+  throw new QaError(`expected ${shape}; this mapping has ${keys}`, root);
+}
+
+function keysMessage(map: YAMLMap, accepted: readonly string[], setting: string): string {
+  const keys = map.items.map((p) => (isScalar(p.key) ? `"${String(p.key.value)}"` : '?'));
+  const has = keys.length === 0 ? 'the entry has no keys' : `the entry has ${keys.join(', ')}`;
+  return `${has}; the accepted keys are ${accepted.map((k) => `"${k}"`).join(', ')} (set "${setting}" in sync.config.json to read others)`;
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createHash } from 'node:crypto';
 import type { FileIssue } from '../errors.js';
 import { statSig, type StatSig } from '../scan/file.js';
 
@@ -15,7 +14,7 @@ export type ReadResult =
 
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
-function errorIssue(err: unknown, file: string): { ok: false; issue: FileIssue; vanished?: boolean } {
+export function errorIssue(err: unknown, file: string): { ok: false; issue: FileIssue; vanished?: boolean } {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
     return {
@@ -75,55 +74,6 @@ export function readFileChecked(absPath: string, file: string, maxBytes: number,
     return errorIssue(err, file);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/** Stream-hash a document (memory does not grow with its size). */
-export async function hashFileChecked(
-  absPath: string,
-  file: string,
-  maxBytes: number,
-  tooBig: string,
-): Promise<
-  | { ok: true; hash: string; size: number; sig: StatSig; racy: boolean }
-  | { ok: false; issue: FileIssue; vanished?: boolean }
-> {
-  let fh: fs.promises.FileHandle;
-  try {
-    fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | O_NOFOLLOW);
-  } catch (err) {
-    return errorIssue(err, file);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
-    if (st.size > maxBytes) {
-      return {
-        ok: false,
-        issue: {
-          file,
-          severity: 'error',
-          message: `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})`,
-        },
-      };
-    }
-    const h = createHash('sha256');
-    const buf = Buffer.allocUnsafe(256 * 1024);
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, size);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
-      if (size > maxBytes) {
-        return { ok: false, issue: { file, severity: 'error', message: `${tooBig} (it grew during the sync)` } };
-      }
-    }
-    return { ok: true, hash: h.digest('hex'), size, sig: statSig(st), racy: isRacy(st) };
-  } catch (err) {
-    return errorIssue(err, file);
-  } finally {
-    await fh.close();
   }
 }
 

@@ -4,6 +4,11 @@ import type { FileIssue } from '../errors.js';
 /**
  * Decode a text kind's bytes: UTF-8 only (a UTF-8 byte-order mark is dropped), CRLF and lone CR
  * become LF. Binary content and other encodings are a located error, not a crash.
+ *
+ * Every byte-order mark at the start is dropped, not only the first: a doubled mark comes from a
+ * tool that added one to text that already had one (concatenation, an editor or a shell
+ * redirection re-encoding the file), and a second U+FEFF kept as text would hide the frontmatter
+ * (`---` must open the file) and the title heading. A U+FEFF anywhere else is kept.
  */
 export function decodeText(bytes: Uint8Array, file: string): { text: string } | { issue: FileIssue } {
   if (bytes.length >= 2) {
@@ -34,19 +39,22 @@ export function decodeText(bytes: Uint8Array, file: string): { text: string } | 
     };
   }
   let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let marks = 0;
+  while (text.charCodeAt(marks) === 0xfeff) marks++;
+  if (marks > 0) text = text.slice(marks);
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   return { text };
 }
 
 /**
  * 1-based line and column (in characters) of a byte offset, as the decoded text will have it: a
- * lone CR ends a line (it becomes LF), and a leading UTF-8 byte-order mark is not a column.
+ * lone CR ends a line (it becomes LF), and the leading UTF-8 byte-order marks are not columns.
  */
 function byteLineCol(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1;
   let col = 1;
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let bom = 0;
+  while (bytes[bom] === 0xef && bytes[bom + 1] === 0xbb && bytes[bom + 2] === 0xbf) bom += 3;
   for (let i = Math.min(bom, offset); i < offset; i++) {
     const b = bytes[i]!;
     if (b === 10 || (b === 13 && bytes[i + 1] !== 10)) {

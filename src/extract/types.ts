@@ -1,5 +1,6 @@
 import type { BotDataType } from '../api/types.js';
 import type { FileIssue } from '../errors.js';
+import type { JsxSettings } from './jsx.js';
 
 export type { Kind } from '../scan/file.js';
 
@@ -11,6 +12,20 @@ export interface ExtractSettings {
   maxTextBytes: number;
   maxItemsPerFile: number;
   maxDocumentBytes: number;
+  /** What happens to MDX (JSX) elements (`markdown.jsx`); the defaults when absent. */
+  jsx?: JsxSettings;
+  /** The keys of Q&A entries and columns (`qa`); the defaults when absent. */
+  qa?: QaFields;
+}
+
+/** Q&A entry keys (and CSV column names), most preferred first. */
+export interface QaFields {
+  question: readonly string[];
+  answer: readonly string[];
+  /** Keys holding a list of entries: in a group, or at the top of the file. */
+  groups: readonly string[];
+  /** Keys naming a group. */
+  groupName: readonly string[];
 }
 
 /** What is sent to `POST /bot-data` (documents: `content` is the uploaded file's URL, filled at push). */
@@ -48,4 +63,19 @@ export interface FileExtract {
   draftEntries?: number;
   /** Hash of the file's raw bytes. */
   contentHash?: string;
+}
+
+/** What the renderer needs to render one article (render.ts). */
+export interface RenderInput {
+  /** The article's body (the file after its frontmatter), as the author wrote it. */
+  source: string;
+  relPath: string;
+  title: string;
+  /** 0-based line of `source` with the level-1 heading the title was taken from (it is removed). */
+  titleLine?: number;
+  /**
+   * Parse as MDX: `'file'` for `.mdx` files (invalid MDX is an error); `'detected'` for Markdown
+   * files with MDX import/export statements (invalid MDX: sent as Markdown without those lines).
+   */
+  mdx: false | 'file' | 'detected';
 }

@@ -14,7 +14,8 @@ export interface ScanOptions {
   root: string;
   include: readonly string[];
   exclude: readonly string[];
-  kinds: Readonly<Record<Kind, readonly string[]>>;
+  /** Patterns of each kind; `partial`: articles that are not synced (pieces other pages include). */
+  kinds: Readonly<Record<Kind, readonly string[]>> & { readonly partial?: readonly string[] };
   /** Absolute paths never to pick up (the state file and its siblings). */
   skip?: readonly string[];
 }
@@ -55,34 +56,49 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
   const everything = opts.include.length === 0 || opts.include.some((g) => g === '**/*' || g === '**' || g === '*');
   const included = everything ? () => true : pm(opts.include);
   const excluded = opts.exclude.length === 0 ? () => false : pm(opts.exclude);
-  // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the
-  // plain `*.ext` form (the defaults) are matched as suffixes: a scan classifies every file, and
-  // a suffix test is far cheaper than a glob.
-  const kinds = KIND_ORDER.map((k) => {
-    const globs = opts.kinds[k] ?? [];
-    const suffixes = globs.every((g) => /^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g))
-      ? globs.map((g) => g.slice(1).toLowerCase())
-      : undefined;
-    if (suffixes) {
-      return [
-        k,
-        (p: string) => {
-          const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
-          return suffixes.some((s) => name.length > s.length && name.endsWith(s));
-        },
-      ] as const;
-    }
-    return [k, pm(globs, true)] as const;
-  });
+  // Kinds go by file name, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the plain
+  // forms `*.ext`, `name*.ext` and `name.ext` (the defaults) are matched on the name directly: a
+  // scan classifies every file, and that is far cheaper than a glob.
+  const kinds = KIND_ORDER.map((k) => [k, nameMatcher(opts.kinds[k] ?? [], pm)] as const);
+  const partial = (opts.kinds.partial ?? []).length > 0 ? nameMatcher(opts.kinds.partial ?? [], pm) : undefined;
   return {
     classify(relPath) {
       if (!included(relPath) || excluded(relPath)) return undefined;
-      for (const [k, m] of kinds) if (m(relPath)) return k;
+      for (const [k, m] of kinds) {
+        if (!m(relPath)) continue;
+        return k === 'article' && partial?.(relPath) ? null : k;
+      }
       return null;
     },
     walkDir(name) {
       return !name.startsWith('.') && name !== 'node_modules';
     },
+  };
+}
+
+/**
+ * A matcher of file-name patterns. `*.ext` matches names ending in `.ext` (not `.ext` alone),
+ * `pre*.ext` names starting with `pre` and ending in `.ext`, `name.ext` that name; any other
+ * pattern (or one with a slash) is a glob.
+ */
+function nameMatcher(
+  globs: readonly string[],
+  pm: (globs: readonly string[], nocase?: boolean) => (p: string) => boolean,
+): (p: string) => boolean {
+  const simple = globs.map((g) => /^([^*?[\]{}()!/\\+@]*)(\*?)([^*?[\]{}()!/\\+@]*)$/.exec(g));
+  if (simple.some((m) => m === null)) return pm(globs, true);
+  const tests = simple.map((m) => {
+    const [, pre, star, post] = m as RegExpExecArray;
+    const prefix = pre!.toLowerCase();
+    const suffix = post!.toLowerCase();
+    if (star === '') return (name: string) => name === prefix;
+    // `*.md` must not match a dot-file named `.md`, as a glob would not.
+    const min = prefix === '' ? suffix.length + 1 : prefix.length + suffix.length;
+    return (name: string) => name.length >= min && name.startsWith(prefix) && name.endsWith(suffix);
+  });
+  return (p) => {
+    const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
+    return tests.some((t) => t(name));
   };
 }
 

@@ -6,6 +6,8 @@ export function extractSettings(cfg: ResolvedConfig): ExtractSettings {
   return {
     markdownFormat: cfg.markdown.format,
     ...(cfg.markdown.baseUrl ? { markdownBaseUrl: cfg.markdown.baseUrl } : {}),
+    ...(cfg.markdown.jsx ? { jsx: cfg.markdown.jsx } : {}),
+    qa: cfg.qa,
     maxTextBytes: cfg.limits.maxTextBytes,
     maxItemsPerFile: cfg.limits.maxItemsPerFile,
     maxDocumentBytes: cfg.documents.maxBytes,

@@ -3,7 +3,7 @@
  * (an error, a complete scan) without a wall clock; here is how long each takes, beside the
  * limit it should stay well under on an ordinary machine.
  */
-import { scanArticle } from '../../src/extract/article.js';
+import { renderInput, scanArticle } from '../../src/extract/article.js';
 import type { ExtractSettings } from '../../src/extract/index.js';
 import { extractQa } from '../../src/extract/qa.js';
 import { renderArticle } from '../../src/extract/render.js';
@@ -48,9 +48,9 @@ export function measureHostileInputs(): HostileRow[] {
     rows.push({ what: `cheap scan: ${name}`, ms: time(() => scanArticle(text, REL, S)), limitMs: 1000 });
   for (const [name, md] of NESTING_CASES) {
     const render = () => {
-      const source = scanArticle(md, REL, S).source;
+      const input = renderInput(scanArticle(md, REL, S), REL);
       try {
-        if (source) renderArticle(source, REL, S);
+        if (input) renderArticle(input, S);
       } catch {
         /* the RenderError the unit test expects */
       }

@@ -7,6 +7,7 @@
  *   --skip-push                  skip the push-pace runs (~4 min)
  *   --skip-corpus                skip ../shared/corpora
  *   --quick                      sizes 1000,10000, no push pace
+ *   --render-only                only the render of ../shared/corpora docs-large and its first sync
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,9 +15,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
+import { corporaDir } from '../helpers/corpus.js';
 import { runDoc } from '../helpers/json.js';
 import { ageTree, generateTree } from './tree.js';
 import { measureHostileInputs, printHostile, type HostileRow } from './hostile.js';
+import { measureRender, type RenderResult } from './render.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/bin/main.js');
@@ -32,6 +35,7 @@ const quick = flag('--quick');
 const sizes = (opt('--sizes') ?? (quick ? '1000,10000' : '1000,10000,100000')).split(',').map(Number);
 const skipPush = flag('--skip-push') || quick;
 const skipCorpus = flag('--skip-corpus');
+const renderOnly = flag('--render-only');
 
 interface Measure {
   ms: number;
@@ -193,6 +197,65 @@ async function measureTree(
   };
 }
 
+interface FirstSyncResult {
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  rssMb: number | null;
+  errors: number;
+}
+
+/** A first sync of `docs-large` into the emulator, limited to 1,000 requests/s: items per second. */
+async function firstSync(docs: string, emu: EmulatorHandle, work: string): Promise<FirstSyncResult> {
+  const cfg = writeConfig(work, docs, { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } });
+  const env = { CXGENIE_API_URL: emu.url, CXGENIE_WORKSPACE_TOKEN: emu.token, CXGENIE_BOT_ID: emu.botId };
+  const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
+  if (m.code !== 0 && m.code !== 1) throw new Error(`first sync failed (${m.code}): ${m.stderr.slice(-2000)}`);
+  const doc = runDoc(m.stdout);
+  return {
+    items: doc.counts.create,
+    seconds: round2(m.ms / 1000),
+    itemsPerSecond: Math.round(doc.counts.create / (m.ms / 1000)),
+    rssMb: m.rssMb,
+    errors: doc.errors.length,
+  };
+}
+
+/** Render speed and the first sync of the real docs-large corpus (when ../shared/corpora exists). */
+async function renderSection(results: Record<string, unknown>, emu: EmulatorHandle, work: string): Promise<void> {
+  const corpora = corporaDir();
+  const docs = corpora && path.join(corpora, 'docs-large');
+  if (skipCorpus || !docs || !fs.existsSync(docs)) {
+    results.render = { skipped: skipCorpus ? 'skipped by --skip-corpus' : '../shared/corpora/docs-large not found' };
+    return;
+  }
+  process.stderr.write('render of docs-large, page by page…\n');
+  const render = measureRender(docs);
+  process.stderr.write('first sync of docs-large into the emulator (1,000 requests/s)…\n');
+  const copy = path.join(work, 'first-sync', 'docs-large');
+  fs.cpSync(docs, copy, { recursive: true });
+  const sync = await firstSync(copy, emu, fs.mkdtempSync(path.join(work, 'w-')));
+  results.render = { ...render, firstSync: sync };
+}
+
+function printRender(r: unknown): void {
+  if (!r) return;
+  if (typeof r === 'object' && 'skipped' in r) {
+    console.log(`\nrender of docs-large: skipped (${String((r as { skipped: string }).skipped)})`);
+    return;
+  }
+  const x = r as RenderResult & { firstSync: FirstSyncResult };
+  const ok = (b: boolean) => (b ? 'met' : 'missed');
+  console.log(`\nrender of docs-large (${x.pages} pages, CPU ms per page, in process)`);
+  console.log(`  median ${x.medianMs} ms   (target ≤ 5 ms: ${ok(x.medianMs <= 5)})`);
+  console.log(`  p99 ${x.p99Ms} ms, max ${x.maxMs} ms (${x.maxFile})   (target max ≤ 100 ms: ${ok(x.maxMs <= 100)})`);
+  console.log(`  render errors ${x.errors}, total ${x.totalMs} ms`);
+  const f = x.firstSync;
+  console.log(
+    `first sync of docs-large into the emulator (1,000 req/s): ${f.items} items in ${f.seconds} s = ${f.itemsPerSecond} items/s   (target ≥ 150: ${ok(f.itemsPerSecond >= 150)}); peak RSS ${f.rssMb} MB (target ≤ 300: ${ok((f.rssMb ?? 0) <= 300)}); ${f.errors} file errors`,
+  );
+}
+
 function findArticle(dir: string): string {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
@@ -290,6 +353,11 @@ async function main(): Promise<void> {
   const emu = await startEmulator({ port: 0 });
   try {
     process.stderr.write(`kb-sync benchmark · ${machine.cpu} · ${machine.cores} cores · Node ${machine.node}\n`);
+    if (renderOnly) {
+      await renderSection(results, emu, work);
+      printRender(results.render);
+      return;
+    }
     const help = await helpTime();
     results.help = help;
     process.stderr.write('hostile inputs…\n');
@@ -327,7 +395,7 @@ async function main(): Promise<void> {
       };
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const corpus = path.resolve(ROOT, '../shared/corpora');
+    const corpus = corporaDir() ?? path.resolve(ROOT, '../shared/corpora');
     if (!skipCorpus && fs.existsSync(corpus)) {
       const copy = path.join(work, 'corpus');
       fs.cpSync(path.join(corpus, 'docs-large'), path.join(copy, 'docs-large'), { recursive: true });
@@ -342,6 +410,7 @@ async function main(): Promise<void> {
           : `${corpus} not found (it sits beside a checkout of this project)`,
       };
     }
+    await renderSection(results, emu, work);
     if (!skipPush) {
       process.stderr.write('push pace: 2000 items, server limit 20/s, configured 20/s…\n');
       const known = await pushPace(20, 20, 2000, work);
@@ -398,6 +467,7 @@ function printTable(r: Record<string, unknown>): void {
       `\ncold plan of 10,000 articles: ${a10.coldPlanRatio}× read+hash (${a10.coldPlanMs} / ${a10.readHashMs} ms), peak RSS ${a10.coldPlanRssMb} MB   (target ≤ 4×)`,
     );
   printHostile(r.hostile as HostileRow[]);
+  printRender(r.render);
   const help = r.help as { medianMs: number; nodeStartupMs: number };
   console.log(
     `\nkb-sync --help: ${help.medianMs} ms median (node -e 0 alone: ${help.nodeStartupMs} ms; target < 150 ms)`,

@@ -67,7 +67,8 @@ describe('untrusted knowledge files', () => {
     expect(at('bad-yaml.qa.yaml')[0]?.line).toBeGreaterThanOrEqual(4);
     expect(at('bomb.qa.yaml')[0]?.line).toBeGreaterThan(0);
     expect(at('bomb-front.md')[0]?.message).toMatch(/alias/i);
-    expect(at('missing.qa.yaml')[0]).toMatchObject({ line: 3, message: 'answer is missing' });
+    expect(at('missing.qa.yaml')[0]?.line).toBe(3);
+    expect(at('missing.qa.yaml')[0]?.message).toMatch(/^answer is missing: /);
     expect(at('dupes.qa.yaml')[0]?.message).toContain('also on line 1');
     expect(at('dupes.qa.yaml')[0]?.line).toBe(3);
     expect(at('bad-front.md')[0]?.line).toBe(2);
@@ -143,10 +144,14 @@ describe('untrusted knowledge files', () => {
 describe('an article that takes too long to normalize', () => {
   it('is cut off by the render time limit and reported; the other files still sync', async () => {
     const emu = await emulator();
-    const rows = Array.from({ length: 40_000 }, (_, i) => `| ${i} | cell ${i} |`).join('\n');
+    // A long list is parsed whole (nothing lets the renderer split it); at the lowest limit it
+    // cannot finish in time. A plain big table no longer needs parsing at all: nothing to edit.
     const p = project(
-      { 'huge-table.md': `# Huge table\n\n| a | b |\n|---|---|\n${rows}\n`, 'ok.md': '# Fine\n\nA normal page.\n' },
-      { emu, config: { limits: { renderTimeoutMs: 1500, maxTextBytes: 10_000_000 } } },
+      {
+        'huge-table.md': `# Huge table\n\n${'- a plain list item\n'.repeat(60_000)}`,
+        'ok.md': '# Fine\n\nA normal page.\n',
+      },
+      { emu, config: { limits: { renderTimeoutMs: 100, maxTextBytes: 10_000_000 } } },
     );
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     expect(r.code).toBe(1);

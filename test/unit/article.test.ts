@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { articleKey, scanArticle } from '../../src/extract/article.js';
+import { articleKey, renderInput, scanArticle } from '../../src/extract/article.js';
 import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
+import { formatLimit } from '../../src/extract/render-pool.js';
+import { splitChunks } from '../../src/extract/chunks.js';
 import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
 import { tempDir } from '../helpers/fs.js';
@@ -26,7 +28,7 @@ const title = (text: string, rel = REL) => only(text, rel).item.label;
 const render = (text: string, settings: Partial<ExtractSettings> = {}, rel = REL) => {
   const r = scan(text, rel, { ...S, ...settings });
   expect(r.source).toBeDefined();
-  return renderArticle(r.source!, rel, { ...S, ...settings });
+  return renderArticle(renderInput(r, rel)!, { ...S, ...settings });
 };
 const errorOf = (text: string) => {
   const r = scan(text);
@@ -71,23 +73,39 @@ describe('articles: the title rule', () => {
     expect(title('Body.\n', rel)).toBe(want);
   });
 
-  it('the heading used as the title is removed from the body; with a frontmatter title it stays', () => {
-    const h1 = scan('# Getting Started\n\nBody text.\n');
-    expect(h1.source).toBe('Body text.');
+  it('the heading used as the title is removed from the body; with a different frontmatter title it stays', () => {
+    expect(scan('# Getting Started\n\nBody text.\n').titleLine).toBe(0);
     expect(render('# Getting Started\n\nBody text.\n')).toBe('Body text.');
-    const setext = scan('Getting Started\n===\n\nBody text.\n');
-    expect(setext.source).toBe('Body text.');
-    const fm = scan('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n');
-    expect(fm.source).toContain('# Getting Started');
+    expect(render('Getting Started\n===\n\nBody text.\n')).toBe('Body text.');
     expect(render('---\ntitle: Explicit\n---\n# Getting Started\n\nBody text.\n')).toBe(
       '# Getting Started\n\nBody text.',
     );
   });
 
+  it.each([
+    ['the same text', '---\ntitle: Get-Help\n---\n\n# Get-Help\n\n## SYNOPSIS\n'],
+    ['another case and spacing', '---\ntitle: Get  help\n---\n# get help\n\n## SYNOPSIS\n'],
+    ['markup in the heading', '---\ntitle: Use kb-sync\n---\n# Use `kb-sync`\n\n## SYNOPSIS\n'],
+    ['after a comment', '---\ntitle: T\n---\n<!-- note -->\n\n# T\n\n## SYNOPSIS\n'],
+    ['after MDX imports', "---\ntitle: T\n---\nimport X from './x';\n\n# T\n\n## SYNOPSIS\n"],
+  ])('a leading level-1 heading that repeats the frontmatter title is dropped (%s)', (_name, text) => {
+    expect(render(text)).toBe('## SYNOPSIS');
+    // MDX has no HTML comments; the rest reads the same as MDX.
+    if (!text.includes('<!--')) expect(render(text, {}, 'a.mdx')).toBe('## SYNOPSIS');
+  });
+
+  it.each([
+    ['a heading that says more', '---\ntitle: ISE\n---\n# ISE Module\n\nText.\n'],
+    ['a heading after the first paragraph', '---\ntitle: T\n---\nIntro.\n\n# T\n\nText.\n'],
+    ['a level-2 heading', '---\ntitle: T\n---\n## T\n\nText.\n'],
+  ])('%s is kept', (_name, text) => {
+    expect(render(text)).toBe(text.slice(text.indexOf('---\n', 4) + 4).trimEnd());
+  });
+
   it('only the first level-1 heading is removed', () => {
     const r = scan('# One\n\nText.\n\n# Two\n\nMore.\n');
     expect(r.title).toBe('One');
-    expect(r.source).toBe('Text.\n\n# Two\n\nMore.');
+    expect(render('# One\n\nText.\n\n# Two\n\nMore.\n')).toBe('Text.\n\n# Two\n\nMore.');
   });
 
   it("the item's line is the title heading's line in the file", () => {
@@ -260,8 +278,8 @@ describe('articles: MDX import/export lines', () => {
     ['imports and exports in one block', "import X from './x'\nexport const meta = { a: 1 }\n\nBody.\n"],
     ['an import after the title', "# Title\n\nimport X from './x'\n\nBody.\n"],
   ])('%s is dropped', (_name, text) => {
-    const r = only(text, 'a.mdx');
-    expect(r.source).toBe('Body.');
+    expect(render(text, {}, 'a.mdx')).toBe('Body.');
+    expect(render(text, {}, 'a.md')).toBe('Body.');
   });
 
   it.each([
@@ -274,10 +292,25 @@ describe('articles: MDX import/export lines', () => {
     ['an import line inside a code fence', "```js\nimport X from 'y'\n```\n", "import X from 'y'"],
     ['an import line continuing a paragraph', "Intro\nimport X from 'y'\n", "import X from 'y'"],
     ['prose followed by an import-looking line', "import your data\nimport X from 'y'\n", 'import your data'],
-  ])('%s is kept', (_name, text, kept) => {
-    const r = only(text, 'a.mdx');
-    expect(r.source).toContain(kept);
-    expect(render(text, {}, 'a.mdx')).toContain(kept.split('\n')[0]);
+  ])('%s is kept in a Markdown file', (_name, text, kept) => {
+    expect(render(text, {}, 'a.md')).toContain(kept);
+  });
+
+  it('an .mdx file that is not valid MDX is an error located in the file', async () => {
+    const dir = tempDir();
+    const abs = path.join(dir, 'bad.mdx');
+    fs.writeFileSync(abs, '---\ntitle: Bad\n---\nIntro.\n\n<Tabs>\nunclosed\n');
+    const r = await buildPayloads({ relPath: 'bad.mdx', absPath: abs, kind: 'article', sig: '' }, S);
+    expect(r).not.toBeInstanceOf(Map);
+    const issue = (r as { issue: { line: number; message: string } }).issue;
+    expect(issue).toMatchObject({ file: 'bad.mdx', severity: 'error' });
+    expect(issue.line).toBeGreaterThanOrEqual(6);
+    expect(issue.message).toMatch(/invalid MDX: .*rename it to \.md/);
+  });
+
+  it('a Markdown file with import lines that is not valid MDX is sent as Markdown without them', () => {
+    const text = "import X from './x';\n\nText <!-- c --> with a comment, which MDX does not allow.\n";
+    expect(render(text, {}, 'a.md')).toBe('Text  with a comment, which MDX does not allow.');
   });
 });
 
@@ -311,9 +344,9 @@ describe('articles: the hash covers what is sent', () => {
     expect(hash(same)).toBe(hash(base));
   });
 
-  it('the same title from frontmatter or from a heading is the same content', () => {
-    expect(hash('# Reset your password\n\nOpen settings.\n')).toBe(
-      hash('---\ntitle: Reset your password\n---\nOpen settings.\n'),
+  it('the same title from frontmatter or from a heading is the same payload', () => {
+    expect(render('# Reset your password\n\nOpen settings.\n')).toBe(
+      render('---\ntitle: Reset your password\n---\nOpen settings.\n'),
     );
   });
 
@@ -330,8 +363,17 @@ describe('articles: the hash covers what is sent', () => {
   it('a move keeps the hash (so the planner sees a rename), unless links resolve against the folder', () => {
     expect(hash(base, 'a/x.md')).toBe(hash(base, 'b/y.md'));
     const withBase = { markdownBaseUrl: 'https://help.example.com/' };
-    expect(hash(base, 'a/x.md', withBase)).toBe(hash(base, 'a/y.md', withBase));
-    expect(hash(base, 'a/x.md', withBase)).not.toBe(hash(base, 'b/x.md', withBase));
+    // No relative links: the folder does not matter, even with markdown.baseUrl (issue 17 item 2).
+    expect(hash(base, 'a/x.md', withBase)).toBe(hash(base, 'b/y.md', withBase));
+    const absolute = `${base}\nSee [the site](https://example.com/x) and [top](#top) and [root](/pricing).\n`;
+    expect(hash(absolute, 'a/x.md', withBase)).toBe(hash(absolute, 'b/c/y.md', withBase));
+    // A relative link resolves differently in another folder: a different payload.
+    const relative = `${base}\nSee [setup](setup.md).\n`;
+    expect(hash(relative, 'a/x.md', withBase)).toBe(hash(relative, 'a/y.md', withBase));
+    expect(hash(relative, 'a/x.md', withBase)).not.toBe(hash(relative, 'b/x.md', withBase));
+    // ... but not in the text format, which sends no URLs.
+    const text = { ...withBase, markdownFormat: 'text' as const };
+    expect(hash(relative, 'a/x.md', text)).toBe(hash(relative, 'b/x.md', text));
   });
 });
 
@@ -347,6 +389,11 @@ describe('articles: BOM and CRLF', () => {
     ['BOM + LF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf)])],
     ['BOM + CRLF', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(lf.replace(/\n/g, '\r\n'))])],
     ['CR only', Buffer.from(lf.replace(/\n/g, '\r'))],
+    // A tool that adds a mark to text that has one: the frontmatter is still the frontmatter.
+    [
+      'two BOMs + CRLF',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(lf.replace(/\n/g, '\r\n'))]),
+    ],
   ];
   const decode = (b: Buffer) => {
     const d = decodeText(b, REL);
@@ -374,33 +421,42 @@ describe('articles: BOM and CRLF', () => {
     expect(p).toEqual({
       type: 'TEXT',
       title: 'Shipping',
-      content: '# Ignored heading\n\nWe ship in **2 days**.\n\n| a | b |\n| - | - |\n| 1 | 2 |',
+      content: '# Ignored heading\n\nWe ship in **2 days**.\n\n| a | b |\n|---|---|\n| 1 | 2 |',
     });
   });
 });
 
-describe('render: normalization', () => {
-  it('keeps GFM: tables, strikethrough, task lists', () => {
-    const out = render('| Plan | Price |\n|:--|--:|\n| Basic | $5 |\n\n~~old~~ new\n\n- [ ] todo\n- [x] done\n');
-    expect(out).toContain('| Plan  | Price |');
-    expect(out).toContain('| Basic |    $5 |');
-    expect(out).toContain('~~old~~ new');
-    expect(out).toContain('- [ ] todo\n- [x] done');
-  });
-
-  it('normalizes the Markdown style (bullets, emphasis, fences, setext headings)', () => {
-    expect(render('* one\n+ two\n\n__strong__ and _em_\n\n~~~\ncode\n~~~\n\nSub\n---\n')).toBe(
-      '- one\n\n* two\n\n**strong** and *em*\n\n```\ncode\n```\n\n## Sub',
-    );
+describe("render: the author's text, with the documented edits only", () => {
+  it.each([
+    ['a GitHub/DocFX alert', '> [!NOTE]\n> Some note with a [link](https://x.example/?a=1&products=2).'],
+    ['an admonition with a title', ':::tip[Canary 🧪]\nTry it.\n:::'],
+    ['underscores in a heading', '### __AllParameterSets\n\nText.'],
+    ['an ampersand in a link target', '[docs](https://learn.example/?view=ps-7.5&products=2)'],
+    [
+      'GFM and odd list styles',
+      '* one\n+ two\n\n__strong__ and _em_\n\n~~~\ncode\n~~~\n\nSub\n---\n\n| a | b |\n|:-|-:|\n| 1 | 2 |',
+    ],
+    ['a list numbered by the author', '1. one\n1. two\n7. three'],
+    ['escapes the author wrote', 'a \\* b \\_c\\_ &amp; 1\\. x'],
+    ['indented code and HTML', '    code\n\n<details><summary>S</summary>\n\nBody\n\n</details>'],
+  ])('%s is sent byte for byte', (_name, body) => {
+    expect(render(`---\ntitle: T\n---\n${body}\n`)).toBe(body);
   });
 
   it('drops HTML comments, block and inline, keeps other HTML', () => {
     const out = render('Before.\n\n<!-- a private note\nover lines -->\n\nText <!-- inline --> more <b>bold</b>.\n');
-    expect(out).not.toContain('<!--');
-    expect(out).not.toContain('private note');
-    expect(out).not.toContain('inline');
-    expect(out).toContain('Before.');
-    expect(out).toContain('<b>bold</b>');
+    expect(out).toBe('Before.\n\nText  more <b>bold</b>.');
+  });
+
+  it('a comment between two paragraphs does not join them', () => {
+    expect(render('One.\n<!-- c -->\nTwo.\n')).toBe('One.\n\nTwo.');
+    expect(render('> One.\n> <!-- c -->\n> Two.\n')).toBe('> One.\n>\n> Two.');
+  });
+
+  it('a comment inside code is code', () => {
+    expect(render('```html\n<!-- kept -->\n```\n\n`<!-- kept too -->`\n')).toBe(
+      '```html\n<!-- kept -->\n```\n\n`<!-- kept too -->`',
+    );
   });
 
   it('makes relative links and images absolute with markdown.baseUrl, against the file folder', () => {
@@ -415,12 +471,26 @@ describe('render: normalization', () => {
       '',
     ].join('\n');
     const out = render(md, { markdownBaseUrl: 'https://help.example.com/kb' }, 'guides/intro.md');
-    expect(out).toContain('[guide](https://help.example.com/kb/guides/setup.md)');
-    expect(out).toContain('[up](https://help.example.com/kb/faq.md)');
-    expect(out).toContain('[root](https://help.example.com/pricing)');
-    expect(out).toContain('[query](https://help.example.com/kb/guides/?q=1)');
-    expect(out).toContain('![shot](https://help.example.com/kb/guides/img/a.png)');
-    expect(out).toContain('[r]: https://help.example.com/kb/guides/docs/ref.md');
+    expect(out).toBe(
+      [
+        '[guide](https://help.example.com/kb/guides/setup.md) [up](https://help.example.com/kb/faq.md) [root](https://help.example.com/pricing) [query](https://help.example.com/kb/guides/?q=1)',
+        '',
+        '![shot](https://help.example.com/kb/guides/img/a.png)',
+        '',
+        '[ref][r]',
+        '',
+        '[r]: https://help.example.com/kb/guides/docs/ref.md',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps a link title and angle brackets, and only the destination changes', () => {
+    const out = render(
+      '[a](<my file.md> "Title") [b](c.md \'t\')\n',
+      { markdownBaseUrl: 'https://h.example/' },
+      'x/y.md',
+    );
+    expect(out).toBe('[a](<https://h.example/x/my%20file.md> "Title") [b](https://h.example/x/c.md \'t\')');
   });
 
   it('encodes folder names with spaces in the base', () => {
@@ -435,12 +505,101 @@ describe('render: normalization', () => {
     ['a tel link', '[call](tel:+15551234)'],
     ['an anchor', '[top](#top)'],
     ['a protocol-relative link', '[cdn](//cdn.example.com/x.js)'],
+    ['a link in code', '`[a](b.md)`'],
+    ['PowerShell static calls', '[System.IO.Path]::Combine($a, $b)'],
   ])('leaves %s untouched', (_name, link) => {
     expect(render(`${link}\n`, { markdownBaseUrl: 'https://help.example.com/' }, 'a/b.md')).toBe(link);
   });
 
   it('without markdown.baseUrl relative links stay relative', () => {
     expect(render('[guide](setup.md)\n', {}, 'guides/a.md')).toBe('[guide](setup.md)');
+  });
+});
+
+describe('render: chunks', () => {
+  it('a list item that cannot interrupt a paragraph, after indented code, does not start a chunk', () => {
+    const md = 'A <!-- c --> b.\n\n    code\n\n3) x\n\nmore <!-- d -->\n';
+    expect(splitChunks(md).map((c) => md.slice(c.start, c.end))).toEqual([
+      'A <!-- c --> b.\n\n    code\n\n3) x\n\n',
+      'more <!-- d -->\n',
+    ]);
+    expect(render(`---\ntitle: T\n---\n${md}`)).toBe('A  b.\n\n    code\n\n3) x\n\nmore');
+  });
+});
+
+describe('render: MDX', () => {
+  const mdx = (body: string, settings: Partial<ExtractSettings> = {}) =>
+    render(`---\ntitle: T\n---\n${body}`, settings, 'docs/page.mdx');
+
+  it('drops imports, exports and expressions, keeps the Markdown inside components', () => {
+    const body = [
+      "import { Tabs, TabItem } from '@astrojs/starlight/components';",
+      'export const meta = { a: 1 };',
+      '',
+      'Intro {props.x} text.{/* a comment */}',
+      '',
+      '<Tabs>',
+      '  <TabItem label="npm">',
+      '    ```sh',
+      '    npm create astro@latest -- --template <github-username>/<github-repo>',
+      '',
+      '    npm install',
+      '    ```',
+      '  </TabItem>',
+      '  <TabItem label="yarn">',
+      '    1. one',
+      '    2. two',
+      '  </TabItem>',
+      '</Tabs>',
+      '',
+    ].join('\n');
+    expect(mdx(body)).toBe(
+      [
+        'Intro  text.',
+        '',
+        '**npm**',
+        '```sh',
+        'npm create astro@latest -- --template <github-username>/<github-repo>',
+        '',
+        'npm install',
+        '```',
+        '',
+        '**yarn**',
+        '1. one',
+        '2. two',
+      ].join('\n'),
+    );
+    expect(mdx(body, { markdownFormat: 'text' })).toBe(
+      [
+        'Intro  text.',
+        '',
+        'npm',
+        '',
+        'npm create astro@latest -- --template <github-username>/<github-repo>\n\nnpm install',
+        '',
+        'yarn',
+        '',
+        '1. one\n2. two',
+      ].join('\n'),
+    );
+  });
+
+  it('an unwrapped element dedents each child block by its own indentation, so an indented fence stays a fence', () => {
+    const body = '<Aside>\nText.\n\n    ```sh\n    code\n\n    more\n    ```\n</Aside>\n';
+    expect(mdx(body)).toBe('Text.\n\n```sh\ncode\n\nmore\n```');
+  });
+
+  it('self-closing components disappear; markdown.jsx decides per element', () => {
+    const body =
+      'Since <Since v="4.0" /> we ship.\n\n<Badge text="New" />\n\n<Aside type="tip">\nA tip.\n</Aside>\n\n<Custom>\nMine.\n</Custom>\n';
+    expect(mdx(body)).toBe('Since  we ship.\n\n**New**\n\nA tip.\n\nMine.');
+    const jsx = {
+      default: 'keep' as const,
+      selfClosing: 'keep' as const,
+      elements: { Since: { label: 'v{v}' }, Badge: 'remove' as const },
+    };
+    // Rules by name (the user's, then the built-in ones) win over the defaults.
+    expect(mdx(body, { jsx })).toBe('Since v4.0 we ship.\n\nA tip.\n\n<Custom>\nMine.\n</Custom>');
   });
 });
 
@@ -496,7 +655,7 @@ describe('render: hostile nesting is a RenderError (timed by npm run bench)', ()
     expect(r.source).toBeDefined();
     let err: unknown;
     try {
-      renderArticle(r.source!, REL, S);
+      renderArticle(renderInput(r, REL)!, S);
     } catch (e) {
       err = e;
     }
@@ -520,7 +679,7 @@ describe('render: hostile nesting is a RenderError (timed by npm run bench)', ()
   it('a big table with markup in every row still renders (each row is its own context)', () => {
     // 100 rows of 24 marks: as one paragraph that would be 2,400 marks, over the limit.
     const md = `| a | b |\n|---|---|\n${'| **a** **b** **c** | _e_ _f_ [x](y) [z](w) |\n'.repeat(100)}`;
-    expect(render(md)).toContain('| **a** **b** **c** | *e* *f* [x](y) [z](w) |');
+    expect(render(md)).toContain('| **a** **b** **c** | _e_ _f_ [x](y) [z](w) |');
   });
 
   it('buildPayloads turns a RenderError into an error issue for the file, with the line of the item', async () => {
@@ -537,5 +696,17 @@ describe('render: text lists', () => {
   it("puts a list's items on consecutive lines in text format", () => {
     const out = render('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.\n', { markdownFormat: 'text' });
     expect(out).toBe('Intro.\n\n- one\n- two\n  continued\n- three\n\nAfter.');
+  });
+});
+
+describe('render: the time limit message', () => {
+  it.each([
+    [100, '100 ms'],
+    [999, '999 ms'],
+    [1000, '1 s'],
+    [1500, '1.5 s'],
+    [10_000, '10 s'],
+  ])('%i ms reads "%s"', (ms, text) => {
+    expect(formatLimit(ms)).toBe(text);
   });
 });

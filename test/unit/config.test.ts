@@ -49,11 +49,30 @@ describe('resolveConfig: defaults', () => {
       sources: { apiBaseUrl: 'default', botId: 'none' },
     });
     expect(cfg.kinds).toEqual({
-      qa: ['*.qa.yaml', '*.qa.yml'],
-      urls: ['*.urls', '*.urls.txt'],
+      partial: ['_!(index.md)'],
+      qa: [
+        '*.qa.yaml',
+        '*.qa.yml',
+        '*.qa.json',
+        '*.qa.csv',
+        'faq.yaml',
+        'faq.yml',
+        'faqs.yaml',
+        'faqs.yml',
+        '*-faq.yaml',
+        '*-faq.yml',
+      ],
+      urls: ['*.urls', '*.urls.txt', 'sitemap*.xml', '*.sitemap.xml', '*-sitemap.xml', '*_sitemap.xml'],
       article: ['*.md', '*.markdown', '*.mdx'],
       document: ['*.pdf', '*.docx', '*.doc', '*.txt', '*.csv', '*.xlsx', '*.pptx'],
     });
+    expect(cfg.qa).toEqual({
+      question: ['question', 'q', 'title'],
+      answer: ['answer', 'a', 'content'],
+      groups: ['questions', 'items', 'sections', 'faqs'],
+      groupName: ['category', 'name', 'title'],
+    });
+    expect(cfg.markdown.jsx).toBeUndefined();
     expect(cfg).not.toHaveProperty('$schema');
   });
 
@@ -403,8 +422,39 @@ describe('the JSON Schema for editors', () => {
     expect(schema.properties.knowledgeDir?.default).toBe('knowledge');
     expect(schema.properties).not.toHaveProperty('token');
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(['apiBaseUrl', 'botId', 'include', 'exclude', 'kinds', 'rateLimit', 'retry', 'markdown']),
+      expect.arrayContaining([
+        'apiBaseUrl',
+        'botId',
+        'include',
+        'exclude',
+        'kinds',
+        'rateLimit',
+        'retry',
+        'markdown',
+        'qa',
+      ]),
     );
-    expect(DEFAULT_KINDS.qa).toEqual(['*.qa.yaml', '*.qa.yml']);
+    expect(DEFAULT_KINDS.qa.slice(0, 4)).toEqual(['*.qa.yaml', '*.qa.yml', '*.qa.json', '*.qa.csv']);
+  });
+
+  it('markdown.jsx and qa are checked strictly, with the accepted values in the message', () => {
+    const ok = resolveConfig(
+      { markdown: { jsx: { elements: { TabItem: { label: '{label}' }, Since: 'remove' } } } },
+      { file: FILE },
+    );
+    expect(ok.markdown.jsx).toEqual({
+      default: 'content',
+      selfClosing: 'remove',
+      elements: { TabItem: { label: '{label}' }, Since: 'remove' },
+    });
+    expect(() => resolveConfig({ markdown: { jsx: { elements: { X: 'drop' } } } }, { file: FILE })).toThrow(
+      /markdown\.jsx\.elements\.X/,
+    );
+    expect(() => resolveConfig({ qa: { question: [] } }, { file: FILE })).toThrow(/qa\.question/);
+    expect(resolveConfig({ qa: { question: ['Frage'] } }, { file: FILE }).qa.answer).toEqual([
+      'answer',
+      'a',
+      'content',
+    ]);
   });
 });

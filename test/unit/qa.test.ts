@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { payloadHash } from '../../src/extract/index.js';
 import { extractQa, qaHash, qaKey, qaPayload } from '../../src/extract/qa.js';
@@ -44,7 +47,7 @@ describe('Q&A: accepted shapes', () => {
     [
       'a block scalar question',
       '- q: |-\n    Multi-line\n    question?\n  a: Yes.\n',
-      [['Multi-line\nquestion?', 'Yes.']],
+      [['Multi-line question?', 'Yes.']],
     ],
     ['surrounding whitespace is trimmed', '- q: "  Spaces?  "\n  a: "  Trimmed.  "\n', [['Spaces?', 'Trimmed.']]],
     ['comments are ignored', '# FAQ\n- q: A? # not part of it\n  a: B\n', [['A?', 'B']]],
@@ -246,10 +249,11 @@ describe('Q&A: errors, located, and the whole file refused', () => {
     { name: 'a scalar entry', text: '- q: A?\n  a: B\n- just text\n', at: [3, 3], message: /must be a mapping/ },
     { name: 'a scalar document', text: 'hello\n', at: [1, 1], message: /list of questions/ },
     {
-      name: 'a mapping without questions',
-      text: 'faq:\n  - q: A?\n    a: B\n',
+      name: 'a mapping without a list of questions',
+      text: 'title: FAQ\nentries:\n  - q: A?\n    a: B\n',
       at: [1, 1],
-      message: /list of questions/,
+      message:
+        /list of questions, or a mapping with the list under one of "questions", "items", "sections" or "faqs" .*this mapping has "title", "entries"/,
     },
     {
       name: 'questions that are not a list',
@@ -287,7 +291,9 @@ describe('Q&A: errors, located, and the whole file refused', () => {
 
   it('a missing answer reads as file:line:col answer is missing', () => {
     const r = oneIssue('- q: A?\n  a: B\n\n- q: C?\n');
-    expect(formatFileIssue(r.extract.issues[0]!)).toBe(`${FILE}:4:3 answer is missing`);
+    expect(formatFileIssue(r.extract.issues[0]!)).toBe(
+      `${FILE}:4:3 answer is missing: the entry has "q"; the accepted keys are "answer", "a", "content" (set "qa.answer" in sync.config.json to read others)`,
+    );
   });
 
   it('a duplicate question is an error naming both lines (case and punctuation do not make it different)', () => {
@@ -380,5 +386,147 @@ describe('Q&A: hostile YAML', () => {
     const r = run(text);
     expect(r.entries.map((e) => e.answer)).toEqual([literal]);
     expect((globalThis as Record<string, unknown>).__kbSyncPwned).toBeUndefined();
+  });
+});
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/qa');
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+
+describe('Q&A: the shapes real repositories use (test/fixtures/qa)', () => {
+  const read = (name: string, settings = S) => {
+    const r = extractQa(fixture(name), name, settings);
+    expect(r.extract.issues).toEqual([]);
+    expect(r.extract.complete).toBe(true);
+    return r.entries;
+  };
+
+  it('Microsoft Learn YamlMime:FAQ: sections[].questions[], named by the section', () => {
+    const e = read('learn-faq.yml');
+    expect(e.map((x) => x.category)).toEqual(['General Information', 'General Information', expect.any(String)]);
+    expect(e[0]!.question).toBe('What is the Microsoft Update feature in PowerShell?');
+    expect(e[0]!.answer).toMatch(
+      /^The Microsoft Update feature of PowerShell allows you to get the latest PowerShell 7\n/,
+    );
+    expect(e[0]!.answer).toContain('\n\n- On your schedule\n');
+    expect(e[0]!.line).toBe(16);
+  });
+
+  it('entries keyed title/content (falco-website)', () => {
+    const e = read('falco-faq.yaml');
+    expect(e.map((x) => x.question)).toEqual([
+      'What is runtime security and how does Falco help?',
+      'How do I explain to someone what Falco does in a nutshell?',
+    ]);
+    expect(e[0]!.answer).toContain('\n- Privilege escalation attacks');
+  });
+
+  it('categories of items (GeyserWiki): the category title names the group, entries are title/content', () => {
+    const e = read('geyser-faq.yml');
+    expect(e.map((x) => [x.category, x.question])).toEqual([
+      ['Frequently Asked Questions', 'How Does it Work?'],
+      ['Frequently Asked Questions', 'So, how does Redstone work?'],
+      ['Questions not related to gameplay', 'What is the relationship between CubeCraft and Geyser?'],
+      ['Questions not related to gameplay', 'Does CubeCraft use Geyser?'],
+    ]);
+  });
+
+  it('a trailing empty YAML document (DAPLink) is fine; a dummy null key is ignored', () => {
+    expect(read('daplink-faq.yml').map((x) => x.question)).toEqual([
+      'What is DAPLink?',
+      'What operating systems are DAPLink debuggers compatible with?',
+    ]);
+    const r = extractQa('- q: A?\n  a: B\n---\n- q: C?\n  a: D\n', FILE, S);
+    expect(r.extract.issues[0]).toMatchObject({ line: 3, severity: 'error' });
+  });
+
+  it('multi-line questions are pushed on one line (kratos); answers keep their line breaks', () => {
+    const e = read('kratos-faq.yaml');
+    expect(e[0]!.question).toBe(
+      'Is it possible to pass multiple system.secret values through the ENV, or do you have to use a config file for that?',
+    );
+    expect(e[0]!.answer.split('\n').length).toBeGreaterThan(2);
+    expect(qaPayload(e[0]!).content).not.toContain('\n');
+  });
+
+  it('a mapping keyed by language (VLCTechFest): one group per key', () => {
+    const e = read('vlc-faq.yaml');
+    expect(e.map((x) => x.category)).toEqual(['es', 'es', 'en', 'en', 'ca', 'ca']);
+    expect(e[0]!.question).toBe('¿A quién va dirigido VLCTechFest?');
+  });
+
+  it('the accepted keys are a setting; a refused entry names its keys and the accepted ones', () => {
+    const text = '- Frage: Wie?\n  Antwort: So.\n';
+    const refused = extractQa(text, FILE, S);
+    expect(refused.extract.issues[0]).toMatchObject({ line: 1, column: 3, severity: 'error' });
+    expect(refused.extract.issues[0]!.message).toBe(
+      'question is missing: the entry has "Frage", "Antwort"; the accepted keys are "question", "q", "title" (set "qa.question" in sync.config.json to read others)',
+    );
+    const qa = { question: ['Frage'], answer: ['Antwort'], groups: ['Fragen'], groupName: ['Thema'] };
+    expect(extractQa(text, FILE, { ...S, qa }).entries.map((x) => [x.question, x.answer])).toEqual([['Wie?', 'So.']]);
+    const grouped = extractQa('- Thema: Versand\n  Fragen:\n    - Frage: Wie?\n      Antwort: So.\n', FILE, {
+      ...S,
+      qa,
+    });
+    expect(grouped.entries.map((x) => x.category)).toEqual(['Versand']);
+  });
+});
+
+describe('Q&A in CSV and JSON', () => {
+  it("CSV: a header row names the columns; quoted multi-line cells; blank rows skipped; each item on its row's line", () => {
+    const r = extractQa(fixture('helpdesk.qa.csv'), 'helpdesk.qa.csv', S);
+    expect(r.extract.issues).toEqual([]);
+    expect(r.entries.map((x) => [x.question, x.answer, x.line])).toEqual([
+      ['How do I reset my password?', 'Open Settings, then Security.\nClick "Reset password".', 2],
+      ['Do you ship abroad?', 'Yes, to 40 countries.', 5],
+      ['Can I pay by invoice?', 'Only on the Business plan.', 7],
+    ]);
+  });
+
+  it.each([
+    [
+      'semicolons',
+      'Frage;Antwort\nWie?;So, genau.\n',
+      { question: ['frage'], answer: ['antwort'] },
+      [['Wie?', 'So, genau.']],
+    ],
+    ['tabs and an id column', 'id\tq\ta\nx1\tA?\tB\n', {}, [['A?', 'B']]],
+  ])('CSV with %s', (_name, text, fields, want) => {
+    const qa = {
+      ...{ question: ['question', 'q'], answer: ['answer', 'a'], groups: ['x'], groupName: ['y'] },
+      ...fields,
+    };
+    const r = extractQa(text, 'f.qa.csv', { ...S, qa });
+    expect(r.extract.issues).toEqual([]);
+    expect(r.entries.map((x) => [x.question, x.answer])).toEqual(want);
+  });
+
+  it.each([
+    [
+      'no question column',
+      'Subject,Body\nA,B\n',
+      1,
+      /the header row names no question column: it has "Subject", "Body"; name one one of "question", "q" or "title"/,
+    ],
+    ['an empty answer on row 3', 'question,answer\nA?,B\nC?,\n', 3, /row 3: the answer \(column "answer"\) is empty/],
+    ['a broken quote', 'question,answer\nA?,"B\nC?,D\n', 2, /invalid CSV/],
+    ['a duplicate question', 'question,answer\nA?,B\nA?,C\n', 3, /duplicate question \(also on line 2\)/],
+  ])('CSV: %s is a located error', (_name, text, line, message) => {
+    const r = extractQa(text, 'f.qa.csv', S);
+    expect(r.extract.complete).toBe(false);
+    expect(r.extract.issues).toHaveLength(1);
+    expect(r.extract.issues[0]).toMatchObject({ file: 'f.qa.csv', line, severity: 'error' });
+    expect(r.extract.issues[0]!.message).toMatch(message);
+  });
+
+  it('JSON: the same shapes as YAML, errors at line:col', () => {
+    const r = extractQa(fixture('helpdesk.qa.json'), 'helpdesk.qa.json', S);
+    expect(r.extract.issues).toEqual([]);
+    expect(r.entries.map((x) => [x.key, x.question, x.line])).toEqual([
+      ['qa:helpdesk.qa.json#id:reset', 'How do I reset my password?', 3],
+      [expect.stringContaining('#q:do you ship abroad'), 'Do you ship abroad?', 4],
+    ]);
+    const bad = extractQa('[\n  {"q": "A?", "a": "B"},\n  {"q": "C?", "a": "D}\n]\n', 'x.qa.json', S);
+    expect(bad.extract.issues[0]).toMatchObject({ line: 3, severity: 'error' });
+    expect(bad.extract.issues[0]!.message).toMatch(/^invalid JSON/);
   });
 });

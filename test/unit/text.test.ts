@@ -32,6 +32,13 @@ describe('decodeText: valid text', () => {
     ['empty', new Uint8Array(0), ''],
     ['only a BOM', new Uint8Array([0xef, 0xbb, 0xbf]), ''],
     ['a BOM-like character later in the text is kept', enc('a\ufeffb'), 'a\ufeffb'],
+    ['a doubled byte-order mark is dropped whole', bytes([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], 'title\n'), 'title\n'],
+    [
+      'three marks before frontmatter',
+      bytes([0xef, 0xbb, 0xbf], '\ufeff\ufeff---\ntitle: x\n---\n'),
+      '---\ntitle: x\n---\n',
+    ],
+    ['a mark after the first character is kept', enc('\ufeffa\ufeffb'), 'a\ufeffb'],
   ])('%s', (_name, input, want) => {
     expect(text(input)).toBe(want);
   });
@@ -60,6 +67,7 @@ describe('decodeText: refused content, located', () => {
     ['after CRLF lines', enc('a\r\nb\r\nxy\0'), 3, 3],
     ['after lone-CR lines (CR is a line end too)', enc('a\rb\rxy\0'), 3, 3],
     ['after a BOM (the BOM is not a column)', bytes([0xef, 0xbb, 0xbf], 'ab\0'), 1, 3],
+    ['after two BOMs (neither is a column)', bytes([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf], 'ab\0'), 1, 3],
   ])('a NUL byte %s → binary content at %i:%i', (_name, input, line, column) => {
     const i = issue(input);
     expect(i).toMatchObject({ line, column, severity: 'error' });

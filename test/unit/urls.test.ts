@@ -1,8 +1,18 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { payloadHash } from '../../src/extract/index.js';
+import { extractFile, payloadHash, type ExtractSettings } from '../../src/extract/index.js';
+import { tempDir } from '../helpers/fs.js';
 import { extractUrls, normalizeUrl, urlHash, urlPayload } from '../../src/extract/urls.js';
 
 const S = { maxItemsPerFile: 5000 };
+const SETTINGS: ExtractSettings = {
+  markdownFormat: 'markdown',
+  maxTextBytes: 1 << 20,
+  maxItemsPerFile: 5000,
+  maxDocumentBytes: 1 << 20,
+};
 const run = (text: string, settings = S) => extractUrls(text, 'links.urls', settings);
 const urls = (text: string) => run(text).entries.map((e) => e.url);
 
@@ -177,5 +187,111 @@ describe('URL lists: hash routes and secrets in messages', () => {
     expect(r.extract.issues).toHaveLength(1);
     expect(r.extract.issues[0]!.message).not.toContain('hunter2');
     expect(r.extract.issues[0]!.message).toContain('alice:***@');
+  });
+});
+
+const URL_FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/urls');
+const urlFixture = (name: string) => fs.readFileSync(path.join(URL_FIXTURES, name), 'utf8');
+
+describe('URL lists: titles from comments (test/fixtures/urls)', () => {
+  it("a comment after a URL is the item's title (smallyt.txt); whole-line comments are not", () => {
+    const r = extractUrls(urlFixture('smallyt.txt'), 'smallyt.txt', { maxItemsPerFile: 100 });
+    expect(r.extract.issues).toEqual([]);
+    expect(r.entries[1]).toMatchObject({
+      url: 'https://www.youtube.com/feeds/videos.xml?channel_id=UC_IaBSHmisYbiYlv32EeNkQ',
+      title: 'Tom S https://www.youtube.com/channel/UC_IaBSHmisYbiYlv32EeNkQ',
+      line: 3,
+    });
+    expect(urlPayload(r.entries[1]!.url, r.entries[1]!.title)).toEqual({
+      type: 'URL',
+      content: 'https://www.youtube.com/feeds/videos.xml?channel_id=UC_IaBSHmisYbiYlv32EeNkQ',
+      title: 'Tom S https://www.youtube.com/channel/UC_IaBSHmisYbiYlv32EeNkQ',
+    });
+    const awesome = extractUrls(urlFixture('awesome.urls'), 'awesome.urls', { maxItemsPerFile: 100 });
+    expect(awesome.entries).toHaveLength(8);
+    expect(awesome.entries.every((e) => e.title === undefined)).toBe(true);
+  });
+
+  it('a URL listed twice, the comment only on the second line (smallyt.txt), keeps that title', () => {
+    const r = extractUrls(
+      'https://a.example/x\nhttps://a.example/x # webcrunch\nhttps://a.example/x # later\n',
+      'l.urls',
+      {
+        maxItemsPerFile: 10,
+      },
+    );
+    expect(r.entries).toEqual([
+      { key: 'url:https://a.example/x', url: 'https://a.example/x', line: 1, title: 'webcrunch' },
+    ]);
+    expect(r.extract.items.map((i) => [i.line, i.label])).toEqual([[1, expect.any(String)]]);
+  });
+
+  it('the title is part of the hash; a URL without one keeps the hash it had', () => {
+    const plain = extractUrls('https://a.example/\n', 'l.urls', { maxItemsPerFile: 10 }).extract.items[0]!;
+    const titled = extractUrls('https://a.example/ # Home\n', 'l.urls', { maxItemsPerFile: 10 }).extract.items[0]!;
+    expect(plain.hash).toBe(urlHash('https://a.example/'));
+    expect(titled.hash).not.toBe(plain.hash);
+    expect(titled.key).toBe(plain.key);
+  });
+
+  it('a list that is really XML is one clear error, not one per line', () => {
+    const r = extractUrls(urlFixture('jena.sitemap.xml'), 'links.urls', { maxItemsPerFile: 100 });
+    expect(r.extract.issues).toHaveLength(1);
+    expect(r.extract.issues[0]).toMatchObject({ line: 1, column: 1, severity: 'error' });
+    expect(r.extract.issues[0]!.message).toMatch(/is XML \(a sitemap\?\).*name it sitemap\.xml or \*\.sitemap\.xml/);
+  });
+});
+
+describe('URL lists: sitemaps', () => {
+  it('a sitemap yields its <loc> URLs, each on its line', () => {
+    const r = extractUrls(urlFixture('jena.sitemap.xml'), 'jena.sitemap.xml', { maxItemsPerFile: 100 });
+    expect(r.extract.issues).toEqual([]);
+    expect(r.entries.map((e) => [e.url, e.line])).toEqual([
+      ['https://jena.apache.org/', 6],
+      ['https://jena.apache.org/documentation/archive/eyeball/eyeball-guide.html', 11],
+      ['https://jena.apache.org/about_jena.html', 16],
+    ]);
+  });
+
+  it('entities are decoded; image <loc>s are not pages; a bad <loc> is a located error', () => {
+    const xml = [
+      '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:image="x">',
+      '<url><loc>https://a.example/?x=1&amp;y=2</loc><image:image><image:loc>https://a.example/i.png</image:loc></image:image></url>',
+      '<url><loc>not a url</loc></url>',
+      '</urlset>',
+    ].join('\n');
+    const r = extractUrls(xml, 'sitemap.xml', { maxItemsPerFile: 100 });
+    expect(r.entries.map((e) => e.url)).toEqual(['https://a.example/?x=1&y=2']);
+    expect(r.extract.issues).toMatchObject([{ line: 3, severity: 'error' }]);
+    expect(r.extract.complete).toBe(false);
+  });
+
+  it.each([
+    ['broken XML', '<urlset>\n<url><loc>https://a.example/</loc>\n</urlset>\n', 3, /invalid XML/],
+    ['a DOCTYPE', '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<urlset/>\n', 2, /DOCTYPE/],
+    ['another XML document', '<rss><channel/></rss>\n', 1, /not a sitemap/],
+  ])('%s is a located error', (_name, xml, line, message) => {
+    const r = extractUrls(xml, 'sitemap.xml', { maxItemsPerFile: 100 });
+    expect(r.extract.issues).toHaveLength(1);
+    expect(r.extract.issues[0]).toMatchObject({ line, severity: 'error' });
+    expect(r.extract.issues[0]!.message).toMatch(message);
+  });
+
+  it('a sitemap index: its local sitemaps are synced as their own files; one that is not there is a warning', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(
+      path.join(dir, 'sitemap-index.xml'),
+      '<sitemapindex>\n<sitemap><loc>https://s.example/sitemap-0.xml</loc></sitemap>\n<sitemap><loc>https://s.example/sitemap-1.xml</loc></sitemap>\n</sitemapindex>\n',
+    );
+    fs.writeFileSync(path.join(dir, 'sitemap-0.xml'), '<urlset><url><loc>https://s.example/a</loc></url></urlset>');
+    const f = (rel: string) => ({ relPath: rel, absPath: path.join(dir, rel), kind: 'urls' as const, sig: '' });
+    const index = await extractFile(f('sitemap-index.xml'), SETTINGS);
+    expect(index.extract.items).toEqual([]);
+    expect(index.extract.complete).toBe(true);
+    expect(index.extract.issues).toHaveLength(1);
+    expect(index.extract.issues[0]).toMatchObject({ line: 3, severity: 'warning' });
+    expect(index.extract.issues[0]!.message).toMatch(/sitemap-1\.xml; there is no sitemap-1\.xml next to it/);
+    const child = await extractFile(f('sitemap-0.xml'), SETTINGS);
+    expect(child.extract.items.map((i) => i.label)).toEqual(['https://s.example/a']);
   });
 });
