@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import mime from 'mime-types';
 import { ApiError } from '../api/errors.js';
 import type { CxGenieClient } from '../api/client.js';
-import type { FileIssue } from '../errors.js';
+import { StateError, type FileIssue } from '../errors.js';
 import { buildPayloads, openDocument, payloadHash, type ScannedFile } from '../extract/index.js';
 import type { ExtractSettings, Payload } from '../extract/types.js';
 import type { RenderFn } from '../extract/render-pool.js';
@@ -59,6 +59,8 @@ export interface PushOutcome {
    * of the run all failing with 404 (a wrong bot id or API URL).
    */
   authError?: ApiError;
+  /** The state could not be written (the run is ended with this error once the push is idle). */
+  stateError?: StateError;
   /** Files that changed between the scan and the push (re-read next run). */
   changedFiles: Set<string>;
   requests: number;
@@ -311,6 +313,12 @@ class Pusher {
 
   /** A failure inside a task (a state write, say) is reported, never an unhandled rejection. */
   readonly #internal = (err: unknown) => {
+    if (err instanceof StateError) {
+      // The state cannot be written (a full disk, say): nothing more is sent, and the run ends with it.
+      this.out.stateError ??= err;
+      this.#haltWith(`not sent: ${err.message}`);
+      return;
+    }
     this.out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
   };
 
