@@ -317,5 +317,5 @@ function statEntry(
     });
     return undefined;
   }
-  return { relPath, absPath: target, kind, sig: statSig(st) };
+  return { relPath, absPath: target, kind, sig: statSig(st), root: rootReal };
 }
