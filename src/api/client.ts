@@ -340,7 +340,7 @@ export class CxGenieClient {
       const problem = fileUrlProblem((f as { url?: unknown } | null)?.url, this.secrets);
       if (problem !== undefined) throw this.#badBody('POST /upload/multiple', 200, `file ${i + 1}: ${problem}`);
     }
-    return data as UploadedFile[];
+    return data;
   }
 
   // ------------------------------------------------------------ pagination helpers
