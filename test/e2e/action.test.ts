@@ -60,20 +60,23 @@ function expand(value: string, inputs: Record<string, string>, steps: StepOutput
 
 /**
  * A step's `if:` as GitHub evaluates the forms action.yml uses: terms joined by `&&`, each
- * `always()` or `<value> == '<text>'` / `!=`, where string comparison ignores case (as GitHub's
+ * `always()`, `failure()` or `<value> == '<text>'` / `!=`, where string comparison ignores case (as GitHub's
  * does: that is why a raw `True` once passed `if:` while bash saw it as not "true").
  */
 function condition(expr: string | undefined, inputs: Record<string, string>, steps: StepOutputs, failed: boolean) {
   if (expr === undefined) return !failed;
   const terms = expr.split('&&').map((t) => t.trim());
   let always = false;
+  let onFailure = false;
   const ok = terms.every((t) => {
     if (t === 'always()') return (always = true);
+    if (t === 'failure()') return (onFailure = true);
     const m = /^([\w.-]+)\s*(==|!=)\s*'([^']*)'$/.exec(t);
     if (!m) throw new Error(`unexpected condition ${t}`);
     const same = lookup(m[1] as string, inputs, steps).toLowerCase() === (m[3] as string).toLowerCase();
     return m[2] === '==' ? same : !same;
   });
+  if (onFailure) return ok && failed;
   return ok && (always || !failed);
 }
 
@@ -303,6 +306,12 @@ describe('action.yml', () => {
       target: 'en, ja',
     };
 
+    // The later steps read the checked inputs (steps.inputs.outputs), as on GitHub.
+    const check = await runStep(stepNamed('Check the inputs'), inputs, gh);
+    expect(check.code).toBe(0);
+    const checked = { inputs: outputs(gh.output) };
+    expect(checked.inputs).toMatchObject({ 'git-state': 'true', 'allow-initial': 'true', 'dry-run': 'false' });
+    fs.writeFileSync(gh.output, '');
     const locate = await runStep(stepNamed('Locate the state file'), inputs, gh);
     expect(locate.code).toBe(0);
     expect(outputs(gh.output).file?.split('\n')).toEqual([
@@ -311,7 +320,7 @@ describe('action.yml', () => {
     ]);
 
     fs.writeFileSync(gh.output, '');
-    const sync = await runStep(stepNamed('Sync'), inputs, gh);
+    const sync = await runStep(stepNamed('Sync'), inputs, gh, checked);
     expect(sync.code).toBe(0);
     const out = outputs(gh.output);
     expect(out).toMatchObject({ created: '3', failed: '0', 'exit-code': '0' });
@@ -331,7 +340,7 @@ describe('action.yml', () => {
     // One target only, from a fresh clone: its state comes from the ref, nothing is pushed again.
     const other = p.runner('ci-2');
     fs.writeFileSync(gh.output, '');
-    const again = await runStep(stepNamed('Sync'), { ...inputs, target: 'ja' }, { ...gh, cwd: other });
+    const again = await runStep(stepNamed('Sync'), { ...inputs, target: 'ja' }, { ...gh, cwd: other }, checked);
     expect(again.code).toBe(0);
     expect(outputs(gh.output)).toMatchObject({ created: '0', 'exit-code': '0' });
     expect(await botData(emu, 'bot-ja')).toHaveLength(1);
@@ -426,7 +435,7 @@ describe('action.yml', () => {
       fs.writeFileSync(outFile, '');
       const r = await runStep(withStub(), {}, { cwd: p.dir, output: outFile, summary: gh.summary });
       expect(r.code).toBe(2);
-      expect(r.stdout).toContain("::error title=kb-sync::the state file's path holds control characters");
+      expect(r.stdout).toContain("::error title=kb-sync::a state file's path holds control characters");
       expect(fs.readFileSync(outFile, 'utf8')).toBe('');
     }
     // One path per line (one per target): a line that looks like an output stays inside the value.
