@@ -11,6 +11,8 @@ import { redactSecrets, redactUrl } from '../util/redact.js';
 import { pageByCursor, pageByOffset, type ApiWarning, type Paged, type PagingOptions } from './paging.js';
 import { ENDPOINTS, type Endpoint } from './types.js';
 import { checkNeeds, documentedDrift, ShapeError, type ShapeIssue } from './shape.js';
+import { formatLimit, MAX_RESPONSE_BYTES, readBody, type BodyRead } from './body.js';
+import { fileUrlProblem, remoteIdProblem } from './ids.js';
 import type {
   BotData,
   CreateBotDataInput,
@@ -62,6 +64,11 @@ export interface ClientOptions {
    * document (empty when it matches): the early warning that the real API differs.
    */
   onShape?: (endpoint: Endpoint, drift: readonly ShapeIssue[]) => void;
+  /**
+   * The largest response body read, in bytes (default `MAX_RESPONSE_BYTES`, 4 MiB). A larger
+   * answer is cut off and fails as a lost response (for a create: it may have been created).
+   */
+  maxResponseBytes?: number;
 }
 
 export interface ResponseInfo {
@@ -109,6 +116,7 @@ export class CxGenieClient {
   /** `auto`: the format to send next, and whether a ranged request has settled it. */
   #dateGuess: 'iso' | 'epoch-ms' = 'iso';
   #dateSettled = false;
+  readonly #maxResponseBytes: number;
 
   constructor(opts: ClientOptions) {
     if (!opts.baseUrl) throw new TypeError('CxGenieClient: baseUrl is required');
@@ -134,6 +142,7 @@ export class CxGenieClient {
     this.#dateFormat = opts.dateRangeFormat ?? 'auto';
     this.#onWarning = opts.onWarning;
     this.#onShape = opts.onShape;
+    this.#maxResponseBytes = opts.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   }
 
   /** The `date_range` format the next ranged request uses. */
@@ -159,7 +168,11 @@ export class CxGenieClient {
     if (input.content_value !== undefined) body.content_value = input.content_value;
     if (input.title !== undefined) body.title = input.title;
     // Callers keep `data.id`: a success without it is a ShapeError (may have taken effect), not a crash.
-    return this.#json<BotData>('POST', '/bot-data', { body }, opts);
+    const data = await this.#json<BotData>('POST', '/bot-data', { body }, opts);
+    // The id is stored and printed: only a plausible one (something may have been created all the same).
+    const idProblem = remoteIdProblem((data as { id?: unknown }).id, this.secrets);
+    if (idProblem !== undefined) throw this.#badBody('POST /bot-data', 200, idProblem);
+    return data;
   }
 
   // ------------------------------------------------------------ 2. POST /messages
@@ -322,6 +335,11 @@ export class CxGenieClient {
     if (data.length !== files.length) {
       throw this.#badBody('POST /upload/multiple', 200, `expected ${files.length} uploaded file(s) in data`);
     }
+    // Each URL goes into training data (which the bot's customers may see): only a plausible one.
+    for (const [i, f] of (data as unknown[]).entries()) {
+      const problem = fileUrlProblem((f as { url?: unknown } | null)?.url, this.secrets);
+      if (problem !== undefined) throw this.#badBody('POST /upload/multiple', 200, `file ${i + 1}: ${problem}`);
+    }
     return data;
   }
 
@@ -434,13 +452,17 @@ export class CxGenieClient {
       });
       throw this.#report(endpoint, started, error);
     }
-    let text: string;
+    let answer: BodyRead;
     try {
-      text = await res.text();
+      answer = await readBody(res, this.#maxResponseBytes);
     } catch (err) {
       // Headers arrived, the body did not: for a POST the server has acted.
       throw this.#report(endpoint, started, this.#networkError(endpoint, err, timeout.aborted, timeoutMs));
     }
+    // A success too large to read is a lost answer (a create may have happened); an error status
+    // is an error whatever its body says, so what was read of it will do.
+    if (answer.tooLarge && res.ok) throw this.#report(endpoint, started, tooLargeError(endpoint, answer.limit));
+    const text = answer.text;
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : JSON.parse(text);
@@ -543,6 +565,17 @@ export class CxGenieClient {
   toJSON(): Record<string, unknown> {
     return { baseUrl: this.baseUrl, botId: this.botId };
   }
+}
+
+/** A success whose body passed the limit: read no further, and take it as a lost answer. */
+function tooLargeError(endpoint: string, limit: number): ApiError {
+  return new ApiError({
+    endpoint,
+    delivery: 'unknown',
+    retryable: true,
+    code: 'RESPONSE_TOO_LARGE',
+    detail: `the answer passed the ${formatLimit(limit)} limit and was not read further`,
+  });
 }
 
 function appendQuery(url: URL, query: Query): void {

@@ -1,3 +1,4 @@
+import { formatLimit, readBody, type BodyRead } from '../api/body.js';
 import { ApiError, networkErrorCode, networkErrorDetail, parseRetryAfter } from '../api/errors.js';
 import {
   judgeRequestBody,
@@ -69,10 +70,10 @@ async function askOnce(
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   let res: Response;
-  let text: string;
+  let answer: BodyRead;
   try {
     res = await fetch(url, { method: 'POST', headers, body, signal });
-    text = await res.text();
+    answer = await readBody(res);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     throw new ApiError({
@@ -92,9 +93,10 @@ async function askOnce(
       retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()),
     });
   }
+  if (answer.tooLarge) throw new Error(`the judge's answer passed the ${formatLimit(answer.limit)} limit; not read`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(answer.text);
   } catch {
     throw new Error(`the judge answered ${res.status} with something that is not JSON`);
   }

@@ -124,6 +124,7 @@ export function resolveConfig(
     botId = envBot;
     botSource = 'env';
   }
+  for (const key of ['knowledgeDir', 'stateFile'] as const) refuseControlCharacters(cfg[key], key, display, ctx.text);
   const { $schema: _schema, targets: rawTargets, gitState, ...rest } = cfg;
   const top: ResolvedConfig = {
     ...rest,
@@ -143,6 +144,13 @@ export function resolveConfig(
     sources: { apiBaseUrl: apiSource, botId: botSource },
   };
   if (rawTargets) {
+    rawTargets.forEach((t, i) => {
+      for (const key of ['knowledgeDir', 'stateFile'] as const) {
+        const v = t[key];
+        if (v !== undefined)
+          refuseControlCharacters(v, `targets[${i}].${key}`, display, ctx.text, ['targets', String(i), key]);
+      }
+    });
     top.targets = rawTargets.map((t) => resolveTarget(top, cfg, t, { env, envUrl, display }));
     checkDistinct(top.targets, display);
   }
@@ -202,8 +210,10 @@ function resolveTarget(
 }
 
 /**
- * A user name or password in the API URL would go to every server on the way and into logs, and
- * `fetch` refuses such a URL anyway: a configuration error, said without repeating them.
+ * A user name, password, query or fragment in the API URL is where a token ends up when pasted
+ * (`?workspace_token=…`, `user:secret@`): it would go to every server on the way, into logs and
+ * into the state file. Refused (exit 2), said without repeating it. The token has one place:
+ * the CXGENIE_WORKSPACE_TOKEN environment variable.
  */
 function refuseCredentials(url: string, where: string): void {
   let u: URL;
@@ -212,15 +222,51 @@ function refuseCredentials(url: string, where: string): void {
   } catch {
     return;
   }
-  if (u.username === '' && u.password === '') return;
+  const shown = `${u.protocol}//${u.username || u.password ? '***@' : ''}${u.host}${u.pathname}`;
+  if (u.username !== '' || u.password !== '') {
+    throw new ConfigError(
+      `${where}: the API base URL must not hold a user name or password (${shown}).`,
+      'Remove the "user:password@" part. The workspace token goes in the CXGENIE_WORKSPACE_TOKEN environment variable.',
+    );
+  }
+  // Even a bare `?` (the paths are appended to this URL). Not even the query's parameter names
+  // are repeated: in `?s3cret` the name is the secret.
+  const query = url.indexOf('?');
+  const hash = url.indexOf('#');
+  if (query !== -1 || hash !== -1) {
+    const isQuery = query !== -1 && (hash === -1 || query < hash);
+    const part = isQuery ? 'a query' : 'a fragment';
+    throw new ConfigError(
+      `${where}: the API base URL must not have ${part} (${shown}${isQuery ? '?…' : '#…'}): a token written there would go with every request and into the state file.`,
+      'Give the URL up to the public-api prefix only (e.g. https://api-demo.cxgenie.ai/api/v2/public-api). The workspace token goes in the CXGENIE_WORKSPACE_TOKEN environment variable.',
+    );
+  }
+}
+
+/**
+ * A path with a newline or another control character is never meant, and printed where a line
+ * means something (the Action's `$GITHUB_OUTPUT`, a CI log) it would add lines of its own.
+ */
+function refuseControlCharacters(
+  value: string,
+  key: string,
+  display: string,
+  text: string | undefined,
+  keyPath: string[] = [key],
+): void {
+  const at = value.search(/[\u0000-\u001f\u007f-\u009f]/);
+  if (at === -1) return;
+  const where = text ? locate(text, keyPath) : undefined;
+  const code = value.charCodeAt(at).toString(16).padStart(4, '0');
   throw new ConfigError(
-    `${where}: the API base URL must not hold a user name or password (${u.protocol}//***@${u.host}${u.pathname}).`,
-    'Remove the "user:password@" part. The workspace token goes in the CXGENIE_WORKSPACE_TOKEN environment variable.',
+    `${display}${where ? `:${where.line}:${where.column}` : ''} "${key}" must not hold control characters (U+${code.toUpperCase()} at character ${at + 1}).`,
+    'Give a plain path, relative to the config file.',
   );
 }
 
+/** A URL that may not parse, as it can be shown: no user info, nothing from a `?` or `#` on. */
 function hideUserinfo(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@').replace(/[?#].*$/s, '?…');
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

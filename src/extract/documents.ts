@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FileIssue } from '../errors.js';
 import { hashFields } from './hash.js';
 import { statSig, type StatSig } from '../scan/file.js';
-import { errorIssue, formatBytes, isRacy } from './read.js';
+import { errorIssue, formatBytes, isRacy, openedInside, OUTSIDE, readFileCheckedAsync } from './read.js';
 
 /**
  * Documents are uploaded as they are, after a check (docs/content.md):
@@ -91,13 +91,14 @@ export function toUtf8(bytes: Uint8Array, encoding: Exclude<TextEncoding, 'utf-8
 }
 
 /**
- * Read a document (without following a symbolic link), hash it, and check it. Returns the
- * check, or the file's issue.
+ * Read a document (without following a symbolic link; inside `root`, the folder's real path, if
+ * given), hash it, and check it. Returns the check, or the file's issue.
  */
 export async function checkDocument(
   absPath: string,
   file: string,
   maxBytes: number,
+  root?: string,
 ): Promise<DocumentCheck | { ok: false; issue: FileIssue; vanished?: boolean }> {
   const ext = path.posix.extname(file).toLowerCase();
   const text = TEXT.has(ext);
@@ -110,6 +111,8 @@ export async function checkDocument(
   try {
     const st = await fh.stat();
     if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
+    if (root !== undefined && !openedInside(fh.fd, absPath, root, st))
+      return { ok: false, issue: { file, severity: 'error', message: OUTSIDE } };
     const tooBig = (size: number, grew = false) => ({
       ok: false as const,
       issue: {
@@ -207,25 +210,38 @@ async function checkBinary(head: Buffer, tail: Buffer, ext: string): Promise<str
   return {};
 }
 
-/** The bytes to upload for a document: a converted text document's UTF-8, or the file. */
-export async function documentBlob(absPath: string, relPath: string, type: string): Promise<Blob> {
-  const st = await fs.promises.lstat(absPath);
-  if (!st.isFile()) throw new Error('the document is no longer a regular file');
-  if (TEXT.has(path.posix.extname(relPath).toLowerCase())) {
-    const fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+/** A document read for upload: the bytes to send, and the hash and encoding of the file's bytes. */
+export type DocumentRead =
+  { data: Blob; hash: string; convert?: Exclude<TextEncoding, 'utf-8'> } | { issue: FileIssue };
+
+/**
+ * Read a document for upload, once (no link followed; inside `root` if given): the hash is of the
+ * very bytes read, and the blob holds those bytes, or a UTF-16/32 text document's UTF-8.
+ */
+export async function readDocument(
+  absPath: string,
+  relPath: string,
+  opts: { type: string; maxBytes: number; root?: string | undefined },
+): Promise<DocumentRead> {
+  const r = await readFileCheckedAsync(
+    absPath,
+    relPath,
+    opts.maxBytes,
+    'the document is larger than documents.maxBytes',
+    opts.root,
+  );
+  if (!r.ok) return { issue: r.issue };
+  const hash = createHash('sha256').update(r.bytes).digest('hex');
+  const bom = TEXT.has(path.posix.extname(relPath).toLowerCase()) ? bomEncoding(r.bytes) : undefined;
+  if (bom && bom.encoding !== 'utf-8') {
+    let utf8: Buffer;
     try {
-      const mark = Buffer.alloc(4);
-      await fh.read(mark, 0, 4, 0);
-      const bom = bomEncoding(mark);
-      if (bom && bom.encoding !== 'utf-8') {
-        const bytes = await fh.readFile();
-        return new Blob([toUtf8(bytes, bom.encoding)], {
-          type: /charset=/.test(type) ? type : `${type}; charset=utf-8`,
-        });
-      }
-    } finally {
-      await fh.close();
+      utf8 = toUtf8(r.bytes, bom.encoding);
+    } catch (e) {
+      return { issue: { file: relPath, line: 1, severity: 'error', message: (e as Error).message } };
     }
+    const type = /charset=/.test(opts.type) ? opts.type : `${opts.type}; charset=utf-8`;
+    return { data: new Blob([utf8], { type }), hash, convert: bom.encoding };
   }
-  return fs.openAsBlob(absPath, { type });
+  return { data: new Blob([r.bytes], { type: opts.type }), hash };
 }

@@ -4,7 +4,7 @@ import type { FileIssue } from '../errors.js';
 import { renderInput, scanArticle } from './article.js';
 import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
-import { checkDocument, documentBlob, documentHash } from './documents.js';
+import { checkDocument, documentHash, readDocument, type DocumentRead } from './documents.js';
 import { readFileChecked } from './read.js';
 import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
@@ -73,7 +73,7 @@ function missingSitemaps(f: ScannedFile, sitemaps: { url: string; line: number }
 
 /** Check a document and give its item (or why it is not uploaded). */
 async function extractDocument(f: ScannedFile, settings: ExtractSettings): Promise<FileResult> {
-  const r = await checkDocument(f.absPath, f.relPath, settings.maxDocumentBytes);
+  const r = await checkDocument(f.absPath, f.relPath, settings.maxDocumentBytes, f.root);
   if (!r.ok) return failed(f, r.issue, r.vanished);
   const title = path.posix.basename(f.relPath);
   const done = (extract: FileExtract): FileResult => ({
@@ -124,7 +124,13 @@ function readText(
   f: ScannedFile,
   settings: ExtractSettings,
 ): { text: string; sig: StatSig; racy: boolean } | { issue: FileIssue; vanished?: boolean } {
-  const r = readFileChecked(f.absPath, f.relPath, settings.maxTextBytes, 'the file is larger than limits.maxTextBytes');
+  const r = readFileChecked(
+    f.absPath,
+    f.relPath,
+    settings.maxTextBytes,
+    'the file is larger than limits.maxTextBytes',
+    f.root,
+  );
   if (!r.ok) return { issue: r.issue, ...(r.vanished ? { vanished: true } : {}) };
   if (r.bytes.length === 0) {
     return { text: '', sig: r.sig, racy: r.racy };
@@ -234,9 +240,12 @@ export async function buildPayloads(
 }
 
 /**
- * Open a document for upload, refusing a file that became a symbolic link since the scan; a
- * UTF-16/32 text document is sent as UTF-8.
+/**
+ * Read a document for upload, once: opened without following a link, checked to be inside the
+ * folder, and returned with the hash of the very bytes that were read (the caller compares it
+ * with what the scan read, so a file changed or swapped since is not sent); a UTF-16/32 text
+ * document is sent as UTF-8.
  */
-export async function openDocument(f: ScannedFile, type: string): Promise<Blob> {
-  return documentBlob(f.absPath, f.relPath, type);
+export async function openDocument(f: ScannedFile, type: string, maxBytes: number): Promise<DocumentRead> {
+  return readDocument(f.absPath, f.relPath, { type, maxBytes, root: f.root });
 }

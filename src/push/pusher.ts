@@ -3,8 +3,8 @@ import PQueue from 'p-queue';
 import mime from 'mime-types';
 import { ApiError } from '../api/errors.js';
 import type { CxGenieClient } from '../api/client.js';
-import type { FileIssue } from '../errors.js';
-import { buildPayloads, openDocument, payloadHash, type ScannedFile } from '../extract/index.js';
+import { StateError, type FileIssue } from '../errors.js';
+import { buildPayloads, documentHash, openDocument, payloadHash, type ScannedFile } from '../extract/index.js';
 import type { ExtractSettings, Payload } from '../extract/types.js';
 import type { RenderFn } from '../extract/render-pool.js';
 import type { DesiredItem, PriorItem } from '../plan/plan.js';
@@ -59,6 +59,8 @@ export interface PushOutcome {
    * of the run all failing with 404 (a wrong bot id or API URL).
    */
   authError?: ApiError;
+  /** The state could not be written (the run is ended with this error once the push is idle). */
+  stateError?: StateError;
   /** Files that changed between the scan and the push (re-read next run). */
   changedFiles: Set<string>;
   requests: number;
@@ -289,11 +291,10 @@ class Pusher {
   }
 
   /** Upload a batch of documents (safe to repeat: an upload creates no training data). */
-  async #upload(batch: PushJob[]): Promise<string[] | ApiError | 'stopped'> {
+  async #upload(files: { name: string; data: Blob }[]): Promise<string[] | ApiError | 'stopped'> {
     const { client, kill } = this.#ctx;
     const outcome = await this.#policy.run(
       async () => {
-        const files = await Promise.all(batch.map(readDocument));
         this.out.requests++;
         return client.uploadFiles(files, { signal: kill });
       },
@@ -311,6 +312,12 @@ class Pusher {
 
   /** A failure inside a task (a state write, say) is reported, never an unhandled rejection. */
   readonly #internal = (err: unknown) => {
+    if (err instanceof StateError) {
+      // The state cannot be written (a full disk, say): nothing more is sent, and the run ends with it.
+      this.out.stateError ??= err;
+      this.#haltWith(`not sent: ${err.message}`);
+      return;
+    }
     this.out.issues.push({ file: '(push)', severity: 'error', message: `internal error: ${(err as Error).message}` });
   };
 
@@ -321,10 +328,12 @@ class Pusher {
 
   async #flushDocs(): Promise<void> {
     if (this.#docBatch.length === 0) return;
-    const batch = this.#docBatch;
+    const all = this.#docBatch;
     this.#docBatch = [];
     await this.#enqueue(async () => {
-      const urls = await this.#upload(batch);
+      const { batch, files } = await this.#readDocuments(all);
+      if (batch.length === 0) return;
+      const urls = await this.#upload(files);
       if (urls === 'stopped') {
         for (const j of batch) this.#finish(j, { status: 'skipped', error: this.#stopReason() });
         return;
@@ -347,6 +356,39 @@ class Pusher {
         void this.#queue.add(() => this.#send(j, payload, payloadHash(payload))).catch(this.#internal);
       }
     });
+  }
+
+  /**
+   * Read each document of a batch once (inside the folder, no link followed): a document that
+   * cannot be read, or whose bytes are not the ones the scan hashed, is not sent (it is read
+   * again next run); the bytes uploaded are the bytes hashed here.
+   */
+  async #readDocuments(all: PushJob[]): Promise<{ batch: PushJob[]; files: { name: string; data: Blob }[] }> {
+    const batch: PushJob[] = [];
+    const files: { name: string; data: Blob }[] = [];
+    for (const j of all) {
+      if (this.#stopped.aborted) {
+        this.#finish(j, { status: 'skipped', error: this.#stopReason() });
+        continue;
+      }
+      const name = path.posix.basename(j.item.file);
+      const type = mime.lookup(j.item.file) || 'application/octet-stream';
+      const r = await openDocument(j.file, type, this.#ctx.settings.maxDocumentBytes);
+      if ('issue' in r) {
+        this.out.issues.push(r.issue);
+        this.out.changedFiles.add(j.item.file);
+        this.#finish(j, { status: r.issue.severity === 'error' ? 'failed' : 'skipped', error: r.issue.message });
+        continue;
+      }
+      if (documentHash(name, r.hash, r.convert) !== j.item.hash) {
+        this.out.changedFiles.add(j.item.file);
+        this.#finish(j, { status: 'skipped', error: 'the file changed during the sync; it is picked up next time' });
+        continue;
+      }
+      batch.push(j);
+      files.push({ name, data: r.data });
+    }
+    return { batch, files };
   }
 
   /** One file's jobs: documents join the upload batch; other files are built and their items sent. */
@@ -402,22 +444,4 @@ function groupByFile(jobs: readonly PushJob[]): Map<string, PushJob[]> {
     else byFile.set(j.item.file, [j]);
   }
   return byFile;
-}
-
-/** A document to upload; a read failure is an error of this batch (never sent, not retried). */
-async function readDocument(j: PushJob): Promise<{ name: string; data: Blob }> {
-  try {
-    return {
-      name: path.posix.basename(j.item.file),
-      data: await openDocument(j.file, mime.lookup(j.item.file) || 'application/octet-stream'),
-    };
-  } catch (err) {
-    throw new ApiError({
-      endpoint: 'POST /upload/multiple',
-      delivery: 'not-sent',
-      retryable: false,
-      code: 'READ',
-      detail: (err as Error).message,
-    });
-  }
 }

@@ -25,4 +25,6 @@ export interface ScannedFile {
   absPath: string;
   kind: Kind;
   sig: StatSig;
+  /** The knowledge folder's real path: what is opened for this file must be inside it. */
+  root?: string;
 }

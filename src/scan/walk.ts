@@ -184,6 +184,10 @@ export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanRe
   // A folder's own scan covers the paths under it: take folders first, then what is left.
   const hints = [...new Set(relPaths)].filter((p) => p !== '' && !isHiddenPath(p));
   for (const relPath of hints) {
+    // A full scan never goes through a link to a folder: neither does this one. A path whose
+    // folder is not where the real folder has it (a folder on the way is a link) is not in the
+    // folder at all, and is taken as absent.
+    if (!behindNoLink(rootReal, relPath)) continue;
     let st: fs.Stats;
     try {
       st = fs.lstatSync(path.join(opts.root, relPath));
@@ -218,6 +222,21 @@ export function scanPaths(opts: ScanOptions, relPaths: Iterable<string>): ScanRe
   }
   out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   return out;
+}
+
+/** Whether the folder holding `relPath` is, by its real path, the same folder under `rootReal`. */
+function behindNoLink(rootReal: string, relPath: string): boolean {
+  const parent = path.posix.dirname(relPath);
+  if (parent === '.') return true;
+  const expected = path.join(rootReal, ...parent.split('/'));
+  try {
+    return fs.realpathSync(expected) === expected;
+  } catch (err) {
+    // Gone, or not a folder: absent. Anything else (a folder that cannot be searched) is left to
+    // the examination below, which reports it and keeps what the state knows.
+    const code = (err as NodeJS.ErrnoException).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
 }
 
 function statEntry(
@@ -298,5 +317,5 @@ function statEntry(
     });
     return undefined;
   }
-  return { relPath, absPath: target, kind, sig: statSig(st) };
+  return { relPath, absPath: target, kind, sig: statSig(st), root: rootReal };
 }

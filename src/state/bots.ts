@@ -1,3 +1,4 @@
+import { publicUrl } from '../util/redact.js';
 import { nowIso, type Db } from './connection.js';
 
 export interface BotRow {
@@ -8,7 +9,10 @@ export interface BotRow {
   lastSyncedAt: string | null;
 }
 
-/** The `bots` table: one row per bot, its extraction fingerprint, sync times and item counter. */
+/**
+ * The `bots` table: one row per bot, its extraction fingerprint, sync times and item counter.
+ * The API URL is stored and read back without user info, query or fragment (`publicUrl`).
+ */
 export class Bots {
   readonly #db: Db;
 
@@ -25,7 +29,7 @@ export class Bots {
     if (!r) return undefined;
     return {
       botId: r.bot_id as string,
-      apiBaseUrl: r.api_base_url ?? null,
+      apiBaseUrl: r.api_base_url ? publicUrl(r.api_base_url) : null,
       extractFingerprint: r.extract_fingerprint ?? null,
       firstSyncedAt: r.first_synced_at ?? null,
       lastSyncedAt: r.last_synced_at ?? null,
@@ -37,7 +41,7 @@ export class Bots {
       .prepare(
         'INSERT INTO bots (bot_id, api_base_url, created_at) VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET api_base_url = excluded.api_base_url',
       )
-      .run(botId, apiBaseUrl, nowIso());
+      .run(botId, publicUrl(apiBaseUrl), nowIso());
   }
 
   setFingerprint(botId: string, fingerprint: string): void {
@@ -58,7 +62,7 @@ export class Bots {
         `INSERT INTO bots (bot_id, api_base_url, extract_fingerprint, first_synced_at, last_synced_at, created_at) VALUES (?, ?, NULL, ?, ?, ?)
        ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
       )
-      .run(botId, apiBaseUrl, firstSyncedAt, lastSyncedAt, nowIso());
+      .run(botId, apiBaseUrl === null ? null : publicUrl(apiBaseUrl), firstSyncedAt, lastSyncedAt, nowIso());
   }
 
   /** Every bot this state holds anything for. */

@@ -1,5 +1,6 @@
 import { Bots, type BotRow } from './bots.js';
 import { fileSchemaVersion, integrityProblems, openConnection, type Db } from './connection.js';
+import { asStateFailure } from './failure.js';
 import { Files, type FileKey, type FileRecord, type FileRow } from './files.js';
 import { Items, type AdoptedItem, type ItemMove, type ItemRow, type PushedItem } from './items.js';
 import { Journal, type PendingRow, type SendStart } from './journal.js';
@@ -64,7 +65,7 @@ export class StateStore {
    */
   static open(file: string, opts: { readonly?: boolean } = {}): StateStore {
     const readonly = opts.readonly ?? false;
-    return new StateStore(file, openConnection(file, readonly), readonly);
+    return plainFailures(new StateStore(file, openConnection(file, readonly), readonly));
   }
 
   get isOpen(): boolean {
@@ -260,4 +261,26 @@ export class StateStore {
   static fileSchemaVersion(file: string): number | undefined {
     return fileSchemaVersion(file);
   }
+}
+
+/**
+ * The store with every method's SQLite failure that has a plain meaning (a full disk, a read-only
+ * file, no permission, an I/O error, a damaged file) thrown as a StateError (exit 2, with what to
+ * do) instead of a raw SqliteError ("internal error"). Methods run on the store itself.
+ */
+function plainFailures(store: StateStore): StateStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v !== 'function' || prop === 'constructor') return v;
+      const fn = v as (...args: unknown[]) => unknown;
+      return (...args: unknown[]): unknown => {
+        try {
+          return fn.apply(target, args);
+        } catch (err) {
+          throw asStateFailure(err, target.file);
+        }
+      };
+    },
+  });
 }

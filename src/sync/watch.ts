@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { ResolvedConfig } from '../config/load.js';
@@ -61,7 +62,12 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
   const store = StateStore.open(cfg.stateFile);
   const lock = await acquireLock(store, { command: 'watch', waitSeconds: 0 });
   const summary: WatchSummary = { syncs: 0, pushed: 0, errors: 0 };
-  const skip = new Set(stateSkipPaths(cfg.stateFile));
+  // The folder is watched by its real path (chokidar does not follow links, the folder's own
+  // included), and what an event names is judged by the same scan as a full sync's.
+  const rootReal = realRoot(cfg.knowledgeDir);
+  const skip = new Set(
+    stateSkipPaths(cfg.stateFile).flatMap((s) => [s, path.join(rootReal, path.relative(cfg.knowledgeDir, s))]),
+  );
   const pending = new Set<string>();
   let running: Promise<void> | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -140,15 +146,15 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
 
   const onEvent = (abs: string) => {
     if (skip.has(abs)) return;
-    const rel = toPosix(path.relative(cfg.knowledgeDir, abs));
-    if (rel === '' || rel.startsWith('..')) return;
+    const rel = toPosix(path.relative(rootReal, abs));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
     pending.add(rel);
     schedule();
   };
 
   try {
     // Watch first, then sync: a change made while the initial sync runs is queued, not lost.
-    watcher = openWatcher(cfg.knowledgeDir, skip, opts.debounceMs, onEvent, opts.events);
+    watcher = openWatcher(rootReal, skip, opts.debounceMs, onEvent, opts.events);
     await new Promise<void>((resolve) => watcher?.on('ready', () => resolve()));
     needFull = true;
     kick();
@@ -170,7 +176,20 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
   }
 }
 
-/** A chokidar watcher on the folder that reports every add, change and removal, minus what is never synced. */
+function realRoot(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir; // Not there (yet): the sync says so.
+  }
+}
+
+/**
+ * A chokidar watcher on the folder (by its real path) that reports every add, change and removal,
+ * minus what is never synced. Symbolic links are never followed (`followSymlinks: false`): a link
+ * is reported as an entry of its own and judged by the scan like a full sync does, so that a link
+ * to a folder outside (or to `/`) is neither read nor crawled, and memory stays bounded.
+ */
 function openWatcher(
   root: string,
   skip: ReadonlySet<string>,
@@ -181,10 +200,12 @@ function openWatcher(
   const watcher = chokidarWatch(root, {
     ignoreInitial: true,
     persistent: true,
+    followSymlinks: false,
     awaitWriteFinish: { stabilityThreshold: Math.max(100, Math.min(debounceMs, 500)), pollInterval: 50 },
     ignored: (p: string) => {
       const rel = toPosix(path.relative(root, p));
       if (rel === '') return false;
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return true; // Never anything outside the folder.
       if (skip.has(p)) return true;
       return rel.split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules' || isEditorTemp(seg));
     },

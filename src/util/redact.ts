@@ -25,3 +25,19 @@ const SECRET_PARAMS = /([?&](?:workspace_token|workshop_id|token|access_token)=)
 export function redactUrl(text: string): string {
   return text.replace(SECRET_PARAMS, '$1***');
 }
+
+/**
+ * A URL as it may be stored or shown: scheme, host, port and path only. A user name, password,
+ * query or fragment is where a pasted token ends up (the config refuses them; this also cleans a
+ * value written by an older kb-sync or read from a snapshot). Text that is not a URL keeps what
+ * precedes a `?` or `#`, with any `user@` part removed.
+ */
+export function publicUrl(url: string): string {
+  if (!/[?#@]/.test(url)) return url;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return url.replace(/[?#].*$/s, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1');
+  }
+}

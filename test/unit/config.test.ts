@@ -299,6 +299,77 @@ describe('resolveConfig: environment overrides', () => {
     expect(exitCodeForError(e)).toBe(2);
   });
 
+  it.each<[string, Record<string, unknown>, Record<string, string>, string, string]>([
+    [
+      'CXGENIE_API_URL, ?workspace_token=',
+      {},
+      { CXGENIE_API_URL: 'https://api.example.com/v2?workspace_token=tok-s3cret-123' },
+      'CXGENIE_API_URL',
+      'a query (https://api.example.com/v2?…)',
+    ],
+    [
+      'the file, any query',
+      { apiBaseUrl: 'https://api.example.com/v2?tok-s3cret-123' },
+      {},
+      '"apiBaseUrl" in',
+      'a query (https://api.example.com/v2?…)',
+    ],
+    [
+      'the file, a fragment',
+      { apiBaseUrl: 'https://api.example.com/v2#tok-s3cret-123' },
+      {},
+      '"apiBaseUrl" in',
+      'a fragment (https://api.example.com/v2#…)',
+    ],
+    [
+      'CXGENIE_API_URL overriding a clean file URL',
+      { apiBaseUrl: 'https://api.example.com/v2' },
+      { CXGENIE_API_URL: 'http://127.0.0.1:4010/api?a=1&token=tok-s3cret-123' },
+      'CXGENIE_API_URL',
+      'a query (http://127.0.0.1:4010/api?…)',
+    ],
+  ])('an API URL with a query or fragment (%s) is refused without repeating it', (_n, raw, env, where, shown) => {
+    const e = configError(() => resolveConfig(raw, { file: FILE, env }));
+    expect(e.message).toContain(where);
+    expect(e.message).toContain(`must not have ${shown}`);
+    expect(e.hint).toContain('CXGENIE_WORKSPACE_TOKEN');
+    expect(e.message + (e.hint ?? '')).not.toContain('s3cret');
+    expect(exitCodeForError(e)).toBe(2);
+  });
+
+  it('even a bare "?" is refused (the paths go after it); an unparsable CXGENIE_API_URL is not echoed past "?"', () => {
+    expect(
+      configError(() => resolveConfig({ apiBaseUrl: 'https://api.example.com/v2?' }, { file: FILE })).message,
+    ).toContain('must not have a query (https://api.example.com/v2?…)');
+    const e = configError(() =>
+      resolveConfig(
+        {},
+        { file: FILE, env: { CXGENIE_API_URL: 'ftp://files.example.com/x?workspace_token=s3cret-tok' } },
+      ),
+    );
+    expect(e.message).toContain('ftp://files.example.com/x?…');
+    expect(e.message).not.toContain('s3cret');
+  });
+
+  it.each(['stateFile', 'knowledgeDir'] as const)(
+    'a %s with a newline or other control character is refused, located',
+    (key) => {
+      const text = `{\n  "${key}": "state.db\\nexit-code=0"\n}`;
+      const e = configError(() => resolveConfig(JSON.parse(text), { file: FILE, display: 'sync.config.json', text }));
+      expect(e.message).toBe(`sync.config.json:2:3 "${key}" must not hold control characters (U+000A at character 9).`);
+      expect(exitCodeForError(e)).toBe(2);
+      expect(resolveConfig({ [key]: 'dossier/état ü.db' }, { file: FILE })[key]).toContain('état ü.db');
+    },
+  );
+
+  it("a target's stateFile or knowledgeDir with a control character is refused, located", () => {
+    const text = `{\n  "targets": [\n    { "name": "en", "botId": "b", "stateFile": "s.db\\u0007" }\n  ]\n}`;
+    const e = configError(() => resolveConfig(JSON.parse(text), { file: FILE, display: 'sync.config.json', text }));
+    expect(e.message).toMatch(
+      /^sync\.config\.json:3:\d+ "targets\[0\]\.stateFile" must not hold control characters \(U\+0007/,
+    );
+  });
+
   it('retry.maxRetryAfterMs: 5 minutes by default, 0 to 24 hours', () => {
     expect(resolveConfig({}, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(300_000);
     expect(resolveConfig({ retry: { maxRetryAfterMs: 0 } }, { file: FILE, env: {} }).retry.maxRetryAfterMs).toBe(0);

@@ -37,8 +37,11 @@ describe('documents: checked before upload', () => {
     expect(r.extract.items).toEqual([
       { key: `document:docs/${name}`, type: 'DOCUMENT', label: name, hash: documentHash(name, sha256(bytes)), line: 1 },
     ]);
-    const blob = await openDocument(f, 'application/octet-stream');
-    expect(Buffer.from(await blob.arrayBuffer()).equals(bytes)).toBe(true);
+    const read = await openDocument(f, 'application/octet-stream', S.maxDocumentBytes);
+    if ('issue' in read) throw new Error(read.issue.message);
+    // What is sent is the bytes read, and its hash is the one the item was planned with.
+    expect(Buffer.from(await read.data.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(documentHash(name, read.hash, read.convert)).toBe(r.extract.items[0]!.hash);
   });
 
   it.each([
@@ -52,7 +55,10 @@ describe('documents: checked before upload', () => {
     const bytes = fs.readFileSync(f.absPath);
     expect(r.extract.items[0]!.hash).toBe(documentHash(name, sha256(bytes), encoding));
     expect(r.extract.items[0]!.hash).not.toBe(documentHash(name, sha256(bytes)));
-    const blob = await openDocument(f, 'text/plain');
+    const read = await openDocument(f, 'text/plain', S.maxDocumentBytes);
+    if ('issue' in read) throw new Error(read.issue.message);
+    expect(documentHash(name, read.hash, read.convert)).toBe(r.extract.items[0]!.hash);
+    const blob = read.data;
     const sent = Buffer.from(await blob.arrayBuffer());
     expect(sent.toString('utf8').startsWith(start)).toBe(true);
     expect(sent.includes(0)).toBe(false);

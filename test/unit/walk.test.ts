@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KINDS } from '../../src/config/schema.js';
-import { makeClassifier, scanTree, type ScanOptions } from '../../src/scan/walk.js';
+import { makeClassifier, scanPaths, scanTree, type ScanOptions } from '../../src/scan/walk.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 
 const kinds = {
@@ -243,6 +243,23 @@ describe('scanTree', () => {
       // A linked folder that looks like a kind by name is named, as a warning.
       expect(r.issues).toMatchObject([{ file: 'mirror.md', severity: 'warning' }]);
       expect(r.issues[0]!.message).toMatch(/folder/);
+    });
+
+    it('scanPaths (watch) judges a path behind a linked folder exactly as the full scan: absent', () => {
+      const root = tempDir();
+      writeTree(root, { 'real/a.md': 'a', 'in.md': 'i' });
+      const outside = tempDir();
+      writeTree(outside, { 'b.md': 'b', 'deep/c.md': 'c' });
+      fs.symlinkSync(outside, path.join(root, 'elsewhere'));
+      fs.symlinkSync(path.join(root, 'real'), path.join(root, 'mirror'));
+      fs.symlinkSync('/', path.join(root, 'top'));
+      const hints = ['elsewhere/b.md', 'elsewhere/deep/c.md', 'elsewhere/deep', 'mirror/a.md', 'top/etc/hostname'];
+      const r = scanPaths(opts(root), [...hints, 'in.md']);
+      expect(r.files.map((f) => f.relPath)).toEqual(['in.md']);
+      expect(r.unreadable).toEqual([]);
+      // And what the full scan lists, scanPaths lists too when named.
+      const full = scanTree(opts(root)).files.map((f) => f.relPath);
+      expect(scanPaths(opts(root), full).files.map((f) => f.relPath)).toEqual(full);
     });
   });
 

@@ -53,6 +53,8 @@ export async function applyPush(ctx: RunContext, input: ApplyInput): Promise<App
   events.phase?.('push', { items: jobs.length });
   const push = await pushJobs(ctx, jobs, runId);
   ctx.clock.lap('push');
+  // The state cannot be written: what was sent is in its journal; the run ends here (exit 2).
+  if (push.stateError) throw push.stateError;
   items.push(...push.results);
   for (const i of push.issues) events.issue?.({ ...i, file: display(i.file) });
 
