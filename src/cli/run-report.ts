@@ -4,6 +4,7 @@ import { annotation, writeGithubFiles } from '../report/github.js';
 import { renderRun } from '../report/human.js';
 import { runDocument } from '../report/json.js';
 import type { RunResult } from '../sync/result.js';
+import { safeText } from '../util/safe-text.js';
 import { table } from '../util/table.js';
 import { exitCodeForRun } from './exit.js';
 import type { Output, ProgressHandle } from './output.js';
@@ -49,11 +50,17 @@ export function makeEvents(
   };
 }
 
+/** One line per item when there is no terminal (logs); titles, file names, ids and errors on one line each. */
 function plainItem(r: ItemResult): string {
-  const where = r.line > 0 ? `${r.file}:${r.line}` : r.file;
+  const file = safeText(r.file);
+  const where = r.line > 0 ? `${file}:${r.line}` : file;
   const extra =
-    r.status === 'failed' || r.status === 'skipped' ? `: ${r.error ?? ''}` : r.remoteId ? ` (id ${r.remoteId})` : '';
-  return `${r.status} ${r.type} "${r.label}" ${where}${extra}${r.uncertain ? ' [possibly created twice]' : ''}`;
+    r.status === 'failed' || r.status === 'skipped'
+      ? `: ${safeText(r.error ?? '')}`
+      : r.remoteId
+        ? ` (id ${safeText(r.remoteId)})`
+        : '';
+  return `${r.status} ${r.type} "${safeText(r.label)}" ${where}${extra}${r.uncertain ? ' [possibly created twice]' : ''}`;
 }
 
 export function report(
@@ -64,7 +71,7 @@ export function report(
   // The run's own code (a signal's is the command's to add), as `--json` and the Action show it.
   const exitCode = exitCodeForRun(result);
   if (out.github) {
-    for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
+    for (const i of [...result.errors, ...result.warnings]) out.command(annotation(i));
     const section = out.section;
     writeGithubFiles(
       result,

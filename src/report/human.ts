@@ -2,6 +2,7 @@ import { formatFileIssue } from '../errors.js';
 import type { ItemResult } from '../events.js';
 import type { StaleEntry, UncertainEntry } from '../sync/entries.js';
 import type { RunResult } from '../sync/result.js';
+import { safeText } from '../util/safe-text.js';
 import { table } from '../util/table.js';
 
 type Colors = {
@@ -36,9 +37,12 @@ export function countsLine(r: RunResult, c: Colors): string {
   return parts.join(' · ');
 }
 
+/** One item for people. Titles, file names and server messages are untrusted: safeText. */
 function itemLine(it: ItemResult, c: Colors): string {
-  const where = it.line > 0 ? `${it.file}:${it.line}` : it.file;
-  const label = `${typeName(it.type)} "${it.label}"`;
+  const file = safeText(it.file);
+  const where = it.line > 0 ? `${file}:${it.line}` : file;
+  const label = `${typeName(it.type)} "${safeText(it.label)}"`;
+  const error = safeText(it.error ?? '');
   switch (it.status) {
     case 'planned':
       return `  ${it.action === 'create' ? c.green('+ create') : it.action === 'update' ? c.yellow('~ update') : c.cyan('→ move  ')} ${label} ${c.dim(where)}`;
@@ -49,12 +53,12 @@ function itemLine(it: ItemResult, c: Colors): string {
     case 'moved':
       return `  ${c.cyan('→ moved')} ${label} ${c.dim(where)}`;
     case 'stale':
-      return `  ${c.dim('- stale')} ${label} ${c.dim(it.file)}`;
+      return `  ${c.dim('- stale')} ${label} ${c.dim(file)}`;
     case 'failed':
-      return `  ${c.red('✗ failed')} ${label} ${c.dim(where)}: ${it.error ?? ''}`;
+      return `  ${c.red('✗ failed')} ${label} ${c.dim(where)}: ${error}`;
     case 'skipped':
     case 'interrupted':
-      return `  ${c.yellow(`! ${it.status}`)} ${label} ${c.dim(where)}: ${it.error ?? ''}`;
+      return `  ${c.yellow(`! ${it.status}`)} ${label} ${c.dim(where)}: ${error}`;
     default:
       return `  ${it.status} ${label} ${c.dim(where)}`;
   }
@@ -109,7 +113,7 @@ export function renderRun(
     for (const it of interesting) body.push(itemLine(it, c));
   }
   if (opts.verbose && r.ignoredFiles.length > 0) {
-    body.push(c.dim(`Not a knowledge file (ignored): ${r.ignoredFiles.join(', ')}`));
+    body.push(c.dim(`Not a knowledge file (ignored): ${r.ignoredFiles.map(safeText).join(', ')}`));
   }
   if (r.warnings.length > 0) {
     body.push(c.yellow('Warnings:'));
@@ -142,7 +146,7 @@ export function renderRun(
   let final: string;
   if (r.authError) {
     final = c.red(
-      `✗ Stopped: ${r.authError.message}. Nothing more was pushed.${r.authError.hint ? ` ${r.authError.hint}` : ''}`,
+      `✗ Stopped: ${safeText(r.authError.message)}. Nothing more was pushed.${r.authError.hint ? ` ${r.authError.hint}` : ''}`,
     );
   } else if (r.interrupted) {
     final = c.yellow(`! Interrupted after ${secs}s: ${countsLine(r, c)}. Run again to finish.`);

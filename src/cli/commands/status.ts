@@ -4,6 +4,7 @@ import { readLockHolder, describeHolder } from '../../state/lock.js';
 import { staleEntry, uncertainEntry } from '../../sync/entries.js';
 import { toPosix } from '../../util/paths.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
+import { safeText } from '../../util/safe-text.js';
 import { table } from '../../util/table.js';
 import { loadContext } from '../context.js';
 import { refreshGitState } from '../git-state.js';
@@ -65,7 +66,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     out.info(
       `Files tracked: ${files.size}${withErrors.length > 0 ? c.red(` · ${withErrors.length} with errors`) : ''}`,
     );
-    for (const f of withErrors) out.info(`  ${display(f.path)}: ${f.error}`);
+    for (const f of withErrors) out.info(`  ${safeText(display(f.path))}: ${safeText(f.error ?? '')}`);
     if (pending.length > 0) {
       out.info(
         c.yellow(
@@ -73,7 +74,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         ),
       );
       for (const p of pending)
-        out.info(`  ${typeName(p.type)} "${p.label}" ${p.sourceFile ? display(p.sourceFile) : ''}`);
+        out.info(`  ${typeName(p.type)} "${safeText(p.label)}" ${p.sourceFile ? safeText(display(p.sourceFile)) : ''}`);
     }
     printRuns(out, runs);
     out.info('');
