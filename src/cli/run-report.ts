@@ -6,7 +6,6 @@ import { runDocument } from '../report/json.js';
 import type { RunResult } from '../sync/result.js';
 import { safeText } from '../util/safe-text.js';
 import { table } from '../util/table.js';
-import { exitCodeForRun } from './exit.js';
 import type { Output, ProgressHandle } from './output.js';
 
 /** How a run of the pipeline is shown, shared by `sync`, `plan`, `watch` and `demo`. */
@@ -66,10 +65,10 @@ function plainItem(r: ItemResult): string {
 export function report(
   out: Output,
   result: RunResult,
-  meta: { command: string; botId: string; streamed: boolean },
+  meta: { command: string; botId: string; streamed: boolean; exitCode: number },
 ): void {
-  // The run's own code (a signal's is the command's to add), as `--json` and the Action show it.
-  const exitCode = exitCodeForRun(result);
+  // The process's exit code, decided by the command (a signal's 130/143 included): `--json` and the Action show it.
+  const { exitCode } = meta;
   if (out.github) {
     for (const i of [...result.errors, ...result.warnings]) out.command(annotation(i));
     const section = out.section;
@@ -87,7 +86,7 @@ export function report(
   if (out.quiet) {
     for (const e of result.errors) out.error(formatFileIssue(e));
     for (const it of result.items.filter((i) => i.status === 'failed'))
-      out.error(`${it.file}:${it.line} ${it.label}: ${it.error}`);
+      out.error(`${safeText(it.file)}:${it.line} ${safeText(it.label)}: ${safeText(it.error ?? '')}`);
     out.final(renderRun(result, { verbose: false, colors: out.c, command: meta.command }).final);
     return;
   }

@@ -84,7 +84,12 @@ async function sync(cfg: ResolvedConfig, token: string, out: Output) {
       events: events.handlers,
     });
     events.done();
-    report(out, r, { command: 'sync', botId: cfg.botId as string, streamed: events.streamed });
+    report(out, r, {
+      command: 'sync',
+      botId: cfg.botId as string,
+      streamed: events.streamed,
+      exitCode: exitCodeForRun(r),
+    });
     return r;
   } finally {
     events.done();
