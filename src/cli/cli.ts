@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { execute } from './execute.js';
 import { exitNow } from './exit.js';
+import { printFailure, wantsJson } from './failure.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import type { CommandTraits } from './targets.js';
 import { VERSION } from './version.js';
@@ -363,7 +364,12 @@ export function buildCli(argv: string[]): Argv {
       .wrap(100)
       .fail((msg, err) => {
         if (err) throw err;
-        process.stderr.write(`kb-sync: ${msg}\nRun "kb-sync --help" for usage.\n`);
+        // A command line yargs refuses (unknown option, missing argument, a value not among the
+        // choices): exit 2, and with --json the same error document as any other usage error.
+        printFailure(
+          { name: 'UsageError', message: msg, hint: 'Run "kb-sync --help" for usage.', exitCode: ExitCode.usage },
+          { json: wantsJson(argv), secrets: [process.env.CXGENIE_WORKSPACE_TOKEN] },
+        );
         exitNow(ExitCode.usage);
       })
   );
