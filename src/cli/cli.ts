@@ -13,7 +13,8 @@ import { VERSION } from './version.js';
 
 const EPILOGUE = [
   'Exit codes: 0 done · 1 some items or files failed · 2 usage, configuration, state or authentication error ·',
-  '3 another run holds the lock · 4 refused for safety · 130/143 interrupted.',
+  '3 another run holds the lock · 4 refused for safety · 70 internal error (a bug) ·',
+  '130/143 stopped by Ctrl-C/SIGTERM (any command, watch included). Details: docs/syncing.md#exit-codes',
   'Environment: CXGENIE_WORKSPACE_TOKEN (the token; never in the config file), CXGENIE_BOT_ID, CXGENIE_API_URL.',
 ].join('\n');
 
