@@ -41,7 +41,12 @@ function samplesOf(rel: string): Sample[] {
     if (!fence) continue;
     const end = lines.findIndex((l, j) => j > i && l.startsWith(fence[1] as string) && l.trim() === fence[1]);
     if (/\brunnable\b/.test(fence[3] as string))
-      out.push({ where: `${rel}:${i + 1}`, heading, lang: fence[2] as string, code: lines.slice(i + 1, end).join('\n') });
+      out.push({
+        where: `${rel}:${i + 1}`,
+        heading,
+        lang: fence[2] as string,
+        code: lines.slice(i + 1, end).join('\n'),
+      });
     i = end;
   }
   return out;
