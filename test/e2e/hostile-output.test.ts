@@ -115,18 +115,21 @@ describe('hostile text in human output', () => {
         return sendJson(res, 200, { success: true, data: `Hi!\n::stop-commands::abc\n\u001b]0;x\u0007ok` });
       if (url.includes('/customer-list'))
         return sendJson(res, 200, {
-          data: [
-            {
-              id: 'c-1',
-              name: 'Eve\n::error::NAME',
-              email: '\u001b[2Je@x',
-              phone_number: '',
-              is_testing: false,
-              created_at: '2026-11-01T00:00:00Z',
-              last_message_at: null,
-            },
-          ],
-          total: 1,
+          success: true,
+          data: {
+            total: 1,
+            customers: [
+              {
+                id: 'c-1',
+                name: 'Eve\n::error::NAME',
+                email: '\u001b[2Je@x',
+                phone_number: '',
+                is_testing: false,
+                created_at: '2026-11-01T00:00:00Z',
+                last_message_at: null,
+              },
+            ],
+          },
         });
       return sendJson(res, 404, { message: 'no' });
     });
