@@ -64,19 +64,34 @@ function itemLine(it: ItemResult, c: Colors): string {
   }
 }
 
-export function staleTable(stale: readonly StaleEntry[]): string {
+/**
+ * The stale list: `#` (what `kb-sync forget '#N'` takes), the remote id (whole: people copy it),
+ * the title, the file it was in (cut in the middle: its end identifies it), why, and since when —
+ * "this run" for what turned (or, in a plan, would turn) stale in the run shown, in `plan` and
+ * `sync` alike.
+ */
+export function staleTable(stale: readonly StaleEntry[], opts: { runStartedAt?: string; width?: number } = {}): string {
+  const since = (s: StaleEntry) =>
+    opts.runStartedAt !== undefined && s.since >= opts.runStartedAt
+      ? 'this run'
+      : s.since.slice(0, 16).replace('T', ' ');
   return table(
-    ['REMOTE ID', 'TYPE', 'TITLE', 'WAS IN', 'WHY', 'SINCE'],
+    ['#', 'REMOTE ID', 'TYPE', 'TITLE', 'WAS IN', 'WHY', 'SINCE'],
     stale.map((s) => [
+      s.id === null ? '' : `#${s.id}`,
       s.remoteId ?? (s.origin === 'adopted' ? '(adopted: no id)' : '(unknown)'),
       typeName(s.type),
       s.title,
       s.file ?? '',
       s.reason === 'changed' ? 'replaced by a new version' : 'removed from the folder',
-      s.since === 'this run' ? 'this run' : s.since.slice(0, 16).replace('T', ' '),
+      since(s),
     ]),
+    { keep: [0, 1], middle: [4], ...(opts.width !== undefined ? { width: opts.width } : {}) },
   );
 }
+
+/** How many stale rows a run prints before it points at `kb-sync status` for the rest. */
+const STALE_SHOWN = 20;
 
 export function uncertainTable(u: readonly UncertainEntry[]): string {
   return table(
@@ -84,6 +99,35 @@ export function uncertainTable(u: readonly UncertainEntry[]): string {
     u.map((x) => [typeName(x.type), x.title, x.file ?? '', x.remoteId ?? '(none yet)', x.reason]),
     { maxWidth: 60 },
   );
+}
+
+/**
+ * The stale list of a run: the rows that turned stale in it (all of them with --verbose, or up to
+ * STALE_SHOWN when a fresh state lists many), and for the older ones a count and a pointer to
+ * `kb-sync status`, so that a run that changes nothing does not reprint hundreds of rows.
+ */
+function staleSection(r: RunResult, c: Colors, verbose: boolean): string[] {
+  const fresh = r.stale.filter((s) => s.since >= r.startedAt);
+  const older = r.stale.length - fresh.length;
+  const rows = verbose ? r.stale : fresh.slice(0, STALE_SHOWN);
+  const lines = [
+    c.bold(`Stale items: ${r.stale.length}`) +
+      (fresh.length > 0 && older > 0 ? c.dim(` (${fresh.length} this run)`) : '') +
+      c.dim(
+        ' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).',
+      ),
+  ];
+  if (rows.length > 0) lines.push(staleTable(rows, { runStartedAt: r.startedAt }));
+  const notShown = r.stale.length - rows.length;
+  if (notShown > 0)
+    lines.push(
+      c.dim(
+        rows.length > 0
+          ? `  … ${notShown} more, not shown: \`kb-sync status\` lists them all (or --verbose).`
+          : `  None new in this run: \`kb-sync status\` lists them (or --verbose).`,
+      ),
+    );
+  return lines;
 }
 
 /** The whole human report of a run, as lines. */
@@ -123,16 +167,7 @@ export function renderRun(
     body.push(c.red('Errors:'));
     for (const e of r.errors) body.push(`  ${formatFileIssue(e)}`);
   }
-  if (r.stale.length > 0) {
-    body.push('');
-    body.push(
-      c.bold(`Stale items: ${r.stale.length}`) +
-        c.dim(
-          ' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).',
-        ),
-    );
-    body.push(staleTable(r.stale));
-  }
+  if (r.stale.length > 0) body.push('', ...staleSection(r, c, opts.verbose));
   if (r.uncertain.length > 0) {
     body.push('');
     body.push(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${r.uncertain.length}`)));
