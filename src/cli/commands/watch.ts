@@ -69,7 +69,7 @@ async function watch(
         );
         status();
       },
-      onSync: ({ result, error, batch, full }) => {
+      onSync: ({ result, error, batch, full, settle }) => {
         events.done();
         lastSync = time();
         if (error) {
@@ -84,12 +84,14 @@ async function watch(
         } else if (result) {
           files = result.filesScanned > files || full ? result.filesScanned : files;
           pushed += result.counts.create + result.counts.update;
-          errors += result.errors.length + result.counts.failed;
-          if (out.github) for (const i of result.errors) out.command(annotation(i));
-          for (const e of result.errors) out.error(`${lastSync} ${formatFileIssue(e)}`);
+          // A settle run re-reads files read just after they changed: their errors were reported then.
+          const issues = settle ? [] : result.errors;
+          errors += issues.length + result.counts.failed;
+          if (out.github) for (const i of issues) out.command(annotation(i));
+          for (const e of issues) out.error(`${lastSync} ${formatFileIssue(e)}`);
           for (const it of result.items.filter((i) => i.status === 'failed'))
             out.error(`${lastSync} ${safeText(it.file)}:${it.line} ${safeText(it.label)}: ${safeText(it.error ?? '')}`);
-          const what = full ? 'full sync' : `${batch} change(s)`;
+          const what = full ? 'full sync' : settle ? `${batch} file(s) read again` : `${batch} change(s)`;
           const line = `${lastSync} ${what}: ${countsLine(result, c)}`;
           if (
             result.counts.create +
@@ -99,7 +101,7 @@ async function watch(
               result.counts.failed >
               0 ||
             full ||
-            out.verbose
+            (out.verbose && !settle)
           ) {
             out.info(line);
           }
