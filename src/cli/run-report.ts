@@ -94,6 +94,7 @@ export function report(
     verbose: out.verbose,
     colors: out.c,
     command: meta.command,
+    width: out.columns,
   });
   for (const line of body) out.info(line);
   if (out.tty && !result.dryRun && result.counts.create + result.counts.update + result.counts.failed > 0) {

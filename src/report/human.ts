@@ -70,7 +70,10 @@ function itemLine(it: ItemResult, c: Colors): string {
  * "this run" for what turned (or, in a plan, would turn) stale in the run shown, in `plan` and
  * `sync` alike.
  */
-export function staleTable(stale: readonly StaleEntry[], opts: { runStartedAt?: string; width?: number } = {}): string {
+export function staleTable(
+  stale: readonly StaleEntry[],
+  opts: { runStartedAt?: string; width?: number | undefined } = {},
+): string {
   const since = (s: StaleEntry) =>
     opts.runStartedAt !== undefined && s.since >= opts.runStartedAt
       ? 'this run'
@@ -93,11 +96,11 @@ export function staleTable(stale: readonly StaleEntry[], opts: { runStartedAt?: 
 /** How many stale rows a run prints before it points at `kb-sync status` for the rest. */
 const STALE_SHOWN = 20;
 
-export function uncertainTable(u: readonly UncertainEntry[]): string {
+export function uncertainTable(u: readonly UncertainEntry[], opts: { width?: number | undefined } = {}): string {
   return table(
     ['TYPE', 'TITLE', 'FILE', 'ID WE KEPT', 'WHY'],
     u.map((x) => [typeName(x.type), x.title, x.file ?? '', x.remoteId ?? '(none yet)', x.reason]),
-    { maxWidth: 60 },
+    { maxWidth: 60, keep: [3], middle: [2], ...(opts.width !== undefined ? { width: opts.width } : {}) },
   );
 }
 
@@ -106,7 +109,7 @@ export function uncertainTable(u: readonly UncertainEntry[]): string {
  * STALE_SHOWN when a fresh state lists many), and for the older ones a count and a pointer to
  * `kb-sync status`, so that a run that changes nothing does not reprint hundreds of rows.
  */
-function staleSection(r: RunResult, c: Colors, verbose: boolean): string[] {
+function staleSection(r: RunResult, c: Colors, verbose: boolean, width: number | undefined): string[] {
   const fresh = r.stale.filter((s) => s.since >= r.startedAt);
   const older = r.stale.length - fresh.length;
   const rows = verbose ? r.stale : fresh.slice(0, STALE_SHOWN);
@@ -117,7 +120,8 @@ function staleSection(r: RunResult, c: Colors, verbose: boolean): string[] {
         ' — in the bot, no longer in the folder. The API cannot delete them: remove them in the CX Genie dashboard, then run `kb-sync forget ID…` (or `--all-stale`).',
       ),
   ];
-  if (rows.length > 0) lines.push(staleTable(rows, { runStartedAt: r.startedAt }));
+  if (rows.length > 0)
+    lines.push(staleTable(rows, { runStartedAt: r.startedAt, ...(width !== undefined ? { width } : {}) }));
   const notShown = r.stale.length - rows.length;
   if (notShown > 0)
     lines.push(
@@ -133,7 +137,8 @@ function staleSection(r: RunResult, c: Colors, verbose: boolean): string[] {
 /** The whole human report of a run, as lines. */
 export function renderRun(
   r: RunResult,
-  opts: { verbose: boolean; colors: Colors; command: string },
+  /** `width`: the terminal's columns, which tables fit in (none when piped). */
+  opts: { verbose: boolean; colors: Colors; command: string; width?: number | undefined },
 ): { body: string[]; final: string } {
   const c = opts.colors;
   const body: string[] = [];
@@ -167,11 +172,11 @@ export function renderRun(
     body.push(c.red('Errors:'));
     for (const e of r.errors) body.push(`  ${formatFileIssue(e)}`);
   }
-  if (r.stale.length > 0) body.push('', ...staleSection(r, c, opts.verbose));
+  if (r.stale.length > 0) body.push('', ...staleSection(r, c, opts.verbose, opts.width));
   if (r.uncertain.length > 0) {
     body.push('');
     body.push(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${r.uncertain.length}`)));
-    body.push(uncertainTable(r.uncertain));
+    body.push(uncertainTable(r.uncertain, { width: opts.width }));
     body.push(
       c.dim('  After checking (and removing any extra copy), clear this list with `kb-sync forget --uncertain`.'),
     );

@@ -99,7 +99,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (uncertain.length > 0) {
       out.info('');
       out.info(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${uncertain.length}`)));
-      out.info(uncertainTable(uncertain));
+      out.info(uncertainTable(uncertain, { width: out.columns }));
       out.info(c.dim('  After checking, clear the list with `kb-sync forget --uncertain`.'));
     }
     if (holder) out.info(c.dim(`Lock: held by ${describeHolder(holder)}`));
