@@ -1,3 +1,5 @@
+import { safeText } from './util/safe-text.js';
+
 /**
  * The one small family of errors that the CLI turns into text and an exit code.
  * Only `src/cli` prints them and decides the exit code (src/cli/exit.ts, by class);
@@ -86,11 +88,12 @@ export interface FileIssue {
   severity: 'error' | 'warning';
 }
 
+/** A file issue for people: `file:line:col message`, the file name and message shown on one line (safeText). */
 export function formatFileIssue(issue: FileIssue): string {
-  let where = issue.file;
+  let where = safeText(issue.file);
   if (issue.line !== undefined) {
     where += `:${issue.line}`;
     if (issue.column !== undefined) where += `:${issue.column}`;
   }
-  return `${where} ${issue.message}`;
+  return `${where} ${safeText(issue.message)}`;
 }

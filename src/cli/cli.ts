@@ -6,13 +6,15 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { execute } from './execute.js';
 import { exitNow } from './exit.js';
+import { printFailure, wantsJson } from './failure.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import type { CommandTraits } from './targets.js';
 import { VERSION } from './version.js';
 
 const EPILOGUE = [
   'Exit codes: 0 done · 1 some items or files failed · 2 usage, configuration, state or authentication error ·',
-  '3 another run holds the lock · 4 refused for safety · 130/143 interrupted.',
+  '3 another run holds the lock · 4 refused for safety · 70 internal error (a bug) ·',
+  '130/143 stopped by Ctrl-C/SIGTERM (any command, watch included). Details: docs/syncing.md#exit-codes',
   'Environment: CXGENIE_WORKSPACE_TOKEN (the token; never in the config file), CXGENIE_BOT_ID, CXGENIE_API_URL.',
 ].join('\n');
 
@@ -363,7 +365,12 @@ export function buildCli(argv: string[]): Argv {
       .wrap(100)
       .fail((msg, err) => {
         if (err) throw err;
-        process.stderr.write(`kb-sync: ${msg}\nRun "kb-sync --help" for usage.\n`);
+        // A command line yargs refuses (unknown option, missing argument, a value not among the
+        // choices): exit 2, and with --json the same error document as any other usage error.
+        printFailure(
+          { name: 'UsageError', message: msg, hint: 'Run "kb-sync --help" for usage.', exitCode: ExitCode.usage },
+          { json: wantsJson(argv), secrets: [process.env.CXGENIE_WORKSPACE_TOKEN] },
+        );
         exitNow(ExitCode.usage);
       })
   );

@@ -1,6 +1,6 @@
 import { KbSyncError } from '../errors.js';
-import { redactSecrets } from '../util/redact.js';
 import { exitCodeForError } from './exit.js';
+import { failureOf, printFailure } from './failure.js';
 
 /**
  * Run a command: its exit code (from src/cli/exit.ts) becomes the process's; known errors become
@@ -14,21 +14,20 @@ export async function execute(argv: Record<string, unknown>, fn: () => Promise<n
   } catch (err) {
     const exitCode = exitCodeForError(err);
     if (err instanceof KbSyncError) {
-      let text = `kb-sync: ${err.message}`;
-      if (err.hint) text += `\n  ${err.hint}`;
-      process.stderr.write(`${redactSecrets(text, secrets)}\n`);
-      if (argv.json) {
-        process.stdout.write(
-          `${redactSecrets(JSON.stringify({ ok: false, error: { name: err.name, message: err.message, hint: err.hint ?? null, exitCode } }, null, 2), secrets)}\n`,
-        );
-      }
+      printFailure(failureOf(err, exitCode), { json: Boolean(argv.json), secrets });
       process.exitCode = exitCode;
       return;
     }
     const e = err as Error;
     const text = argv.verbose ? (e.stack ?? String(e)) : `${e.name}: ${e.message}`;
-    process.stderr.write(
-      `${redactSecrets(`kb-sync: internal error: ${text}\n  This is a bug; please report it with the output of --verbose.`, secrets)}\n`,
+    printFailure(
+      {
+        name: 'InternalError',
+        message: `internal error: ${text}`,
+        hint: 'This is a bug; please report it with the output of --verbose.',
+        exitCode,
+      },
+      { json: Boolean(argv.json), secrets },
     );
     process.exitCode = exitCode;
   }

@@ -59,6 +59,14 @@ export function exitCodeForRun(
   return ExitCode.ok;
 }
 
+/**
+ * The exit code of `watch`, which runs until it is stopped: 130 / 143 for the signal that stopped
+ * it, like any other command (one rule: a signal's code means "stopped", whatever the command).
+ */
+export function exitCodeForWatch(signal: Signal | undefined): ExitCode {
+  return signal ? signalExitCode(signal) : ExitCode.ok;
+}
+
 /** The exit code of an eval: below the threshold is 1; an interrupt wins. */
 export function exitCodeForEval(passed: boolean, interruptedBy: Signal | undefined): ExitCode {
   if (interruptedBy) return signalExitCode(interruptedBy);

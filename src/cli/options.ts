@@ -46,7 +46,7 @@ export function intOption(v: unknown, name: string, min: number): number | undef
   return n;
 }
 
-/** Widest cell of a table: cut on a terminal, whole when piped (scripts should use --json). */
-export function cellWidth(narrow = 48): number {
-  return process.stdout.isTTY ? narrow : 10_000;
+/** Widest cell of a table: cut on a terminal (or with COLUMNS), whole when piped (scripts should use --json). */
+export function cellWidth(out: { columns: number | undefined }, narrow = 48): number {
+  return out.columns !== undefined ? narrow : 10_000;
 }

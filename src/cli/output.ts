@@ -1,5 +1,6 @@
 import pc from 'picocolors';
 import { redactSecrets } from '../util/redact.js';
+import { noWorkflowCommands, terminalSafe } from '../util/safe-text.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -16,7 +17,10 @@ export interface ProgressHandle {
 /**
  * Where everything a command prints goes. Human text goes to stdout, or to stderr when `--json`
  * holds stdout; progress and live status go to stderr, on a TTY only. Every string passes through
- * the redactor, so a workspace token can never reach the terminal or a log.
+ * the redactor, so a workspace token can never reach the terminal or a log; human text then
+ * through a backstop that escapes any raw control character a renderer let through (our own
+ * colours excepted), and, in GitHub Actions, that keeps any line from starting a workflow command
+ * (only `command`, the tool's own annotations, may).
  */
 export class Output {
   readonly json: boolean;
@@ -26,13 +30,21 @@ export class Output {
   readonly color: boolean;
   readonly github: boolean;
   readonly #secrets: string[] = [];
-  readonly #stdout: NodeJS.WritableStream;
+  /**
+   * The width tables must fit in: the terminal's columns when human text goes to one, else
+   * `COLUMNS` when it is set; undefined (no limit) when piped (scripts should read --json).
+   */
+  readonly columns: number | undefined;
+  readonly #stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly #stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   #live: string | undefined;
 
   constructor(
     flags: GlobalFlags,
-    streams: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+    streams: {
+      stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+      stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+    } = {},
     env = process.env,
   ) {
     this.json = flags.json ?? false;
@@ -43,6 +55,14 @@ export class Output {
     this.tty = Boolean(this.#stderr.isTTY) && env.TERM !== 'dumb';
     this.color = flags.color ?? (pc.isColorSupported && this.tty && !env.NO_COLOR);
     this.github = env.GITHUB_ACTIONS === 'true';
+    const human = this.json ? this.#stderr : this.#stdout;
+    const envColumns = Number(env.COLUMNS);
+    this.columns =
+      human.isTTY && human.columns
+        ? human.columns
+        : Number.isInteger(envColumns) && envColumns > 0
+          ? envColumns
+          : undefined;
   }
 
   /** Register a secret to redact from everything printed. */
@@ -58,9 +78,15 @@ export class Output {
     return this.color ? pc : pc.createColors(false);
   }
 
+  /** Text for people, as it may be printed: redacted, controls escaped, no workflow command in GitHub Actions. */
+  humanText(text: string): string {
+    const safe = terminalSafe(this.redact(text), this.color);
+    return this.github ? noWorkflowCommands(safe) : safe;
+  }
+
   #write(stream: NodeJS.WritableStream, text: string): void {
     this.#clearLive();
-    stream.write(`${this.redact(text)}\n`);
+    stream.write(`${this.humanText(text)}\n`);
     this.#redrawLive();
   }
 
@@ -90,9 +116,21 @@ export class Output {
     this.#write(this.json ? this.#stderr : this.#stdout, text);
   }
 
-  /** A raw line to stdout (GitHub workflow commands, machine output). */
+  /** A line the tool means as it is, to stdout: machine output (NDJSON, a path). */
   raw(text: string): void {
-    this.#write(this.#stdout, text);
+    this.#clearLive();
+    this.#stdout.write(`${this.redact(text)}\n`);
+    this.#redrawLive();
+  }
+
+  /**
+   * One of the tool's own GitHub workflow commands (an annotation), as it is: on stdout, or on
+   * stderr with --json (the runner reads both; stdout holds the document alone).
+   */
+  command(text: string): void {
+    this.#clearLive();
+    (this.json ? this.#stderr : this.#stdout).write(`${this.redact(text)}\n`);
+    this.#redrawLive();
   }
 
   /**
@@ -117,7 +155,7 @@ export class Output {
   live(text: string | undefined): void {
     if (!this.tty || this.quiet) return;
     this.#clearLive();
-    this.#live = text === undefined ? undefined : this.redact(text);
+    this.#live = text === undefined ? undefined : this.humanText(text);
     this.#redrawLive();
   }
 

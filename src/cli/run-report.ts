@@ -4,8 +4,8 @@ import { annotation, writeGithubFiles } from '../report/github.js';
 import { renderRun } from '../report/human.js';
 import { runDocument } from '../report/json.js';
 import type { RunResult } from '../sync/result.js';
+import { safeText } from '../util/safe-text.js';
 import { table } from '../util/table.js';
-import { exitCodeForRun } from './exit.js';
 import type { Output, ProgressHandle } from './output.js';
 
 /** How a run of the pipeline is shown, shared by `sync`, `plan`, `watch` and `demo`. */
@@ -49,22 +49,28 @@ export function makeEvents(
   };
 }
 
+/** One line per item when there is no terminal (logs); titles, file names, ids and errors on one line each. */
 function plainItem(r: ItemResult): string {
-  const where = r.line > 0 ? `${r.file}:${r.line}` : r.file;
+  const file = safeText(r.file);
+  const where = r.line > 0 ? `${file}:${r.line}` : file;
   const extra =
-    r.status === 'failed' || r.status === 'skipped' ? `: ${r.error ?? ''}` : r.remoteId ? ` (id ${r.remoteId})` : '';
-  return `${r.status} ${r.type} "${r.label}" ${where}${extra}${r.uncertain ? ' [possibly created twice]' : ''}`;
+    r.status === 'failed' || r.status === 'skipped'
+      ? `: ${safeText(r.error ?? '')}`
+      : r.remoteId
+        ? ` (id ${safeText(r.remoteId)})`
+        : '';
+  return `${r.status} ${r.type} "${safeText(r.label)}" ${where}${extra}${r.uncertain ? ' [possibly created twice]' : ''}`;
 }
 
 export function report(
   out: Output,
   result: RunResult,
-  meta: { command: string; botId: string; streamed: boolean },
+  meta: { command: string; botId: string; streamed: boolean; exitCode: number },
 ): void {
-  // The run's own code (a signal's is the command's to add), as `--json` and the Action show it.
-  const exitCode = exitCodeForRun(result);
+  // The process's exit code, decided by the command (a signal's 130/143 included): `--json` and the Action show it.
+  const { exitCode } = meta;
   if (out.github) {
-    for (const i of [...result.errors, ...result.warnings]) out.raw(annotation(i));
+    for (const i of [...result.errors, ...result.warnings]) out.command(annotation(i));
     const section = out.section;
     writeGithubFiles(
       result,
@@ -80,7 +86,7 @@ export function report(
   if (out.quiet) {
     for (const e of result.errors) out.error(formatFileIssue(e));
     for (const it of result.items.filter((i) => i.status === 'failed'))
-      out.error(`${it.file}:${it.line} ${it.label}: ${it.error}`);
+      out.error(`${safeText(it.file)}:${it.line} ${safeText(it.label)}: ${safeText(it.error ?? '')}`);
     out.final(renderRun(result, { verbose: false, colors: out.c, command: meta.command }).final);
     return;
   }
@@ -88,6 +94,7 @@ export function report(
     verbose: out.verbose,
     colors: out.c,
     command: meta.command,
+    width: out.columns,
   });
   for (const line of body) out.info(line);
   if (out.tty && !result.dryRun && result.counts.create + result.counts.update + result.counts.failed > 0) {

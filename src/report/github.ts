@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
 import type { RunResult } from '../sync/result.js';
+import { markdownCell, safeText } from '../util/safe-text.js';
 import { typeName } from './human.js';
 
 /** GitHub Actions: workflow-command annotations, the step summary (Markdown) and step outputs. */
@@ -13,16 +14,18 @@ function escapeProperty(s: string): string {
   return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/**
+ * A file issue as a workflow command. The file name and message are untrusted: shown on one line
+ * (safeText), then escaped as the runner reads a command's properties and data.
+ */
 export function annotation(issue: FileIssue): string {
-  const props = [`file=${escapeProperty(issue.file)}`];
+  const props = [`file=${escapeProperty(safeText(issue.file))}`];
   if (issue.line !== undefined) props.push(`line=${issue.line}`);
   if (issue.column !== undefined) props.push(`col=${issue.column}`);
-  return `::${issue.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${escapeData(issue.message)}`;
+  return `::${issue.severity === 'error' ? 'error' : 'warning'} ${props.join(',')}::${escapeData(safeText(issue.message))}`;
 }
 
-function md(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
-}
+const md = markdownCell;
 
 /** The Markdown step summary of a run (or a plan, on pull requests). */
 export function stepSummary(r: RunResult, meta: { botId: string; command: string; target?: string }): string {

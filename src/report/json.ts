@@ -2,7 +2,8 @@ import type { RunResult } from '../sync/result.js';
 
 /**
  * The stable `--json` document of `sync` and `plan` (schema in docs/syncing.md). Fields are only ever
- * added, never renamed or removed. The exit code is the CLI's decision, passed in.
+ * added, never renamed or removed. `exitCode` is the one the process exits with (the CLI decides
+ * it: a signal's 130/143 included), passed in.
  */
 export function runDocument(r: RunResult, meta: { command: string; botId: string; exitCode: number }) {
   return {

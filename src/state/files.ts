@@ -8,7 +8,10 @@ export interface FileRow {
   racy: boolean;
   contentHash: string | null;
   synced: boolean;
+  /** The file's first error at its last read: `line:col message` (or the message alone). */
   error: string | null;
+  /** Its warnings at that read, the same way. */
+  warnings: string[];
 }
 
 export interface FileRecord {
@@ -18,6 +21,9 @@ export interface FileRecord {
   racy: boolean;
   contentHash: string | null;
   error: string | null;
+  warnings?: readonly string[];
+  /** Drafts (entries, or the file itself) left out at this read. */
+  drafts?: number;
   /** The file's items at this read; undefined keeps the previous mapping (a file that failed). */
   items?: { key: string; hash: string }[];
 }
@@ -39,14 +45,39 @@ export class Files {
     this.#db = db;
   }
 
+  /** Files recorded as read within the racy window (modified too recently to trust their stat). */
+  racy(botId: string): string[] {
+    return this.#db.prepare('SELECT path FROM files WHERE bot_id = ? AND racy = 1').pluck().all(botId) as string[];
+  }
+
+  /** path → drafts left out at its last read, for the files that left any out. */
+  drafts(botId: string): Map<string, number> {
+    const rows = this.#db
+      .prepare('SELECT path, drafts FROM files WHERE bot_id = ? AND drafts > 0')
+      .raw()
+      .all(botId) as [string, number][];
+    return new Map(rows);
+  }
+
   load(botId: string): Map<string, FileRow> {
     const out = new Map<string, FileRow>();
     const rows = this.#db
-      .prepare('SELECT path, kind, sig, racy, content_hash, synced, error FROM files WHERE bot_id = ?')
+      .prepare('SELECT path, kind, sig, racy, content_hash, synced, error, warnings FROM files WHERE bot_id = ?')
       .raw()
-      .iterate(botId) as IterableIterator<[string, Kind, string | null, number, string | null, number, string | null]>;
-    for (const [p, kind, sig, racy, contentHash, synced, error] of rows) {
-      out.set(p, { path: p, kind, sig, racy: racy === 1, contentHash, synced: synced === 1, error });
+      .iterate(botId) as IterableIterator<
+      [string, Kind, string | null, number, string | null, number, string | null, string | null]
+    >;
+    for (const [p, kind, sig, racy, contentHash, synced, error, warnings] of rows) {
+      out.set(p, {
+        path: p,
+        kind,
+        sig,
+        racy: racy === 1,
+        contentHash,
+        synced: synced === 1,
+        error,
+        warnings: warningsOf(warnings),
+      });
     }
     return out;
   }
@@ -102,9 +133,10 @@ export class Files {
   record(botId: string, records: readonly FileRecord[]): void {
     if (records.length === 0) return;
     const upsert = this.#db.prepare(
-      `INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+      `INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error, warnings, drafts) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
        ON CONFLICT (bot_id, path) DO UPDATE SET kind = excluded.kind, sig = excluded.sig, racy = excluded.racy,
-         content_hash = excluded.content_hash, error = excluded.error`,
+         content_hash = excluded.content_hash, error = excluded.error, warnings = excluded.warnings,
+         drafts = excluded.drafts`,
     );
     const delItems = this.#db.prepare('DELETE FROM file_items WHERE bot_id = ? AND path = ?');
     const addItem = this.#db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
@@ -123,7 +155,8 @@ export class Files {
     const setSynced = this.#db.prepare('UPDATE files SET synced = ? WHERE bot_id = ? AND path = ?');
     this.#db.transaction(() => {
       for (const r of records) {
-        upsert.run(botId, r.path, r.kind, r.sig, r.racy ? 1 : 0, r.contentHash, r.error);
+        const warnings = r.warnings && r.warnings.length > 0 ? JSON.stringify(r.warnings) : null;
+        upsert.run(botId, r.path, r.kind, r.sig, r.racy ? 1 : 0, r.contentHash, r.error, warnings, r.drafts ?? 0);
         if (r.items) {
           delItems.run(botId, r.path);
           for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
@@ -168,5 +201,16 @@ export class Files {
       file.run(botId, f.path, f.kind);
       for (const k of f.items) fileItem.run(botId, f.path, k.key, k.hash);
     }
+  }
+}
+
+/** The stored warnings of a file: a JSON list of strings (anything else reads as none). */
+function warningsOf(json: string | null): string[] {
+  if (json === null) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
   }
 }

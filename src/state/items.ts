@@ -105,13 +105,19 @@ export class Items {
     })();
   }
 
-  /** Re-key items whose content moved to a new key (a rename): nothing is pushed. */
+  /**
+   * Re-key items whose content moved to a new key (a rename): nothing is pushed. Their uncertain
+   * entries follow them (new key, title and file), so that they name a file that exists.
+   */
   move(botId: string, moves: readonly ItemMove[], runId: number | null): void {
     const stmt = this.#db.prepare(
       'UPDATE items SET key = ?, label = ?, source_file = ?, source_line = ?, run_id = ? WHERE bot_id = ? AND key = ?',
     );
     this.#db.transaction(() => {
-      for (const m of moves) stmt.run(m.to, m.label, m.sourceFile, m.sourceLine, runId, botId, m.from);
+      for (const m of moves) {
+        stmt.run(m.to, m.label, m.sourceFile, m.sourceLine, runId, botId, m.from);
+        this.#lists.moveUncertain(botId, m);
+      }
     })();
   }
 

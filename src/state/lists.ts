@@ -72,6 +72,13 @@ export class Lists {
       .run(botId, u.key, u.type, u.label, u.sourceFile, u.remoteId, reason, nowIso(), runId);
   }
 
+  /** Uncertain entries of an item that moved (a rename) follow it: its new key, title and file. */
+  moveUncertain(botId: string, m: { from: string; to: string; label: string; sourceFile: string }): void {
+    this.#db
+      .prepare('UPDATE uncertain SET key = ?, label = ?, source_file = ? WHERE bot_id = ? AND key = ?')
+      .run(m.to, m.label, m.sourceFile, botId, m.from);
+  }
+
   /** Uncertain entries of earlier runs for `key` now know the id of the copy that is tracked. */
   nameUncertain(botId: string, key: string, remoteId: string): void {
     this.#db

@@ -134,6 +134,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE lock ADD COLUMN pidns TEXT NOT NULL DEFAULT '';
   `,
+  // 4: each file's warnings at its last read (a JSON list of "line:col message"), so that
+  // `kb-sync status` shows them again, not only the run that read the file; and how many drafts
+  // it left out, so that a run counts the folder's drafts, not only those of the files it read.
+  `
+  ALTER TABLE files ADD COLUMN warnings TEXT;
+  ALTER TABLE files ADD COLUMN drafts INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 5: the knowledge folder the source paths are relative to (relative to the state file's folder),
+  // so that after "knowledgeDir" changes, stale entries still name the files they came from.
+  `
+  ALTER TABLE bots ADD COLUMN knowledge_dir TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,6 +7,7 @@ import { Journal, type PendingRow, type SendStart } from './journal.js';
 import { Lists, type StaleRow, type UncertainRow } from './lists.js';
 import { LockRow, type LockAttempt, type LockHolder } from './lock-row.js';
 import { Runs, type RunRow } from './runs.js';
+import { Sources } from './sources.js';
 
 export type { BotRow } from './bots.js';
 export type { FileKey, FileRecord, FileRow } from './files.js';
@@ -15,6 +16,7 @@ export type { PendingRow, SendStart } from './journal.js';
 export type { StaleRow, UncertainRow } from './lists.js';
 export type { LockAttempt, LockHolder } from './lock-row.js';
 export type { RunRow } from './runs.js';
+export { rebaseSource } from './sources.js';
 
 /** Everything a snapshot import writes for one bot. */
 export interface BotState {
@@ -45,6 +47,7 @@ export class StateStore {
   readonly #journal: Journal;
   readonly #runs: Runs;
   readonly #lock: LockRow;
+  readonly #sources: Sources;
 
   private constructor(file: string, db: Db, readonly: boolean) {
     this.file = file;
@@ -57,6 +60,7 @@ export class StateStore {
     this.#journal = new Journal(db, this.#items, this.#lists, this.#files);
     this.#runs = new Runs(db);
     this.#lock = new LockRow(db);
+    this.#sources = new Sources(db);
   }
 
   /**
@@ -118,6 +122,22 @@ export class StateStore {
 
   loadFiles(botId: string): Map<string, FileRow> {
     return this.#files.load(botId);
+  }
+  /** The knowledge folder (relative to the state file's folder) the bot's source paths are relative to. */
+  knowledgeDir(botId: string): string | null {
+    return this.#sources.dir(botId);
+  }
+  /** Record the bot's knowledge folder; when it moved, rewrite the stored source paths relative to it. */
+  moveKnowledgeDir(botId: string, dir: string): void {
+    this.#sources.moveTo(botId, dir);
+  }
+  /** Files read so soon after a change that the next run must read them again (the racy window). */
+  racyFiles(botId: string): string[] {
+    return this.#files.racy(botId);
+  }
+  /** path → drafts the file left out at its last read (files that left some out). */
+  fileDrafts(botId: string): Map<string, number> {
+    return this.#files.drafts(botId);
   }
   /** path → `kind|sig` for a file that may be skipped, '' for one that must be read again. */
   loadFileIndex(botId: string): Map<string, string> {

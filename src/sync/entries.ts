@@ -7,6 +7,8 @@ import type { StaleRow, UncertainRow } from '../state/store.js';
  */
 
 export interface StaleEntry {
+  /** The state's number for the entry (`kb-sync forget '#N'`); null for one a dry run only plans. */
+  id: number | null;
   remoteId: string | null;
   key: string;
   type: string;
@@ -29,6 +31,7 @@ export interface UncertainEntry {
 
 export function staleEntry(s: StaleRow, display: (rel: string) => string): StaleEntry {
   return {
+    id: s.id,
     remoteId: s.remoteId,
     key: s.key,
     type: s.type,
@@ -40,16 +43,25 @@ export function staleEntry(s: StaleRow, display: (rel: string) => string): Stale
   };
 }
 
-/** What a plan would turn stale (shown by a dry run beside what the state lists). */
-export function plannedStaleEntry(s: PlannedStale, display: (rel: string) => string): StaleEntry {
+/**
+ * What a plan would turn stale (shown by a dry run beside what the state lists): removed items,
+ * and the old versions of updated ones (`changed`). `since` is the run's start, as a sync records it.
+ */
+export function plannedStaleEntry(
+  s: Pick<PlannedStale, 'prior' | 'file'>,
+  display: (rel: string) => string,
+  since: string,
+  reason: 'changed' | 'removed' = 'removed',
+): StaleEntry {
   return {
+    id: null,
     remoteId: s.prior.remoteId,
     key: s.prior.key,
     type: s.prior.type,
     title: s.prior.label,
     file: s.file ? display(s.file) : null,
-    reason: 'removed',
-    since: 'this run',
+    reason,
+    since,
     origin: s.prior.origin,
   };
 }

@@ -25,6 +25,8 @@ export interface RunResult {
   warnings: FileIssue[];
   /** Every stale item the state lists for this bot (not only this run's). */
   stale: StaleEntry[];
+  /** When the run started (ISO): stale entries since then turned stale in this run. */
+  startedAt: string;
   /** Items that may exist twice in the bot. */
   uncertain: UncertainEntry[];
   /** Requests left in flight by an earlier run that stopped, settled now. */
@@ -59,6 +61,7 @@ export interface ResultInput {
   stale: readonly StaleRow[];
   uncertain: readonly UncertainRow[];
   display: (rel: string) => string;
+  startedAt: string;
 }
 
 /** Pure: the run's result, paths shown through `display` (timings and duration come last, from the caller). */
@@ -71,7 +74,13 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
   const errors = issues.filter((i) => i.severity === 'error');
   const stale = a.stale.map((s) => staleEntry(s, display));
   // A dry run shows what would turn stale as well.
-  if (a.dryRun) stale.push(...applied.plan.stale.map((s) => plannedStaleEntry(s, display)));
+  if (a.dryRun)
+    stale.push(
+      ...applied.plan.update.map((u) =>
+        plannedStaleEntry({ prior: u.prior, file: u.prior.sourceFile }, display, a.startedAt, 'changed'),
+      ),
+      ...applied.plan.stale.map((s) => plannedStaleEntry(s, display, a.startedAt)),
+    );
   const ok =
     !applied.authError &&
     applied.counts.failed === 0 &&
@@ -86,6 +95,7 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     errors,
     warnings: issues.filter((i) => i.severity === 'warning'),
     stale,
+    startedAt: a.startedAt,
     uncertain: a.uncertain.map((u) => uncertainEntry(u, display)),
     recovered: applied.recovered,
     skippedDrafts: a.skippedDrafts,

@@ -83,6 +83,7 @@ async function runStages(ctx: RunContext): Promise<RunResult> {
     stale: store.stale(botId),
     uncertain: store.uncertain(botId),
     display: ctx.display,
+    startedAt: clock.startedAt,
   });
   const durationMs = clock.elapsedMs();
   clock.lap('report');

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
+import { toPosix } from '../util/paths.js';
 import type { ExtractSettings } from '../extract/types.js';
 
 /** What the configuration says about reading files, for the extract stage. */
@@ -28,4 +30,9 @@ export function extractFingerprint(cfg: ResolvedConfig): string {
 /** The state file and its SQLite siblings: never knowledge, even when they sit in the folder. */
 export function stateSkipPaths(stateFile: string): string[] {
   return [stateFile, `${stateFile}-wal`, `${stateFile}-shm`, `${stateFile}-journal`];
+}
+
+/** The knowledge folder as the state records it: relative to the state file's folder, POSIX. */
+export function knowledgeDirKey(cfg: Pick<ResolvedConfig, 'stateFile' | 'knowledgeDir'>): string {
+  return toPosix(path.relative(path.dirname(cfg.stateFile), cfg.knowledgeDir)) || '.';
 }

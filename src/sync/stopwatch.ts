@@ -1,6 +1,8 @@
 /** Where a run's time went, for --verbose and the benchmark: phase → milliseconds (summed). */
 export class Stopwatch {
   readonly started = performance.now();
+  /** When the run started (ISO), to tell what turned stale in this run. */
+  readonly startedAt = new Date().toISOString();
   readonly timings: Record<string, number> = {};
   #mark = this.started;
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { ResolvedConfig } from '../config/load.js';
 import type { SyncEvents } from '../events.js';
+import { RACY_WINDOW_MS } from '../extract/read.js';
 import { acquireLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { toPosix } from '../util/paths.js';
@@ -29,7 +30,7 @@ export interface WatchOptions {
   allowInitial?: boolean;
   events?: SyncEvents;
   /** After each sync (or failed attempt). */
-  onSync?: (s: { result?: RunResult; error?: unknown; batch: number; full: boolean }) => void;
+  onSync?: (s: { result?: RunResult; error?: unknown; batch: number; full: boolean; settle?: boolean }) => void;
   /** When the watcher is ready (after the initial sync). */
   onReady?: (info: { files: number }) => void;
   cwd?: string;
@@ -72,19 +73,24 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
   let running: Promise<void> | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let settle: NodeJS.Timeout | undefined;
+  /** Paths waiting only to be read again after the racy window (no event of their own). */
+  const settling = new Set<string>();
   let retryDelay = opts.retryIntervalMs;
   let needFull = false;
   let watcher: FSWatcher | undefined;
 
-  const runOnce = async (changed: string[] | undefined): Promise<void> => {
+  const runOnce = async (changed: string[] | undefined, settling = false): Promise<void> => {
     const full = changed === undefined;
+    // A batch of nothing but files read again after the racy window (recorded as "watch-settle").
+    const settle = settling && !full;
     try {
       const result = await runSync({
         config: cfg,
         botId: opts.botId,
         dryRun: false,
         token: opts.token,
-        command: 'watch',
+        command: settle ? 'watch-settle' : 'watch',
         ...(changed ? { changedPaths: changed } : {}),
         store,
         lock,
@@ -100,12 +106,13 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
       summary.pushed += result.counts.create + result.counts.update;
       const failedItems = result.counts.failed > 0;
       if (result.errors.length > 0 || failedItems) summary.errors++;
-      opts.onSync?.({ result, batch: changed?.length ?? 0, full });
+      opts.onSync?.({ result, batch: changed?.length ?? 0, full, settle });
       // Items that failed to push are retried by a full sync (their files are not trusted as synced),
       // and so are the ones a stopped push left unsent (the server asked to come back later).
       const pushStopped = result.errors.some((e) => e.file === '(push)');
       if (failedItems || result.authError || pushStopped) scheduleRetry();
       else retryDelay = opts.retryIntervalMs;
+      scheduleSettle();
     } catch (error) {
       summary.errors++;
       opts.onSync?.({ error, batch: changed?.length ?? 0, full });
@@ -125,17 +132,37 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
     retryDelay = Math.min(retryDelay * 2, 10 * 60_000);
   };
 
+  /**
+   * Files read just after they changed are recorded "racy" (their stat cannot be trusted yet), and
+   * the next run reads them again. Once the racy window has passed, watch reads them once more
+   * itself (nothing is pushed for an unchanged file), so it leaves the stat index as current as a
+   * sync does and the next `kb-sync sync` skips them.
+   */
+  const scheduleSettle = () => {
+    const racy = store.racyFiles(opts.botId);
+    if (racy.length === 0 || opts.stop.aborted) return;
+    clearTimeout(settle);
+    settle = setTimeout(() => {
+      for (const p of racy) settling.add(p);
+      kick();
+    }, RACY_WINDOW_MS + 250);
+    settle.unref?.();
+  };
+
   /** Start a sync of what is pending unless one is running (it will start the next itself). */
   const kick = () => {
     if (running || opts.stop.aborted) return;
-    if (!needFull && pending.size === 0) return;
+    if (!needFull && pending.size === 0 && settling.size === 0) return;
     const full = needFull;
-    const batch = full ? undefined : [...pending];
+    const onlySettling = !full && pending.size === 0;
+    const batch = full ? undefined : [...new Set([...pending, ...settling])];
     pending.clear();
+    settling.clear();
     needFull = false;
-    running = runOnce(batch).finally(() => {
+    running = runOnce(batch, onlySettling).finally(() => {
       running = undefined;
       if (pending.size > 0 || needFull) schedule();
+      else if (settling.size > 0) kick();
     });
   };
 
@@ -169,6 +196,7 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
   } finally {
     clearTimeout(debounce);
     clearTimeout(retry);
+    clearTimeout(settle);
     await watcher?.close();
     if (running) await running;
     lock.release();

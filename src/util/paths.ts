@@ -18,9 +18,12 @@ export function makeDisplay(cwd: string, root: string): (rel: string) => string 
       d =
         rel.startsWith('/') || /^[A-Za-z]:/.test(rel)
           ? toPosix(path.relative(cwd, rel))
-          : prefix === ''
-            ? rel
-            : `${prefix}/${rel}`;
+          : rel.startsWith('../')
+            ? // A source recorded under another knowledge folder (src/state/sources.ts).
+              toPosix(path.relative(cwd, path.join(root, rel))) || '.'
+            : prefix === ''
+              ? rel
+              : `${prefix}/${rel}`;
       shown.set(rel, d);
     }
     return d;

@@ -1,56 +1,138 @@
-/** Display width of a string in a terminal: wide (CJK, emoji) characters count 2, combining marks 0. */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s.replace(/\x1b\[[0-9;]*m/g, '')) {
-    const cp = ch.codePointAt(0) as number;
-    if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) continue;
-    if (/\p{Mn}|\p{Me}|\u200d/u.test(ch)) continue;
-    if (
-      (cp >= 0x1100 && cp <= 0x115f) ||
-      (cp >= 0x2e80 && cp <= 0xa4cf) ||
-      (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) ||
-      (cp >= 0xfe30 && cp <= 0xfe4f) ||
-      (cp >= 0xff00 && cp <= 0xff60) ||
-      (cp >= 0xffe0 && cp <= 0xffe6) ||
-      (cp >= 0x1f300 && cp <= 0x1faff) ||
-      (cp >= 0x20000 && cp <= 0x3fffd)
-    ) {
-      w += 2;
-    } else {
-      w += 1;
-    }
-  }
-  return w;
+import stringWidth from 'string-width';
+import { safeText } from './safe-text.js';
+
+/**
+ * Plain text tables for people. Every cell is untrusted text: it is shown on one line with its
+ * control characters escaped (`safeText`), measured in terminal columns (wide CJK and emoji count
+ * 2, combining marks 0: string-width), and cut on whole graphemes, so that any text lines up.
+ */
+
+/**
+ * A cell: its text; or its text with a paint (a colour) applied after it is escaped, cut and
+ * measured, and/or `middle` to cut this cell in the middle (a URL in a column of titles).
+ */
+export type Cell = string | { text: string; paint?: (s: string) => string; middle?: boolean };
+
+export interface TableOptions {
+  /** The widest a cell may be in a column that can be cut (default 48). */
+  maxWidth?: number;
+  /**
+   * The width of the whole line (a terminal's columns). When rows are wider, the columns that may
+   * be cut shrink, the widest first (down to 4 columns each; headers are cut too).
+   */
+  width?: number;
+  /** Columns never cut (ids that people copy). */
+  keep?: readonly number[];
+  /** Columns cut in the middle (paths and URLs: the identifying end stays). */
+  middle?: readonly number[];
+  indent?: string;
 }
 
-/** Cut to a display width, with an ellipsis. */
+const GAP = 2;
+/** The narrowest a column that may be cut becomes. */
+const MIN = 4;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Display width in terminal columns (ANSI colour sequences do not count). */
+export function displayWidth(s: string): number {
+  return stringWidth(s);
+}
+
+function graphemes(s: string): string[] {
+  return Array.from(segmenter.segment(s), (g) => g.segment);
+}
+
+/** Cut to at most `width` columns, ending in an ellipsis when cut. */
 export function fit(s: string, width: number): string {
   if (displayWidth(s) <= width) return s;
+  if (width <= 0) return '';
   let out = '';
-  for (const ch of s) {
-    if (displayWidth(out + ch) > width - 1) break;
-    out += ch;
+  let w = 0;
+  for (const g of graphemes(s)) {
+    const gw = displayWidth(g);
+    if (w + gw > width - 1) break;
+    out += g;
+    w += gw;
   }
   return `${out}…`;
 }
 
-/** A plain text table: columns padded to their widest cell (cells cut to `maxWidth`). */
-export function table(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  opts: { maxWidth?: number; indent?: string } = {},
-): string {
+/** Cut to at most `width` columns by taking out the middle: `knowledge/guides/…/returns/label.md`. */
+export function fitMiddle(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  if (width <= 2) return fit(s, width);
+  const room = width - 1;
+  // The end identifies a path or URL (the file name, the page): it gets three quarters.
+  const headRoom = Math.floor(room / 4);
+  const gs = graphemes(s);
+  let head = '';
+  let w = 0;
+  let i = 0;
+  for (; i < gs.length; i++) {
+    const gw = displayWidth(gs[i] as string);
+    if (w + gw > headRoom) break;
+    head += gs[i] as string;
+    w += gw;
+  }
+  let tail = '';
+  let tw = 0;
+  for (let j = gs.length - 1; j >= i; j--) {
+    const gw = displayWidth(gs[j] as string);
+    if (w + tw + gw > room) break;
+    tail = (gs[j] as string) + tail;
+    tw += gw;
+  }
+  return `${head}…${tail}`;
+}
+
+function textOf(c: Cell): string {
+  return safeText(typeof c === 'string' ? c : c.text);
+}
+
+/** The width of each column: natural (capped), then shrunk to fit `opts.width`. */
+function columnWidths(headers: readonly string[], rows: readonly string[][], opts: TableOptions): number[] {
   const max = opts.maxWidth ?? 48;
-  const cells = [headers, ...rows].map((r) => r.map((c) => fit(c, max)));
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => displayWidth(r[i] ?? ''))));
+  const keep = new Set(opts.keep ?? []);
+  const natural = headers.map((h, i) => {
+    const widest = Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? '')));
+    return keep.has(i) ? widest : Math.min(widest, Math.max(max, displayWidth(h)));
+  });
+  if (opts.width === undefined) return natural;
+  const floor = headers.map((_, i) => (keep.has(i) ? (natural[i] as number) : Math.min(natural[i] as number, MIN)));
+  const widths = [...natural];
+  const line = () => (opts.indent ?? '  ').length + widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+  // Shrink the widest column that can still shrink, down to the next widest: wide columns give first.
+  for (let excess = line() - opts.width; excess > 0; excess = line() - opts.width) {
+    const shrinkable = widths.map((w, i) => i).filter((i) => (widths[i] as number) > (floor[i] as number));
+    if (shrinkable.length === 0) break;
+    const widest = shrinkable.reduce((a, b) => ((widths[b] as number) > (widths[a] as number) ? b : a));
+    const w = widths[widest] as number;
+    const second = Math.max(0, ...widths.filter((_, i) => i !== widest));
+    widths[widest] = Math.max(floor[widest] as number, w - Math.max(1, Math.min(excess, w - second)));
+  }
+  return widths;
+}
+
+/** A plain text table: columns padded to their widest cell; cells cut to fit (see TableOptions). */
+export function table(headers: readonly string[], rows: readonly (readonly Cell[])[], opts: TableOptions = {}): string {
+  const texts = rows.map((r) => r.map(textOf));
+  const heads = headers.map((h) => safeText(h));
+  const widths = columnWidths(heads, texts, opts);
+  const middle = new Set(opts.middle ?? []);
   const indent = opts.indent ?? '  ';
-  return cells
-    .map((r) =>
-      (
-        indent +
-        r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] as number) - displayWidth(c)))).join('  ')
-      ).trimEnd(),
-    )
-    .join('\n');
+  const render = (cells: readonly string[], paints: readonly (Cell | undefined)[]) =>
+    (
+      indent +
+      cells
+        .map((text, i) => {
+          const w = widths[i] as number;
+          const cell = paints[i];
+          const style = cell !== undefined && typeof cell !== 'string' ? cell : undefined;
+          const cut = middle.has(i) || style?.middle ? fitMiddle(text, w) : fit(text, w);
+          const shown = style?.paint ? style.paint(cut) : cut;
+          return i === cells.length - 1 ? shown : shown + ' '.repeat(Math.max(0, w - displayWidth(cut)));
+        })
+        .join(' '.repeat(GAP))
+    ).trimEnd();
+  return [render(heads, []), ...texts.map((t, r) => render(t, rows[r] ?? []))].join('\n');
 }

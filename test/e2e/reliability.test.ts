@@ -97,15 +97,18 @@ describe('crash safety', () => {
     expect(posts(emu)).toBe(before);
   }, 240_000);
 
-  it('Ctrl-C lets requests in flight finish, records them, and exits 130', async () => {
+  it('Ctrl-C lets requests in flight finish, records them, and exits 130 (and --json says so)', async () => {
     const emu = await emulator({ faults: { latencyMs: 150 } });
     const p = project(smallCorpus(), { emu, config: { rateLimit: { requestsPerSecond: 50, concurrency: 3 } } });
-    const s = spawnCli(['sync'], { cwd: p.dir, env: p.env });
+    const s = spawnCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     await until(() => posts(emu) >= 4, 'four creates answered');
     s.child.kill('SIGINT');
     const { code } = await s.exited;
     expect(code).toBe(130);
     expect(s.stderr()).toContain('finishing the requests in flight');
+    // The document, the process and the Action's output agree (issue 17 item 1).
+    const doc = runDoc(s.stdout());
+    expect(doc).toMatchObject({ ok: false, interrupted: true, exitCode: 130 });
     const report = reportFromState(p, emu.botId);
     // Everything that was sent got its answer and was recorded: nothing is left in flight.
     expect(report.pending).toEqual([]);

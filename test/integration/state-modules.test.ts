@@ -11,6 +11,7 @@ import { Lists } from '../../src/state/lists.js';
 import { LockRow } from '../../src/state/lock-row.js';
 import { SCHEMA_VERSION } from '../../src/state/migrations.js';
 import { Runs } from '../../src/state/runs.js';
+import { rebaseSource, Sources } from '../../src/state/sources.js';
 import { exportSnapshot, importSnapshot } from '../../src/state/snapshot.js';
 import { StateStore } from '../../src/state/store.js';
 import { tempDir } from '../helpers/fs.js';
@@ -330,5 +331,33 @@ describe('the façade', () => {
     const raw = new Database(path.join(dir, 'b.db'), { readonly: true });
     expect(raw.prepare('SELECT count(*) FROM items').pluck().get()).toBe(2);
     raw.close();
+  });
+});
+
+describe('source paths that follow their item (issue 17 items 7 and 14)', () => {
+  it('an uncertain entry follows its item when it moves: new key, title and file', () => {
+    const { journal, lists, items } = open();
+    journal.begin('b', { key: 'k', hash: 'h', type: 'TEXT', label: 'K', sourceFile: 'a/mover.md' }, 1);
+    journal.markAmbiguous('b', 'k', 'h');
+    journal.complete('b', { ...pushed('k', 'h', 'r1'), sourceFile: 'a/mover.md' }, 1);
+    items.move('b', [{ from: 'k', to: 'k2', label: 'Mover', sourceFile: 'b/mover.md', sourceLine: 1 }], 2);
+    expect(lists.uncertain('b').map((u) => [u.key, u.label, u.sourceFile, u.remoteId])).toEqual([
+      ['k2', 'Mover', 'b/mover.md', 'r1'],
+    ]);
+  });
+
+  it('when the knowledge folder moves, stored source paths are rewritten relative to the new one', () => {
+    const { db, journal, items, lists } = open();
+    const sources = new Sources(db);
+    sources.moveTo('b', 'knowledge');
+    journal.complete('b', { ...pushed('k', 'h', 'r1'), sourceFile: 'account/the-rest-api.md' }, null);
+    sources.moveTo('b', 'knowledge'); // the same folder: nothing to rewrite
+    sources.moveTo('b', 'empty');
+    expect(sources.dir('b')).toBe('empty');
+    items.remove('b', ['k'], null);
+    // Shown from the new folder, the stale entry still names the file it came from.
+    expect(lists.stale('b').map((s) => s.sourceFile)).toEqual(['../knowledge/account/the-rest-api.md']);
+    expect(rebaseSource('x.md', '.', 'docs')).toBe('../x.md');
+    expect(rebaseSource('docs/x.md', '.', 'docs')).toBe('x.md');
   });
 });

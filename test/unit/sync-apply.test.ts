@@ -90,7 +90,8 @@ describe('the push strategy, in pure steps', () => {
       2,
       10,
     );
-    expect(counts).toEqual({ create: 2, update: 1, moved: 1, stale: 2, unchanged: 6, failed: 1 });
+    // Stale: the two given, and the updated item's old version (counted where it is listed).
+    expect(counts).toEqual({ create: 2, update: 1, moved: 1, stale: 3, unchanged: 6, failed: 1 });
     expect(pushCounts(samplePlan(), { results: [] }, 0, 0).unchanged).toBe(0);
   });
 
@@ -123,7 +124,8 @@ describe('the dry-run strategy', () => {
     ]);
     expect(out.items[2]?.replacedRemoteId).toBe('r:k6');
     expect(out.items[3]?.remoteId).toBe('r:k4');
-    expect(out.counts).toEqual({ create: 2, update: 1, moved: 1, stale: 2, unchanged: 16, failed: 0 });
+    // The update's old version would turn stale too: two removed plus one replaced.
+    expect(out.counts).toEqual({ create: 2, update: 1, moved: 1, stale: 3, unchanged: 16, failed: 0 });
     expect(out.requests).toBe(0);
   });
 });
@@ -152,8 +154,18 @@ describe('recordFor', () => {
       racy: false,
       contentHash: 'c1',
       error: null,
+      warnings: [],
+      drafts: 0,
       items: [{ key: 'k1', hash: 'h1' }],
     });
+  });
+
+  it('keeps its warnings and drafts, located, for `kb-sync status` and a stable draft count', () => {
+    const warning = { file: 'a.md', line: 1, message: 'the file is empty', severity: 'warning' as const };
+    const r = recordFor(read([], { issues: [warning], draftEntries: 2 }), noPlan, []);
+    expect(r.warnings).toEqual(['1 the file is empty']);
+    expect(r.drafts).toBe(2);
+    expect(recordFor(read([], { skipped: 'draft' }), noPlan, []).drafts).toBe(1);
   });
 
   it('an unsettled file has no signature (read again next time); deferred keys stay mapped', () => {
@@ -169,7 +181,8 @@ describe('recordFor', () => {
     const error = { file: 'a.md', line: 2, message: 'broken', severity: 'error' as const };
     const r = recordFor(read([], { complete: false, issues: [error] }), noPlan, [{ key: 'k1', hash: 'h1' }]);
     expect(r.items).toBeUndefined();
-    expect(r.error).toBe('broken');
+    // Located (`line:col message`), so that `kb-sync status` prints `file:line message`.
+    expect(r.error).toBe('2 broken');
   });
 
   it('keys held back because of errors stay mapped; keys lost in a conflict are left out', () => {
@@ -272,6 +285,7 @@ describe('the result', () => {
       },
     ],
     display: makeDisplay('/repo', '/repo/knowledge'),
+    startedAt: '2026-11-29T01:00:00.000Z',
   };
 
   it('shows every path relative to the working directory, splits errors from warnings', () => {
@@ -294,7 +308,7 @@ describe('the result', () => {
     expect(buildResult({ ...clean, applied: applied({ counts }) }).ok).toBe(false);
   });
 
-  it('a dry run lists what would turn stale after what the state lists', () => {
+  it('a dry run lists what would turn stale after what the state lists: old versions of updates too, since the run started', () => {
     const stale = [
       {
         id: 1,
@@ -309,11 +323,15 @@ describe('the result', () => {
       },
     ];
     const dry = buildResult({ ...input, stale, dryRun: true, applied: applied() });
-    expect(dry.stale.map((s) => [s.key, s.since, s.file])).toEqual([
-      ['old', 't', 'knowledge/o.md'],
-      ['k2', 'this run', 'knowledge/a.md'],
-      ['k3', 'this run', 'knowledge/b.md'],
+    const now = input.startedAt;
+    expect(dry.stale.map((s) => [s.key, s.since, s.file, s.reason])).toEqual([
+      ['old', 't', 'knowledge/o.md', 'changed'],
+      ['k6', now, expect.any(String), 'changed'],
+      ['k2', now, 'knowledge/a.md', 'removed'],
+      ['k3', now, 'knowledge/b.md', 'removed'],
     ]);
+    // Counted where listed: the plan's stale count includes the replaced version.
+    expect(dry.stale.filter((s) => s.since === now)).toHaveLength(dryRunOutcome(samplePlan(), 20).counts.stale);
     expect(buildResult({ ...input, stale, applied: applied() }).stale).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import type { CustomerInfo, Media } from '../../api/types.js';
 import { ConfigError } from '../../errors.js';
 import { openLoop } from '../loop-client.js';
 import { listOption, textOption } from '../options.js';
+import { safeBlock } from '../../util/safe-text.js';
 
 /**
  * `kb-sync chat "question"`: send one message to the bot through `POST /messages` and print its
@@ -64,8 +65,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     return 0;
   }
   const c = out.c;
-  if (!out.quiet && content.trim() !== '') out.info(`${c.cyan('You:')} ${content}`);
-  out.final(out.quiet ? reply : `${c.cyan('Bot:')} ${reply}`);
+  // The reply is the server's text: its lines are kept, every other control character escaped.
+  if (!out.quiet && content.trim() !== '') out.info(`${c.cyan('You:')} ${safeBlock(content)}`);
+  out.final(out.quiet ? safeBlock(reply) : `${c.cyan('Bot:')} ${safeBlock(reply)}`);
   return 0;
 }
 

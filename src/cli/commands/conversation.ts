@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { roleOf, type Role } from '../../loop/classify.js';
 import { openLoop, PAGE_SIZE } from '../loop-client.js';
 import { textOption } from '../options.js';
+import { safeBlock, safeText } from '../../util/safe-text.js';
 
 /**
  * `kb-sync conversation SESSION_ID --customer ID`: the transcript of one conversation, every
@@ -54,7 +55,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   }
   const c = out.c;
   out.info(
-    c.bold(`Conversation ${sessionId}`) +
+    c.bold(`Conversation ${safeText(sessionId)}`) +
       c.dim(
         ` · customer ${customerId} · ${messages.length} message(s), ${order === 'asc' ? 'oldest' : 'newest'} first`,
       ),
@@ -64,11 +65,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   for (const m of messages) {
     const when = m.created_at.slice(0, 19).replace('T', ' ');
     const who = label[m.role](m.role.padEnd(8));
-    const text = (m.content ?? '').replace(/\r\n?/g, '\n').split('\n');
+    // The messages are the customers', the bot's and the agents' text: lines kept, controls escaped.
+    const text = safeBlock(m.content ?? '').split('\n');
     lines.push(`${c.dim(when)}  ${who}  ${m.role === 'system' ? c.dim(text[0] ?? '') : (text[0] ?? '')}`);
     for (const more of text.slice(1)) lines.push(`${' '.repeat(31)}${more}`);
     for (const f of m.media ?? [])
-      lines.push(`${' '.repeat(31)}${c.dim(`[attachment] ${f.name} (${f.type}, ${f.size} bytes) ${f.url}`)}`);
+      lines.push(
+        `${' '.repeat(31)}${c.dim(`[attachment] ${safeText(f.name)} (${safeText(f.type)}, ${f.size} bytes) ${safeText(f.url)}`)}`,
+      );
   }
   if (lines.length > 0) out.final(lines.join('\n'));
   return 0;

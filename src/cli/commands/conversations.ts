@@ -60,7 +60,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           s.last_message_by,
           oneLine(s.last_message?.content ?? ''),
         ]),
-        { maxWidth: cellWidth(48) },
+        // The session id is what people copy (to `kb-sync conversation ID`): never cut.
+        { maxWidth: cellWidth(out, 48), width: out.columns, keep: [0] },
       ),
     );
   }

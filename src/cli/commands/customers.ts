@@ -49,7 +49,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     });
     return 0;
   }
-  const width = cellWidth(32);
+  const width = cellWidth(out, 32);
   if (rows.length > 0) {
     out.final(
       table(
@@ -64,7 +64,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           day(c.last_message_at),
           c.id,
         ]),
-        { maxWidth: width },
+        // The id is what people copy (to `kb-sync conversations ID`): never cut.
+        { maxWidth: width, width: out.columns, keep: [7] },
       ),
     );
   }

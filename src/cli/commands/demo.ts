@@ -9,6 +9,7 @@ import { Output } from '../output.js';
 import { packageRoot } from '../version.js';
 import { exitCodeForRun } from '../exit.js';
 import { makeEvents, report } from '../run-report.js';
+import { safeBlock, safeText } from '../../util/safe-text.js';
 
 /**
  * `kb-sync demo`: start the emulator in-process, sync the bundled knowledge folder into it,
@@ -44,13 +45,13 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (qa) {
       out.info('');
       out.info(c.bold('3. Asking the bot a question from the Q&A file:'));
-      out.info(`   ${c.cyan('Customer:')} ${qa.label}`);
+      out.info(`   ${c.cyan('Customer:')} ${safeText(qa.label)}`);
       const client = new CxGenieClient({ baseUrl: emu.url, token: emu.token, botId: emu.botId });
       const reply = await client.sendMessage({
         content: qa.label,
         customer_info: { name: 'Demo Customer', email: 'demo@example.com' },
       });
-      out.info(`   ${c.cyan('Bot:')}      ${reply.replace(/\n/g, '\n             ')}`);
+      out.info(`   ${c.cyan('Bot:')}      ${safeBlock(reply).replace(/\n/g, '\n             ')}`);
     }
 
     out.info('');
@@ -83,7 +84,12 @@ async function sync(cfg: ResolvedConfig, token: string, out: Output) {
       events: events.handlers,
     });
     events.done();
-    report(out, r, { command: 'sync', botId: cfg.botId as string, streamed: events.streamed });
+    report(out, r, {
+      command: 'sync',
+      botId: cfg.botId as string,
+      streamed: events.streamed,
+      exitCode: exitCodeForRun(r),
+    });
     return r;
   } finally {
     events.done();

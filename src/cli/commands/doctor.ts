@@ -11,6 +11,7 @@ import { PacedClient } from '../loop-client.js';
 import { textOption } from '../options.js';
 import { currentTarget } from '../targets.js';
 import { Output } from '../output.js';
+import { safeText } from '../../util/safe-text.js';
 
 /**
  * `kb-sync doctor`: a checklist of everything `sync` needs — configuration, knowledge folder, the
@@ -147,11 +148,12 @@ function render(out: Output, report: DoctorReport): void {
     if (list.length === 0) continue;
     lines.push(c.bold(SECTION_TITLES[section]));
     for (const k of list) {
-      const title = k.status === 'skip' || k.status === 'info' ? c.dim(k.title) : k.title;
+      // Titles and details can quote the server (a reply, an error): one line each (safeText).
+      const title = k.status === 'skip' || k.status === 'info' ? c.dim(safeText(k.title)) : safeText(k.title);
       lines.push(`  ${mark[k.status]} ${title}`);
       const loud = k.status === 'warn' || k.status === 'fail';
       if (k.details && (loud || out.verbose || section === 'chat'))
-        for (const d of k.details) lines.push(`      ${c.dim(d)}`);
+        for (const d of k.details) lines.push(`      ${c.dim(safeText(d))}`);
       if (k.fix && (loud || k.status === 'info'))
         lines.push(`    ${loud ? '→' : c.dim('→')} ${loud ? k.fix : c.dim(k.fix)}`);
     }

@@ -26,7 +26,7 @@ import { scoreReply, type EvalCase, type ScoreOptions } from '../../loop/score.j
 import { oneLine } from '../../loop/words.js';
 import { annotation } from '../../report/github.js';
 import { scanTree } from '../../scan/walk.js';
-import { table } from '../../util/table.js';
+import { table, type Cell } from '../../util/table.js';
 import { truncate } from '../../util/text.js';
 import { onInterrupt } from '../context.js';
 import { describeWait, RequestPolicy } from '../../push/policy.js';
@@ -35,6 +35,7 @@ import { exitCodeForEval } from '../exit.js';
 import { openLoop, type PacedClient } from '../loop-client.js';
 import type { Output } from '../output.js';
 import { cellWidth, intOption, textOption } from '../options.js';
+import { markdownCell, safeText } from '../../util/safe-text.js';
 
 /** Failing cases shown in full under "Worst answers". */
 const WORST = 5;
@@ -326,14 +327,17 @@ function casesFromKnowledge(cfg: ResolvedConfig, out: Output): EvalCase[] {
 function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary, judged: boolean): void {
   const c = out.c;
   const shown = results.length > FULL_TABLE_MAX && !out.verbose ? results.filter((r) => !r.score?.pass) : results;
-  const verdict = (pass: boolean | undefined) => (pass ? c.green('pass') : c.red('FAIL'));
+  const verdict = (pass: boolean | undefined): Cell =>
+    pass ? { text: 'pass', paint: c.green } : { text: 'FAIL', paint: c.red };
   if (shown.length > 0) {
     out.info(
       table(
         ['RESULT', ...(judged ? ['JUDGE'] : []), 'SCORE', 'OVERLAP', 'PHRASES', 'FACTS', 'CASE', 'QUESTION'],
-        shown.map((r) => [
-          r.error !== null ? c.red('error') : verdict(r.score?.pass),
-          ...(judged ? [!r.judge ? '—' : 'error' in r.judge ? c.yellow('error') : verdict(r.judge.pass)] : []),
+        shown.map((r): Cell[] => [
+          r.error !== null ? { text: 'error', paint: c.red } : verdict(r.score?.pass),
+          ...(judged
+            ? [!r.judge ? '—' : 'error' in r.judge ? { text: 'error', paint: c.yellow } : verdict(r.judge.pass)]
+            : []),
           r.score ? r.score.score.toFixed(2) : '',
           r.score?.overlap ? pct(r.score.overlap.score) : '—',
           r.score?.phrases
@@ -345,7 +349,7 @@ function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary
           r.case.source ?? r.case.id,
           oneLine(r.case.question),
         ]),
-        { maxWidth: cellWidth(40) },
+        { maxWidth: cellWidth(out, 40), width: out.columns },
       ),
     );
     if (shown.length < results.length)
@@ -375,8 +379,8 @@ function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary
       out.info('');
       out.info(c.bold('Why the passing cases passed:'));
       for (const r of passing) {
-        out.info(`${c.green('✓')} ${r.case.source ?? r.case.id}`);
-        for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${n}`);
+        out.info(`${c.green('✓')} ${safeText(r.case.source ?? r.case.id)}`);
+        for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${safeText(n)}`);
       }
     }
   }
@@ -385,18 +389,22 @@ function humanReport(out: Output, results: readonly EvalResult[], s: EvalSummary
 /** One case in full: question, expected, reply, reasons and notes, and the judge's verdict. */
 function explain(out: Output, r: EvalResult, mark: string): void {
   const c = out.c;
-  out.info(`${mark} ${r.case.source ?? r.case.id}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`);
-  out.info(`    question: ${truncate(oneLine(r.case.question), 200)}`);
-  if (r.case.expect !== undefined) out.info(`    expected: ${truncate(oneLine(r.case.expect), 200)}`);
+  // Questions, replies and the judge's words are untrusted: each shown on one line (safeText).
+  const one = (s: string) => safeText(truncate(oneLine(s), 200));
+  out.info(
+    `${mark} ${safeText(r.case.source ?? r.case.id)}${r.score ? c.dim(`  score ${r.score.score.toFixed(2)}`) : ''}`,
+  );
+  out.info(`    question: ${one(r.case.question)}`);
+  if (r.case.expect !== undefined) out.info(`    expected: ${one(r.case.expect)}`);
   if (r.case.mustInclude.length > 0)
-    out.info(`    must include: ${r.case.mustInclude.map((p) => `"${p}"`).join(', ')}`);
-  if (r.reply !== null) out.info(`    reply:    ${truncate(oneLine(r.reply), 200)}`);
+    out.info(`    must include: ${r.case.mustInclude.map((p) => `"${safeText(p)}"`).join(', ')}`);
+  if (r.reply !== null) out.info(`    reply:    ${one(r.reply)}`);
   const why = r.error !== null ? [`not asked: ${r.error}`] : (r.score?.reasons ?? []);
-  for (const w of why) out.info(`    ${c.yellow('•')} ${w}`);
-  for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${c.dim(n)}`);
+  for (const w of why) out.info(`    ${c.yellow('•')} ${safeText(w)}`);
+  for (const n of r.score?.notes ?? []) out.info(`    ${c.dim('·')} ${c.dim(safeText(n))}`);
   if (r.judge) {
-    if ('error' in r.judge) out.info(`    judge: ${c.yellow(r.judge.error)}`);
-    else out.info(`    judge: ${r.judge.pass ? c.green('pass') : c.red('FAIL')} — ${r.judge.reason}`);
+    if ('error' in r.judge) out.info(`    judge: ${c.yellow(safeText(r.judge.error))}`);
+    else out.info(`    judge: ${r.judge.pass ? c.green('pass') : c.red('FAIL')} — ${safeText(r.judge.reason)}`);
   }
 }
 
@@ -405,7 +413,7 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
     if (r.score?.pass) continue;
     const m = r.case.source ? /^(.*):(\d+)$/.exec(r.case.source) : null;
     const message = `eval failed: ${r.error ?? (r.score?.reasons ?? []).join('; ')}`;
-    out.raw(
+    out.command(
       annotation({
         file: m?.[1] ?? r.case.id,
         ...(m ? { line: Number(m[2]) } : {}),
@@ -424,7 +432,6 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
   }
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
-  const md = (x: string) => x.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
   const lines = [
     `### kb-sync eval: ${s.passed} of ${s.evaluated} passed (${pct(s.passRate)}) ${s.ok ? '✅' : `❌ below ${pct(s.threshold)}`}`,
     '',
@@ -434,7 +441,7 @@ function githubReport(out: Output, results: readonly EvalResult[], s: EvalSummar
     lines.push('| case | question | why |', '|---|---|---|');
     for (const r of failing)
       lines.push(
-        `| ${md(r.case.source ?? r.case.id)} | ${md(truncate(r.case.question, 120))} | ${md(r.error ?? (r.score?.reasons ?? []).join('; '))} |`,
+        `| ${markdownCell(r.case.source ?? r.case.id)} | ${markdownCell(truncate(r.case.question, 120))} | ${markdownCell(r.error ?? (r.score?.reasons ?? []).join('; '))} |`,
       );
   }
   try {

@@ -2,6 +2,7 @@ import { requireBotId } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { StateStore } from '../../state/store.js';
 import { acquireLock } from '../../state/lock.js';
+import { safeText } from '../../util/safe-text.js';
 import { loadContext } from '../context.js';
 import { noteChange, withGitState } from '../git-state.js';
 import type { Output } from '../output.js';
@@ -46,8 +47,13 @@ async function forget(
       result.forgotten = r.forgotten.map((s) => s.remoteId ?? `#${s.id}`);
       result.unknown = r.unknown;
       for (const s of r.forgotten)
-        out.info(`Forgot stale ${s.type} "${s.label}" (${s.remoteId ?? `#${s.id}, no remote id`})`);
-      for (const u of r.unknown) out.error(`kb-sync: no stale item with id ${u} (see \`kb-sync status\`)`);
+        out.info(
+          `Forgot stale ${s.type} "${safeText(s.label)}" (${s.remoteId ? safeText(s.remoteId) : `#${s.id}, no remote id`})`,
+        );
+      for (const u of r.unknown)
+        out.error(
+          `kb-sync: no stale item with id ${safeText(u)} (see the # and REMOTE ID columns of \`kb-sync status\`)`,
+        );
       if (r.unknown.length > 0) code = 1;
     }
     if (uncertain) {

@@ -259,7 +259,7 @@ function humanReport(
           String(g.reasons.agent),
           g.last.slice(0, 10),
         ]),
-        { maxWidth: cellWidth(60) },
+        { maxWidth: cellWidth(out, 60), width: out.columns },
       ),
     );
   }

@@ -4,6 +4,7 @@ import { readLockHolder, describeHolder } from '../../state/lock.js';
 import { staleEntry, uncertainEntry } from '../../sync/entries.js';
 import { toPosix } from '../../util/paths.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
+import { safeText } from '../../util/safe-text.js';
 import { table } from '../../util/table.js';
 import { loadContext } from '../context.js';
 import { refreshGitState } from '../git-state.js';
@@ -22,6 +23,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const counts = store.countItems(botId);
     const files = store.loadFiles(botId);
     const withErrors = [...files.values()].filter((f) => f.error !== null);
+    const withWarnings = [...files.values()].filter((f) => f.warnings.length > 0);
     const pending = store.pending(botId);
     const stale = store.stale(botId).map((s) => staleEntry(s, display));
     const uncertain = store.uncertain(botId).map((u) => uncertainEntry(u, display));
@@ -35,7 +37,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         firstSyncedAt: bot?.firstSyncedAt ?? null,
         lastSyncedAt: bot?.lastSyncedAt ?? null,
         items: counts,
-        files: { tracked: files.size, withErrors: withErrors.map((f) => ({ file: display(f.path), error: f.error })) },
+        files: {
+          tracked: files.size,
+          withErrors: withErrors.map((f) => ({ file: display(f.path), error: f.error })),
+          withWarnings: withWarnings.map((f) => ({ file: display(f.path), warnings: f.warnings })),
+        },
         inFlight: pending.map((p) => ({
           key: p.key,
           type: p.type,
@@ -65,7 +71,11 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     out.info(
       `Files tracked: ${files.size}${withErrors.length > 0 ? c.red(` · ${withErrors.length} with errors`) : ''}`,
     );
-    for (const f of withErrors) out.info(`  ${display(f.path)}: ${f.error}`);
+    for (const f of withErrors) out.info(`  ${located(display(f.path), f.error ?? '')}`);
+    if (withWarnings.length > 0) {
+      out.info(c.yellow(`Warnings at the files' last read: ${withWarnings.length} file(s)`));
+      for (const f of withWarnings) for (const w of f.warnings) out.info(`  ${located(display(f.path), w)}`);
+    }
     if (pending.length > 0) {
       out.info(
         c.yellow(
@@ -73,7 +83,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         ),
       );
       for (const p of pending)
-        out.info(`  ${typeName(p.type)} "${p.label}" ${p.sourceFile ? display(p.sourceFile) : ''}`);
+        out.info(`  ${typeName(p.type)} "${safeText(p.label)}" ${p.sourceFile ? safeText(display(p.sourceFile)) : ''}`);
     }
     printRuns(out, runs);
     out.info('');
@@ -82,14 +92,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         c.bold(`Stale items: ${stale.length}`) +
           c.dim(' — remove them in the CX Genie dashboard, then `kb-sync forget ID…` (or --all-stale)'),
       );
-      out.info(staleTable(stale));
+      out.info(staleTable(stale, { width: out.columns }));
     } else {
       out.info('Stale items: none');
     }
     if (uncertain.length > 0) {
       out.info('');
       out.info(c.yellow(c.bold(`Possibly created twice — check the dashboard: ${uncertain.length}`)));
-      out.info(uncertainTable(uncertain));
+      out.info(uncertainTable(uncertain, { width: out.columns }));
       out.info(c.dim('  After checking, clear the list with `kb-sync forget --uncertain`.'));
     }
     if (holder) out.info(c.dim(`Lock: held by ${describeHolder(holder)}`));
@@ -152,4 +162,13 @@ function printRuns(out: Output, runs: ReturnType<StateStore['runs']>): void {
       ),
     );
   }
+}
+
+/**
+ * A file's stored error or warning as a compiler prints it: `file:line:col message` (the state keeps
+ * `line:col message`; an older state the message alone: `file: message`). Untrusted: one line.
+ */
+function located(file: string, issue: string): string {
+  const where = safeText(file);
+  return /^\d+(:\d+)? /.test(issue) ? `${where}:${safeText(issue)}` : `${where}: ${safeText(issue)}`;
 }

@@ -40,7 +40,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       events.done();
       interrupt.dispose();
     }
-    report(out, result, { command, botId, streamed: events.streamed });
+    // The exit code is decided once, here, and the report (--json, the Action's outputs) carries it.
+    const code = exitCodeForRun(result, interrupt.signal);
+    report(out, result, { command, botId, streamed: events.streamed, exitCode: code });
     out.detail(
       out.c.dim(
         `timings (ms): ${Object.entries(result.timings)
@@ -48,7 +50,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
           .join(' · ')}`,
       ),
     );
-    const code = exitCodeForRun(result, interrupt.signal);
     return { code, summary: runSummary(command, code, result) };
   });
 }

@@ -4,11 +4,13 @@ import { annotation } from '../../report/github.js';
 import { countsLine } from '../../report/human.js';
 import { watchKnowledge } from '../../sync/watch.js';
 import { loadContext, onInterrupt } from '../context.js';
+import { exitCodeForWatch } from '../exit.js';
 import { makeEvents } from '../run-report.js';
 import { noteChange, withGitState } from '../git-state.js';
 import type { Output } from '../output.js';
 import type { ResolvedConfig } from '../../config/load.js';
 import type { GitStateSession } from '../../state/remote/git-state.js';
+import { safeText } from '../../util/safe-text.js';
 
 /** `kb-sync watch`: sync on every change until Ctrl-C. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
@@ -37,11 +39,13 @@ async function watch(
   let lastSync = '—';
   let pushed = 0;
   let errors = 0;
+  // The "possibly created twice" list is the state's, for the whole bot: said when it changes, not after every batch.
+  let uncertain: number | undefined;
   const time = () => new Date().toTimeString().slice(0, 8);
   const status = () =>
     out.live(
       c.dim(
-        `watching ${files} file(s) · last sync ${lastSync} · ${pushed} pushed · ${errors} error(s) · Ctrl-C to stop`,
+        `watching ${files} file(s) · last sync ${lastSync} · ${pushed} pushed · ${errors} error(s)${uncertain ? ` · ${uncertain} possibly created twice` : ''} · Ctrl-C to stop`,
       ),
     );
   try {
@@ -65,27 +69,29 @@ async function watch(
         );
         status();
       },
-      onSync: ({ result, error, batch, full }) => {
+      onSync: ({ result, error, batch, full, settle }) => {
         events.done();
         lastSync = time();
         if (error) {
           errors++;
           const msg =
             error instanceof KbSyncError
-              ? `${error.message}${error.hint ? ` (${error.hint})` : ''}`
+              ? `${safeText(error.message)}${error.hint ? ` (${error.hint})` : ''}`
               : error instanceof Error
-                ? error.toString()
-                : JSON.stringify(error);
+                ? safeText(error.toString())
+                : safeText(JSON.stringify(error));
           out.error(c.red(`${lastSync} sync failed: ${msg}; retrying later.`));
         } else if (result) {
           files = result.filesScanned > files || full ? result.filesScanned : files;
           pushed += result.counts.create + result.counts.update;
-          errors += result.errors.length + result.counts.failed;
-          if (out.github) for (const i of result.errors) out.raw(annotation(i));
-          for (const e of result.errors) out.error(`${lastSync} ${formatFileIssue(e)}`);
+          // A settle run re-reads files read just after they changed: their errors were reported then.
+          const issues = settle ? [] : result.errors;
+          errors += issues.length + result.counts.failed;
+          if (out.github) for (const i of issues) out.command(annotation(i));
+          for (const e of issues) out.error(`${lastSync} ${formatFileIssue(e)}`);
           for (const it of result.items.filter((i) => i.status === 'failed'))
-            out.error(`${lastSync} ${it.file}:${it.line} ${it.label}: ${it.error}`);
-          const what = full ? 'full sync' : `${batch} change(s)`;
+            out.error(`${lastSync} ${safeText(it.file)}:${it.line} ${safeText(it.label)}: ${safeText(it.error ?? '')}`);
+          const what = full ? 'full sync' : settle ? `${batch} file(s) read again` : `${batch} change(s)`;
           const line = `${lastSync} ${what}: ${countsLine(result, c)}`;
           if (
             result.counts.create +
@@ -95,19 +101,28 @@ async function watch(
               result.counts.failed >
               0 ||
             full ||
-            out.verbose
+            (out.verbose && !settle)
           ) {
             out.info(line);
           }
-          if (result.uncertain.length > 0)
-            out.warn(c.yellow(`${result.uncertain.length} item(s) possibly created twice; see \`kb-sync status\`.`));
+          if (result.uncertain.length !== (uncertain ?? 0))
+            out.warn(
+              c.yellow(
+                `${lastSync} ${result.uncertain.length} item(s) possibly created twice${uncertain !== undefined ? ` (was ${uncertain})` : ''}; see \`kb-sync status\`.`,
+              ),
+            );
+          uncertain = result.uncertain.length;
         }
         status();
       },
     });
     out.live(undefined);
     out.final(`Stopped watching after ${summary.syncs} sync(s): ${summary.pushed} item(s) pushed.`);
-    return { code: 0, note: `watched: ${summary.syncs} sync(s), ${summary.pushed} item(s) pushed` };
+    // Watch only ends by a signal: 130 / 143, as every command stopped by one (docs/syncing.md#exit-codes).
+    return {
+      code: exitCodeForWatch(interrupt.signal),
+      note: `watched: ${summary.syncs} sync(s), ${summary.pushed} item(s) pushed`,
+    };
   } finally {
     out.live(undefined);
     interrupt.dispose();

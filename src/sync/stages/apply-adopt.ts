@@ -4,6 +4,7 @@ import type { RunContext } from '../context.js';
 import { plannedItem, staleItem } from '../item-results.js';
 import { movesOf, sentNothing, type Applied, type ApplyInput } from './apply.js';
 import { recordsFor } from './record.js';
+import { knowledgeDirKey } from '../settings.js';
 
 /**
  * The adopt strategy (`kb-sync adopt --yes`): record what would be created as already in the
@@ -15,6 +16,7 @@ export function applyAdopt(ctx: RunContext, input: ApplyInput): Promise<Applied>
   const { plan, priorFileKeys, conflicted } = input.planned;
   const runId = store.startRun(botId, 'adopt', os.hostname());
   store.ensureBot(botId, cfg.apiBaseUrl);
+  store.moveKnowledgeDir(botId, knowledgeDirKey(cfg));
   store.setFingerprint(botId, input.sel.fingerprint);
   store.applyMoves(botId, movesOf(plan), runId);
   store.applyRemovals(

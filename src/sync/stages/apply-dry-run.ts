@@ -22,7 +22,8 @@ export function dryRunOutcome(plan: Plan, itemCount: number): Applied {
     create: plan.create.length,
     update: plan.update.length,
     moved: plan.moved.length,
-    stale: plan.stale.length,
+    // Each update's old version would turn stale too (listed with the reason "changed").
+    stale: plan.stale.length + plan.update.length,
     // Everything the bot has that this plan does not touch (read from a counter, not counted).
     unchanged: Math.max(0, itemCount - plan.update.length - plan.moved.length - plan.stale.length),
     failed: 0,

@@ -11,6 +11,7 @@ import { pushJobs } from '../push-runner.js';
 import type { RunCounts } from '../counts.js';
 import { filesByPath, movesOf, type Applied, type ApplyInput } from './apply.js';
 import { recordsFor } from './record.js';
+import { knowledgeDirKey } from '../settings.js';
 
 /**
  * The push strategy (`sync`, `watch`): settle what an earlier run left in flight, apply renames,
@@ -93,6 +94,7 @@ function beginPushRun(ctx: RunContext, input: ApplyInput): { runId: number; reco
   const { store, botId, cfg, opts, events } = ctx;
   const runId = store.startRun(botId, opts.command ?? 'sync', os.hostname());
   store.ensureBot(botId, cfg.apiBaseUrl);
+  store.moveKnowledgeDir(botId, knowledgeDirKey(cfg));
   if (input.sel.fingerprintChanged) store.changeFingerprint(botId, input.sel.fingerprint);
   const recovered = store.recoverPending(botId, runId);
   if (recovered.length > 0) {
@@ -208,7 +210,8 @@ export function pushCounts(
     create: created,
     update: updated,
     moved: plan.moved.length,
-    stale,
+    // Each update's old version turns stale (the API cannot update): counted where it is listed.
+    stale: stale + updated,
     // Everything else the bot has (read from a counter kept by the store, not counted).
     unchanged: Math.max(0, itemCount - created - updated - plan.moved.length),
     failed: n('failed'),

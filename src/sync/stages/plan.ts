@@ -1,8 +1,10 @@
 import type { FileIssue } from '../../errors.js';
 import type { FileResult } from '../../extract/index.js';
 import { planSync, type DesiredItem, type Plan, type PriorItem } from '../../plan/plan.js';
-import type { FileKey, ItemRow, StateStore } from '../../state/store.js';
+import { rebaseSource, type FileKey, type ItemRow, type StateStore } from '../../state/store.js';
+import { knowledgeDirKey } from '../settings.js';
 import type { RunContext } from '../context.js';
+import { draftsOf } from './record.js';
 import type { Selection } from './select.js';
 
 /**
@@ -63,8 +65,7 @@ export function collectExtracts(results: readonly FileResult[]): Collected {
     }
     if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
     out.issues.push(...r.extract.issues);
-    out.skippedDrafts += r.extract.draftEntries ?? 0;
-    if (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false') out.skippedDrafts++;
+    out.skippedDrafts += draftsOf(r);
   }
   return out;
 }
@@ -123,11 +124,30 @@ export function planStage(ctx: RunContext, sel: Selection, results: readonly Fil
   const touched = [...collected.dirtyFiles, ...sel.removed];
   const cold = sel.known.size === 0 && store.itemCount(botId) === 0;
   const state = cold ? emptyPriorState() : readPriorState(store, botId, collected.desired, touched);
+  // Paths recorded under another knowledge folder (the config moved it): as seen from this one.
+  const recordedDir = cold ? null : store.knowledgeDir(botId);
+  const here = knowledgeDirKey(ctx.cfg);
+  if (recordedDir !== null && recordedDir !== here)
+    for (const p of state.prior.values())
+      if (p.sourceFile !== null) p.sourceFile = rebaseSource(p.sourceFile, recordedDir, here);
   const planned = planRun(collected, sel.removed, state);
+  // The folder's drafts, not only the read files': the others' counts as the state recorded them.
+  if (!cold) planned.skippedDrafts += draftsElsewhere(store.fileDrafts(botId), collected.dirtyFiles, sel.removed);
   for (const i of planned.issues) events.issue?.({ ...i, file: display(i.file) });
   clock.lap('plan');
   events.phase?.('plan', { items: planned.plan.create.length + planned.plan.update.length });
   return planned;
+}
+
+/** Pure: the drafts of the files not read (nor removed) this run, as the state recorded them. */
+export function draftsElsewhere(
+  recorded: ReadonlyMap<string, number>,
+  read: ReadonlySet<string>,
+  removed: ReadonlySet<string>,
+): number {
+  let n = 0;
+  for (const [p, d] of recorded) if (!read.has(p) && !removed.has(p)) n += d;
+  return n;
 }
 
 export function toPrior(r: ItemRow): PriorItem {

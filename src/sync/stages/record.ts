@@ -1,5 +1,6 @@
 import type { FileResult } from '../../extract/index.js';
 import type { Plan } from '../../plan/plan.js';
+import type { FileIssue } from '../../errors.js';
 import type { FileKey, FileRecord } from '../../state/store.js';
 
 /** What to record of one read file beyond what it yields now. */
@@ -26,7 +27,9 @@ export function recordFor(r: FileResult, plan: Plan, priorKeys: readonly FileKey
     sig: o.unsettled ? null : (r.sig ?? null),
     racy: r.racy ?? false,
     contentHash: r.extract.contentHash ?? null,
-    error: r.extract.issues.find((i) => i.severity === 'error')?.message ?? o.conflict ?? null,
+    error: located(r.extract.issues.find((i) => i.severity === 'error')) ?? o.conflict ?? null,
+    warnings: r.extract.issues.filter((i) => i.severity === 'warning').map((i) => located(i) as string),
+    drafts: draftsOf(r),
   };
   if (!parsed) return base; // Failed to parse: the earlier key mapping stays.
   const lost = plan.lost.get(r.relPath);
@@ -67,4 +70,16 @@ export function recordsFor(
         ...(per.unsettled ? { unsettled: per.unsettled(r.relPath) } : {}),
       }),
     );
+}
+
+/** An issue as the state keeps it for `kb-sync status`: `line:col message` (the file is the row's). */
+export function located(i: FileIssue | undefined): string | undefined {
+  if (!i) return undefined;
+  if (i.line === undefined) return i.message;
+  return `${i.line}${i.column !== undefined ? `:${i.column}` : ''} ${i.message}`;
+}
+
+/** Drafts a read file left out: its draft Q&A entries, or itself (`draft: true`, `sync: false`). */
+export function draftsOf(r: FileResult): number {
+  return (r.extract.draftEntries ?? 0) + (r.extract.skipped === 'draft' || r.extract.skipped === 'sync-false' ? 1 : 0);
 }
