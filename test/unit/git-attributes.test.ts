@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { conversionOf, parseCheckAttr, relevance } from '../../src/scan/git-attributes.js';
+
+describe('relevance: what an attributes file could convert', () => {
+  it.each([
+    ['', { content: false, eol: false }],
+    ['# *.md filter=lfs\n', { content: false, eol: false }],
+    ['*.png binary\n*.md diff=markdown linguist-generated\n', { content: false, eol: false }],
+    ['*.pdf filter=lfs diff=lfs merge=lfs -text\n', { content: true, eol: true }],
+    ['* text=auto\n', { content: false, eol: true }],
+    ['*.sh eol=lf\n', { content: false, eol: true }],
+    ['*.bat -crlf\n', { content: false, eol: true }],
+    ['*.c ident\n', { content: true, eol: false }],
+    ['*.txt working-tree-encoding=UTF-16LE\n', { content: true, eol: false }],
+    ['[attr]secret filter=crypt\n*.key secret\n', { content: true, eol: false }],
+    ['  *.md   !filter  \r\n', { content: true, eol: false }],
+  ])('%j', (text, expected) => {
+    expect(relevance(text)).toEqual(expected);
+  });
+});
+
+describe('conversionOf: why bytes on disk may differ from the blob', () => {
+  const a = (o: Record<string, string>) => new Map(Object.entries(o));
+  it.each([
+    [{}, 'false', undefined],
+    [{}, undefined, undefined],
+    [{}, 'true', 'core.autocrlf=true converts line endings'],
+    [{}, 'input', 'core.autocrlf=input converts line endings'],
+    [{ filter: 'lfs' }, undefined, 'filter=lfs'],
+    [{ filter: 'unset' }, 'false', undefined],
+    [{ ident: 'set' }, undefined, 'ident'],
+    [{ 'working-tree-encoding': 'UTF-16LE' }, undefined, 'working-tree-encoding=UTF-16LE'],
+    [{ text: 'unset' }, 'true', undefined],
+    [{ crlf: 'unset' }, 'true', undefined],
+    [{ text: 'auto' }, 'false', 'text=auto converts line endings'],
+    [{ text: 'set' }, 'false', 'text converts line endings'],
+    [{ text: 'auto' }, undefined, undefined],
+    [{ eol: 'lf' }, 'false', 'eol=lf converts line endings'],
+    [{ crlf: 'input' }, 'false', 'crlf=input converts line endings'],
+  ] as const)('%j with autocrlf %s → %s', (attrs, autocrlf, expected) => {
+    expect(conversionOf(a(attrs), autocrlf)).toBe(expected);
+  });
+});
+
+describe('parseCheckAttr', () => {
+  it('reads -z triples and makes paths relative to the folder', () => {
+    const out = 'kb/a b.md\0filter\0lfs\0kb/a b.md\0text\0unset\0kb/c.md\0filter\0unspecified\0';
+    const m = parseCheckAttr(out, 'kb/');
+    expect([...m.keys()]).toEqual(['a b.md', 'c.md']);
+    expect(Object.fromEntries(m.get('a b.md') ?? [])).toEqual({ filter: 'lfs', text: 'unset' });
+  });
+});
