@@ -5,6 +5,7 @@ import { scanArticle } from './article.js';
 import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
 import { hashFileChecked, readFileChecked } from './read.js';
+import { blobId } from '../scan/blob.js';
 import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
@@ -23,6 +24,8 @@ export interface FileResult {
   /** The stat signature of what was actually read (it may differ from the scan's). */
   sig?: StatSig;
   racy?: boolean;
+  /** The git blob id of what was read (when the scan asked git: `ScannedFile.blobFormat`). */
+  blob?: string;
   /** The file disappeared between scan and read. */
   vanished?: boolean;
 }
@@ -43,8 +46,10 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
       f.relPath,
       settings.maxDocumentBytes,
       'the document is larger than documents.maxBytes',
+      f.blobFormat,
     );
     if (!r.ok) return failed(f, r.issue, r.vanished);
+    const blob = r.blob ? { blob: r.blob } : {};
     const title = path.posix.basename(f.relPath);
     if (r.size === 0) {
       return {
@@ -52,6 +57,7 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
         kind: f.kind,
         sig: r.sig,
         racy: r.racy,
+        ...blob,
         extract: {
           items: [],
           issues: [{ file: f.relPath, severity: 'warning', message: 'the document is empty; nothing is pushed' }],
@@ -66,6 +72,7 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
       kind: f.kind,
       sig: r.sig,
       racy: r.racy,
+      ...blob,
       extract: {
         items: [
           { key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash: documentHash(title, r.hash), line: 1 },
@@ -79,7 +86,8 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
   const read = readText(f, settings);
   if ('issue' in read) return failed(f, read.issue, read.vanished);
   const extract = extractText(f.kind, read.text, f.relPath, settings);
-  return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, extract };
+  const blob = read.blob ? { blob: read.blob } : {};
+  return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, ...blob, extract };
 }
 
 /** Pure: a text kind's items from its decoded text. */
@@ -102,15 +110,16 @@ export function extractText(
 function readText(
   f: ScannedFile,
   settings: ExtractSettings,
-): { text: string; sig: StatSig; racy: boolean } | { issue: FileIssue; vanished?: boolean } {
+): { text: string; sig: StatSig; racy: boolean; blob?: string } | { issue: FileIssue; vanished?: boolean } {
   const r = readFileChecked(f.absPath, f.relPath, settings.maxTextBytes, 'the file is larger than limits.maxTextBytes');
   if (!r.ok) return { issue: r.issue, ...(r.vanished ? { vanished: true } : {}) };
+  const blob = f.blobFormat ? { blob: blobId(r.bytes, f.blobFormat) } : {};
   if (r.bytes.length === 0) {
-    return { text: '', sig: r.sig, racy: r.racy };
+    return { text: '', sig: r.sig, racy: r.racy, ...blob };
   }
   const d = decodeText(r.bytes, f.relPath);
   if ('issue' in d) return { issue: d.issue };
-  return { text: d.text, sig: r.sig, racy: r.racy };
+  return { text: d.text, sig: r.sig, racy: r.racy, ...blob };
 }
 
 function failed(f: ScannedFile, issue: FileIssue, vanished?: boolean): FileResult {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { FileIssue } from '../errors.js';
+import { blobHasher, type ObjectFormat } from '../scan/blob.js';
 import { statSig, type StatSig } from '../scan/file.js';
 
 /** A file modified this recently may change again within the clock's granularity: re-check it next time. */
@@ -78,14 +79,18 @@ export function readFileChecked(absPath: string, file: string, maxBytes: number,
   }
 }
 
-/** Stream-hash a document (memory does not grow with its size). */
+/**
+ * Stream-hash a document (memory does not grow with its size); with `blobFormat`, its git blob
+ * id too (undefined if it changed size while being read).
+ */
 export async function hashFileChecked(
   absPath: string,
   file: string,
   maxBytes: number,
   tooBig: string,
+  blobFormat?: ObjectFormat,
 ): Promise<
-  | { ok: true; hash: string; size: number; sig: StatSig; racy: boolean }
+  | { ok: true; hash: string; size: number; sig: StatSig; racy: boolean; blob?: string }
   | { ok: false; issue: FileIssue; vanished?: boolean }
 > {
   let fh: fs.promises.FileHandle;
@@ -108,18 +113,21 @@ export async function hashFileChecked(
       };
     }
     const h = createHash('sha256');
+    const b = blobFormat ? blobHasher(st.size, blobFormat) : undefined;
     const buf = Buffer.allocUnsafe(256 * 1024);
     let size = 0;
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, size);
       if (bytesRead === 0) break;
       h.update(buf.subarray(0, bytesRead));
+      b?.update(buf.subarray(0, bytesRead));
       size += bytesRead;
       if (size > maxBytes) {
         return { ok: false, issue: { file, severity: 'error', message: `${tooBig} (it grew during the sync)` } };
       }
     }
-    return { ok: true, hash: h.digest('hex'), size, sig: statSig(st), racy: isRacy(st) };
+    const blob = b && size === st.size ? b.digest() : undefined;
+    return { ok: true, hash: h.digest('hex'), size, sig: statSig(st), racy: isRacy(st), ...(blob ? { blob } : {}) };
   } catch (err) {
     return errorIssue(err, file);
   } finally {

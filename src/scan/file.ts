@@ -24,5 +24,8 @@ export interface ScannedFile {
   /** What to open (the checked target, for a symbolic link inside the folder). */
   absPath: string;
   kind: Kind;
+  /** '' when the scan did not stat the file (git vouched for it). */
   sig: StatSig;
+  /** The repository's object format, when the scan asked git: the read records the file's blob id. */
+  blobFormat?: 'sha1' | 'sha256';
 }

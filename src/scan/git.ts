@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { ObjectFormat } from './blob.js';
 import { conversions, type AutoCrlf } from './git-attributes.js';
 import { GitSpawnError, gitComplaint, gitEnv, runGit, type GitOutput } from './git-run.js';
 
@@ -20,7 +20,7 @@ import { GitSpawnError, gitComplaint, gitEnv, runGit, type GitOutput } from './g
  * -v` (blob ids and the assume-unchanged/skip-worktree flags) and `git status --porcelain=v2`.
  */
 
-export type ObjectFormat = 'sha1' | 'sha256';
+export { blobHasher, blobId, type ObjectFormat } from './blob.js';
 
 export type DirtyReason =
   | 'modified'
@@ -67,21 +67,12 @@ export interface GitOptions {
   timeoutMs?: number;
   /** Files (relative to the folder) whose line endings matter byte for byte (default: all). */
   eolMatters?: (relPath: string) => boolean;
-}
-
-/** The id git gives `bytes` as a blob: the hash of `blob <length>\0` followed by the bytes. */
-export function blobId(bytes: Uint8Array, format: ObjectFormat = 'sha1'): string {
-  const h = createHash(format);
-  h.update(`blob ${bytes.length}\0`);
-  h.update(bytes);
-  return h.digest('hex');
-}
-
-/** A blob id computed as a file is streamed (documents): `update` each chunk, then `digest`. */
-export function blobHasher(size: number, format: ObjectFormat = 'sha1') {
-  const h = createHash(format);
-  h.update(`blob ${size}\0`);
-  return { update: (chunk: Uint8Array) => h.update(chunk), digest: () => h.digest('hex') };
+  /**
+   * The `.gitattributes` files under the folder (relative to it), from the caller's own walk of
+   * it. Given, git need not look for untracked and ignored files (`status -uno`), which is
+   * cheaper; and `untracked` is then empty.
+   */
+  attributeFiles?: Promise<readonly string[]>;
 }
 
 /** Whether `env` turns git use off (`KB_SYNC_GIT=0`, `false`, `off` or `no`). */
@@ -94,22 +85,24 @@ export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean 
 export async function readGitView(root: string, opts: GitOptions = {}): Promise<GitView | GitUnavailable> {
   const env = gitEnv(opts.env ?? process.env);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const run = (args: string[]) => runGit(args, { cwd: root, env, timeoutMs });
+  const run = (args: string[], toFile = false) => runGit(args, { cwd: root, env, timeoutMs, toFile });
+  const untracked = opts.attributeFiles ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
   try {
     // All at once: they do not depend on each other, and a no-op sync waits for the slowest.
     const [rev, config, sysAttr, ls, status] = await Promise.all([
       run(['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format']),
       run(['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$']),
       run(['var', 'GIT_ATTR_SYSTEM']),
-      run(['ls-files', '--stage', '-v', '-z', '--full-name', '--', '.']),
+      // The index's listing is large (a line per file): written to a file, git does not wait
+      // for this process to read a pipe while it walks the folder.
+      run(['ls-files', '--stage', '-v', '-z', '--full-name', '--', '.'], true),
       run([
         '-c',
         'status.relativePaths=false',
         'status',
         '--porcelain=v2',
         '-z',
-        '--untracked-files=normal',
-        '--ignored=matching',
+        ...untracked,
         '--no-renames',
         '--ignore-submodules=all',
         '--',
@@ -125,6 +118,7 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     const failed = [ls, status].find((r) => r.code !== 0);
     if (failed) return { unavailable: `git failed (${gitComplaint(failed.stderr)})` };
     const view = buildView(prefix, ls, status);
+    if (opts.attributeFiles) view.attributesInside.push(...(await opts.attributeFiles));
     const settings = parseConfig(config);
     const found = await conversions(
       {
@@ -289,10 +283,10 @@ function finish(
     attributeSources: sources,
     vouch: (p) => (dirty.has(p) || unsafe.has(p) ? undefined : tracked.get(p)),
     summary() {
-      const parts = [`git vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
+      const parts = [`vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
       const reasons = new Map<string, number>();
       for (const r of dirty.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
-      if (unsafe.size > 0) reasons.set('bytes converted by git (attributes, core.autocrlf)', unsafe.size);
+      if (unsafe.size > 0) reasons.set('with bytes git converts (attributes, core.autocrlf)', unsafe.size);
       if (reasons.size > 0) parts.push(`not: ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')}`);
       return parts.join('; ');
     },

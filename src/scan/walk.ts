@@ -104,10 +104,37 @@ function begin(opts: ScanOptions) {
 
 /** Scan the whole folder (or, with `start`, one folder inside it, by its relative path). */
 export function scanTree(opts: ScanOptions, start = ''): ScanResult {
+  return listTree(opts, start).finish();
+}
+
+/** A walked folder whose files are not stat'ed yet. */
+export interface Listing {
+  /** The `.gitattributes` files in the walked folders (relative paths): git's attributes for their files. */
+  attributeFiles: string[];
+  /**
+   * Stat the files (resolving symbolic links) and finish the scan. A plain file for which
+   * `vouched` says true is not stat'ed: it comes back with an empty `sig`.
+   */
+  finish(vouched?: (f: ScannedFile) => boolean): ScanResult;
+}
+
+// How a listed entry was typed by readdir: a plain file, a symbolic link, or something else.
+const PLAIN = 0;
+const LINK = 1;
+const OTHER = 2;
+
+/**
+ * Walk the folder (readdir only) and classify every name; the stats wait for `finish`, so that a
+ * caller can walk while git works, then stat only what git does not vouch for.
+ */
+export function listTree(opts: ScanOptions, start = ''): Listing {
   const { classifier, out, rootReal, skip } = begin(opts);
-  if (rootReal === undefined) return out;
+  const attributeFiles: string[] = [];
+  if (rootReal === undefined) return { attributeFiles, finish: () => out };
   // Paths are built by concatenation (path.join normalizes, and this runs for every file).
   const root = opts.root.endsWith(path.sep) ? opts.root.slice(0, -1) : opts.root;
+  const listed: ScannedFile[] = [];
+  const types: number[] = [];
   const stack: string[] = [start];
   while (stack.length > 0) {
     const rel = stack.pop() as string;
@@ -128,8 +155,11 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
     }
     for (const e of entries) {
       const name = e.name;
-      if (name.startsWith('.')) continue;
       const relPath = rel === '' ? name : `${rel}/${name}`;
+      if (name.startsWith('.')) {
+        if (name === '.gitattributes') attributeFiles.push(relPath);
+        continue;
+      }
       if (name.includes('\uFFFD')) {
         // Node decodes names as UTF-8; one that is not cannot be opened by the name it gets.
         out.issues.push({
@@ -143,13 +173,32 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
         if (classifier.walkDir(name)) stack.push(relPath);
         continue;
       }
-      const f = statEntry(root, rootReal, relPath, e, classifier, skip, out, `${abs}${path.sep}${name}`);
-      if (f) out.files.push(f);
+      const absPath = `${abs}${path.sep}${name}`;
+      const kind = classifyEntry(relPath, absPath, classifier, skip, out);
+      if (kind === undefined) continue;
+      listed.push({ relPath, absPath, kind, sig: '' });
+      types.push(e.isSymbolicLink() ? LINK : e.isFile() ? PLAIN : OTHER);
     }
   }
-  out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  out.ignored.sort();
-  return out;
+  return {
+    attributeFiles,
+    finish(vouched) {
+      for (let i = 0; i < listed.length; i++) {
+        const f = listed[i] as ScannedFile;
+        const type = types[i];
+        if (type === PLAIN && vouched?.(f)) {
+          out.files.push(f);
+          continue;
+        }
+        const e = { isSymbolicLink: () => type === LINK, isFile: () => type === PLAIN };
+        const found = statFound(rootReal, f.relPath, f.kind, e, skip, out, root, f.absPath);
+        if (found) out.files.push(found);
+      }
+      out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+      out.ignored.sort();
+      return out;
+    },
+  };
 }
 
 /**
@@ -215,13 +264,36 @@ function statEntry(
   absPath?: string,
 ): ScannedFile | undefined {
   const abs = absPath ?? path.join(root, relPath);
+  const kind = classifyEntry(relPath, abs, classifier, skip, out);
+  if (kind === undefined) return undefined;
+  return statFound(rootReal, relPath, kind, e, skip, out, root, abs);
+}
+
+/** The kind of a listed file, or undefined when it is not one (a name that is not a kind is listed as ignored). */
+function classifyEntry(
+  relPath: string,
+  abs: string,
+  classifier: Classifier,
+  skip: ReadonlySet<string>,
+  out: ScanResult,
+): Kind | undefined {
   if (skip.has(abs)) return undefined;
   const kind = classifier.classify(relPath);
-  if (kind === undefined) return undefined;
-  if (kind === null) {
-    out.ignored.push(relPath);
-    return undefined;
-  }
+  if (kind === null) out.ignored.push(relPath);
+  return kind ?? undefined;
+}
+
+/** Stat a file of a kind (a symbolic link must stay inside the folder): the scanned file, or undefined with an issue. */
+function statFound(
+  rootReal: string,
+  relPath: string,
+  kind: Kind,
+  e: Pick<fs.Dirent, 'isSymbolicLink' | 'isFile'>,
+  skip: ReadonlySet<string>,
+  out: ScanResult,
+  root: string,
+  abs: string,
+): ScannedFile | undefined {
   let target = abs;
   if (e.isSymbolicLink()) {
     let real: string;

@@ -5,6 +5,8 @@ export interface FileRow {
   path: string;
   kind: Kind;
   sig: string | null;
+  /** The git blob id of the bytes last read, when the folder is in a git work tree. */
+  blob: string | null;
   racy: boolean;
   contentHash: string | null;
   synced: boolean;
@@ -15,6 +17,8 @@ export interface FileRecord {
   path: string;
   kind: Kind;
   sig: string | null;
+  /** The git blob id of what was read (null or absent when git was not asked, or while unsettled). */
+  blob?: string | null;
   racy: boolean;
   contentHash: string | null;
   error: string | null;
@@ -26,6 +30,36 @@ export interface FileRecord {
 export interface FileKey {
   key: string;
   hash: string;
+}
+
+/**
+ * Whether a file index entry (`kind|blob|sig`, see `Files.index`) lets a file of `kind` with stat
+ * signature `sig` be skipped (the stat path).
+ */
+export function entryMatchesSig(entry: string | undefined, kind: string, sig: string): boolean {
+  return (
+    entry !== undefined &&
+    sig !== '' &&
+    entry.length > kind.length + sig.length + 1 &&
+    entry.startsWith(kind) &&
+    entry.charCodeAt(kind.length) === 124 &&
+    entry.endsWith(sig) &&
+    entry.charCodeAt(entry.length - sig.length - 1) === 124
+  );
+}
+
+/** Whether a file index entry lets a file of `kind` whose blob id git vouches for be skipped (the git path). */
+export function entryMatchesBlob(entry: string | undefined, kind: string, blob: string): boolean {
+  const end = kind.length + 1 + blob.length;
+  return (
+    entry !== undefined &&
+    blob !== '' &&
+    entry.length > end &&
+    entry.startsWith(kind) &&
+    entry.charCodeAt(kind.length) === 124 &&
+    entry.startsWith(blob, kind.length + 1) &&
+    entry.charCodeAt(end) === 124
+  );
 }
 
 /**
@@ -42,27 +76,32 @@ export class Files {
   load(botId: string): Map<string, FileRow> {
     const out = new Map<string, FileRow>();
     const rows = this.#db
-      .prepare('SELECT path, kind, sig, racy, content_hash, synced, error FROM files WHERE bot_id = ?')
+      .prepare('SELECT path, kind, sig, blob, racy, content_hash, synced, error FROM files WHERE bot_id = ?')
       .raw()
-      .iterate(botId) as IterableIterator<[string, Kind, string | null, number, string | null, number, string | null]>;
-    for (const [p, kind, sig, racy, contentHash, synced, error] of rows) {
-      out.set(p, { path: p, kind, sig, racy: racy === 1, contentHash, synced: synced === 1, error });
+      .iterate(botId) as IterableIterator<
+      [string, Kind, string | null, string | null, number, string | null, number, string | null]
+    >;
+    for (const [p, kind, sig, blob, racy, contentHash, synced, error] of rows) {
+      out.set(p, { path: p, kind, sig, blob, racy: racy === 1, contentHash, synced: synced === 1, error });
     }
     return out;
   }
 
   /**
-   * The stat fast path's index: path → `kind|sig` for a file that may be skipped (read without
-   * error, not racy, every item in the bot), or '' for one that must be read again.
+   * The fast paths' index: path → `kind|blob|sig` for a file that may be skipped (read without
+   * error, every item in the bot), or '' for one that must be read again. `blob` is the git blob
+   * id of what was read ('' if unknown); `sig` its stat signature ('' if racy: the stat path
+   * must read it again, while git, which compares contents, may still vouch for its blob).
    */
   index(botId: string): Map<string, string> {
     // One string for the whole table, split here: far cheaper than a JS row per file. The unit
     // and record separators (31, 30) do not occur in paths in practice; if one did, the entry
-    // could only fail to match (inode numbers differ), and the file would simply be read.
+    // could only fail to match, and the file would simply be read.
     const text = this.#db
       .prepare(
-        `SELECT group_concat(path || char(31) || CASE WHEN racy = 0 AND synced = 1 AND error IS NULL AND sig IS NOT NULL
-           THEN kind || '|' || sig ELSE '' END, char(30)) FROM files WHERE bot_id = ?`,
+        `SELECT group_concat(path || char(31) || CASE WHEN synced = 1 AND error IS NULL AND (sig IS NOT NULL OR blob IS NOT NULL)
+           THEN kind || '|' || coalesce(blob, '') || '|' || CASE WHEN racy = 0 THEN coalesce(sig, '') ELSE '' END ELSE '' END,
+           char(30)) FROM files WHERE bot_id = ?`,
       )
       .pluck()
       .get(botId) as string | null;
@@ -102,9 +141,9 @@ export class Files {
   record(botId: string, records: readonly FileRecord[]): void {
     if (records.length === 0) return;
     const upsert = this.#db.prepare(
-      `INSERT INTO files (bot_id, path, kind, sig, racy, content_hash, synced, error) VALUES (?, ?, ?, ?, ?, ?, 0, ?)
-       ON CONFLICT (bot_id, path) DO UPDATE SET kind = excluded.kind, sig = excluded.sig, racy = excluded.racy,
-         content_hash = excluded.content_hash, error = excluded.error`,
+      `INSERT INTO files (bot_id, path, kind, sig, blob, racy, content_hash, synced, error) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
+       ON CONFLICT (bot_id, path) DO UPDATE SET kind = excluded.kind, sig = excluded.sig, blob = excluded.blob,
+         racy = excluded.racy, content_hash = excluded.content_hash, error = excluded.error`,
     );
     const delItems = this.#db.prepare('DELETE FROM file_items WHERE bot_id = ? AND path = ?');
     const addItem = this.#db.prepare('INSERT OR REPLACE INTO file_items (bot_id, path, key, hash) VALUES (?, ?, ?, ?)');
@@ -123,7 +162,7 @@ export class Files {
     const setSynced = this.#db.prepare('UPDATE files SET synced = ? WHERE bot_id = ? AND path = ?');
     this.#db.transaction(() => {
       for (const r of records) {
-        upsert.run(botId, r.path, r.kind, r.sig, r.racy ? 1 : 0, r.contentHash, r.error);
+        upsert.run(botId, r.path, r.kind, r.sig, r.blob ?? null, r.racy ? 1 : 0, r.contentHash, r.error);
         if (r.items) {
           delItems.run(botId, r.path);
           for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
@@ -135,6 +174,18 @@ export class Files {
           (pendingFor.get(botId, r.path) as number) === 0;
         setSynced.run(ok ? 1 : 0, botId, r.path);
       }
+    })();
+  }
+
+  /**
+   * Record git's blob id for files whose stat signature says they are as last read (so their
+   * bytes are that blob): the git path can vouch for them from now on, without a read.
+   */
+  setBlobs(botId: string, blobs: readonly { path: string; blob: string }[]): void {
+    if (blobs.length === 0) return;
+    const stmt = this.#db.prepare('UPDATE files SET blob = ? WHERE bot_id = ? AND path = ?');
+    this.#db.transaction(() => {
+      for (const b of blobs) stmt.run(b.blob, botId, b.path);
     })();
   }
 

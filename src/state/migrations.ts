@@ -134,6 +134,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE lock ADD COLUMN pidns TEXT NOT NULL DEFAULT '';
   `,
+  // 4: the git blob id of each file as it was read (when the folder is in a git work tree): a
+  // tracked file that git says is unchanged, with the same id in its index, is neither stat'ed
+  // nor read. NULL where it is not known.
+  `
+  ALTER TABLE files ADD COLUMN blob TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,6 +9,7 @@ import { Runs, type RunRow } from './runs.js';
 
 export type { BotRow } from './bots.js';
 export type { FileKey, FileRecord, FileRow } from './files.js';
+export { entryMatchesBlob, entryMatchesSig } from './files.js';
 export type { AdoptedItem, ItemMove, ItemRow, Origin, PushedItem } from './items.js';
 export type { PendingRow, SendStart } from './journal.js';
 export type { StaleRow, UncertainRow } from './lists.js';
@@ -118,7 +119,7 @@ export class StateStore {
   loadFiles(botId: string): Map<string, FileRow> {
     return this.#files.load(botId);
   }
-  /** path → `kind|sig` for a file that may be skipped, '' for one that must be read again. */
+  /** path → `kind|blob|sig` for a file that may be skipped, '' for one that must be read again (see Files.index). */
   loadFileIndex(botId: string): Map<string, string> {
     return this.#files.index(botId);
   }
@@ -133,6 +134,10 @@ export class StateStore {
   }
   forgetFiles(botId: string, paths: Iterable<string>): void {
     this.#files.forget(botId, paths);
+  }
+  /** Record git's blob id for files the stat path found as last read (see Files.setBlobs). */
+  recordBlobs(botId: string, blobs: readonly { path: string; blob: string }[]): void {
+    this.#files.setBlobs(botId, blobs);
   }
 
   // ---- items (items.ts)

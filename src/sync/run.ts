@@ -7,6 +7,7 @@ import { StateStore } from '../state/store.js';
 import { makeDisplay } from '../util/paths.js';
 import type { RunContext, RunOptions } from './context.js';
 import { buildResult, type RunResult } from './result.js';
+import { startGitProbe } from './git-probe.js';
 import { extractSettings } from './settings.js';
 import type { ApplyStrategy } from './stages/apply.js';
 import { applyAdopt } from './stages/apply-adopt.js';
@@ -42,6 +43,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   }
   const display = makeDisplay(cwd, cfg.knowledgeDir);
   const events = shownEvents(opts.events ?? {}, display);
+  // git works on the folder while the state is opened, locked and loaded, and the folder walked.
+  const git = opts.changedPaths ? undefined : startGitProbe(cfg);
   return withState(opts, events, (store, lock) =>
     runStages({
       opts,
@@ -53,6 +56,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       events,
       display,
       clock,
+      git,
     }),
   );
 }
@@ -60,7 +64,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 /** The stages, in order. */
 async function runStages(ctx: RunContext): Promise<RunResult> {
   const { opts, store, botId, clock } = ctx;
-  const sel = selectFiles(ctx);
+  const sel = await selectFiles(ctx);
   const results = await extractFiles(ctx, sel.dirty);
   const planned = planStage(ctx, sel, results);
   refuseFirstRun({

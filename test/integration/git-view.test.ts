@@ -305,6 +305,21 @@ describe.skipIf(!hasGit)('readGitView: files whose bytes git converts are not vo
   });
 });
 
+describe.skipIf(!hasGit)("readGitView with the walk's .gitattributes (git lists no untracked files)", () => {
+  it('uses the files it is given, ignored ones included, and lists nothing untracked', async () => {
+    const env = isolatedGitEnv();
+    const repo = repoWith({ '.gitignore': 'sub/.gitattributes\n', 'sub/a.md': 'a', 'b.md': 'b' }, env);
+    fs.writeFileSync(path.join(repo, 'sub', '.gitattributes'), 'a.md ident\n');
+    fs.writeFileSync(path.join(repo, 'untracked.md'), 'u');
+    const v = await readGitView(repo, { env, attributeFiles: Promise.resolve(['sub/.gitattributes']) });
+    if ('unavailable' in v) throw new Error(v.unavailable);
+    expect(v.unsafe.get('sub/a.md')).toBe('ident');
+    expect(v.untracked).toEqual([]);
+    const without = await readGitView(repo, { env, attributeFiles: Promise.resolve([]) });
+    expect('unavailable' in without || without.unsafe.size).toBe(0);
+  });
+});
+
 describe('readGitView: when git cannot be asked, it says why (the scan then works as without git)', () => {
   it('not in a repository', async () => {
     const dir = tempDir();

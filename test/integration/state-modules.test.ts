@@ -4,12 +4,12 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Bots } from '../../src/state/bots.js';
 import { openConnection, type Db } from '../../src/state/connection.js';
-import { Files, type FileRecord } from '../../src/state/files.js';
+import { entryMatchesBlob, entryMatchesSig, Files, type FileRecord } from '../../src/state/files.js';
 import { Items } from '../../src/state/items.js';
 import { Journal } from '../../src/state/journal.js';
 import { Lists } from '../../src/state/lists.js';
 import { LockRow } from '../../src/state/lock-row.js';
-import { SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
 import { Runs } from '../../src/state/runs.js';
 import { exportSnapshot, importSnapshot } from '../../src/state/snapshot.js';
 import { StateStore } from '../../src/state/store.js';
@@ -79,7 +79,7 @@ describe('files', () => {
     journal.begin('b', { key: 'k1', hash: 'h1', type: 'TEXT', label: 'K1', sourceFile: 'a.md' }, null);
     journal.complete('b', pushed('k1', 'h1', 'r1'), null);
     files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }])]);
-    expect(files.index('b').get('a.md')).toBe('article|sig');
+    expect(files.index('b').get('a.md')).toBe('article||sig');
     // A newer version of the key that is not pushed yet: read again next time.
     files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h2' }])]);
     expect(files.index('b').get('a.md')).toBe('');
@@ -103,6 +103,64 @@ describe('files', () => {
     files.forget('b', ['a.md']);
     expect([...files.load('b').keys()]).toEqual(['b.md']);
     expect(files.keys('b', ['a.md']).get('a.md')).toEqual([]);
+  });
+});
+
+describe('files: blob ids (the git path)', () => {
+  it('the index is `kind|blob|sig`: a racy file keeps its blob id but no signature; an unsettled one has neither', () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b1' }]);
+    expect(files.index('b').get('a.md')).toBe('article|b1|sig');
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b1', racy: true }]);
+    expect(files.index('b').get('a.md')).toBe('article|b1|');
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), sig: null, blob: null }]);
+    expect(files.index('b').get('a.md')).toBe('');
+    expect(files.load('b').get('a.md')).toMatchObject({ blob: null, sig: null });
+  });
+
+  it("setBlobs records git's id for files as they are, and only for the paths given", () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }]), rec('c.md', [{ key: 'k1', hash: 'h1' }])]);
+    files.setBlobs('b', [{ path: 'a.md', blob: 'git-id' }]);
+    expect(files.index('b').get('a.md')).toBe('article|git-id|sig');
+    expect(files.index('b').get('c.md')).toBe('article||sig');
+  });
+
+  it('entryMatchesSig and entryMatchesBlob read the entry exactly (kind, then blob, then signature)', () => {
+    expect(entryMatchesSig('article|b1|1:2:3:4', 'article', '1:2:3:4')).toBe(true);
+    expect(entryMatchesSig('article||1:2:3:4', 'article', '1:2:3:4')).toBe(true);
+    expect(entryMatchesSig('article|b1|1:2:3:4', 'qa', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig('article|b1|11:2:3:4', 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig('article|b1|', 'article', '')).toBe(false);
+    expect(entryMatchesSig('', 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig(undefined, 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesBlob('article|b1|1:2:3:4', 'article', 'b1')).toBe(true);
+    expect(entryMatchesBlob('article|b1|', 'article', 'b1')).toBe(true);
+    expect(entryMatchesBlob('article|b12|', 'article', 'b1')).toBe(false);
+    expect(entryMatchesBlob('article||1:2', 'article', '')).toBe(false);
+    expect(entryMatchesBlob('urls|b1|', 'article', 'b1')).toBe(false);
+    expect(entryMatchesBlob('', 'article', 'b1')).toBe(false);
+  });
+
+  it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {
+    const file = path.join(tempDir(), 'old.db');
+    const raw = new Database(file);
+    for (const [i, sql] of MIGRATIONS.slice(0, 3).entries()) {
+      raw.exec(sql);
+      raw.pragma(`user_version = ${i + 1}`);
+    }
+    raw.exec(`INSERT INTO bots (bot_id, created_at) VALUES ('b', 'now');
+      INSERT INTO files (bot_id, path, kind, sig, racy, synced) VALUES ('b', 'a.md', 'article', 's', 0, 1);`);
+    raw.close();
+    const store = StateStore.open(file);
+    try {
+      expect(store.loadFiles('b').get('a.md')).toMatchObject({ sig: 's', blob: null });
+      expect(store.loadFileIndex('b').get('a.md')).toBe('article||s');
+    } finally {
+      store.close();
+    }
   });
 });
 

@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { extractFile } from '../../src/extract/index.js';
+import type { Kind } from '../../src/scan/file.js';
+import { tempDir } from '../helpers/fs.js';
 import { conversionOf, parseCheckAttr, relevance } from '../../src/scan/git-attributes.js';
 
 describe('relevance: what an attributes file could convert', () => {
@@ -48,5 +53,33 @@ describe('parseCheckAttr', () => {
     const m = parseCheckAttr(out, 'kb/');
     expect([...m.keys()]).toEqual(['a b.md', 'c.md']);
     expect(Object.fromEntries(m.get('a b.md') ?? [])).toEqual({ filter: 'lfs', text: 'unset' });
+  });
+});
+
+describe('why line endings matter only for documents', () => {
+  const settings = {
+    markdownFormat: 'markdown',
+    maxTextBytes: 1 << 20,
+    maxItemsPerFile: 100,
+    maxDocumentBytes: 1 << 20,
+  } as const;
+  const extract = async (name: string, kind: Kind, text: string) => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, name), text);
+    const r = await extractFile({ relPath: name, absPath: path.join(dir, name), kind, sig: '' }, settings);
+    return r.extract.items.map((i) => [i.key, i.hash]);
+  };
+
+  it.each([
+    ['a.md', 'article', '---\ntitle: T\n---\n# Head\n\nBody line one.\nLine two.\n'],
+    ['f.qa.yaml', 'qa', '- q: How?\n  a: |\n    Like this.\n    And this.\n'],
+    ['l.urls', 'urls', '# list\nhttps://example.com/a\nhttps://example.com/b\n'],
+    ['d.csv', 'document', 'a,b\n1,2\n'],
+  ] as const)('%s: CRLF and LF give the same items only for text kinds', async (name, kind, text) => {
+    const lf = await extract(name, kind, text);
+    const crlf = await extract(name, kind, text.replace(/\n/g, '\r\n'));
+    expect(lf.length).toBeGreaterThan(0);
+    if (kind === 'document') expect(crlf).not.toEqual(lf);
+    else expect(crlf).toEqual(lf);
   });
 });

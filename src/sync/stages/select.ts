@@ -1,17 +1,23 @@
 import { RefusedError } from '../../errors.js';
 import type { ScannedFile } from '../../scan/file.js';
-import { scanPaths, scanTree, type ScanResult } from '../../scan/walk.js';
+import type { GitView } from '../../scan/git.js';
+import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
+import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
 /**
  * Stage 1, select what to read: scan the folder (or, in watch mode, only the changed paths),
  * compare with what the state knows, and refuse a scan that would turn the whole bot stale.
+ *
+ * In a git work tree, git says which tracked files are unchanged, by blob id (src/scan/git.ts):
+ * such a file whose id is the one recorded when it was last read is neither stat'ed nor read.
+ * Everything else (untracked, ignored, changed, converted by git) takes the stat path.
  */
 
 export interface Selection {
   scan: ScanResult;
-  /** What the state knows: path → `kind|sig` of a file that may be skipped, '' for one that must be read. */
+  /** What the state knows: path → `kind|blob|sig` of a file that may be skipped, '' for one that must be read. */
   known: ReadonlyMap<string, string>;
   /** Known files that are gone (deleted, renamed away, now excluded). */
   removed: Set<string>;
@@ -20,6 +26,11 @@ export interface Selection {
   fingerprint: string;
   /** Extraction changed since the last run: every file is read again. */
   fingerprintChanged: boolean;
+  /**
+   * Files the stat path found as last read that git vouches for under another blob id than the
+   * state has (none recorded yet, say): record git's, so that git vouches for them next time.
+   */
+  blobs: { path: string; blob: string }[];
 }
 
 /**
@@ -50,7 +61,9 @@ export function selectWork(a: {
   }
   const dirty: ScannedFile[] = [];
   for (const f of a.scan.files) {
-    if (a.fingerprintChanged || a.known.get(f.relPath) !== `${f.kind}|${f.sig}`) dirty.push(f);
+    // An empty signature: not stat'ed, because git vouched for the blob id the state recorded.
+    if (a.fingerprintChanged || (f.sig !== '' && !entryMatchesSig(a.known.get(f.relPath), f.kind, f.sig)))
+      dirty.push(f);
   }
   return { removed, dirty };
 }
@@ -81,8 +94,19 @@ export function refuseEmptyScan(a: {
   }
 }
 
-/** The select stage: the state's file index, the scan, and the selection. */
-export function selectFiles(ctx: RunContext): Selection {
+/**
+ * Pure: which files git vouches for unchanged since they were last read: tracked, unchanged in
+ * the working tree, with the blob id the state recorded (and the same kind).
+ */
+export function vouchedBy(git: GitView, known: ReadonlyMap<string, string>): (f: ScannedFile) => boolean {
+  return (f) => {
+    const id = git.vouch(f.relPath);
+    return id !== undefined && entryMatchesBlob(known.get(f.relPath), f.kind, id);
+  };
+}
+
+/** The select stage: the state's file index, the scan (with git when it can), and the selection. */
+export async function selectFiles(ctx: RunContext): Promise<Selection> {
   const { cfg, botId, store, opts, events, display, clock } = ctx;
   const fingerprint = extractFingerprint(cfg);
   const fingerprintChanged = store.bot(botId)?.extractFingerprint !== fingerprint;
@@ -98,8 +122,25 @@ export function selectFiles(ctx: RunContext): Selection {
   const known = store.loadFileIndex(botId);
   clock.lap('state');
   const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
-  const scan = hinted ? scanPaths(scanOpts, hinted) : scanTree(scanOpts);
+  let scan: ScanResult;
+  let git: GitView | undefined;
+  if (hinted) {
+    scan = scanPaths(scanOpts, hinted);
+  } else {
+    const listing = listTree(scanOpts);
+    clock.lap('scan');
+    git = await askGit(ctx, listing.attributeFiles);
+    clock.lap('git');
+    scan = listing.finish(git && !fingerprintChanged ? vouchedBy(git, known) : undefined);
+    if (git) {
+      const skipped = scan.files.reduce((n, f) => (f.sig === '' ? n + 1 : n), 0);
+      events.log?.('verbose', `git: ${git.summary()}; ${skipped} file(s) taken on its word (neither stat'ed nor read)`);
+    }
+  }
   const { removed, dirty } = selectWork({ known, scan, hinted, fingerprintChanged });
+  // What is read now records its blob id, for git to vouch for next time.
+  if (git) for (const f of dirty) f.blobFormat = git.objectFormat;
+  const blobs = git ? blobsToAdopt(git, scan, dirty) : [];
   for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
   clock.lap('scan');
   refuseEmptyScan({
@@ -112,5 +153,41 @@ export function selectFiles(ctx: RunContext): Selection {
     knowledgeDir: cfg.knowledgeDir,
   });
   clock.lap('scan');
-  return { scan, known, removed, dirty, fingerprint, fingerprintChanged };
+  return { scan, known, removed, dirty, fingerprint, fingerprintChanged, blobs };
+}
+
+/**
+ * Pure: files that were stat'ed and found as last read (not dirty) that git vouches for: their
+ * bytes are git's blob, so its id may be recorded without reading them.
+ */
+export function blobsToAdopt(
+  git: Pick<GitView, 'vouch'>,
+  scan: ScanResult,
+  dirty: readonly ScannedFile[],
+): { path: string; blob: string }[] {
+  const read = new Set(dirty);
+  const out: { path: string; blob: string }[] = [];
+  for (const f of scan.files) {
+    if (f.sig === '' || read.has(f)) continue;
+    const blob = git.vouch(f.relPath);
+    if (blob !== undefined) out.push({ path: f.relPath, blob });
+  }
+  return out;
+}
+
+/** git's view, when the run asked for it and git could answer (said under --verbose either way). */
+async function askGit(ctx: RunContext, attributeFiles: readonly string[]): Promise<GitView | undefined> {
+  const probe = ctx.git;
+  if (!probe) return undefined;
+  if ('unavailable' in probe) {
+    ctx.events.log?.('verbose', `git: not used (${probe.unavailable})`);
+    return undefined;
+  }
+  probe.attributes(attributeFiles);
+  const view = await probe.view;
+  if ('unavailable' in view) {
+    ctx.events.log?.('verbose', `git: not used (${view.unavailable}); files are compared by their stat signatures`);
+    return undefined;
+  }
+  return view;
 }
