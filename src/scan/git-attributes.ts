@@ -42,14 +42,14 @@ export function relevance(text: string): Relevance {
 }
 
 export interface AttributeContext {
+  /** The knowledge folder (git's working directory). */
+  root: string;
   topLevel: string;
   commonDir: string;
   /** The folder relative to the top, with a trailing '/' ('' at the top). */
   prefix: string;
   /** `core.attributesFile`, if set. */
   attributesFile: string | undefined;
-  /** `git var GIT_ATTR_SYSTEM`, where git is new enough to say. */
-  systemFile: string | undefined;
   /** `.gitattributes` files git knows under the folder (tracked, untracked or ignored), relative to it. */
   inside: readonly string[];
   env: NodeJS.ProcessEnv;
@@ -58,6 +58,14 @@ export interface AttributeContext {
 function expandHome(p: string, env: NodeJS.ProcessEnv): string {
   return p === '~' || p.startsWith('~/') ? path.join(env.HOME ?? os.homedir(), p.slice(1)) : p;
 }
+
+const SYSTEM_FILES =
+  process.platform === 'win32'
+    ? [
+        path.join(process.env.ProgramFiles ?? 'C:\\Program Files', 'Git', 'etc', 'gitattributes'),
+        path.join(process.env.ProgramFiles ?? 'C:\\Program Files', 'Git', 'mingw64', 'etc', 'gitattributes'),
+      ]
+    : ['/etc/gitattributes', '/usr/local/etc/gitattributes', '/opt/homebrew/etc/gitattributes'];
 
 /** Every attributes file that can apply to files in the folder (whether or not it exists). */
 export function attributeFiles(c: AttributeContext): string[] {
@@ -72,8 +80,9 @@ export function attributeFiles(c: AttributeContext): string[] {
   );
   const noSystem = c.env.GIT_ATTR_NOSYSTEM;
   if (!noSystem || noSystem === '0' || noSystem === 'false') {
-    if (c.systemFile) files.push(c.systemFile);
-    else files.push('/etc/gitattributes', '/usr/local/etc/gitattributes', '/opt/homebrew/etc/gitattributes');
+    // `$(prefix)/etc/gitattributes`, where the common installs put it (asking git for it costs a
+    // process on every run, and only git 2.42 and later can say).
+    files.push(...SYSTEM_FILES);
   }
   files.push(path.join(c.commonDir, 'info', 'attributes'));
   // The top folder's and every folder's down to the knowledge folder.
@@ -83,8 +92,7 @@ export function attributeFiles(c: AttributeContext): string[] {
     dir = path.join(dir, seg);
     files.push(path.join(dir, '.gitattributes'));
   }
-  const root = path.join(c.topLevel, c.prefix);
-  for (const rel of c.inside) if (rel !== '.gitattributes') files.push(path.join(root, rel));
+  for (const rel of c.inside) if (rel !== '.gitattributes') files.push(path.join(c.root, rel));
   return files;
 }
 
@@ -115,29 +123,31 @@ export type AutoCrlf = 'true' | 'input' | 'false';
  */
 export async function conversions(
   c: AttributeContext,
-  candidates: readonly string[],
+  candidates: () => readonly string[],
   o: { autocrlf: AutoCrlf; eolMatters: (relPath: string) => boolean; timeoutMs: number },
 ): Promise<{ unsafe: Map<string, string>; sources: string[] }> {
   const unsafe = new Map<string, string>();
   const rel = readRelevance(attributeFiles(c));
   const crlf = o.autocrlf !== 'false';
-  const eolPaths = rel.eol || crlf ? candidates.filter((p) => o.eolMatters(p)) : [];
+  if (!rel.content && !rel.eol && !crlf) return { unsafe, sources: rel.sources };
+  const all = candidates();
+  const eolPaths = rel.eol || crlf ? all.filter((p) => o.eolMatters(p)) : [];
   if (!rel.content && !rel.eol) {
     // No attributes that convert: only core.autocrlf can, and it converts every text file.
     for (const p of eolPaths) unsafe.set(p, `core.autocrlf=${o.autocrlf} converts line endings`);
     return { unsafe, sources: rel.sources };
   }
-  const asked = rel.content ? candidates : eolPaths;
+  const asked = rel.content ? all : eolPaths;
   if (asked.length === 0) return { unsafe, sources: rel.sources };
   const names = [...(rel.content ? CONTENT_ATTRS : []), ...EOL_ATTRS];
   const r = await runGit(['check-attr', '--stdin', '-z', ...names], {
-    cwd: c.topLevel,
+    cwd: c.root,
     env: c.env,
     timeoutMs: o.timeoutMs,
-    input: asked.map((p) => `${c.prefix}${p}\0`).join(''),
+    input: asked.map((p) => `${p}\0`).join(''),
   });
   if (r.code !== 0) throw new Error(`git check-attr failed: ${gitComplaint(r.stderr)}`);
-  const attrs = parseCheckAttr(r.stdout.toString('utf8'), c.prefix);
+  const attrs = parseCheckAttr(r.stdout.toString('utf8'));
   for (const p of asked) {
     const a = attrs.get(p) ?? new Map<string, string>();
     const why = conversionOf(a, o.eolMatters(p) ? o.autocrlf : undefined);
@@ -146,13 +156,12 @@ export async function conversions(
   return { unsafe, sources: rel.sources };
 }
 
-/** `git check-attr -z` output: path, attribute, value, … → path (relative to the folder) → attribute → value. */
-export function parseCheckAttr(out: string, prefix: string): Map<string, Map<string, string>> {
+/** `git check-attr -z` output: path, attribute, value, … → path → attribute → value. */
+export function parseCheckAttr(out: string): Map<string, Map<string, string>> {
   const m = new Map<string, Map<string, string>>();
   const f = out.split('\0');
   for (let i = 0; i + 2 < f.length; i += 3) {
-    const full = f[i] as string;
-    const p = full.startsWith(prefix) ? full.slice(prefix.length) : full;
+    const p = f[i] as string;
     let a = m.get(p);
     if (!a) m.set(p, (a = new Map<string, string>()));
     a.set(f[i + 1] as string, f[i + 2] as string);

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,65 +37,23 @@ export interface GitOutput {
 export class GitSpawnError extends Error {}
 
 /**
- * A private temporary file for a command's output, or undefined where none can be made (the
- * output then goes through a pipe).
- */
-interface OutputFile {
-  fd: number;
-  file: string;
-  taken: boolean;
-}
-
-function outputFile(): OutputFile | undefined {
-  const file = path.join(os.tmpdir(), `kb-sync-git-${process.pid}-${randomBytes(6).toString('hex')}`);
-  try {
-    return { fd: fs.openSync(file, 'wx+', 0o600), file, taken: false };
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a command wrote to its output file; the file is removed (once). */
-function takeOutput(out: OutputFile): Buffer {
-  if (out.taken) return Buffer.alloc(0);
-  out.taken = true;
-  try {
-    const size = fs.fstatSync(out.fd).size;
-    const buf = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = fs.readSync(out.fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    fs.closeSync(out.fd);
-    fs.rmSync(out.file, { force: true });
-  }
-}
-
-/**
- * Run one git command and collect what it prints. `input` is written to its standard input;
- * with `toFile`, its output goes to a temporary file (git then never waits for this process to
- * read a pipe). Rejects with a GitSpawnError when git cannot be started or runs past `timeoutMs`.
+ * Run one git command and collect what it prints; `input` is written to its standard input.
+ * Rejects with a GitSpawnError when git cannot be started or runs past `timeoutMs`.
  */
 export function runGit(
   args: readonly string[],
-  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string; toFile?: boolean },
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string },
 ): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
     let child;
-    const file = o.toFile ? outputFile() : undefined;
     try {
       child = spawn('git', args, {
         cwd: o.cwd,
         env: o.env,
-        stdio: [o.input === undefined ? 'ignore' : 'pipe', file ? file.fd : 'pipe', 'pipe'],
+        stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         windowsHide: true,
       });
     } catch (err) {
-      if (file) takeOutput(file);
       reject(new GitSpawnError(`git could not be started (${(err as Error).message})`));
       return;
     }
@@ -111,25 +68,15 @@ export function runGit(
     child.stderr?.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (file) takeOutput(file);
       reject(
         new GitSpawnError(e.code === 'ENOENT' ? 'git is not on the PATH' : `git could not be started (${e.message})`),
       );
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      let stdout: Buffer;
-      try {
-        stdout = file ? takeOutput(file) : Buffer.concat(out);
-      } catch (e) {
-        reject(new GitSpawnError(`the output of git could not be read (${(e as Error).message})`));
-        return;
-      }
-      if (timedOut) {
-        reject(new GitSpawnError(`\`git ${args[0] ?? ''}\` did not finish within ${Math.round(o.timeoutMs / 1000)} s`));
-        return;
-      }
-      resolve({ code, stdout, stderr: Buffer.concat(err).toString('utf8') });
+      if (timedOut)
+        reject(new GitSpawnError(`\`git ${args[0] ?? ''}\` did not finish within ${seconds(o.timeoutMs)} s`));
+      else resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
     });
     if (o.input !== undefined && child.stdin) {
       // A git that exits early (an error) closes its input: that is reported by its exit code.
@@ -137,6 +84,101 @@ export function runGit(
       child.stdin.end(o.input);
     }
   });
+}
+
+const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
+
+/**
+ * Run several git commands at once and collect what each printed. Starting a process stops
+ * this one until the child has started (a long wait on a busy machine), so on POSIX one shell
+ * starts them all, each writing to a file in a private temporary folder: one start instead of
+ * one per command, and git never waits for this process to read a pipe. Elsewhere (Windows, or
+ * no temporary folder) each is started on its own.
+ */
+export async function runGitBatch(
+  commands: readonly (readonly string[])[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<GitOutput[]> {
+  let dir: string | undefined;
+  if (process.platform !== 'win32') {
+    try {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
+    } catch {
+      dir = undefined;
+    }
+  }
+  if (dir === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
+  try {
+    await runShell(commands, dir, o);
+    return commands.map((_, i) => readBatchOutput(dir, i));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+
+function runShell(
+  commands: readonly (readonly string[])[],
+  dir: string,
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<void> {
+  const script = [
+    ...commands.map(
+      (args, i) =>
+        `{ git ${args.map(quote).join(' ')} >"$KB_GIT_OUT/${i}.out" 2>"$KB_GIT_OUT/${i}.err"; echo $? >"$KB_GIT_OUT/${i}.rc"; } &`,
+    ),
+    'wait',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      // Its own process group, so that a timeout stops the gits as well as the shell.
+      child = spawn('/bin/sh', ['-c', script], {
+        cwd: o.cwd,
+        env: { ...o.env, KB_GIT_OUT: dir },
+        stdio: 'ignore',
+        detached: true,
+      });
+    } catch (err) {
+      reject(new GitSpawnError(`git could not be started (${(err as Error).message})`));
+      return;
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, o.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new GitSpawnError(`git could not be started (${e.message})`));
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (timedOut) reject(new GitSpawnError(`git did not finish within ${seconds(o.timeoutMs)} s`));
+      else resolve();
+    });
+  });
+}
+
+function readBatchOutput(dir: string, i: number): GitOutput {
+  const read = (ext: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, `${i}.${ext}`));
+    } catch {
+      return Buffer.alloc(0);
+    }
+  };
+  const rc = read('rc').toString('utf8').trim();
+  const stderr = read('err').toString('utf8');
+  const code = rc === '' ? null : Number(rc);
+  // The shell's "not found" (127): git is not on the PATH.
+  if (code === 127 && /not found/i.test(stderr)) throw new GitSpawnError('git is not on the PATH');
+  return { code, stdout: read('out'), stderr };
 }
 
 /** git's own complaint, on one line (its `fatal:`/`error:` line, or the first line it printed). */

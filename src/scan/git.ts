@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ObjectFormat } from './blob.js';
 import { conversions, type AutoCrlf } from './git-attributes.js';
-import { GitSpawnError, gitComplaint, gitEnv, runGit, type GitOutput } from './git-run.js';
+import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from './git-run.js';
 
 /**
  * Ask git what changed, instead of the file system. git's index holds the blob id of every
@@ -16,8 +16,9 @@ import { GitSpawnError, gitComplaint, gitEnv, runGit, type GitOutput } from './g
  * git-attributes.ts). Those keep the stat fast path.
  *
  * The commands, run at once from the folder: `git rev-parse` (where the repository is), `git
- * config` (core.autocrlf, core.attributesFile), `git var GIT_ATTR_SYSTEM`, `git ls-files --stage
- * -v` (blob ids and the assume-unchanged/skip-worktree flags) and `git status --porcelain=v2`.
+ * config` (core.autocrlf, core.attributesFile), `git ls-files --stage -v` (blob ids, and the
+ * assume-unchanged and skip-worktree flags) and `git status --porcelain=v2` (what differs from
+ * the index); `git check-attr` only when some attributes file names a converting attribute.
  */
 
 export { blobHasher, blobId, type ObjectFormat } from './blob.js';
@@ -85,30 +86,20 @@ export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean 
 export async function readGitView(root: string, opts: GitOptions = {}): Promise<GitView | GitUnavailable> {
   const env = gitEnv(opts.env ?? process.env);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const run = (args: string[], toFile = false) => runGit(args, { cwd: root, env, timeoutMs, toFile });
   const untracked = opts.attributeFiles ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
   try {
     // All at once: they do not depend on each other, and a no-op sync waits for the slowest.
-    const [rev, config, sysAttr, ls, status] = await Promise.all([
-      run(['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format']),
-      run(['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$']),
-      run(['var', 'GIT_ATTR_SYSTEM']),
-      // The index's listing is large (a line per file): written to a file, git does not wait
-      // for this process to read a pipe while it walks the folder.
-      run(['ls-files', '--stage', '-v', '-z', '--full-name', '--', '.'], true),
-      run([
-        '-c',
-        'status.relativePaths=false',
-        'status',
-        '--porcelain=v2',
-        '-z',
-        ...untracked,
-        '--no-renames',
-        '--ignore-submodules=all',
-        '--',
-        '.',
-      ]),
-    ]);
+    // ls-files prints paths relative to the folder (git's working directory here); status -z
+    // prints them relative to the top of the work tree.
+    const [rev, config, ls, status] = (await runGitBatch(
+      [
+        ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
+        ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
+        ['ls-files', '--stage', '-v', '-z', '--', '.'],
+        ['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
+      ],
+      { cwd: root, env, timeoutMs },
+    )) as [GitOutput, GitOutput, GitOutput, GitOutput];
     if (rev.code !== 0) return { unavailable: notARepository(rev.stderr) };
     const [topLevel = '', commonDirRaw = '.git', prefix = '', format = 'sha1'] = rev.stdout
       .toString('utf8')
@@ -122,15 +113,15 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     const settings = parseConfig(config);
     const found = await conversions(
       {
+        root,
         topLevel,
         commonDir: path.resolve(root, commonDirRaw),
         prefix,
         attributesFile: settings.attributesFile,
-        systemFile: sysAttr.code === 0 ? sysAttr.stdout.toString('utf8').trim() || undefined : undefined,
         inside: view.attributesInside,
         env,
       },
-      view.candidates,
+      () => [...view.tracked.keys()].filter((p) => !view.dirty.has(p)),
       { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
     );
     return finish(view, found.unsafe, found.sources, topLevel, prefix, format);
@@ -177,40 +168,51 @@ interface PartialView {
   untracked: string[];
   /** `.gitattributes` files under the folder that git reports (tracked, untracked, ignored). */
   attributesInside: string[];
-  /** Tracked, clean regular files: the ones whose conversions matter. */
-  candidates: string[];
 }
 
-const REGULAR = new Set(['100644', '100755']);
+const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
 function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
-  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], attributesInside: [], candidates: [] };
-  const strip = (full: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
-  const isAttrs = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
-  // `git ls-files --stage -v -z`: "<tag> <mode> <blob> <stage>\t<path>\0". Tag H is a plain
-  // entry; h is assume-unchanged, S/s skip-worktree, M unmerged (stages 1-3).
-  for (const rec of ls.stdout.toString('utf8').split('\0')) {
-    const tab = rec.indexOf('\t');
-    if (tab < 0) continue;
-    const p = strip(rec.slice(tab + 1));
-    if (p === undefined) continue;
-    const [tag, mode, blob, stage] = rec.slice(0, tab).split(' ') as [string, string, string, string];
-    if (isAttrs(p)) v.attributesInside.push(p);
-    if (stage !== '0' || tag === 'M') {
+  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], attributesInside: [] };
+  parseLsFiles(ls.stdout.toString('utf8'), v);
+  parseStatus(st.stdout.toString('utf8'), prefix, v);
+  return v;
+}
+
+/**
+ * `git ls-files --stage -v -z`: "<tag> <mode> <blob> <stage>\t<path>\0" per entry, read in place
+ * (one string per path and per id: this runs for every tracked file). Tag H is a plain entry;
+ * h is assume-unchanged, S/s skip-worktree, M unmerged (stages 1-3).
+ */
+export function parseLsFiles(out: string, v: Pick<PartialView, 'tracked' | 'dirty' | 'attributesInside'>): void {
+  let at = 0;
+  while (at < out.length) {
+    let end = out.indexOf('\0', at);
+    if (end === -1) end = out.length;
+    const tab = out.indexOf('\t', at);
+    if (tab === -1 || tab > end) {
+      at = end + 1;
+      continue;
+    }
+    const start = at;
+    at = end + 1;
+    const p = out.slice(tab + 1, end);
+    const tag = out.charCodeAt(start);
+    const mode = out.slice(start + 2, start + 8);
+    const stage = out.charCodeAt(tab - 1);
+    if (isAttributes(p)) v.attributesInside.push(p);
+    if (stage !== 48 /* 0 */ || tag === 77 /* M */) {
       v.dirty.set(p, 'unmerged');
       continue;
     }
-    v.tracked.set(p, blob);
-    if (tag === 'h') v.dirty.set(p, 'assume-unchanged');
-    else if (tag === 'S' || tag === 's') v.dirty.set(p, 'skip-worktree');
-    else if (tag !== 'H') v.dirty.set(p, 'modified');
+    v.tracked.set(p, out.slice(start + 9, tab - 2));
+    if (tag === 104 /* h */) v.dirty.set(p, 'assume-unchanged');
+    else if (tag === 83 /* S */ || tag === 115 /* s */) v.dirty.set(p, 'skip-worktree');
+    else if (tag !== 72 /* H */) v.dirty.set(p, 'modified');
     else if (mode === '120000') v.dirty.set(p, 'symbolic link');
     else if (mode === '160000') v.dirty.set(p, 'submodule');
-    else if (!REGULAR.has(mode)) v.dirty.set(p, 'type changed');
+    else if (mode !== '100644' && mode !== '100755') v.dirty.set(p, 'type changed');
   }
-  parseStatus(st.stdout.toString('utf8'), strip, v, isAttrs);
-  for (const p of v.tracked.keys()) if (!v.dirty.has(p)) v.candidates.push(p);
-  return v;
 }
 
 /**
@@ -218,12 +220,10 @@ function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
  * with --no-renames, but understood), "u XY …10 fields… path", "? path", "! path". Y, the
  * second status letter, compares the working tree with the index: anything but '.' is a change.
  */
-function parseStatus(
-  out: string,
-  strip: (full: string) => string | undefined,
-  v: PartialView,
-  isAttrs: (p: string) => boolean,
-): void {
+function parseStatus(out: string, prefix: string, v: PartialView): void {
+  // Paths relative to the top of the work tree: only those under the folder (all, given the
+  // pathspec) are kept, relative to it.
+  const strip = (full: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
   const recs = out.split('\0');
   for (let i = 0; i < recs.length; i++) {
     const rec = recs[i] as string;
@@ -231,7 +231,7 @@ function parseStatus(
     if (type === '?' || type === '!') {
       const p = strip(rec.slice(2));
       if (p === undefined) continue;
-      if (isAttrs(p)) v.attributesInside.push(p);
+      if (isAttributes(p)) v.attributesInside.push(p);
       if (type === '?') v.untracked.push(p);
       continue;
     }
@@ -281,7 +281,8 @@ function finish(
     unsafe,
     untracked: v.untracked,
     attributeSources: sources,
-    vouch: (p) => (dirty.has(p) || unsafe.has(p) ? undefined : tracked.get(p)),
+    // The two maps are nearly always empty or small: skip hashing the path when they are.
+    vouch: (p) => ((dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p)),
     summary() {
       const parts = [`vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
       const reasons = new Map<string, number>();

@@ -42,19 +42,9 @@ export interface Classifier {
 const KIND_ORDER: readonly Kind[] = ['qa', 'urls', 'article', 'document'];
 
 export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | 'kinds'>): Classifier {
-  // A pattern without a slash matches the file name at any depth; one with a slash matches the
-  // whole relative path. (picomatch's `basename` option would apply to every pattern, so that
-  // `inbox/**` never matched anything: split them.)
-  const pm = (globs: readonly string[], nocase = false): ((p: string) => boolean) => {
-    const base = globs.filter((g) => !g.includes('/'));
-    const full = globs.filter((g) => g.includes('/'));
-    const mb = base.length > 0 ? picomatch(base, { basename: true, dot: false, nocase }) : () => false;
-    const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : () => false;
-    return (p) => mb(p) || mf(p);
-  };
   const everything = opts.include.length === 0 || opts.include.some((g) => g === '**/*' || g === '**' || g === '*');
-  const included = everything ? () => true : pm(opts.include);
-  const excluded = opts.exclude.length === 0 ? () => false : pm(opts.exclude);
+  const included = everything ? () => true : globMatcher(opts.include);
+  const excluded = opts.exclude.length === 0 ? () => false : globMatcher(opts.exclude);
   // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the
   // plain `*.ext` form (the defaults) are matched as suffixes: a scan classifies every file, and
   // a suffix test is far cheaper than a glob.
@@ -66,23 +56,40 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
     if (suffixes) {
       return [
         k,
-        (p: string) => {
-          const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
-          return suffixes.some((s) => name.length > s.length && name.endsWith(s));
-        },
+        (_p: string, _name: string, lower: string) =>
+          suffixes.some((s) => lower.length > s.length && lower.endsWith(s)),
       ] as const;
     }
-    return [k, pm(globs, true)] as const;
+    return [k, globMatcher(globs, true)] as const;
   });
   return {
     classify(relPath) {
-      if (!included(relPath) || excluded(relPath)) return undefined;
-      for (const [k, m] of kinds) if (m(relPath)) return k;
+      const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+      if (!included(relPath, name) || excluded(relPath, name)) return undefined;
+      const lower = name.toLowerCase();
+      for (const [k, m] of kinds) if (m(relPath, name, lower)) return k;
       return null;
     },
     walkDir(name) {
       return !name.startsWith('.') && name !== 'node_modules';
     },
+  };
+}
+
+/**
+ * A pattern without a slash matches the file name at any depth; one with a slash matches the
+ * whole relative path. (picomatch's `basename` option would apply to every pattern, so that
+ * `inbox/**` never matched anything: split them.) Name patterns are compiled once to regular
+ * expressions and tried on the name: the same as picomatch's basename matching, without its
+ * per-call work (this runs for every file of every scan).
+ */
+export function globMatcher(globs: readonly string[], nocase = false): (relPath: string, name: string) => boolean {
+  const base = globs.filter((g) => !g.includes('/')).map((g) => picomatch.makeRe(g, { dot: false, nocase }));
+  const full = globs.filter((g) => g.includes('/'));
+  const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : undefined;
+  return (p, name) => {
+    for (const re of base) if (re.test(name)) return true;
+    return mf !== undefined && mf(p);
   };
 }
 

@@ -109,11 +109,11 @@ export class Files {
     if (!text) return out;
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\u001e', start);
-      const line = nl === -1 ? text.slice(start) : text.slice(start, nl);
-      const tab = line.indexOf('\u001f');
-      out.set(line.slice(0, tab), line.slice(tab + 1));
-      if (nl === -1) return out;
+      let nl = text.indexOf('\u001e', start);
+      if (nl === -1) nl = text.length;
+      const tab = text.indexOf('\u001f', start);
+      out.set(text.slice(start, tab), text.slice(tab + 1, nl));
+      if (nl === text.length) return out;
       start = nl + 1;
     }
   }

@@ -333,6 +333,17 @@ describe('readGitView: when git cannot be asked, it says why (the scan then work
     expect(v).toEqual({ unavailable: 'git is not on the PATH' });
   });
 
+  it.skipIf(process.platform === 'win32')('a git that hangs is given up on after the time limit', async () => {
+    const bin = tempDir('kb-fake-git-');
+    // If the limit did not work, the test itself would time out.
+    fs.writeFileSync(path.join(bin, 'git'), '#!/bin/sh\nexec sleep 600\n', { mode: 0o755 });
+    const v = await readGitView(tempDir(), {
+      env: { ...isolatedGitEnv(), PATH: `${bin}:/usr/bin:/bin` },
+      timeoutMs: 300,
+    });
+    expect(v).toEqual({ unavailable: 'git did not finish within 0.3 s' });
+  });
+
   it.skipIf(!hasGit)('inside the .git folder', async () => {
     const env = isolatedGitEnv();
     const repo = repoWith({ 'a.md': 'a' }, env);

@@ -5,6 +5,7 @@ import { extractFile } from '../../src/extract/index.js';
 import type { Kind } from '../../src/scan/file.js';
 import { tempDir } from '../helpers/fs.js';
 import { conversionOf, parseCheckAttr, relevance } from '../../src/scan/git-attributes.js';
+import { parseLsFiles } from '../../src/scan/git.js';
 
 describe('relevance: what an attributes file could convert', () => {
   it.each([
@@ -48,9 +49,9 @@ describe('conversionOf: why bytes on disk may differ from the blob', () => {
 });
 
 describe('parseCheckAttr', () => {
-  it('reads -z triples and makes paths relative to the folder', () => {
-    const out = 'kb/a b.md\0filter\0lfs\0kb/a b.md\0text\0unset\0kb/c.md\0filter\0unspecified\0';
-    const m = parseCheckAttr(out, 'kb/');
+  it('reads -z triples, by path', () => {
+    const out = 'a b.md\0filter\0lfs\0a b.md\0text\0unset\0c.md\0filter\0unspecified\0';
+    const m = parseCheckAttr(out);
     expect([...m.keys()]).toEqual(['a b.md', 'c.md']);
     expect(Object.fromEntries(m.get('a b.md') ?? [])).toEqual({ filter: 'lfs', text: 'unset' });
   });
@@ -81,5 +82,47 @@ describe('why line endings matter only for documents', () => {
     expect(lf.length).toBeGreaterThan(0);
     if (kind === 'document') expect(crlf).not.toEqual(lf);
     else expect(crlf).toEqual(lf);
+  });
+});
+
+describe('parseLsFiles', () => {
+  it('reads tags, modes, blob ids (sha1 and sha256) and stages in place; paths may hold spaces and tabs', () => {
+    const sha1 = 'a'.repeat(40);
+    const sha256 = 'b'.repeat(64);
+    const out = [
+      `H 100644 ${sha1} 0\ta b.md`,
+      `h 100644 ${sha1} 0\tassumed.md`,
+      `S 100644 ${sha1} 0\tsparse/x.md`,
+      `H 120000 ${sha1} 0\tlink.md`,
+      `H 160000 ${sha1} 0\tmodule`,
+      `M 100644 ${sha1} 1\tconflict.md`,
+      `M 100644 ${sha1} 2\tconflict.md`,
+      `H 100755 ${sha256} 0\tsub/.gitattributes`,
+      `H 100644 ${sha1} 0\ttab\there.md`,
+      '',
+    ].join('\0');
+    const v = {
+      tracked: new Map<string, string>(),
+      dirty: new Map<string, string>(),
+      attributesInside: [] as string[],
+    };
+    parseLsFiles(out, v as Parameters<typeof parseLsFiles>[1]);
+    expect(Object.fromEntries(v.tracked)).toEqual({
+      'a b.md': sha1,
+      'assumed.md': sha1,
+      'sparse/x.md': sha1,
+      'link.md': sha1,
+      module: sha1,
+      'sub/.gitattributes': sha256,
+      'tab\there.md': sha1,
+    });
+    expect(Object.fromEntries(v.dirty)).toEqual({
+      'assumed.md': 'assume-unchanged',
+      'sparse/x.md': 'skip-worktree',
+      'link.md': 'symbolic link',
+      module: 'submodule',
+      'conflict.md': 'unmerged',
+    });
+    expect(v.attributesInside).toEqual(['sub/.gitattributes']);
   });
 });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KINDS } from '../../src/config/schema.js';
-import { listTree, makeClassifier, scanTree, type ScanOptions } from '../../src/scan/walk.js';
+import picomatch from 'picomatch';
+import { globMatcher, listTree, makeClassifier, scanTree, type ScanOptions } from '../../src/scan/walk.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 
 const kinds = {
@@ -320,5 +321,53 @@ describe('listTree: walk first, stat later', () => {
       'node_modules/p/.gitattributes': 'x',
     });
     expect(listTree(opts(root)).attributeFiles.sort()).toEqual(['.gitattributes', 'guides/.gitattributes']);
+  });
+});
+
+describe('globMatcher', () => {
+  it('name patterns match exactly as picomatch matches basenames; path patterns the whole path', () => {
+    const globs = [
+      '*.md',
+      'LICENSE*',
+      'README.md',
+      '*.{md,txt}',
+      'draft-?.md',
+      '!*.md',
+      '**',
+      '*',
+      '[a-c]*.yaml',
+      '*.MD',
+    ];
+    const paths = [
+      'a.md',
+      'x/y/a.md',
+      'LICENSE',
+      'docs/LICENSE.txt',
+      'README.md',
+      'x/README.md',
+      'n.txt',
+      'draft-1.md',
+      'x/draft-12.md',
+      'b.yaml',
+      'x/d.yaml',
+      'A.MD',
+    ];
+    for (const nocase of [false, true]) {
+      for (const g of globs) {
+        for (const p of paths) {
+          const want = picomatch(g, { basename: true, dot: false, nocase })(p);
+          expect([g, p, nocase, globMatcher([g], nocase)(p, p.slice(p.lastIndexOf('/') + 1))]).toEqual([
+            g,
+            p,
+            nocase,
+            want,
+          ]);
+        }
+      }
+    }
+    const m = globMatcher(['inbox/**', '*.tmp']);
+    expect(
+      ['inbox/a.md', 'x/inbox/a.md', 'a.tmp', 'x/b.tmp', 'c.md'].filter((p) => m(p, path.posix.basename(p))),
+    ).toEqual(['inbox/a.md', 'a.tmp', 'x/b.tmp']);
   });
 });
