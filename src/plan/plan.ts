@@ -97,15 +97,18 @@ export function planSync(input: PlanInput): Plan {
   //    by path gets it. A URL listed again is a duplicate; anything else claimed twice is a
   //    conflict, reported on the file that loses it.
   const owned = (item: DesiredItem) => input.priorFileKeys.get(item.file)?.includes(item.key) ?? false;
-  const byKey = new Map<string, DesiredItem[]>();
+  // A key claimed once (nearly all) maps to its item, not to a list: a cold plan has many keys.
+  const byKey = new Map<string, DesiredItem | DesiredItem[]>();
   for (const item of [...input.desired].sort(byFileLine)) {
-    const list = byKey.get(item.key);
-    if (list) list.push(item);
-    else byKey.set(item.key, [item]);
+    const had = byKey.get(item.key);
+    if (had === undefined) byKey.set(item.key, item);
+    else if (Array.isArray(had)) had.push(item);
+    else byKey.set(item.key, [had, item]);
   }
   const wanted = new Map<string, DesiredItem>();
   const conflictFiles = new Set<string>();
-  for (const [key, claims] of byKey) {
+  for (const [key, claimed] of byKey) {
+    const claims = Array.isArray(claimed) ? claimed : [claimed];
     const heldByClean = input.heldElsewhere.has(key);
     const winner = heldByClean ? undefined : (claims.find(owned) ?? claims[0]);
     if (winner) wanted.set(key, winner);

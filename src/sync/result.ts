@@ -61,7 +61,11 @@ export interface ResultInput {
   display: (rel: string) => string;
 }
 
-/** Pure: the run's result, paths shown through `display` (timings and duration come last, from the caller). */
+/**
+ * The run's result, paths shown through `display` (timings and duration come last, from the
+ * caller). The applied items become the result's in place (their paths shown): a cold plan has
+ * hundreds of thousands, and a copy of each would be a second set alive at the peak.
+ */
 export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'timings'> {
   const { applied, display } = a;
   const issues = [...a.issues, ...applied.issues].map((i) => ({
@@ -82,7 +86,7 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     ok,
     dryRun: a.dryRun,
     counts: applied.counts,
-    items: applied.items.map((it) => ({ ...it, file: display(it.file) })),
+    items: showPaths(applied.items, display),
     errors,
     warnings: issues.filter((i) => i.severity === 'warning'),
     stale,
@@ -99,4 +103,9 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     ...(applied.authError ? { authError: applied.authError } : {}),
     ...(applied.adopted !== undefined ? { adopted: applied.adopted } : {}),
   };
+}
+
+function showPaths(items: ItemResult[], display: (rel: string) => string): ItemResult[] {
+  for (const it of items) it.file = display(it.file);
+  return items;
 }

@@ -138,8 +138,8 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
     }
   }
   const { removed, dirty } = selectWork({ known, scan, hinted, fingerprintChanged });
-  // What is read now records its blob id, for git to vouch for next time.
-  if (git) for (const f of dirty) f.blobFormat = git.objectFormat;
+  // What is read now records its blob id, for git to vouch for next time (a dry run records nothing).
+  if (git && !opts.dryRun) for (const f of dirty) f.blobFormat = git.objectFormat;
   const blobs = git ? blobsToAdopt(git, scan, dirty) : [];
   for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
   clock.lap('scan');
@@ -185,6 +185,9 @@ async function askGit(ctx: RunContext, attributeFiles: readonly string[]): Promi
   }
   probe.attributes(attributeFiles);
   const view = await probe.view;
+  // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
+  // through the extraction of a cold run, where memory peaks.
+  ctx.git = undefined;
   if ('unavailable' in view) {
     ctx.events.log?.('verbose', `git: not used (${view.unavailable}); files are compared by their stat signatures`);
     return undefined;
