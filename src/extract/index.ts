@@ -9,18 +9,23 @@ import { blobId } from '../scan/blob.js';
 import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
-import type { ExtractSettings, FileExtract, Kind, Payload } from './types.js';
+import type { ExtractSettings, FileExtract, ItemMeta, Kind, Payload } from './types.js';
 import type { ScannedFile } from '../scan/file.js';
 import { extractUrls, urlPayload } from './urls.js';
 
 export type { Kind, ExtractSettings, FileExtract, ItemMeta, Payload } from './types.js';
 export type { ScannedFile } from '../scan/file.js';
 
+/** An item as read: its identity, and the file (relative to knowledgeDir) it came from. */
+export interface FileItem extends ItemMeta {
+  file: string;
+}
+
 /** What extracting one file gave. */
 export interface FileResult {
   relPath: string;
   kind: Kind;
-  extract: FileExtract;
+  extract: Omit<FileExtract, 'items'> & { items: FileItem[] };
   /** The stat signature of what was actually read (it may differ from the scan's). */
   sig?: StatSig;
   racy?: boolean;
@@ -75,7 +80,14 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
       ...blob,
       extract: {
         items: [
-          { key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash: documentHash(title, r.hash), line: 1 },
+          {
+            key: documentKey(f.relPath),
+            type: 'DOCUMENT',
+            label: title,
+            hash: documentHash(title, r.hash),
+            line: 1,
+            file: f.relPath,
+          },
         ],
         issues: [],
         complete: true,
@@ -85,9 +97,34 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
   }
   const read = readText(f, settings);
   if ('issue' in read) return failed(f, read.issue, read.vanished);
-  const extract = extractText(f.kind, read.text, f.relPath, settings);
+  const extracted = extractText(f.kind, read.text, f.relPath, settings);
+  // Each item made anew while it is young, with its file (the planner's field: added later, it
+  // would take a second block per item) and its label detached: a label is cut from the file's
+  // text (a title from the frontmatter, a question from the Q&A file), and would keep that text
+  // alive as long as the item (a cold plan holds every item of every file).
+  // (A literal, not a spread: a field added to a spread copy takes a second block again.)
+  const items = extracted.items.map((it): FileItem => ({
+    key: it.key,
+    type: it.type,
+    label: detach(it.label),
+    hash: it.hash,
+    line: it.line,
+    file: f.relPath,
+  }));
   const blob = read.blob ? { blob: read.blob } : {};
-  return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, ...blob, extract };
+  return {
+    relPath: f.relPath,
+    kind: f.kind,
+    sig: read.sig,
+    racy: read.racy,
+    ...blob,
+    extract: { ...extracted, items },
+  };
+}
+
+/** A copy of `s` that does not hold on to a larger string it was cut from. */
+function detach(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** Pure: a text kind's items from its decoded text. */

@@ -136,7 +136,7 @@ describe('recordFor', () => {
     racy: false,
     blob: 'blob-1',
     extract: {
-      items: items.map(([key, hash], i) => ({ key, hash, type: 'TEXT', label: key, line: i + 1 })),
+      items: items.map(([key, hash], i) => ({ key, hash, type: 'TEXT', label: key, line: i + 1, file: 'a.md' })),
       issues: [],
       complete: true,
       contentHash: 'c1',

@@ -1,5 +1,5 @@
 import type { FileIssue } from '../../errors.js';
-import type { FileResult, ItemMeta } from '../../extract/index.js';
+import type { FileResult } from '../../extract/index.js';
 import { planSync, type DesiredItem, type Plan, type PriorItem } from '../../plan/plan.js';
 import type { FileKey, ItemRow, StateStore } from '../../state/store.js';
 import type { RunContext } from '../context.js';
@@ -43,19 +43,8 @@ export interface PlannedRun {
 }
 
 /**
- * A copy of `s` that does not hold on to a larger string it was cut from. A label is cut from its
- * file's text (a title from the frontmatter, a question from the Q&A file): kept as it is, each
- * label keeps its whole source alive for the rest of the run.
- */
-export function detach(s: string): string {
-  return (' ' + s).slice(1);
-}
-
-/**
- * Gather the results. Each item becomes a desired item, made with all its fields at once (an
- * object given a field after it is made grows a second block for it) and its label detached from
- * the file's text; it replaces the extracted item in the result, so no item is held twice (a
- * cold plan has many).
+ * Pure: gather the results. The item objects become desired items in place (extraction makes
+ * them with their file already; no copies, as a cold plan has many).
  */
 export function collectExtracts(results: readonly FileResult[]): Collected {
   const out: Collected = {
@@ -67,20 +56,7 @@ export function collectExtracts(results: readonly FileResult[]): Collected {
   };
   for (const r of results) {
     out.dirtyFiles.add(r.relPath);
-    const items = r.extract.items;
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i] as ItemMeta;
-      const d: DesiredItem = {
-        key: it.key,
-        type: it.type,
-        label: detach(it.label),
-        hash: it.hash,
-        line: it.line,
-        file: r.relPath,
-      };
-      items[i] = d;
-      out.desired.push(d);
-    }
+    for (const it of r.extract.items) out.desired.push(it);
     if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
     out.issues.push(...r.extract.issues);
     out.skippedDrafts += r.extract.draftEntries ?? 0;
