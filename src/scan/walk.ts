@@ -34,7 +34,7 @@ export interface ScanResult {
 
 export interface Classifier {
   /** The kind of a relative path, `null` for "not a kind", `undefined` when include/exclude leave it out. */
-  classify(relPath: string): Kind | null | undefined;
+  classify(relPath: string, name?: string): Kind | null | undefined;
   /** Whether a folder (relative) is walked at all. */
   walkDir(name: string): boolean;
 }
@@ -48,32 +48,52 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
   // Kinds go by file extension, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the
   // plain `*.ext` form (the defaults) are matched as suffixes: a scan classifies every file, and
   // a suffix test is far cheaper than a glob.
-  const kinds = KIND_ORDER.map((k) => {
-    const globs = opts.kinds[k] ?? [];
-    const suffixes = globs.every((g) => /^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g))
-      ? globs.map((g) => g.slice(1).toLowerCase())
-      : undefined;
-    if (suffixes) {
-      return [
-        k,
-        (_p: string, _name: string, lower: string) =>
-          suffixes.some((s) => lower.length > s.length && lower.endsWith(s)),
-      ] as const;
-    }
-    return [k, globMatcher(globs, true)] as const;
-  });
+  const bySuffix = suffixKinds(opts.kinds);
+  const kinds = KIND_ORDER.map((k) => [k, globMatcher(opts.kinds[k] ?? [], true)] as const);
+  const kindOf = (relPath: string, name: string): Kind | null => {
+    if (bySuffix) return kindBySuffix(bySuffix, name.toLowerCase());
+    for (const [k, m] of kinds) if (m(relPath, name)) return k;
+    return null;
+  };
   return {
-    classify(relPath) {
-      const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+    classify(relPath, name = relPath.slice(relPath.lastIndexOf('/') + 1)) {
       if (!included(relPath, name) || excluded(relPath, name)) return undefined;
-      const lower = name.toLowerCase();
-      for (const [k, m] of kinds) if (m(relPath, name, lower)) return k;
-      return null;
+      return kindOf(relPath, name);
     },
     walkDir(name) {
       return !name.startsWith('.') && name !== 'node_modules';
     },
   };
+}
+
+/**
+ * When every kind's patterns are plain `*.ext` (or `*.a.b`) suffixes: suffix (lower case) → the
+ * index of the first kind, in KIND_ORDER, that has it. Otherwise undefined (globs are tried).
+ */
+function suffixKinds(kinds: ScanOptions['kinds']): Map<string, number> | undefined {
+  const out = new Map<string, number>();
+  for (const [i, k] of KIND_ORDER.entries()) {
+    for (const g of kinds[k] ?? []) {
+      if (!/^\*(\.[^*?[\]{}()!/\\+@]+)+$/.test(g)) return undefined;
+      const suffix = g.slice(1).toLowerCase();
+      if (!out.has(suffix)) out.set(suffix, i);
+    }
+  }
+  return out;
+}
+
+/**
+ * The kind of a (lower-cased) name by its suffixes: each suffix the name ends with (from each of
+ * its dots but a leading one) is looked up, and the first kind in order wins, as when each kind's
+ * patterns are tried in turn.
+ */
+function kindBySuffix(bySuffix: ReadonlyMap<string, number>, lower: string): Kind | null {
+  let best = KIND_ORDER.length;
+  for (let dot = lower.indexOf('.', 1); dot !== -1; dot = lower.indexOf('.', dot + 1)) {
+    const i = bySuffix.get(lower.slice(dot));
+    if (i !== undefined && i < best) best = i;
+  }
+  return KIND_ORDER[best] ?? null;
 }
 
 /**
@@ -181,7 +201,7 @@ export function listTree(opts: ScanOptions, start = ''): Listing {
         continue;
       }
       const absPath = `${abs}${path.sep}${name}`;
-      const kind = classifyEntry(relPath, absPath, classifier, skip, out);
+      const kind = classifyEntry(relPath, absPath, classifier, skip, out, name);
       if (kind === undefined) continue;
       listed.push({ relPath, absPath, kind, sig: '' });
       types.push(e.isSymbolicLink() ? LINK : e.isFile() ? PLAIN : OTHER);
@@ -283,11 +303,21 @@ function classifyEntry(
   classifier: Classifier,
   skip: ReadonlySet<string>,
   out: ScanResult,
+  name = path.posix.basename(relPath),
 ): Kind | undefined {
-  if (skip.has(abs)) return undefined;
-  const kind = classifier.classify(relPath);
+  // The skipped paths (the state file) are few: only a file with one of their names is looked up.
+  if (skipNames(skip).has(name) && skip.has(abs)) return undefined;
+  const kind = classifier.classify(relPath, name);
   if (kind === null) out.ignored.push(relPath);
   return kind ?? undefined;
+}
+
+const namesOfSkip = new WeakMap<ReadonlySet<string>, Set<string>>();
+
+function skipNames(skip: ReadonlySet<string>): Set<string> {
+  let names = namesOfSkip.get(skip);
+  if (!names) namesOfSkip.set(skip, (names = new Set([...skip].map((p) => path.basename(p)))));
+  return names;
 }
 
 /** Stat a file of a kind (a symbolic link must stay inside the folder): the scanned file, or undefined with an issue. */
