@@ -50,6 +50,11 @@ describe('makeClassifier: kinds by name', () => {
     expect(overlapping.classify('x.qa.yaml')).toBe('qa');
     expect(overlapping.classify('x.yaml')).toBe('article');
     expect(overlapping.classify('x.urls.txt')).toBe('urls');
+    // A shorter suffix of an earlier kind wins over a longer one of a later kind.
+    const shorter = makeClassifier({ include: ['**/*'], exclude: [], kinds: { ...kinds, qa: ['*.txt'] } });
+    expect(shorter.classify('a.urls.txt')).toBe('qa');
+    expect(shorter.classify('.txt')).toBe(null);
+    expect(shorter.classify('deep/b.URLS')).toBe('urls');
   });
 });
 
