@@ -48,6 +48,8 @@ export interface GitView {
   unsafe: Map<string, string>;
   /** Untracked paths, as `git status` lists them (a folder that is wholly untracked ends in '/'). */
   untracked: string[];
+  /** Ignored paths, as `git status --ignored=matching` lists them (an ignored folder ends in '/'). */
+  ignored: string[];
   /** Attributes files that name a converting attribute (why some files are not vouched for). */
   attributeSources: string[];
   /** The blob id git vouches for `relPath` (relative to the folder), or undefined. */
@@ -166,6 +168,7 @@ interface PartialView {
   tracked: Map<string, string>;
   dirty: Map<string, DirtyReason>;
   untracked: string[];
+  ignored: string[];
   /** `.gitattributes` files under the folder that git reports (tracked, untracked, ignored). */
   attributesInside: string[];
 }
@@ -173,7 +176,7 @@ interface PartialView {
 const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
 function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
-  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], attributesInside: [] };
+  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], ignored: [], attributesInside: [] };
   parseLsFiles(ls.stdout.toString('utf8'), v);
   parseStatus(st.stdout.toString('utf8'), prefix, v);
   return v;
@@ -232,7 +235,7 @@ function parseStatus(out: string, prefix: string, v: PartialView): void {
       const p = strip(rec.slice(2));
       if (p === undefined) continue;
       if (isAttributes(p)) v.attributesInside.push(p);
-      if (type === '?') v.untracked.push(p);
+      (type === '?' ? v.untracked : v.ignored).push(p);
       continue;
     }
     if (type !== '1' && type !== '2' && type !== 'u') continue;
@@ -280,6 +283,7 @@ function finish(
     dirty,
     unsafe,
     untracked: v.untracked,
+    ignored: v.ignored,
     attributeSources: sources,
     // The two maps are nearly always empty or small: skip hashing the path when they are.
     vouch: (p) => ((dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p)),
