@@ -1,3 +1,4 @@
+import { pairLanes, type Lanes } from '../scan/digest.js';
 import type { Kind } from '../scan/file.js';
 import type { Db } from './connection.js';
 
@@ -24,6 +25,15 @@ export interface FileRecord {
   error: string | null;
   /** The file's items at this read; undefined keeps the previous mapping (a file that failed). */
   items?: { key: string; hash: string }[];
+}
+
+/** The state's side of the folder digest (src/scan/digest.ts). */
+export interface FileDigest {
+  /** Files the state knows for the bot. */
+  files: number;
+  /** Of them, those in the digest (read without error, synced, with a blob id). */
+  count: number;
+  sums: [number, number, number, number];
 }
 
 /** A key a file yields, with the hash of the version it yields. */
@@ -118,6 +128,45 @@ export class Files {
     }
   }
 
+  /**
+   * The folder digest of the files that may be skipped on git's word (read without error, every
+   * item in the bot, a blob id known), and how many files the bot has in all.
+   */
+  digest(botId: string): FileDigest {
+    const r = this.#db
+      .prepare(
+        `SELECT count(*), count(h1), sum(h1), sum(h2), sum(h3), sum(h4) FROM files
+         WHERE bot_id = @bot AND synced = 1 AND error IS NULL`,
+      )
+      .raw()
+      .get({ bot: botId }) as [number, number, number | null, number | null, number | null, number | null];
+    const all = this.#db.prepare('SELECT count(*) FROM files WHERE bot_id = ?').pluck().get(botId) as number;
+    return { files: all, count: r[1], sums: [r[2] ?? 0, r[3] ?? 0, r[4] ?? 0, r[5] ?? 0] };
+  }
+
+  /**
+   * What the index says of each of `paths` (as `index` does: `kind|blob|sig` or ''), and, for one
+   * that counts in the digest, its lanes. Paths the state does not know are left out.
+   */
+  entries(botId: string, paths: Iterable<string>): Map<string, { entry: string; lanes: Lanes | undefined }> {
+    const stmt = this.#db
+      .prepare('SELECT kind, sig, blob, racy, synced, error, h1, h2, h3, h4 FROM files WHERE bot_id = ? AND path = ?')
+      .raw();
+    const out = new Map<string, { entry: string; lanes: Lanes | undefined }>();
+    for (const p of paths) {
+      const r = stmt.get(botId, p) as
+        | [string, string | null, string | null, number, number, string | null, number | null, number, number, number]
+        | undefined;
+      if (!r) continue;
+      const [kind, sig, blob, racy, synced, error, h1, h2, h3, h4] = r;
+      const ok = synced === 1 && error === null;
+      const entry =
+        ok && (sig !== null || blob !== null) ? `${kind}|${blob ?? ''}|${racy === 0 ? (sig ?? '') : ''}` : '';
+      out.set(p, { entry, lanes: ok && h1 !== null ? [h1, h2, h3, h4] : undefined });
+    }
+    return out;
+  }
+
   /** Keys (and hashes) each of `paths` yielded at its last read. */
   keys(botId: string, paths: Iterable<string>): Map<string, FileKey[]> {
     const stmt = this.#db.prepare('SELECT key, hash FROM file_items WHERE bot_id = ? AND path = ?');
@@ -141,8 +190,10 @@ export class Files {
   record(botId: string, records: readonly FileRecord[]): void {
     if (records.length === 0) return;
     const upsert = this.#db.prepare(
-      `INSERT INTO files (bot_id, path, kind, sig, blob, racy, content_hash, synced, error) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
+      `INSERT INTO files (bot_id, path, kind, sig, blob, h1, h2, h3, h4, racy, content_hash, synced, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
        ON CONFLICT (bot_id, path) DO UPDATE SET kind = excluded.kind, sig = excluded.sig, blob = excluded.blob,
+         h1 = excluded.h1, h2 = excluded.h2, h3 = excluded.h3, h4 = excluded.h4,
          racy = excluded.racy, content_hash = excluded.content_hash, error = excluded.error`,
     );
     const delItems = this.#db.prepare('DELETE FROM file_items WHERE bot_id = ? AND path = ?');
@@ -162,7 +213,9 @@ export class Files {
     const setSynced = this.#db.prepare('UPDATE files SET synced = ? WHERE bot_id = ? AND path = ?');
     this.#db.transaction(() => {
       for (const r of records) {
-        upsert.run(botId, r.path, r.kind, r.sig, r.blob ?? null, r.racy ? 1 : 0, r.contentHash, r.error);
+        const blob = r.blob ?? null;
+        const h = blob === null ? [null, null, null, null] : pairLanes(r.path, blob);
+        upsert.run(botId, r.path, r.kind, r.sig, blob, ...h, r.racy ? 1 : 0, r.contentHash, r.error);
         if (r.items) {
           delItems.run(botId, r.path);
           for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
@@ -183,9 +236,11 @@ export class Files {
    */
   setBlobs(botId: string, blobs: readonly { path: string; blob: string }[]): void {
     if (blobs.length === 0) return;
-    const stmt = this.#db.prepare('UPDATE files SET blob = ? WHERE bot_id = ? AND path = ?');
+    const stmt = this.#db.prepare(
+      'UPDATE files SET blob = ?, h1 = ?, h2 = ?, h3 = ?, h4 = ? WHERE bot_id = ? AND path = ?',
+    );
     this.#db.transaction(() => {
-      for (const b of blobs) stmt.run(b.blob, botId, b.path);
+      for (const b of blobs) stmt.run(b.blob, ...pairLanes(b.path, b.blob), botId, b.path);
     })();
   }
 

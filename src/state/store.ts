@@ -1,6 +1,7 @@
 import { Bots, type BotRow } from './bots.js';
 import { fileSchemaVersion, integrityProblems, openConnection, type Db } from './connection.js';
-import { Files, type FileKey, type FileRecord, type FileRow } from './files.js';
+import { Files, type FileDigest, type FileKey, type FileRecord, type FileRow } from './files.js';
+import type { Lanes } from '../scan/digest.js';
 import { Items, type AdoptedItem, type ItemMove, type ItemRow, type PushedItem } from './items.js';
 import { Journal, type PendingRow, type SendStart } from './journal.js';
 import { Lists, type StaleRow, type UncertainRow } from './lists.js';
@@ -8,7 +9,7 @@ import { LockRow, type LockAttempt, type LockHolder } from './lock-row.js';
 import { Runs, type RunRow } from './runs.js';
 
 export type { BotRow } from './bots.js';
-export type { FileKey, FileRecord, FileRow } from './files.js';
+export type { FileDigest, FileKey, FileRecord, FileRow } from './files.js';
 export { entryMatchesBlob, entryMatchesSig } from './files.js';
 export type { AdoptedItem, ItemMove, ItemRow, Origin, PushedItem } from './items.js';
 export type { PendingRow, SendStart } from './journal.js';
@@ -134,6 +135,14 @@ export class StateStore {
   }
   forgetFiles(botId: string, paths: Iterable<string>): void {
     this.#files.forget(botId, paths);
+  }
+  /** The folder digest of the files that may be skipped on git's word (see Files.digest). */
+  fileDigest(botId: string): FileDigest {
+    return this.#files.digest(botId);
+  }
+  /** The file index's entries (and digest lanes) of some paths (see Files.entries). */
+  fileEntries(botId: string, paths: Iterable<string>): Map<string, { entry: string; lanes: Lanes | undefined }> {
+    return this.#files.entries(botId, paths);
   }
   /** Record git's blob id for files the stat path found as last read (see Files.setBlobs). */
   recordBlobs(botId: string, blobs: readonly { path: string; blob: string }[]): void {

@@ -10,6 +10,7 @@ import { Journal } from '../../src/state/journal.js';
 import { Lists } from '../../src/state/lists.js';
 import { LockRow } from '../../src/state/lock-row.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { Digest, pairLanes } from '../../src/scan/digest.js';
 import { Runs } from '../../src/state/runs.js';
 import { exportSnapshot, importSnapshot } from '../../src/state/snapshot.js';
 import { StateStore } from '../../src/state/store.js';
@@ -142,6 +143,32 @@ describe('files: blob ids (the git path)', () => {
     expect(entryMatchesBlob('article||1:2', 'article', '')).toBe(false);
     expect(entryMatchesBlob('urls|b1|', 'article', 'b1')).toBe(false);
     expect(entryMatchesBlob('', 'article', 'b1')).toBe(false);
+  });
+
+  it('the digest sums the lanes of the files that may be skipped; entries give an entry and its lanes', () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [
+      { ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'a'.repeat(40) },
+      { ...rec('b.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b'.repeat(40) },
+      { ...rec('c.md', [{ key: 'k1', hash: 'h1' }], 'broken'), blob: 'c'.repeat(40) },
+      rec('d.md', [{ key: 'k1', hash: 'h1' }]),
+    ]);
+    const want = new Digest();
+    want.add(pairLanes('a.md', 'a'.repeat(40)));
+    want.add(pairLanes('b.md', 'b'.repeat(40)));
+    const d = files.digest('b');
+    expect(d.files).toBe(4);
+    expect(want.equals(d)).toBe(true);
+    files.setBlobs('b', [{ path: 'd.md', blob: 'd'.repeat(40) }]);
+    want.add(pairLanes('d.md', 'd'.repeat(40)));
+    expect(want.equals(files.digest('b'))).toBe(true);
+    const e = files.entries('b', ['a.md', 'c.md', 'nope.md']);
+    expect([...e.keys()]).toEqual(['a.md', 'c.md']);
+    expect(e.get('a.md')).toEqual({ entry: `article|${'a'.repeat(40)}|sig`, lanes: pairLanes('a.md', 'a'.repeat(40)) });
+    expect(e.get('c.md')).toEqual({ entry: '', lanes: undefined });
+    files.markAllUnsynced('b');
+    expect(files.digest('b')).toMatchObject({ files: 4, count: 0 });
   });
 
   it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {
