@@ -30,6 +30,8 @@ export interface ScanResult {
    * them is kept as it is, never taken for deleted.
    */
   unreadable: string[];
+  /** Files of a kind that are there but not listed in `files` (git vouched for them unlooked at). */
+  unlisted?: number;
 }
 
 export interface Classifier {

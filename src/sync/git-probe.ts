@@ -7,10 +7,8 @@ import { makeClassifier } from '../scan/walk.js';
  * lock taken), so that git works while this process loads the state and walks the folder.
  */
 export interface GitProbe {
-  /** git's view of the folder, or why git cannot be used. */
+  /** git's view of the folder (its untracked and ignored files listed too), or why git cannot be used. */
   view: Promise<GitView | GitUnavailable>;
-  /** Hand over the `.gitattributes` files the walk found (relative to the folder); call once. */
-  attributes(files: readonly string[]): void;
 }
 
 /**
@@ -22,12 +20,6 @@ export function startGitProbe(cfg: ResolvedConfig, env: NodeJS.ProcessEnv = proc
   if (!cfg.git) return { unavailable: 'turned off by "git": false in the configuration' };
   if (gitDisabledByEnv(env)) return { unavailable: `turned off by KB_SYNC_GIT=${env.KB_SYNC_GIT ?? ''}` };
   const classifier = makeClassifier(cfg);
-  let give: (files: readonly string[]) => void = () => {};
-  const attributeFiles = new Promise<readonly string[]>((resolve) => (give = resolve));
-  const view = readGitView(cfg.knowledgeDir, {
-    env,
-    eolMatters: (p) => classifier.classify(p) === 'document',
-    attributeFiles,
-  });
-  return { view, attributes: (files) => give(files) };
+  const view = readGitView(cfg.knowledgeDir, { env, eolMatters: (p) => classifier.classify(p) === 'document' });
+  return { view };
 }

@@ -52,7 +52,7 @@ export interface ResultInput {
   applied: Applied;
   /** Every issue before applying (the scan's, the files', the plan's conflicts). */
   issues: readonly FileIssue[];
-  scan: Pick<ScanResult, 'files' | 'ignored'>;
+  scan: Pick<ScanResult, 'files' | 'ignored' | 'unlisted'>;
   filesRead: number;
   skippedDrafts: number;
   /** The state's lists for the bot, after the run. */
@@ -94,7 +94,7 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     recovered: applied.recovered,
     skippedDrafts: a.skippedDrafts,
     ignoredFiles: a.scan.ignored.map(display),
-    filesScanned: a.scan.files.length,
+    filesScanned: a.scan.files.length + (a.scan.unlisted ?? 0),
     filesRead: a.filesRead,
     requests: applied.requests,
     rateLimited: applied.rateLimited,

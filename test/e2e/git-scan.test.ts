@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
-import { tempDir } from '../helpers/fs.js';
+import { age, tempDir } from '../helpers/fs.js';
 import { git, hasGit, isolatedGitEnv } from '../helpers/git.js';
 import { runDoc } from '../helpers/json.js';
 import { project, type Project } from '../helpers/project.js';
@@ -67,7 +67,9 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     expect(ci.read).toBe(0);
     expect(runDoc(ci.stdout).counts).toMatchObject({ create: 0, update: 0, stale: 0 });
     expect(emu.stats().requests).toBe(requests);
-    expect(ci.stderr).toMatch(/git: vouches for \d+ of \d+ tracked file\(s\); \d+ file\(s\) taken on its word/);
+    expect(ci.stderr).toMatch(
+      /git: vouches for \d+ of \d+ tracked file\(s\); the state agrees with its index: \d+ file\(s\) taken on its word, 0 looked at/,
+    );
 
     fs.appendFileSync(path.join(clone, 'knowledge/guides/topic-3.md'), '\nOne more line.\n');
     const one = await sync(clone, p.env, genv);
@@ -76,6 +78,42 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     // Committed, git vouches for the bytes that were read (even within the stat path's racy window).
     git(clone, genv, 'commit', '-qam', 'edit');
     expect((await sync(clone, p.env, genv)).read).toBe(0);
+  });
+
+  it("the whole folder on git's word gives way to the full scan for untracked, ignored or committed changes", async () => {
+    const emu = await emulator();
+    const { p, genv } = repoProject(emu);
+    fs.writeFileSync(path.join(p.dir, '.gitignore'), 'knowledge/generated/\n');
+    git(p.dir, genv, 'add', '.gitignore');
+    git(p.dir, genv, 'commit', '-qm', 'ignore');
+    await sync(p.dir, p.env, genv);
+    const agreesWith = /the state agrees with its index/;
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(agreesWith);
+
+    // An ignored folder with a knowledge file: the full scan finds and pushes it.
+    fs.mkdirSync(path.join(p.knowledge, 'generated'));
+    fs.writeFileSync(path.join(p.knowledge, 'generated/g.md'), '---\ntitle: Generated\n---\nBuilt, not committed.\n');
+    const ignored = await sync(p.dir, p.env, genv);
+    expect(ignored.stderr).not.toMatch(agreesWith);
+    expect(runDoc(ignored.stdout).counts).toMatchObject({ create: 1 });
+    fs.rmSync(path.join(p.knowledge, 'generated'), { recursive: true });
+    const gone = await sync(p.dir, p.env, genv);
+    expect(runDoc(gone.stdout).counts).toMatchObject({ stale: 1 });
+
+    // A change committed since the last sync (a pull): git vouches for the new blob, the state has
+    // the old one; the full scan reads that file.
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-6.md'), '\nCommitted elsewhere.\n');
+    git(p.dir, genv, 'commit', '-qam', 'pulled');
+    const pulled = await sync(p.dir, p.env, genv);
+    expect(pulled.stderr).not.toMatch(agreesWith);
+    expect(pulled.read).toBe(1);
+    expect(runDoc(pulled.stdout).counts).toMatchObject({ update: 1 });
+    // A tracked file deleted: the quick path looks at it alone, and it turns stale.
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(agreesWith);
+    fs.rmSync(path.join(p.knowledge, 'guides/topic-7.md'));
+    const deleted = await sync(p.dir, p.env, genv);
+    expect(deleted.stderr).toMatch(/the state agrees with its index: \d+ file\(s\) taken on its word, 1 looked at/);
+    expect(runDoc(deleted.stdout).counts).toMatchObject({ stale: 1, create: 0, update: 0 });
   });
 
   it('a state written without git learns the blob ids from the stat path (no reads), then a clone reads nothing', async () => {
@@ -128,6 +166,7 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     git(p.dir, genv, 'add', 'knowledge/guides/topic-4.md');
     fs.appendFileSync(path.join(p.knowledge, 'guides/topic-4.md'), '\nThen edited again.\n');
     fs.writeFileSync(path.join(p.knowledge, 'guides/new.md'), '---\ntitle: New\n---\nA new page, untracked.\n');
+    age(p.knowledge); // Past the stat path's racy window: what is read now is settled.
     const r = await sync(p.dir, p.env, genv);
     expect(r.read).toBe(3); // renamed.md, topic-4.md, new.md
     expect(runDoc(r.stdout).counts).toMatchObject({ moved: 1, stale: 1, update: 1, create: 1 });

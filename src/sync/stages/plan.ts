@@ -117,7 +117,7 @@ export function planStage(ctx: RunContext, sel: Selection, results: readonly Fil
   events.phase?.('plan');
   const collected = collectExtracts(results);
   const touched = [...collected.dirtyFiles, ...sel.removed];
-  const cold = sel.known.size === 0 && store.itemCount(botId) === 0;
+  const cold = sel.stateFiles === 0 && store.itemCount(botId) === 0;
   const state = cold ? emptyPriorState() : readPriorState(store, botId, collected.desired, touched);
   const planned = planRun(collected, sel.removed, state);
   for (const i of planned.issues) events.issue?.({ ...i, file: display(i.file) });

@@ -3,6 +3,7 @@ import type { ScannedFile } from '../../scan/file.js';
 import type { GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
+import { folderOnGitsWord } from './select-git.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
@@ -31,6 +32,8 @@ export interface Selection {
    * state has (none recorded yet, say): record git's, so that git vouches for them next time.
    */
   blobs: { path: string; blob: string }[];
+  /** How many files the state knew before this run (0: a cold state, nothing to look up). */
+  stateFiles: number;
 }
 
 /**
@@ -83,9 +86,9 @@ export function refuseEmptyScan(a: {
   knowledgeDir: string;
 }): void {
   const newFiles = a.scan.files.filter((f) => !a.known.has(f.relPath)).length;
-  const remaining = a.incremental
-    ? a.known.size - a.removed.size + newFiles
-    : a.scan.files.length + a.scan.unreadable.length;
+  const remaining =
+    (a.incremental ? a.known.size - a.removed.size + newFiles : a.scan.files.length + a.scan.unreadable.length) +
+    (a.scan.unlisted ?? 0);
   if (remaining === 0 && a.hasItems && !a.allowEmpty) {
     throw new RefusedError(
       `Found no knowledge files in ${a.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
@@ -107,7 +110,7 @@ export function vouchedBy(git: GitView, known: ReadonlyMap<string, string>): (f:
 
 /** The select stage: the state's file index, the scan (with git when it can), and the selection. */
 export async function selectFiles(ctx: RunContext): Promise<Selection> {
-  const { cfg, botId, store, opts, events, display, clock } = ctx;
+  const { cfg, botId, store, opts, events, clock } = ctx;
   const fingerprint = extractFingerprint(cfg);
   const fingerprintChanged = store.bot(botId)?.extractFingerprint !== fingerprint;
   clock.lap('start');
@@ -119,25 +122,67 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
     kinds: cfg.kinds,
     skip: stateSkipPaths(cfg.stateFile),
   };
+  const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
+  const git = hinted ? undefined : await askGit(ctx);
+  clock.lap('git');
+  const quick = git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined;
+  if (git && quick) {
+    events.log?.(
+      'verbose',
+      `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
+    );
+    return finishSelection(ctx, {
+      scan: { ...quick.scan, unlisted: quick.vouched },
+      known: quick.known,
+      hinted: quick.hinted,
+      incremental: true,
+      stateFiles: quick.stateFiles,
+      git,
+      fingerprint,
+      fingerprintChanged,
+    });
+  }
   const known = store.loadFileIndex(botId);
   clock.lap('state');
-  const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
   let scan: ScanResult;
-  let git: GitView | undefined;
   if (hinted) {
     scan = scanPaths(scanOpts, hinted);
   } else {
-    const listing = listTree(scanOpts);
-    clock.lap('scan');
-    git = await askGit(ctx, listing.attributeFiles);
-    clock.lap('git');
-    scan = listing.finish(git && !fingerprintChanged ? vouchedBy(git, known) : undefined);
+    scan = listTree(scanOpts).finish(git && !fingerprintChanged ? vouchedBy(git, known) : undefined);
     if (git) {
       const skipped = scan.files.reduce((n, f) => (f.sig === '' ? n + 1 : n), 0);
       events.log?.('verbose', `git: ${git.summary()}; ${skipped} file(s) taken on its word (neither stat'ed nor read)`);
     }
   }
-  const { removed, dirty } = selectWork({ known, scan, hinted, fingerprintChanged });
+  return finishSelection(ctx, {
+    scan,
+    known,
+    hinted,
+    incremental: opts.changedPaths !== undefined,
+    stateFiles: known.size,
+    git,
+    fingerprint,
+    fingerprintChanged,
+  });
+}
+
+/** What is gone and what must be read, the blob ids to learn, and the empty-scan guard. */
+function finishSelection(
+  ctx: RunContext,
+  a: {
+    scan: ScanResult;
+    known: ReadonlyMap<string, string>;
+    hinted: readonly string[] | undefined;
+    incremental: boolean;
+    stateFiles: number;
+    git: GitView | undefined;
+    fingerprint: string;
+    fingerprintChanged: boolean;
+  },
+): Selection {
+  const { cfg, botId, store, opts, events, display, clock } = ctx;
+  const { scan, known, git } = a;
+  const { removed, dirty } = selectWork({ known, scan, hinted: a.hinted, fingerprintChanged: a.fingerprintChanged });
   // What is read now records its blob id, for git to vouch for next time (a dry run records nothing).
   if (git && !opts.dryRun) for (const f of dirty) f.blobFormat = git.objectFormat;
   const blobs = git ? blobsToAdopt(git, scan, dirty) : [];
@@ -147,13 +192,22 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
     known,
     scan,
     removed,
-    incremental: opts.changedPaths !== undefined,
+    incremental: a.incremental,
     hasItems: store.itemCount(botId) > 0,
     allowEmpty: opts.allowEmpty ?? false,
     knowledgeDir: cfg.knowledgeDir,
   });
   clock.lap('scan');
-  return { scan, known, removed, dirty, fingerprint, fingerprintChanged, blobs };
+  return {
+    scan,
+    known,
+    removed,
+    dirty,
+    fingerprint: a.fingerprint,
+    fingerprintChanged: a.fingerprintChanged,
+    blobs,
+    stateFiles: a.stateFiles,
+  };
 }
 
 /**
@@ -176,14 +230,13 @@ export function blobsToAdopt(
 }
 
 /** git's view, when the run asked for it and git could answer (said under --verbose either way). */
-async function askGit(ctx: RunContext, attributeFiles: readonly string[]): Promise<GitView | undefined> {
+async function askGit(ctx: RunContext): Promise<GitView | undefined> {
   const probe = ctx.git;
   if (!probe) return undefined;
   if ('unavailable' in probe) {
     ctx.events.log?.('verbose', `git: not used (${probe.unavailable})`);
     return undefined;
   }
-  probe.attributes(attributeFiles);
   const view = await probe.view;
   // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
   // through the extraction of a cold run, where memory peaks.
