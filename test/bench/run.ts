@@ -21,7 +21,7 @@ import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js
 import { runDoc } from '../helpers/json.js';
 import { benchRows, textTable, writePerformancePage, type PaceResult, type SizeResult } from './table.js';
 import { ageTree, generateTree } from './tree.js';
-import { measureHostileInputs, printHostile, type HostileRow } from './hostile.js';
+import { measureHostileInputs } from './hostile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/bin/main.js');
@@ -382,7 +382,6 @@ async function main(): Promise<void> {
   results.table = rows;
   save();
   console.log(`\n${textTable(rows)}`);
-  printHostile(results.hostile as HostileRow[]);
   const m = results.machine as typeof machine;
   console.log(`\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.git}, ${m.platform}`);
   console.log('written: bench-results.json');

@@ -188,6 +188,18 @@ export function benchRows(r: Record<string, unknown>): BenchRow[] {
       });
     }
   }
+  const hostile = (r.hostile ?? []) as { what: string; ms: number; limitMs: number }[];
+  for (const h of hostile) {
+    rows.push({
+      case: `hostile input: ${h.what} (best of 3)`,
+      ours: ms(h.ms),
+      reference: '—',
+      ratio: '—',
+      target: `< ${ms(h.limitMs)}`,
+      met: h.ms < h.limitMs,
+      rssMb: null,
+    });
+  }
   const help = r.help as { medianMs: number; nodeStartupMs: number } | undefined;
   if (help) {
     rows.push({
