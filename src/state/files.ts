@@ -145,6 +145,21 @@ export class Files {
   }
 
   /**
+   * The files the state knows for the bot that are not in its digest (read with an error, not
+   * wholly in the bot, or without a blob id): they are looked at on every run. Undefined when
+   * there are more than `limit` of them.
+   */
+  outsideDigest(botId: string, limit: number): string[] | undefined {
+    const paths = this.#db
+      .prepare(
+        `SELECT path FROM files WHERE bot_id = ? AND NOT (synced = 1 AND error IS NULL AND h1 IS NOT NULL) LIMIT ?`,
+      )
+      .pluck()
+      .all(botId, limit + 1) as string[];
+    return paths.length > limit ? undefined : paths;
+  }
+
+  /**
    * What the index says of each of `paths` (as `index` does: `kind|blob|sig` or ''), and, for one
    * that counts in the digest, its lanes. Paths the state does not know are left out.
    */

@@ -140,6 +140,10 @@ export class StateStore {
   fileDigest(botId: string): FileDigest {
     return this.#files.digest(botId);
   }
+  /** The files outside the digest, or undefined when more than `limit` (see Files.outsideDigest). */
+  filesOutsideDigest(botId: string, limit: number): string[] | undefined {
+    return this.#files.outsideDigest(botId, limit);
+  }
   /** The file index's entries (and digest lanes) of some paths (see Files.entries). */
   fileEntries(botId: string, paths: Iterable<string>): Map<string, { entry: string; lanes: Lanes | undefined }> {
     return this.#files.entries(botId, paths);

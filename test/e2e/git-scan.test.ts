@@ -108,6 +108,20 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     expect(pulled.stderr).not.toMatch(agreesWith);
     expect(pulled.read).toBe(1);
     expect(runDoc(pulled.stdout).counts).toMatchObject({ update: 1 });
+    // A committed file with an error: it is read (and its error reported) on every run, alone;
+    // the rest is still taken on git's word.
+    fs.writeFileSync(path.join(p.knowledge, 'guides/broken.md'), '---\ntitle: [unclosed\n---\nBody.\n');
+    git(p.dir, genv, 'add', '-A');
+    git(p.dir, genv, 'commit', '-qm', 'broken');
+    expect((await sync(p.dir, p.env, genv)).code).toBe(1);
+    const again = await sync(p.dir, p.env, genv);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/the state agrees with its index: \d+ file\(s\) taken on its word, 1 looked at/);
+    expect(again.read).toBe(1);
+    expect(again.stderr).toContain('guides/broken.md');
+    fs.rmSync(path.join(p.knowledge, 'guides/broken.md'));
+    git(p.dir, genv, 'commit', '-qam', 'fixed');
+    await sync(p.dir, p.env, genv);
     // A tracked file deleted: the quick path looks at it alone, and it turns stale.
     expect((await sync(p.dir, p.env, genv)).stderr).toMatch(agreesWith);
     fs.rmSync(path.join(p.knowledge, 'guides/topic-7.md'));

@@ -167,8 +167,12 @@ describe('files: blob ids (the git path)', () => {
     expect([...e.keys()]).toEqual(['a.md', 'c.md']);
     expect(e.get('a.md')).toEqual({ entry: `article|${'a'.repeat(40)}|sig`, lanes: pairLanes('a.md', 'a'.repeat(40)) });
     expect(e.get('c.md')).toEqual({ entry: '', lanes: undefined });
+    // Outside the digest: c.md (an error); d.md was outside until git's blob id was learnt.
+    expect(files.outsideDigest('b', 10)).toEqual(['c.md']);
     files.markAllUnsynced('b');
     expect(files.digest('b')).toMatchObject({ files: 4, count: 0 });
+    expect(files.outsideDigest('b', 10)?.sort()).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
+    expect(files.outsideDigest('b', 3)).toBeUndefined();
   });
 
   it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {

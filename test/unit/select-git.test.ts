@@ -95,6 +95,25 @@ describe('splitTracked', () => {
     ).toBe(true);
   });
 
+  it('puts the files the state cannot skip with those git does not vouch for, out of the digest', () => {
+    const tracked = new Map([
+      ['a.md', blob(1)],
+      ['broken.md', blob(2)],
+      ['c.md', blob(3)],
+    ]);
+    const view = { tracked, vouch: (p: string) => tracked.get(p) };
+    const r = splitTracked(view, opts, new Set(['broken.md', 'gone.md']));
+    expect([...(r?.notVouched ?? [])]).toEqual(['broken.md']);
+    expect(
+      r?.digest.equals(
+        digestOf([
+          ['a.md', blob(1)],
+          ['c.md', blob(3)],
+        ]),
+      ),
+    ).toBe(true);
+  });
+
   it('gives way when a tracked name is not UTF-8 (the full scan warns about it)', () => {
     const tracked = new Map([['bad\uFFFD.md', blob(1)]]);
     expect(splitTracked({ tracked, vouch: (p) => tracked.get(p) }, opts)).toBeUndefined();

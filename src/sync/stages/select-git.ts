@@ -13,6 +13,9 @@ import type { FileDigest, StateStore } from '../../state/store.js';
  * vouch for) make this path give way to the full scan, as does any difference at all.
  */
 
+/** The most files outside the state's digest that the quick path looks at one by one. */
+const MAX_LOOKED_AT = 2000;
+
 export interface FolderOnGitsWord {
   /** The few files git does not vouch for, scanned as watch mode scans changed paths. */
   scan: ScanResult;
@@ -38,13 +41,18 @@ export function folderOnGitsWord(
 ): FolderOnGitsWord | undefined {
   const state = store.fileDigest(botId);
   if (state.count === 0) return undefined;
-  const split = splitTracked(git, opts);
+  // Files the state cannot skip (an error to report again, an item not in the bot) are looked at
+  // as those git does not vouch for are; with very many of them, the walk is as quick.
+  const outside = store.filesOutsideDigest(botId, MAX_LOOKED_AT);
+  if (outside === undefined) return undefined;
+  const split = splitTracked(git, opts, new Set(outside));
   if (split === undefined || hasUntrackedKnowledge(git, opts)) return undefined;
-  const entries = store.fileEntries(botId, split.notVouched);
+  const look = new Set([...split.notVouched, ...outside]);
+  const entries = store.fileEntries(botId, look);
   if (!agrees(state, split.digest, entries.values())) return undefined;
   const known = new Map<string, string>();
   for (const [p, e] of entries) known.set(p, e.entry);
-  const hinted = [...split.notVouched];
+  const hinted = [...look];
   return { scan: scanPaths(opts, hinted), hinted, known, vouched: split.digest.count, stateFiles: state.files };
 }
 
@@ -70,13 +78,14 @@ export function agrees(
 }
 
 /**
- * git's tracked knowledge files: the digest of those it vouches for, and the paths of the rest.
- * (Files that are not knowledge files — other kinds, hidden, left out by include/exclude, the
- * state file — are not counted.)
+ * git's tracked knowledge files: the digest of those it vouches for, and the paths of the rest
+ * (and of those in `lookAt`, which the state cannot skip). Files that are not knowledge files —
+ * other kinds, hidden, left out by include/exclude, the state file — are not counted.
  */
 export function splitTracked(
   git: Pick<GitView, 'tracked' | 'vouch'>,
   opts: ScanOptions,
+  lookAt: ReadonlySet<string> = new Set(),
 ): { digest: Digest; notVouched: Set<string> } | undefined {
   const classifier = makeClassifier(opts);
   const skip = new Set((opts.skip ?? []).map((p) => path.relative(opts.root, p).split(path.sep).join('/')));
@@ -88,8 +97,7 @@ export function splitTracked(
     if (p.includes('\uFFFD')) return undefined;
     const kind = classifier.classify(p);
     if (kind === undefined || kind === null) continue;
-    const vouched = git.vouch(p);
-    if (vouched === undefined) notVouched.add(p);
+    if (git.vouch(p) === undefined || lookAt.has(p)) notVouched.add(p);
     else digest.add(pairLanes(p, blob));
   }
   return { digest, notVouched };
