@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '../../src/emulator/server.js';
 import { runDoc } from '../helpers/json.js';
-import { benchRows, textTable, writePerformancePage, type PaceResult, type SizeResult } from './table.js';
+import { benchRows, loadText, textTable, writePerformancePage, type PaceResult, type SizeResult } from './table.js';
 import { ageTree, generateTree } from './tree.js';
 import { measureHostileInputs } from './hostile.js';
 
@@ -328,6 +328,8 @@ async function main(): Promise<void> {
     platform: `${os.platform()} ${os.release()}`,
     date: new Date().toISOString(),
     command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
+    /** The 1-minute load average when the run started and when it ended (a shared machine). */
+    load: [os.loadavg()[0] ?? 0],
   };
   const results: Record<string, unknown> = { machine };
   const save = () => fs.writeFileSync(path.join(ROOT, 'bench-results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -378,12 +380,15 @@ async function main(): Promise<void> {
     await emu.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
+  machine.load.push(os.loadavg()[0] ?? 0);
   const rows = benchRows(results);
   results.table = rows;
   save();
   console.log(`\n${textTable(rows)}`);
   const m = results.machine as typeof machine;
-  console.log(`\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.git}, ${m.platform}`);
+  console.log(
+    `\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.git}, ${m.platform}, load ${loadText(m.load)}`,
+  );
   console.log('written: bench-results.json');
   if (writeDocs) {
     const file = writePerformancePage(rows, m);

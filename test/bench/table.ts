@@ -246,6 +246,11 @@ export function markdownTable(rows: readonly BenchRow[]): string {
   return [line(HEAD), `|${HEAD.map(() => '---').join('|')}|`, ...rows.map((r) => line(cells(r)))].join('\n');
 }
 
+/** The machine's 1-minute load average at the start and end of the run ("?" when not recorded). */
+export function loadText(load: readonly number[] | undefined): string {
+  return load && load.length > 0 ? load.map((l) => l.toFixed(1)).join(' → ') : '?';
+}
+
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
@@ -264,13 +269,14 @@ export function writePerformancePage(
     platform: string;
     date: string;
     command: string;
+    load?: readonly number[];
   },
   file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/performance.md'),
 ): string {
   const block = [
     START,
     '',
-    `Measured with \`${m.command}\` on ${m.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.git}, ${m.platform}.`,
+    `Measured with \`${m.command}\` on ${m.date.slice(0, 10)}: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.git}, ${m.platform}; load average ${loadText(m.load)}.`,
     '',
     markdownTable(rows),
     '',
