@@ -284,6 +284,12 @@ export const configSchema = z
     eval: defaulted(FIELDS.eval, DEFAULTS.eval).describe(DESCRIBE.eval),
     harvest: defaulted(FIELDS.harvest, DEFAULTS.harvest).describe(DESCRIBE.harvest),
     gitState: defaulted(FIELDS.gitState, DEFAULTS.gitState).describe(DESCRIBE.gitState),
+    git: z
+      .boolean()
+      .default(true)
+      .describe(
+        'When the knowledge folder is in a git work tree, ask git which files changed (files git vouches for are neither stat-ed nor read). false, or KB_SYNC_GIT=0, scans without git.',
+      ),
     targets: z
       .array(targetSchema)
       .min(1)

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FileIssue } from '../errors.js';
 import { hashFields } from './hash.js';
 import { statSig, type StatSig } from '../scan/file.js';
+import { blobHasher, type ObjectFormat } from '../scan/blob.js';
 import { errorIssue, formatBytes, isRacy, openedInside, OUTSIDE, readFileCheckedAsync } from './read.js';
 
 /**
@@ -50,6 +51,8 @@ export interface DocumentCheck {
   size: number;
   sig: StatSig;
   racy: boolean;
+  /** The file's git blob id, when the scan asked for it. */
+  blob?: string;
   /** A text document's encoding, when it is converted to UTF-8 for the upload. */
   convert?: Exclude<TextEncoding, 'utf-8'>;
   /** Nothing to upload (empty, or only white space). */
@@ -99,6 +102,7 @@ export async function checkDocument(
   file: string,
   maxBytes: number,
   root?: string,
+  blobFormat?: ObjectFormat,
 ): Promise<DocumentCheck | { ok: false; issue: FileIssue; vanished?: boolean }> {
   const ext = path.posix.extname(file).toLowerCase();
   const text = TEXT.has(ext);
@@ -125,6 +129,7 @@ export async function checkDocument(
     });
     if (st.size > maxBytes) return tooBig(st.size);
     const h = createHash('sha256');
+    const b = blobFormat ? blobHasher(st.size, blobFormat) : undefined;
     // Text documents are kept whole (to check and convert them); others, their head and tail.
     const kept: Buffer[] = [];
     let head = Buffer.alloc(0);
@@ -136,13 +141,23 @@ export async function checkDocument(
       if (bytesRead === 0) break;
       const chunk = buf.subarray(0, bytesRead);
       h.update(chunk);
+      b?.update(chunk);
       size += bytesRead;
       if (size > maxBytes) return tooBig(size, true);
       if (text) kept.push(Buffer.from(chunk));
       if (head.length < HEAD) head = Buffer.concat([head, chunk.subarray(0, HEAD - head.length)]);
       tail = Buffer.concat([tail, chunk]).subarray(-TAIL);
     }
-    const base = { ok: true as const, hash: h.digest('hex'), size, sig: statSig(st), racy: isRacy(st) };
+    // The git blob id, unless the file changed size while it was read.
+    const blob = b && size === st.size ? b.digest() : undefined;
+    const base = {
+      ok: true as const,
+      hash: h.digest('hex'),
+      size,
+      sig: statSig(st),
+      racy: isRacy(st),
+      ...(blob ? { blob } : {}),
+    };
     if (size === 0) return { ...base, blank: 'empty' };
     const problem = text ? checkText(Buffer.concat(kept), ext) : await checkBinary(head, tail, ext);
     if (typeof problem === 'string')

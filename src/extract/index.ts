@@ -6,24 +6,32 @@ import { hashFields } from './hash.js';
 import { extractQa, qaPayload } from './qa.js';
 import { checkDocument, documentHash, readDocument, type DocumentRead } from './documents.js';
 import { readFileChecked } from './read.js';
+import { blobId } from '../scan/blob.js';
 import type { StatSig } from '../scan/file.js';
 import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
-import type { ExtractSettings, FileExtract, Kind, Payload } from './types.js';
+import type { ExtractSettings, FileExtract, ItemMeta, Kind, Payload } from './types.js';
 import type { ScannedFile } from '../scan/file.js';
 import { extractUrls, urlPayload } from './urls.js';
 
 export type { Kind, ExtractSettings, FileExtract, ItemMeta, Payload } from './types.js';
 export type { ScannedFile } from '../scan/file.js';
 
+/** An item as read: its identity, and the file (relative to knowledgeDir) it came from. */
+export interface FileItem extends ItemMeta {
+  file: string;
+}
+
 /** What extracting one file gave. */
 export interface FileResult {
   relPath: string;
   kind: Kind;
-  extract: FileExtract;
+  extract: Omit<FileExtract, 'items'> & { items: FileItem[] };
   /** The stat signature of what was actually read (it may differ from the scan's). */
   sig?: StatSig;
   racy?: boolean;
+  /** The git blob id of what was read (when the scan asked git: `ScannedFile.blobFormat`). */
+  blob?: string;
   /** The file disappeared between scan and read. */
   vanished?: boolean;
 }
@@ -39,13 +47,46 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
   if (f.kind === 'document') return extractDocument(f, settings);
   const read = readText(f, settings);
   if ('issue' in read) return failed(f, read.issue, read.vanished);
+  const blob = read.blob ? { blob: read.blob } : {};
   if (f.kind === 'urls' && /\.xml$/i.test(f.relPath)) {
     const r = extractUrls(read.text, f.relPath, settings);
     if (r.sitemaps) r.extract.issues.push(...missingSitemaps(f, r.sitemaps));
-    return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, extract: r.extract };
+    const items = r.extract.items.map((it) => youngItem(it, f.relPath));
+    return {
+      relPath: f.relPath,
+      kind: f.kind,
+      sig: read.sig,
+      racy: read.racy,
+      ...blob,
+      extract: { ...r.extract, items },
+    };
   }
-  const extract = extractText(f.kind, read.text, f.relPath, settings);
-  return { relPath: f.relPath, kind: f.kind, sig: read.sig, racy: read.racy, extract };
+  const extracted = extractText(f.kind, read.text, f.relPath, settings);
+  const items = extracted.items.map((it) => youngItem(it, f.relPath));
+  return {
+    relPath: f.relPath,
+    kind: f.kind,
+    sig: read.sig,
+    racy: read.racy,
+    ...blob,
+    extract: { ...extracted, items },
+  };
+}
+
+/**
+ * An item made anew while it is young, with its file (the planner's field: added later, it would
+ * take a second block per item) and its label detached: a label is cut from the file's text (a
+ * title from the frontmatter, a question from the Q&A file), and would keep that text alive as
+ * long as the item (a cold plan holds every item of every file). (A literal, not a spread: a
+ * field added to a spread copy takes a second block again.)
+ */
+function youngItem(it: Omit<FileItem, 'file'>, file: string): FileItem {
+  return { key: it.key, type: it.type, label: detach(it.label), hash: it.hash, line: it.line, file };
+}
+
+/** A copy of `s` that does not hold on to a larger string it was cut from. */
+function detach(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /**
@@ -73,14 +114,15 @@ function missingSitemaps(f: ScannedFile, sitemaps: { url: string; line: number }
 
 /** Check a document and give its item (or why it is not uploaded). */
 async function extractDocument(f: ScannedFile, settings: ExtractSettings): Promise<FileResult> {
-  const r = await checkDocument(f.absPath, f.relPath, settings.maxDocumentBytes, f.root);
+  const r = await checkDocument(f.absPath, f.relPath, settings.maxDocumentBytes, f.root, f.blobFormat);
   if (!r.ok) return failed(f, r.issue, r.vanished);
   const title = path.posix.basename(f.relPath);
-  const done = (extract: FileExtract): FileResult => ({
+  const done = (extract: FileResult['extract']): FileResult => ({
     relPath: f.relPath,
     kind: f.kind,
     sig: r.sig,
     racy: r.racy,
+    ...(r.blob ? { blob: r.blob } : {}),
     extract: { ...extract, contentHash: r.hash },
   });
   if (r.blank) {
@@ -97,7 +139,7 @@ async function extractDocument(f: ScannedFile, settings: ExtractSettings): Promi
   }
   const hash = documentHash(title, r.hash, r.convert);
   return done({
-    items: [{ key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash, line: 1 }],
+    items: [{ key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash, line: 1, file: f.relPath }],
     issues: [],
     complete: true,
   });
@@ -123,7 +165,7 @@ export function extractText(
 function readText(
   f: ScannedFile,
   settings: ExtractSettings,
-): { text: string; sig: StatSig; racy: boolean } | { issue: FileIssue; vanished?: boolean } {
+): { text: string; sig: StatSig; racy: boolean; blob?: string } | { issue: FileIssue; vanished?: boolean } {
   const r = readFileChecked(
     f.absPath,
     f.relPath,
@@ -132,12 +174,13 @@ function readText(
     f.root,
   );
   if (!r.ok) return { issue: r.issue, ...(r.vanished ? { vanished: true } : {}) };
+  const blob = f.blobFormat ? { blob: blobId(r.bytes, f.blobFormat) } : {};
   if (r.bytes.length === 0) {
-    return { text: '', sig: r.sig, racy: r.racy };
+    return { text: '', sig: r.sig, racy: r.racy, ...blob };
   }
   const d = decodeText(r.bytes, f.relPath);
   if ('issue' in d) return { issue: d.issue };
-  return { text: d.text, sig: r.sig, racy: r.racy };
+  return { text: d.text, sig: r.sig, racy: r.racy, ...blob };
 }
 
 function failed(f: ScannedFile, issue: FileIssue, vanished?: boolean): FileResult {

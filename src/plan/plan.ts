@@ -79,6 +79,14 @@ export interface Plan {
 
 const byFileLine = (a: DesiredItem, b: DesiredItem) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
 
+/** The items in file and line order: as given when they already are (as read, they nearly always are). */
+function sortedByFileLine(items: readonly DesiredItem[]): readonly DesiredItem[] {
+  for (let i = 1; i < items.length; i++) {
+    if (byFileLine(items[i - 1] as DesiredItem, items[i] as DesiredItem) > 0) return [...items].sort(byFileLine);
+  }
+  return items;
+}
+
 export function planSync(input: PlanInput): Plan {
   const plan: Plan = {
     create: [],
@@ -97,18 +105,30 @@ export function planSync(input: PlanInput): Plan {
   //    by path gets it. A URL listed again is a duplicate; anything else claimed twice is a
   //    conflict, reported on the file that loses it.
   const owned = (item: DesiredItem) => input.priorFileKeys.get(item.file)?.includes(item.key) ?? false;
-  const byKey = new Map<string, DesiredItem[]>();
-  for (const item of [...input.desired].sort(byFileLine)) {
-    const list = byKey.get(item.key);
-    if (list) list.push(item);
-    else byKey.set(item.key, [item]);
-  }
+  // One pass takes the first claim of each key; only keys claimed more than once, or held by a
+  // file not read (rare), are then looked at again, with all their claims, in the order of their
+  // first claim. (A cold plan has many keys: nothing per key but the one map entry.)
   const wanted = new Map<string, DesiredItem>();
+  const contested = new Map<string, DesiredItem[]>();
+  for (const item of sortedByFileLine(input.desired)) {
+    const claims = contested.get(item.key);
+    if (claims) {
+      claims.push(item);
+      continue;
+    }
+    const first = wanted.get(item.key);
+    if (first !== undefined) contested.set(item.key, [first, item]);
+    else if (input.heldElsewhere.has(item.key)) contested.set(item.key, [item]);
+    else wanted.set(item.key, item);
+  }
   const conflictFiles = new Set<string>();
-  for (const [key, claims] of byKey) {
+  for (const [key, claims] of [...contested].sort((a, b) =>
+    byFileLine(a[1][0] as DesiredItem, b[1][0] as DesiredItem),
+  )) {
     const heldByClean = input.heldElsewhere.has(key);
     const winner = heldByClean ? undefined : (claims.find(owned) ?? claims[0]);
     if (winner) wanted.set(key, winner);
+    else wanted.delete(key);
     for (const item of claims) {
       if (item === winner) continue;
       if (item.type === 'URL') {

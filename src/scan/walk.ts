@@ -31,11 +31,13 @@ export interface ScanResult {
    * them is kept as it is, never taken for deleted.
    */
   unreadable: string[];
+  /** Files of a kind that are there but not listed in `files` (git vouched for them unlooked at). */
+  unlisted?: number;
 }
 
 export interface Classifier {
   /** The kind of a relative path, `null` for "not a kind", `undefined` when include/exclude leave it out. */
-  classify(relPath: string): Kind | null | undefined;
+  classify(relPath: string, name?: string): Kind | null | undefined;
   /** Whether a folder (relative) is walked at all. */
   walkDir(name: string): boolean;
 }
@@ -43,30 +45,21 @@ export interface Classifier {
 const KIND_ORDER: readonly Kind[] = ['qa', 'urls', 'article', 'document'];
 
 export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | 'kinds'>): Classifier {
-  // A pattern without a slash matches the file name at any depth; one with a slash matches the
-  // whole relative path. (picomatch's `basename` option would apply to every pattern, so that
-  // `inbox/**` never matched anything: split them.)
-  const pm = (globs: readonly string[], nocase = false): ((p: string) => boolean) => {
-    const base = globs.filter((g) => !g.includes('/'));
-    const full = globs.filter((g) => g.includes('/'));
-    const mb = base.length > 0 ? picomatch(base, { basename: true, dot: false, nocase }) : () => false;
-    const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : () => false;
-    return (p) => mb(p) || mf(p);
-  };
   const everything = opts.include.length === 0 || opts.include.some((g) => g === '**/*' || g === '**' || g === '*');
-  const included = everything ? () => true : pm(opts.include);
-  const excluded = opts.exclude.length === 0 ? () => false : pm(opts.exclude);
+  const included = everything ? () => true : globMatcher(opts.include);
+  const excluded = opts.exclude.length === 0 ? () => false : globMatcher(opts.exclude);
   // Kinds go by file name, whatever its case (`README.MD`, `Policy.PDF`). Patterns of the plain
   // forms `*.ext`, `name*.ext` and `name.ext` (the defaults) are matched on the name directly: a
-  // scan classifies every file, and that is far cheaper than a glob.
-  const kinds = KIND_ORDER.map((k) => [k, nameMatcher(opts.kinds[k] ?? [], pm)] as const);
-  const partial = (opts.kinds.partial ?? []).length > 0 ? nameMatcher(opts.kinds.partial ?? [], pm) : undefined;
+  // scan classifies every file, and that is far cheaper than a glob. The first kind in order wins.
+  const kinds = KIND_ORDER.map((k) => [k, nameMatcher(opts.kinds[k] ?? [])] as const);
+  const partial = (opts.kinds.partial ?? []).length > 0 ? nameMatcher(opts.kinds.partial ?? []) : undefined;
   return {
-    classify(relPath) {
-      if (!included(relPath) || excluded(relPath)) return undefined;
+    classify(relPath, name = relPath.slice(relPath.lastIndexOf('/') + 1)) {
+      if (!included(relPath, name) || excluded(relPath, name)) return undefined;
+      const lower = name.toLowerCase();
       for (const [k, m] of kinds) {
-        if (!m(relPath)) continue;
-        return k === 'article' && partial?.(relPath) ? null : k;
+        if (!m(relPath, name, lower)) continue;
+        return k === 'article' && partial?.(relPath, name, lower) ? null : k;
       }
       return null;
     },
@@ -78,27 +71,41 @@ export function makeClassifier(opts: Pick<ScanOptions, 'include' | 'exclude' | '
 
 /**
  * A matcher of file-name patterns. `*.ext` matches names ending in `.ext` (not `.ext` alone),
- * `pre*.ext` names starting with `pre` and ending in `.ext`, `name.ext` that name; any other
- * pattern (or one with a slash) is a glob.
+ * `pre*.ext` names starting with `pre` and ending in `.ext`, `name.ext` that name, all without
+ * case; any other pattern (or one with a slash) is a glob.
  */
-function nameMatcher(
-  globs: readonly string[],
-  pm: (globs: readonly string[], nocase?: boolean) => (p: string) => boolean,
-): (p: string) => boolean {
+function nameMatcher(globs: readonly string[]): (relPath: string, name: string, lower: string) => boolean {
   const simple = globs.map((g) => /^([^*?[\]{}()!/\\+@]*)(\*?)([^*?[\]{}()!/\\+@]*)$/.exec(g));
-  if (simple.some((m) => m === null)) return pm(globs, true);
+  if (simple.some((m) => m === null)) {
+    const glob = globMatcher(globs, true);
+    return (p, name) => glob(p, name);
+  }
   const tests = simple.map((m) => {
     const [, pre, star, post] = m as RegExpExecArray;
     const prefix = pre!.toLowerCase();
     const suffix = post!.toLowerCase();
-    if (star === '') return (name: string) => name === prefix;
+    if (star === '') return (lower: string) => lower === prefix;
     // `*.md` must not match a dot-file named `.md`, as a glob would not.
     const min = prefix === '' ? suffix.length + 1 : prefix.length + suffix.length;
-    return (name: string) => name.length >= min && name.startsWith(prefix) && name.endsWith(suffix);
+    return (lower: string) => lower.length >= min && lower.startsWith(prefix) && lower.endsWith(suffix);
   });
-  return (p) => {
-    const name = p.slice(p.lastIndexOf('/') + 1).toLowerCase();
-    return tests.some((t) => t(name));
+  return (_p, _name, lower) => tests.some((t) => t(lower));
+}
+
+/**
+ * A pattern without a slash matches the file name at any depth; one with a slash matches the
+ * whole relative path. (picomatch's `basename` option would apply to every pattern, so that
+ * `inbox/**` never matched anything: split them.) Name patterns are compiled once to regular
+ * expressions and tried on the name: the same as picomatch's basename matching, without its
+ * per-call work (this runs for every file of every scan).
+ */
+export function globMatcher(globs: readonly string[], nocase = false): (relPath: string, name: string) => boolean {
+  const base = globs.filter((g) => !g.includes('/')).map((g) => picomatch.makeRe(g, { dot: false, nocase }));
+  const full = globs.filter((g) => g.includes('/'));
+  const mf = full.length > 0 ? picomatch(full, { dot: false, nocase }) : undefined;
+  return (p, name) => {
+    for (const re of base) if (re.test(name)) return true;
+    return mf !== undefined && mf(p);
   };
 }
 
@@ -120,10 +127,37 @@ function begin(opts: ScanOptions) {
 
 /** Scan the whole folder (or, with `start`, one folder inside it, by its relative path). */
 export function scanTree(opts: ScanOptions, start = ''): ScanResult {
+  return listTree(opts, start).finish();
+}
+
+/** A walked folder whose files are not stat'ed yet. */
+export interface Listing {
+  /** The `.gitattributes` files in the walked folders (relative paths): git's attributes for their files. */
+  attributeFiles: string[];
+  /**
+   * Stat the files (resolving symbolic links) and finish the scan. A plain file for which
+   * `vouched` says true is not stat'ed: it comes back with an empty `sig`.
+   */
+  finish(vouched?: (f: ScannedFile) => boolean): ScanResult;
+}
+
+// How a listed entry was typed by readdir: a plain file, a symbolic link, or something else.
+const PLAIN = 0;
+const LINK = 1;
+const OTHER = 2;
+
+/**
+ * Walk the folder (readdir only) and classify every name; the stats wait for `finish`, so that a
+ * caller can walk while git works, then stat only what git does not vouch for.
+ */
+export function listTree(opts: ScanOptions, start = ''): Listing {
   const { classifier, out, rootReal, skip } = begin(opts);
-  if (rootReal === undefined) return out;
+  const attributeFiles: string[] = [];
+  if (rootReal === undefined) return { attributeFiles, finish: () => out };
   // Paths are built by concatenation (path.join normalizes, and this runs for every file).
   const root = opts.root.endsWith(path.sep) ? opts.root.slice(0, -1) : opts.root;
+  const listed: ScannedFile[] = [];
+  const types: number[] = [];
   const stack: string[] = [start];
   while (stack.length > 0) {
     const rel = stack.pop() as string;
@@ -144,8 +178,11 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
     }
     for (const e of entries) {
       const name = e.name;
-      if (name.startsWith('.')) continue;
       const relPath = rel === '' ? name : `${rel}/${name}`;
+      if (name.startsWith('.')) {
+        if (name === '.gitattributes') attributeFiles.push(relPath);
+        continue;
+      }
       if (name.includes('\uFFFD')) {
         // Node decodes names as UTF-8; one that is not cannot be opened by the name it gets.
         out.issues.push({
@@ -159,13 +196,32 @@ export function scanTree(opts: ScanOptions, start = ''): ScanResult {
         if (classifier.walkDir(name)) stack.push(relPath);
         continue;
       }
-      const f = statEntry(root, rootReal, relPath, e, classifier, skip, out, `${abs}${path.sep}${name}`);
-      if (f) out.files.push(f);
+      const absPath = `${abs}${path.sep}${name}`;
+      const kind = classifyEntry(relPath, absPath, classifier, skip, out, name);
+      if (kind === undefined) continue;
+      listed.push({ relPath, absPath, kind, sig: '' });
+      types.push(e.isSymbolicLink() ? LINK : e.isFile() ? PLAIN : OTHER);
     }
   }
-  out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  out.ignored.sort();
-  return out;
+  return {
+    attributeFiles,
+    finish(vouched) {
+      for (let i = 0; i < listed.length; i++) {
+        const f = listed[i] as ScannedFile;
+        const type = types[i];
+        if (type === PLAIN && vouched?.(f)) {
+          out.files.push(f);
+          continue;
+        }
+        const e = { isSymbolicLink: () => type === LINK, isFile: () => type === PLAIN };
+        const found = statFound(rootReal, f.relPath, f.kind, e, skip, out, root, f.absPath);
+        if (found) out.files.push(found);
+      }
+      out.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+      out.ignored.sort();
+      return out;
+    },
+  };
 }
 
 /**
@@ -250,13 +306,46 @@ function statEntry(
   absPath?: string,
 ): ScannedFile | undefined {
   const abs = absPath ?? path.join(root, relPath);
-  if (skip.has(abs)) return undefined;
-  const kind = classifier.classify(relPath);
+  const kind = classifyEntry(relPath, abs, classifier, skip, out);
   if (kind === undefined) return undefined;
-  if (kind === null) {
-    out.ignored.push(relPath);
-    return undefined;
-  }
+  return statFound(rootReal, relPath, kind, e, skip, out, root, abs);
+}
+
+/** The kind of a listed file, or undefined when it is not one (a name that is not a kind is listed as ignored). */
+function classifyEntry(
+  relPath: string,
+  abs: string,
+  classifier: Classifier,
+  skip: ReadonlySet<string>,
+  out: ScanResult,
+  name = path.posix.basename(relPath),
+): Kind | undefined {
+  // The skipped paths (the state file) are few: only a file with one of their names is looked up.
+  if (skipNames(skip).has(name) && skip.has(abs)) return undefined;
+  const kind = classifier.classify(relPath, name);
+  if (kind === null) out.ignored.push(relPath);
+  return kind ?? undefined;
+}
+
+const namesOfSkip = new WeakMap<ReadonlySet<string>, Set<string>>();
+
+function skipNames(skip: ReadonlySet<string>): Set<string> {
+  let names = namesOfSkip.get(skip);
+  if (!names) namesOfSkip.set(skip, (names = new Set([...skip].map((p) => path.basename(p)))));
+  return names;
+}
+
+/** Stat a file of a kind (a symbolic link must stay inside the folder): the scanned file, or undefined with an issue. */
+function statFound(
+  rootReal: string,
+  relPath: string,
+  kind: Kind,
+  e: Pick<fs.Dirent, 'isSymbolicLink' | 'isFile'>,
+  skip: ReadonlySet<string>,
+  out: ScanResult,
+  root: string,
+  abs: string,
+): ScannedFile | undefined {
   let target = abs;
   if (e.isSymbolicLink()) {
     let real: string;

@@ -146,6 +146,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE bots ADD COLUMN knowledge_dir TEXT;
   `,
+  // 6: the git blob id of each file as it was read (when the folder is in a git work tree): a
+  // tracked file that git says is unchanged, with the same id in its index, is neither stat'ed
+  // nor read. NULL where it is not known. h1..h4: the file's part of the folder digest (its path
+  // and blob id, src/scan/digest.ts), summed by a query to compare the whole folder with git's
+  // index at once.
+  `
+  ALTER TABLE files ADD COLUMN blob TEXT;
+  ALTER TABLE files ADD COLUMN h1 INTEGER;
+  ALTER TABLE files ADD COLUMN h2 INTEGER;
+  ALTER TABLE files ADD COLUMN h3 INTEGER;
+  ALTER TABLE files ADD COLUMN h4 INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,8 @@
 import { Bots, type BotRow } from './bots.js';
 import { fileSchemaVersion, integrityProblems, openConnection, type Db } from './connection.js';
 import { asStateFailure } from './failure.js';
-import { Files, type FileKey, type FileRecord, type FileRow } from './files.js';
+import { Files, type FileDigest, type FileKey, type FileRecord, type FileRow } from './files.js';
+import type { Lanes } from '../scan/digest.js';
 import { Items, type AdoptedItem, type ItemMove, type ItemRow, type PushedItem } from './items.js';
 import { Journal, type PendingRow, type SendStart } from './journal.js';
 import { Lists, type StaleRow, type UncertainRow } from './lists.js';
@@ -10,7 +11,8 @@ import { Runs, type RunRow } from './runs.js';
 import { Sources } from './sources.js';
 
 export type { BotRow } from './bots.js';
-export type { FileKey, FileRecord, FileRow } from './files.js';
+export type { FileDigest, FileKey, FileRecord, FileRow } from './files.js';
+export { entryMatchesBlob, entryMatchesSig } from './files.js';
 export type { AdoptedItem, ItemMove, ItemRow, Origin, PushedItem } from './items.js';
 export type { PendingRow, SendStart } from './journal.js';
 export type { StaleRow, UncertainRow } from './lists.js';
@@ -139,7 +141,7 @@ export class StateStore {
   fileDrafts(botId: string): Map<string, number> {
     return this.#files.drafts(botId);
   }
-  /** path → `kind|sig` for a file that may be skipped, '' for one that must be read again. */
+  /** path → `kind|blob|sig` for a file that may be skipped, '' for one that must be read again (see Files.index). */
   loadFileIndex(botId: string): Map<string, string> {
     return this.#files.index(botId);
   }
@@ -154,6 +156,22 @@ export class StateStore {
   }
   forgetFiles(botId: string, paths: Iterable<string>): void {
     this.#files.forget(botId, paths);
+  }
+  /** The folder digest of the files that may be skipped on git's word (see Files.digest). */
+  fileDigest(botId: string): FileDigest {
+    return this.#files.digest(botId);
+  }
+  /** The files outside the digest, or undefined when more than `limit` (see Files.outsideDigest). */
+  filesOutsideDigest(botId: string, limit: number): string[] | undefined {
+    return this.#files.outsideDigest(botId, limit);
+  }
+  /** The file index's entries (and digest lanes) of some paths (see Files.entries). */
+  fileEntries(botId: string, paths: Iterable<string>): Map<string, { entry: string; lanes: Lanes | undefined }> {
+    return this.#files.entries(botId, paths);
+  }
+  /** Record git's blob id for files the stat path found as last read (see Files.setBlobs). */
+  recordBlobs(botId: string, blobs: readonly { path: string; blob: string }[]): void {
+    this.#files.setBlobs(botId, blobs);
   }
 
   // ---- items (items.ts)

@@ -4,6 +4,8 @@ import type { BotDataType } from '../api/types.js';
 import type { ExtractSettings } from '../extract/types.js';
 import type { StateLock } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
+import type { GitUnavailable } from '../scan/git.js';
+import type { GitProbe } from './git-probe.js';
 import type { Stopwatch } from './stopwatch.js';
 
 /** One run of the pipeline: scan → extract → plan → (push). Used by `sync`, `plan`, `adopt` and `watch`. */
@@ -73,4 +75,6 @@ export interface RunContext {
   /** A path relative to knowledgeDir, as shown to people (relative to the working directory). */
   display: (rel: string) => string;
   clock: Stopwatch;
+  /** git, asked at the start of the run (undefined in watch mode's incremental runs). */
+  git?: GitProbe | GitUnavailable | undefined;
 }

@@ -54,7 +54,7 @@ export interface ResultInput {
   applied: Applied;
   /** Every issue before applying (the scan's, the files', the plan's conflicts). */
   issues: readonly FileIssue[];
-  scan: Pick<ScanResult, 'files' | 'ignored'>;
+  scan: Pick<ScanResult, 'files' | 'ignored' | 'unlisted'>;
   filesRead: number;
   skippedDrafts: number;
   /** The state's lists for the bot, after the run. */
@@ -64,7 +64,11 @@ export interface ResultInput {
   startedAt: string;
 }
 
-/** Pure: the run's result, paths shown through `display` (timings and duration come last, from the caller). */
+/**
+ * The run's result, paths shown through `display` (timings and duration come last, from the
+ * caller). The applied items become the result's in place (their paths shown): a cold plan has
+ * hundreds of thousands, and a copy of each would be a second set alive at the peak.
+ */
 export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'timings'> {
   const { applied, display } = a;
   const issues = [...a.issues, ...applied.issues].map((i) => ({
@@ -91,7 +95,7 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     ok,
     dryRun: a.dryRun,
     counts: applied.counts,
-    items: applied.items.map((it) => ({ ...it, file: display(it.file) })),
+    items: showPaths(applied.items, display),
     errors,
     warnings: issues.filter((i) => i.severity === 'warning'),
     stale,
@@ -100,7 +104,7 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     recovered: applied.recovered,
     skippedDrafts: a.skippedDrafts,
     ignoredFiles: a.scan.ignored.map(display),
-    filesScanned: a.scan.files.length,
+    filesScanned: a.scan.files.length + (a.scan.unlisted ?? 0),
     filesRead: a.filesRead,
     requests: applied.requests,
     rateLimited: applied.rateLimited,
@@ -109,4 +113,9 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
     ...(applied.authError ? { authError: applied.authError } : {}),
     ...(applied.adopted !== undefined ? { adopted: applied.adopted } : {}),
   };
+}
+
+function showPaths(items: ItemResult[], display: (rel: string) => string): ItemResult[] {
+  for (const it of items) it.file = display(it.file);
+  return items;
 }

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { FileResult } from '../extract/index.js';
 import type { SyncEvents } from '../events.js';
 import { acquireLock, type StateLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { makeDisplay } from '../util/paths.js';
 import type { RunContext, RunOptions } from './context.js';
 import { buildResult, type RunResult } from './result.js';
+import { startGitProbe } from './git-probe.js';
 import { extractSettings } from './settings.js';
 import type { ApplyStrategy } from './stages/apply.js';
 import { applyAdopt } from './stages/apply-adopt.js';
@@ -14,8 +16,8 @@ import { applyDryRun } from './stages/apply-dry-run.js';
 import { applyPush } from './stages/apply-push.js';
 import { extractFiles } from './stages/extract.js';
 import { refuseFirstRun } from './stages/guards.js';
-import { planStage } from './stages/plan.js';
-import { selectFiles } from './stages/select.js';
+import { planStage, type PlannedRun } from './stages/plan.js';
+import { selectFiles, type Selection } from './stages/select.js';
 import { Stopwatch } from './stopwatch.js';
 
 export type { RunOptions } from './context.js';
@@ -42,6 +44,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
   }
   const display = makeDisplay(cwd, cfg.knowledgeDir);
   const events = shownEvents(opts.events ?? {}, display);
+  // git works on the folder while the state is opened, locked and loaded, and the folder walked.
+  const git = opts.changedPaths ? undefined : startGitProbe(cfg);
   return withState(opts, events, (store, lock) =>
     runStages({
       opts,
@@ -53,6 +57,7 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
       events,
       display,
       clock,
+      git,
     }),
   );
 }
@@ -60,9 +65,8 @@ export async function runSync(opts: RunOptions): Promise<RunResult> {
 /** The stages, in order. */
 async function runStages(ctx: RunContext): Promise<RunResult> {
   const { opts, store, botId, clock } = ctx;
-  const sel = selectFiles(ctx);
-  const results = await extractFiles(ctx, sel.dirty);
-  const planned = planStage(ctx, sel, results);
+  const sel = await selectFiles(ctx);
+  const { results, planned } = await readAndPlan(ctx, sel);
   refuseFirstRun({
     guarded: !opts.dryRun && !opts.adopt && (opts.ci ?? false) && !opts.allowInitial,
     botId,
@@ -88,6 +92,19 @@ async function runStages(ctx: RunContext): Promise<RunResult> {
   const durationMs = clock.elapsedMs();
   clock.lap('report');
   return { ...result, durationMs, timings: clock.timings };
+}
+
+/**
+ * Extract the selected files and plan. A dry run records nothing of the files it read: their
+ * results (most of a cold plan's memory) are let go of once planned.
+ */
+async function readAndPlan(
+  ctx: RunContext,
+  sel: Selection,
+): Promise<{ results: readonly FileResult[]; planned: PlannedRun }> {
+  const results = await extractFiles(ctx, sel.dirty);
+  const planned = planStage(ctx, sel, results);
+  return { results: ctx.opts.dryRun ? [] : results, planned };
 }
 
 /**

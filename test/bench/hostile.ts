@@ -59,10 +59,3 @@ export function measureHostileInputs(): HostileRow[] {
   }
   return rows;
 }
-
-export function printHostile(rows: HostileRow[]): void {
-  const width = Math.max(...rows.map((r) => r.what.length));
-  console.log('\nhostile inputs (best of 3, ms; limit)');
-  for (const r of rows)
-    console.log(`  ${r.what.padEnd(width)}  ${String(r.ms).padStart(5)}  ${r.ms < r.limitMs ? '<' : '≥'} ${r.limitMs}`);
-}

@@ -4,12 +4,13 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Bots } from '../../src/state/bots.js';
 import { openConnection, type Db } from '../../src/state/connection.js';
-import { Files, type FileRecord } from '../../src/state/files.js';
+import { entryMatchesBlob, entryMatchesSig, Files, type FileRecord } from '../../src/state/files.js';
 import { Items } from '../../src/state/items.js';
 import { Journal } from '../../src/state/journal.js';
 import { Lists } from '../../src/state/lists.js';
 import { LockRow } from '../../src/state/lock-row.js';
-import { SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
+import { Digest, pairLanes } from '../../src/scan/digest.js';
 import { Runs } from '../../src/state/runs.js';
 import { rebaseSource, Sources } from '../../src/state/sources.js';
 import { exportSnapshot, importSnapshot } from '../../src/state/snapshot.js';
@@ -80,7 +81,7 @@ describe('files', () => {
     journal.begin('b', { key: 'k1', hash: 'h1', type: 'TEXT', label: 'K1', sourceFile: 'a.md' }, null);
     journal.complete('b', pushed('k1', 'h1', 'r1'), null);
     files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }])]);
-    expect(files.index('b').get('a.md')).toBe('article|sig');
+    expect(files.index('b').get('a.md')).toBe('article||sig');
     // A newer version of the key that is not pushed yet: read again next time.
     files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h2' }])]);
     expect(files.index('b').get('a.md')).toBe('');
@@ -104,6 +105,94 @@ describe('files', () => {
     files.forget('b', ['a.md']);
     expect([...files.load('b').keys()]).toEqual(['b.md']);
     expect(files.keys('b', ['a.md']).get('a.md')).toEqual([]);
+  });
+});
+
+describe('files: blob ids (the git path)', () => {
+  it('the index is `kind|blob|sig`: a racy file keeps its blob id but no signature; an unsettled one has neither', () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b1' }]);
+    expect(files.index('b').get('a.md')).toBe('article|b1|sig');
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b1', racy: true }]);
+    expect(files.index('b').get('a.md')).toBe('article|b1|');
+    files.record('b', [{ ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), sig: null, blob: null }]);
+    expect(files.index('b').get('a.md')).toBe('');
+    expect(files.load('b').get('a.md')).toMatchObject({ blob: null, sig: null });
+  });
+
+  it("setBlobs records git's id for files as they are, and only for the paths given", () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }]), rec('c.md', [{ key: 'k1', hash: 'h1' }])]);
+    files.setBlobs('b', [{ path: 'a.md', blob: 'git-id' }]);
+    expect(files.index('b').get('a.md')).toBe('article|git-id|sig');
+    expect(files.index('b').get('c.md')).toBe('article||sig');
+  });
+
+  it('entryMatchesSig and entryMatchesBlob read the entry exactly (kind, then blob, then signature)', () => {
+    expect(entryMatchesSig('article|b1|1:2:3:4', 'article', '1:2:3:4')).toBe(true);
+    expect(entryMatchesSig('article||1:2:3:4', 'article', '1:2:3:4')).toBe(true);
+    expect(entryMatchesSig('article|b1|1:2:3:4', 'qa', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig('article|b1|11:2:3:4', 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig('article|b1|', 'article', '')).toBe(false);
+    expect(entryMatchesSig('', 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesSig(undefined, 'article', '1:2:3:4')).toBe(false);
+    expect(entryMatchesBlob('article|b1|1:2:3:4', 'article', 'b1')).toBe(true);
+    expect(entryMatchesBlob('article|b1|', 'article', 'b1')).toBe(true);
+    expect(entryMatchesBlob('article|b12|', 'article', 'b1')).toBe(false);
+    expect(entryMatchesBlob('article||1:2', 'article', '')).toBe(false);
+    expect(entryMatchesBlob('urls|b1|', 'article', 'b1')).toBe(false);
+    expect(entryMatchesBlob('', 'article', 'b1')).toBe(false);
+  });
+
+  it('the digest sums the lanes of the files that may be skipped; entries give an entry and its lanes', () => {
+    const { files, journal } = open();
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    files.record('b', [
+      { ...rec('a.md', [{ key: 'k1', hash: 'h1' }]), blob: 'a'.repeat(40) },
+      { ...rec('b.md', [{ key: 'k1', hash: 'h1' }]), blob: 'b'.repeat(40) },
+      { ...rec('c.md', [{ key: 'k1', hash: 'h1' }], 'broken'), blob: 'c'.repeat(40) },
+      rec('d.md', [{ key: 'k1', hash: 'h1' }]),
+    ]);
+    const want = new Digest();
+    want.add(pairLanes('a.md', 'a'.repeat(40)));
+    want.add(pairLanes('b.md', 'b'.repeat(40)));
+    const d = files.digest('b');
+    expect(d.files).toBe(4);
+    expect(want.equals(d)).toBe(true);
+    files.setBlobs('b', [{ path: 'd.md', blob: 'd'.repeat(40) }]);
+    want.add(pairLanes('d.md', 'd'.repeat(40)));
+    expect(want.equals(files.digest('b'))).toBe(true);
+    const e = files.entries('b', ['a.md', 'c.md', 'nope.md']);
+    expect([...e.keys()]).toEqual(['a.md', 'c.md']);
+    expect(e.get('a.md')).toEqual({ entry: `article|${'a'.repeat(40)}|sig`, lanes: pairLanes('a.md', 'a'.repeat(40)) });
+    expect(e.get('c.md')).toEqual({ entry: '', lanes: undefined });
+    // Outside the digest: c.md (an error); d.md was outside until git's blob id was learnt.
+    expect(files.outsideDigest('b', 10)).toEqual(['c.md']);
+    files.markAllUnsynced('b');
+    expect(files.digest('b')).toMatchObject({ files: 4, count: 0 });
+    expect(files.outsideDigest('b', 10)?.sort()).toEqual(['a.md', 'b.md', 'c.md', 'd.md']);
+    expect(files.outsideDigest('b', 3)).toBeUndefined();
+  });
+
+  it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {
+    const file = path.join(tempDir(), 'old.db');
+    const raw = new Database(file);
+    for (const [i, sql] of MIGRATIONS.slice(0, 3).entries()) {
+      raw.exec(sql);
+      raw.pragma(`user_version = ${i + 1}`);
+    }
+    raw.exec(`INSERT INTO bots (bot_id, created_at) VALUES ('b', 'now');
+      INSERT INTO files (bot_id, path, kind, sig, racy, synced) VALUES ('b', 'a.md', 'article', 's', 0, 1);`);
+    raw.close();
+    const store = StateStore.open(file);
+    try {
+      expect(store.loadFiles('b').get('a.md')).toMatchObject({ sig: 's', blob: null });
+      expect(store.loadFileIndex('b').get('a.md')).toBe('article||s');
+    } finally {
+      store.close();
+    }
   });
 });
 

@@ -50,7 +50,7 @@ async function stagesToPlan(
     display: makeDisplay(p.dir, cfg.knowledgeDir),
     clock: new Stopwatch(),
   };
-  const sel = selectFiles(ctx);
+  const sel = await selectFiles(ctx);
   const results = await extractFiles(ctx, sel.dirty);
   const planned = planStage(ctx, sel, results);
   return { ctx, input: { sel, results, planned, issues: [...sel.scan.issues, ...planned.issues] }, phases };

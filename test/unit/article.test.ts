@@ -414,7 +414,7 @@ describe('articles: BOM and CRLF', () => {
     fs.writeFileSync(abs, bytes);
     const f = { relPath: REL, absPath: abs, kind: 'article' as const, sig: '' };
     const r = await extractFile(f, S);
-    expect(r.extract).toEqual(want);
+    expect(r.extract).toEqual({ ...want, items: want.items.map((i) => ({ ...i, file: REL })) });
     const built = await buildPayloads(f, S);
     expect(built).toBeInstanceOf(Map);
     const p = (built as Map<string, { payload: unknown }>).get('article:id:ship')!.payload;

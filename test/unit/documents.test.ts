@@ -35,7 +35,14 @@ describe('documents: checked before upload', () => {
     expect(r.extract.issues).toEqual([]);
     const bytes = fs.readFileSync(f.absPath);
     expect(r.extract.items).toEqual([
-      { key: `document:docs/${name}`, type: 'DOCUMENT', label: name, hash: documentHash(name, sha256(bytes)), line: 1 },
+      {
+        key: `document:docs/${name}`,
+        type: 'DOCUMENT',
+        label: name,
+        hash: documentHash(name, sha256(bytes)),
+        line: 1,
+        file: `docs/${name}`,
+      },
     ]);
     const read = await openDocument(f, 'application/octet-stream', S.maxDocumentBytes);
     if ('issue' in read) throw new Error(read.issue.message);

@@ -136,8 +136,9 @@ describe('recordFor', () => {
     kind: 'article',
     sig: 'sig-1',
     racy: false,
+    blob: 'blob-1',
     extract: {
-      items: items.map(([key, hash], i) => ({ key, hash, type: 'TEXT', label: key, line: i + 1 })),
+      items: items.map(([key, hash], i) => ({ key, hash, type: 'TEXT', label: key, line: i + 1, file: 'a.md' })),
       issues: [],
       complete: true,
       contentHash: 'c1',
@@ -146,11 +147,12 @@ describe('recordFor', () => {
   });
   const noPlan = planSync(world().input());
 
-  it('a settled file: its signature and what it yields now', () => {
+  it('a settled file: its signature, its blob id and what it yields now', () => {
     expect(recordFor(read([['k1', 'h1']]), noPlan, [])).toEqual({
       path: 'a.md',
       kind: 'article',
       sig: 'sig-1',
+      blob: 'blob-1',
       racy: false,
       contentHash: 'c1',
       error: null,
@@ -168,9 +170,10 @@ describe('recordFor', () => {
     expect(recordFor(read([], { skipped: 'draft' }), noPlan, []).drafts).toBe(1);
   });
 
-  it('an unsettled file has no signature (read again next time); deferred keys stay mapped', () => {
+  it('an unsettled file has no signature nor blob id (read again next time); deferred keys stay mapped', () => {
     const r = recordFor(read([['k1', 'h1']]), noPlan, [], { unsettled: true, keep: [{ key: 'old', hash: 'h0' }] });
     expect(r.sig).toBeNull();
+    expect(r.blob).toBeNull();
     expect(r.items).toEqual([
       { key: 'k1', hash: 'h1' },
       { key: 'old', hash: 'h0' },

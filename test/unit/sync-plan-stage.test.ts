@@ -13,7 +13,7 @@ const meta = (key: string, hash: string, line = 1): ItemMeta => ({ key, type: 'T
 const result = (relPath: string, items: ItemMeta[], extra: Partial<FileResult['extract']> = {}): FileResult => ({
   relPath,
   kind: 'article',
-  extract: { items, issues: [], complete: true, ...extra },
+  extract: { items: items.map((i) => ({ ...i, file: relPath })), issues: [], complete: true, ...extra },
 });
 
 describe('collectExtracts', () => {

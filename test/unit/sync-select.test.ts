@@ -3,7 +3,8 @@ import { exitCodeForError } from '../../src/cli/exit.js';
 import { ExitCode, RefusedError } from '../../src/errors.js';
 import type { Kind, ScannedFile } from '../../src/scan/file.js';
 import type { ScanResult } from '../../src/scan/walk.js';
-import { refuseEmptyScan, selectWork } from '../../src/sync/stages/select.js';
+import { blobsToAdopt, refuseEmptyScan, selectWork, vouchedBy } from '../../src/sync/stages/select.js';
+import type { GitView } from '../../src/scan/git.js';
 
 /** The select stage's decisions, on plain values: what is gone, what must be read, when to refuse. */
 
@@ -21,16 +22,16 @@ const scan = (files: ScannedFile[], unreadable: string[] = []): ScanResult => ({
   unreadable,
 });
 
-/** The state's file index: path → `kind|sig` (skippable) or '' (must be read). */
+/** The state's file index: path → `kind|blob|sig` (skippable) or '' (must be read). */
 const known = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
 describe('selectWork', () => {
   it('a full scan: unseen known files are removed; new, changed and unsettled files are read', () => {
     const k = known({
-      'same.md': 'article|s1',
-      'changed.md': 'article|s1',
+      'same.md': 'article||s1',
+      'changed.md': 'article||s1',
       'unsettled.md': '',
-      'gone.md': 'article|s1',
+      'gone.md': 'article||s1',
     });
     const s = scan([file('same.md'), file('changed.md', 's2'), file('unsettled.md'), file('new.md')]);
     const { removed, dirty } = selectWork({ known: k, scan: s, fingerprintChanged: false });
@@ -40,7 +41,7 @@ describe('selectWork', () => {
 
   it('a file whose kind changed is read again even with the same signature', () => {
     const { dirty } = selectWork({
-      known: known({ 'list.txt': 'article|s1' }),
+      known: known({ 'list.txt': 'article||s1' }),
       scan: scan([file('list.txt', 's1', 'urls')]),
       fingerprintChanged: false,
     });
@@ -49,7 +50,7 @@ describe('selectWork', () => {
 
   it('a changed extraction fingerprint reads every file', () => {
     const { dirty, removed } = selectWork({
-      known: known({ 'a.md': 'article|s1', 'b.md': 'article|s1' }),
+      known: known({ 'a.md': 'article||s1', 'b.md': 'article||s1' }),
       scan: scan([file('a.md'), file('b.md')]),
       fingerprintChanged: true,
     });
@@ -59,10 +60,10 @@ describe('selectWork', () => {
 
   it('watch mode: only hinted paths (and what is under a hinted folder) can be removed', () => {
     const k = known({
-      'a.md': 'article|s1',
-      'dir/b.md': 'article|s1',
-      'dir/c.md': 'article|s1',
-      'other.md': 'article|s1',
+      'a.md': 'article||s1',
+      'dir/b.md': 'article||s1',
+      'dir/c.md': 'article||s1',
+      'other.md': 'article||s1',
     });
     const { removed, dirty } = selectWork({
       known: k,
@@ -76,9 +77,9 @@ describe('selectWork', () => {
 
   it('what could not be examined is never taken for deleted', () => {
     const k = known({
-      'locked/a.md': 'article|s1',
-      'locked/deep/b.md': 'article|s1',
-      'x.md': 'article|s1',
+      'locked/a.md': 'article||s1',
+      'locked/deep/b.md': 'article||s1',
+      'x.md': 'article||s1',
       'gone.md': '',
     });
     const { removed } = selectWork({
@@ -92,9 +93,45 @@ describe('selectWork', () => {
   });
 });
 
+describe('the git path', () => {
+  /** A git view that vouches for the given path → blob id. */
+  const git = (ids: Record<string, string>) => ({ vouch: (p: string) => ids[p] }) as unknown as GitView;
+
+  it('git vouches for a file only with the blob id the state recorded, and for the same kind', () => {
+    const k = known({
+      'a.md': 'article|b1|s1',
+      'b.md': 'article|b1|s1',
+      'c.md': 'article||s1',
+      'd.txt': 'article|b1|s1',
+      'e.md': '',
+    });
+    const v = vouchedBy(git({ 'a.md': 'b1', 'b.md': 'b2', 'c.md': 'b1', 'd.txt': 'b1', 'e.md': 'b1' }), k);
+    expect(['a.md', 'b.md', 'c.md', 'e.md', 'new.md'].filter((p) => v(file(p)))).toEqual(['a.md']);
+    expect(v(file('d.txt', 's1', 'urls'))).toBe(false);
+  });
+
+  it('a file git vouched for (no signature) is not read; the others take the stat path', () => {
+    const k = known({ 'vouched.md': 'article|b1|s1', 'same.md': 'article|b1|s1', 'changed.md': 'article|b1|s1' });
+    const s = scan([file('vouched.md', ''), file('same.md'), file('changed.md', 's2')]);
+    expect(selectWork({ known: k, scan: s, fingerprintChanged: false }).dirty.map((f) => f.relPath)).toEqual([
+      'changed.md',
+    ]);
+    // A changed extraction reads everything, vouched or not.
+    expect(selectWork({ known: k, scan: s, fingerprintChanged: true }).dirty).toHaveLength(3);
+  });
+
+  it("files found as last read by the stat path take git's blob id; read or unvouched files do not", () => {
+    const s = scan([file('vouched.md', ''), file('stat.md'), file('read.md'), file('untracked.md')]);
+    const dirty = [s.files[2] as ScannedFile];
+    expect(blobsToAdopt(git({ 'vouched.md': 'b0', 'stat.md': 'b1', 'read.md': 'b2' }), s, dirty)).toEqual([
+      { path: 'stat.md', blob: 'b1' },
+    ]);
+  });
+});
+
 describe('refuseEmptyScan', () => {
   const base = {
-    known: known({ 'a.md': 'article|s1' }),
+    known: known({ 'a.md': 'article||s1' }),
     removed: new Set(['a.md']),
     incremental: false,
     hasItems: true,
@@ -123,7 +160,7 @@ describe('refuseEmptyScan', () => {
   });
 
   it('in watch mode counts what the state still has: deleting the last file is refused, one of several is not', () => {
-    const two = known({ 'a.md': 'article|s1', 'b.md': 'article|s1' });
+    const two = known({ 'a.md': 'article||s1', 'b.md': 'article||s1' });
     expect(() =>
       refuseEmptyScan({ ...base, known: two, removed: new Set(['a.md']), incremental: true, scan: scan([]) }),
     ).not.toThrow();

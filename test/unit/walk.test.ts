@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KINDS } from '../../src/config/schema.js';
-import { makeClassifier, scanPaths, scanTree, type ScanOptions } from '../../src/scan/walk.js';
+import picomatch from 'picomatch';
+import { globMatcher, listTree, makeClassifier, scanPaths, scanTree, type ScanOptions } from '../../src/scan/walk.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 
 const kinds = {
@@ -49,6 +50,11 @@ describe('makeClassifier: kinds by name', () => {
     expect(overlapping.classify('x.qa.yaml')).toBe('qa');
     expect(overlapping.classify('x.yaml')).toBe('article');
     expect(overlapping.classify('x.urls.txt')).toBe('urls');
+    // A shorter suffix of an earlier kind wins over a longer one of a later kind.
+    const shorter = makeClassifier({ include: ['**/*'], exclude: [], kinds: { ...kinds, qa: ['*.txt'] } });
+    expect(shorter.classify('a.urls.txt')).toBe('qa');
+    expect(shorter.classify('.txt')).toBe(null);
+    expect(shorter.classify('deep/b.URLS')).toBe('urls');
   });
 });
 
@@ -296,5 +302,94 @@ describe('kinds ignore the case of the extension', () => {
     expect(c.classify('README.MD')).toBe('article');
     expect(c.classify('docs/Policy.PDF')).toBe('document');
     expect(c.classify('FAQ.QA.YAML')).toBe('qa');
+  });
+});
+
+describe('listTree: walk first, stat later', () => {
+  it('finishes like scanTree; files it is told are vouched for are not stat-ed (an empty signature)', () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a', 'b.md': 'b', 'deep/c.md': 'c', 'notes.bin': 'x' });
+    const listing = listTree(opts(root));
+    // Deleted after the walk: a vouched file is not stat-ed, so it is still there; another is gone.
+    fs.rmSync(path.join(root, 'a.md'));
+    fs.rmSync(path.join(root, 'b.md'));
+    const r = listing.finish((f) => f.relPath === 'a.md');
+    expect(r.files.map((f) => [f.relPath, f.sig === ''])).toEqual([
+      ['a.md', true],
+      ['deep/c.md', false],
+    ]);
+    expect(r.ignored).toEqual(['notes.bin']);
+    expect(listTree(opts(root)).finish()).toEqual(scanTree(opts(root)));
+  });
+
+  it('a symbolic link is always stat-ed (resolved), even when vouched for', () => {
+    const root = tempDir();
+    writeTree(root, { 'a.md': 'a' });
+    fs.symlinkSync('a.md', path.join(root, 'link.md'));
+    const r = listTree(opts(root)).finish(() => true);
+    expect(r.files.map((f) => [f.relPath, f.sig === '', path.basename(f.absPath)])).toEqual([
+      ['a.md', true, 'a.md'],
+      ['link.md', false, 'a.md'],
+    ]);
+  });
+
+  it('names the .gitattributes files of the folders it walks (not in dot-folders or node_modules)', () => {
+    const root = tempDir();
+    writeTree(root, {
+      '.gitattributes': '* text=auto\n',
+      'guides/.gitattributes': '*.pdf filter=lfs\n',
+      'guides/a.md': 'a',
+      '.hidden/.gitattributes': 'x',
+      'node_modules/p/.gitattributes': 'x',
+    });
+    expect(listTree(opts(root)).attributeFiles.sort()).toEqual(['.gitattributes', 'guides/.gitattributes']);
+  });
+});
+
+describe('globMatcher', () => {
+  it('name patterns match exactly as picomatch matches basenames; path patterns the whole path', () => {
+    const globs = [
+      '*.md',
+      'LICENSE*',
+      'README.md',
+      '*.{md,txt}',
+      'draft-?.md',
+      '!*.md',
+      '**',
+      '*',
+      '[a-c]*.yaml',
+      '*.MD',
+    ];
+    const paths = [
+      'a.md',
+      'x/y/a.md',
+      'LICENSE',
+      'docs/LICENSE.txt',
+      'README.md',
+      'x/README.md',
+      'n.txt',
+      'draft-1.md',
+      'x/draft-12.md',
+      'b.yaml',
+      'x/d.yaml',
+      'A.MD',
+    ];
+    for (const nocase of [false, true]) {
+      for (const g of globs) {
+        for (const p of paths) {
+          const want = picomatch(g, { basename: true, dot: false, nocase })(p);
+          expect([g, p, nocase, globMatcher([g], nocase)(p, p.slice(p.lastIndexOf('/') + 1))]).toEqual([
+            g,
+            p,
+            nocase,
+            want,
+          ]);
+        }
+      }
+    }
+    const m = globMatcher(['inbox/**', '*.tmp']);
+    expect(
+      ['inbox/a.md', 'x/inbox/a.md', 'a.tmp', 'x/b.tmp', 'c.md'].filter((p) => m(p, path.posix.basename(p))),
+    ).toEqual(['inbox/a.md', 'a.tmp', 'x/b.tmp']);
   });
 });

@@ -30,6 +30,7 @@ export function applyAdopt(ctx: RunContext, input: ApplyInput): Promise<Applied>
   store.adoptItems(botId, adopted, runId);
   store.recordFiles(botId, recordsFor(input.results, plan, priorFileKeys, conflicted));
   store.forgetFiles(botId, input.sel.removed);
+  store.recordBlobs(botId, input.sel.blobs);
   store.markSynced(botId);
   const items: ItemResult[] = [
     ...plan.stale.map((st) => staleItem(st.prior)),

@@ -1,3 +1,4 @@
+import type { ItemResult } from '../../events.js';
 import type { Plan } from '../../plan/plan.js';
 import type { RunContext } from '../context.js';
 import { plannedItem, staleItem } from '../item-results.js';
@@ -6,18 +7,20 @@ import { refineUpdates } from './refine.js';
 
 /** The dry-run strategy (`plan`, `sync --dry-run`): refine the plan and show it; write nothing. */
 export async function applyDryRun(ctx: RunContext, input: ApplyInput): Promise<Applied> {
-  const plan = await refineUpdates(ctx, input.planned.plan, filesByPath(input.sel.scan.files));
+  const planned = input.planned.plan;
+  // Only updates are refined: no map of every file for a plan without any (a cold plan).
+  const plan =
+    planned.update.length === 0 ? planned : await refineUpdates(ctx, planned, filesByPath(input.sel.scan.files));
   return dryRunOutcome(plan, ctx.store.itemCount(ctx.botId));
 }
 
 /** Pure: a plan's items and counts, `itemCount` being how many items the bot has now. */
 export function dryRunOutcome(plan: Plan, itemCount: number): Applied {
-  const items = [
-    ...plan.create.map((c) => plannedItem(c.item, 'create')),
-    ...plan.update.map((u) => ({ ...plannedItem(u.item, 'update'), replacedRemoteId: u.prior.remoteId })),
-    ...plan.moved.map((m) => ({ ...plannedItem(m.item, 'move'), remoteId: m.from.remoteId ?? undefined })),
-    ...plan.stale.map((s) => staleItem(s.prior)),
-  ];
+  const items: ItemResult[] = [];
+  for (const c of plan.create) items.push(plannedItem(c.item, 'create'));
+  for (const u of plan.update) items.push({ ...plannedItem(u.item, 'update'), replacedRemoteId: u.prior.remoteId });
+  for (const m of plan.moved) items.push({ ...plannedItem(m.item, 'move'), remoteId: m.from.remoteId ?? undefined });
+  for (const s of plan.stale) items.push(staleItem(s.prior));
   const counts = {
     create: plan.create.length,
     update: plan.update.length,

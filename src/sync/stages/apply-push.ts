@@ -78,6 +78,7 @@ export async function applyPush(ctx: RunContext, input: ApplyInput): Promise<App
     }),
   );
   store.forgetFiles(botId, input.sel.removed);
+  store.recordBlobs(botId, input.sel.blobs);
   return finishPushRun(ctx, {
     runId,
     plan,

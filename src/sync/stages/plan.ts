@@ -45,8 +45,8 @@ export interface PlannedRun {
 }
 
 /**
- * Pure: gather the results. The item objects become desired items in place (`file` is added;
- * no copies, as a cold plan has many).
+ * Pure: gather the results. The item objects become desired items in place (extraction makes
+ * them with their file already; no copies, as a cold plan has many).
  */
 export function collectExtracts(results: readonly FileResult[]): Collected {
   const out: Collected = {
@@ -58,11 +58,7 @@ export function collectExtracts(results: readonly FileResult[]): Collected {
   };
   for (const r of results) {
     out.dirtyFiles.add(r.relPath);
-    for (const it of r.extract.items) {
-      const d = it as DesiredItem;
-      d.file = r.relPath;
-      out.desired.push(d);
-    }
+    for (const it of r.extract.items) out.desired.push(it);
     if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
     out.issues.push(...r.extract.issues);
     out.skippedDrafts += draftsOf(r);
@@ -122,7 +118,7 @@ export function planStage(ctx: RunContext, sel: Selection, results: readonly Fil
   events.phase?.('plan');
   const collected = collectExtracts(results);
   const touched = [...collected.dirtyFiles, ...sel.removed];
-  const cold = sel.known.size === 0 && store.itemCount(botId) === 0;
+  const cold = sel.stateFiles === 0 && store.itemCount(botId) === 0;
   const state = cold ? emptyPriorState() : readPriorState(store, botId, collected.desired, touched);
   // Paths recorded under another knowledge folder (the config moved it): as seen from this one.
   const recordedDir = cold ? null : store.knowledgeDir(botId);

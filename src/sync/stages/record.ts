@@ -9,7 +9,7 @@ export interface RecordOptions {
   conflict?: string | undefined;
   /** Earlier keys kept mapped (stale keys deferred until their replacement is pushed). */
   keep?: readonly FileKey[];
-  /** The run has not settled the file: record no stat signature, so it is read again. */
+  /** The run has not settled the file: record no stat signature (nor blob id), so it is read again. */
   unsettled?: boolean;
 }
 
@@ -25,6 +25,7 @@ export function recordFor(r: FileResult, plan: Plan, priorKeys: readonly FileKey
     path: r.relPath,
     kind: r.kind,
     sig: o.unsettled ? null : (r.sig ?? null),
+    blob: o.unsettled ? null : (r.blob ?? null),
     racy: r.racy ?? false,
     contentHash: r.extract.contentHash ?? null,
     error: located(r.extract.issues.find((i) => i.severity === 'error')) ?? o.conflict ?? null,

@@ -1,17 +1,24 @@
 import { RefusedError } from '../../errors.js';
 import type { ScannedFile } from '../../scan/file.js';
-import { scanPaths, scanTree, type ScanResult } from '../../scan/walk.js';
+import type { GitView } from '../../scan/git.js';
+import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
+import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
+import { folderOnGitsWord } from './select-git.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
 /**
  * Stage 1, select what to read: scan the folder (or, in watch mode, only the changed paths),
  * compare with what the state knows, and refuse a scan that would turn the whole bot stale.
+ *
+ * In a git work tree, git says which tracked files are unchanged, by blob id (src/scan/git.ts):
+ * such a file whose id is the one recorded when it was last read is neither stat'ed nor read.
+ * Everything else (untracked, ignored, changed, converted by git) takes the stat path.
  */
 
 export interface Selection {
   scan: ScanResult;
-  /** What the state knows: path → `kind|sig` of a file that may be skipped, '' for one that must be read. */
+  /** What the state knows: path → `kind|blob|sig` of a file that may be skipped, '' for one that must be read. */
   known: ReadonlyMap<string, string>;
   /** Known files that are gone (deleted, renamed away, now excluded). */
   removed: Set<string>;
@@ -20,6 +27,13 @@ export interface Selection {
   fingerprint: string;
   /** Extraction changed since the last run: every file is read again. */
   fingerprintChanged: boolean;
+  /**
+   * Files the stat path found as last read that git vouches for under another blob id than the
+   * state has (none recorded yet, say): record git's, so that git vouches for them next time.
+   */
+  blobs: { path: string; blob: string }[];
+  /** How many files the state knew before this run (0: a cold state, nothing to look up). */
+  stateFiles: number;
 }
 
 /**
@@ -50,7 +64,9 @@ export function selectWork(a: {
   }
   const dirty: ScannedFile[] = [];
   for (const f of a.scan.files) {
-    if (a.fingerprintChanged || a.known.get(f.relPath) !== `${f.kind}|${f.sig}`) dirty.push(f);
+    // An empty signature: not stat'ed, because git vouched for the blob id the state recorded.
+    if (a.fingerprintChanged || (f.sig !== '' && !entryMatchesSig(a.known.get(f.relPath), f.kind, f.sig)))
+      dirty.push(f);
   }
   return { removed, dirty };
 }
@@ -70,9 +86,9 @@ export function refuseEmptyScan(a: {
   knowledgeDir: string;
 }): void {
   const newFiles = a.scan.files.filter((f) => !a.known.has(f.relPath)).length;
-  const remaining = a.incremental
-    ? a.known.size - a.removed.size + newFiles
-    : a.scan.files.length + a.scan.unreadable.length;
+  const remaining =
+    (a.incremental ? a.known.size - a.removed.size + newFiles : a.scan.files.length + a.scan.unreadable.length) +
+    (a.scan.unlisted ?? 0);
   if (remaining === 0 && a.hasItems && !a.allowEmpty) {
     throw new RefusedError(
       `Found no knowledge files in ${a.knowledgeDir}, but the state holds items in the bot; refusing to mark them all stale.`,
@@ -81,9 +97,20 @@ export function refuseEmptyScan(a: {
   }
 }
 
-/** The select stage: the state's file index, the scan, and the selection. */
-export function selectFiles(ctx: RunContext): Selection {
-  const { cfg, botId, store, opts, events, display, clock } = ctx;
+/**
+ * Pure: which files git vouches for unchanged since they were last read: tracked, unchanged in
+ * the working tree, with the blob id the state recorded (and the same kind).
+ */
+export function vouchedBy(git: GitView, known: ReadonlyMap<string, string>): (f: ScannedFile) => boolean {
+  return (f) => {
+    const id = git.vouch(f.relPath);
+    return id !== undefined && entryMatchesBlob(known.get(f.relPath), f.kind, id);
+  };
+}
+
+/** The select stage: the state's file index, the scan (with git when it can), and the selection. */
+export async function selectFiles(ctx: RunContext): Promise<Selection> {
+  const { cfg, botId, store, opts, events, clock } = ctx;
   const fingerprint = extractFingerprint(cfg);
   const fingerprintChanged = store.bot(botId)?.extractFingerprint !== fingerprint;
   clock.lap('start');
@@ -95,22 +122,128 @@ export function selectFiles(ctx: RunContext): Selection {
     kinds: cfg.kinds,
     skip: stateSkipPaths(cfg.stateFile),
   };
+  const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
+  const git = hinted ? undefined : await askGit(ctx);
+  clock.lap('git');
+  const quick = git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined;
+  if (git && quick) {
+    events.log?.(
+      'verbose',
+      `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
+    );
+    return finishSelection(ctx, {
+      scan: { ...quick.scan, unlisted: quick.vouched },
+      known: quick.known,
+      hinted: quick.hinted,
+      incremental: true,
+      stateFiles: quick.stateFiles,
+      git,
+      fingerprint,
+      fingerprintChanged,
+    });
+  }
   const known = store.loadFileIndex(botId);
   clock.lap('state');
-  const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
-  const scan = hinted ? scanPaths(scanOpts, hinted) : scanTree(scanOpts);
-  const { removed, dirty } = selectWork({ known, scan, hinted, fingerprintChanged });
+  let scan: ScanResult;
+  if (hinted) {
+    scan = scanPaths(scanOpts, hinted);
+  } else {
+    scan = listTree(scanOpts).finish(git && !fingerprintChanged ? vouchedBy(git, known) : undefined);
+    if (git) {
+      const skipped = scan.files.reduce((n, f) => (f.sig === '' ? n + 1 : n), 0);
+      events.log?.('verbose', `git: ${git.summary()}; ${skipped} file(s) taken on its word (neither stat'ed nor read)`);
+    }
+  }
+  return finishSelection(ctx, {
+    scan,
+    known,
+    hinted,
+    incremental: opts.changedPaths !== undefined,
+    stateFiles: known.size,
+    git,
+    fingerprint,
+    fingerprintChanged,
+  });
+}
+
+/** What is gone and what must be read, the blob ids to learn, and the empty-scan guard. */
+function finishSelection(
+  ctx: RunContext,
+  a: {
+    scan: ScanResult;
+    known: ReadonlyMap<string, string>;
+    hinted: readonly string[] | undefined;
+    incremental: boolean;
+    stateFiles: number;
+    git: GitView | undefined;
+    fingerprint: string;
+    fingerprintChanged: boolean;
+  },
+): Selection {
+  const { cfg, botId, store, opts, events, display, clock } = ctx;
+  const { scan, known, git } = a;
+  const { removed, dirty } = selectWork({ known, scan, hinted: a.hinted, fingerprintChanged: a.fingerprintChanged });
+  // What is read now records its blob id, for git to vouch for next time (a dry run records nothing).
+  if (git && !opts.dryRun) for (const f of dirty) f.blobFormat = git.objectFormat;
+  const blobs = git ? blobsToAdopt(git, scan, dirty) : [];
   for (const i of scan.issues) events.issue?.({ ...i, file: display(i.file) });
   clock.lap('scan');
   refuseEmptyScan({
     known,
     scan,
     removed,
-    incremental: opts.changedPaths !== undefined,
+    incremental: a.incremental,
     hasItems: store.itemCount(botId) > 0,
     allowEmpty: opts.allowEmpty ?? false,
     knowledgeDir: cfg.knowledgeDir,
   });
   clock.lap('scan');
-  return { scan, known, removed, dirty, fingerprint, fingerprintChanged };
+  return {
+    scan,
+    known,
+    removed,
+    dirty,
+    fingerprint: a.fingerprint,
+    fingerprintChanged: a.fingerprintChanged,
+    blobs,
+    stateFiles: a.stateFiles,
+  };
+}
+
+/**
+ * Pure: files that were stat'ed and found as last read (not dirty) that git vouches for: their
+ * bytes are git's blob, so its id may be recorded without reading them.
+ */
+export function blobsToAdopt(
+  git: Pick<GitView, 'vouch'>,
+  scan: ScanResult,
+  dirty: readonly ScannedFile[],
+): { path: string; blob: string }[] {
+  const read = new Set(dirty);
+  const out: { path: string; blob: string }[] = [];
+  for (const f of scan.files) {
+    if (f.sig === '' || read.has(f)) continue;
+    const blob = git.vouch(f.relPath);
+    if (blob !== undefined) out.push({ path: f.relPath, blob });
+  }
+  return out;
+}
+
+/** git's view, when the run asked for it and git could answer (said under --verbose either way). */
+async function askGit(ctx: RunContext): Promise<GitView | undefined> {
+  const probe = ctx.git;
+  if (!probe) return undefined;
+  if ('unavailable' in probe) {
+    ctx.events.log?.('verbose', `git: not used (${probe.unavailable})`);
+    return undefined;
+  }
+  const view = await probe.view;
+  // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
+  // through the extraction of a cold run, where memory peaks.
+  ctx.git = undefined;
+  if ('unavailable' in view) {
+    ctx.events.log?.('verbose', `git: not used (${view.unavailable}); files are compared by their stat signatures`);
+    return undefined;
+  }
+  return view;
 }

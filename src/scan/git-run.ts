@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Running git for the scan: no terminal, no optional locks (a background `git status` must not
+ * take the index lock from a person's own `git commit`), and none of the variables that point git
+ * at another repository than the one the folder is in (a hook sets GIT_DIR and GIT_INDEX_FILE).
+ */
+
+const REDIRECTS = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_COMMON_DIR',
+  'GIT_PREFIX',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_QUARANTINE_PATH',
+];
+
+export function gitEnv(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' };
+  for (const k of REDIRECTS) delete env[k];
+  return env;
+}
+
+export interface GitOutput {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Why git could not be run at all (not on the PATH, timed out), as a sentence. */
+export class GitSpawnError extends Error {}
+
+/**
+ * Run one git command and collect what it prints; `input` is written to its standard input.
+ * Rejects with a GitSpawnError when git cannot be started or runs past `timeoutMs`.
+ */
+export function runGit(
+  args: readonly string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; input?: string },
+): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      child = spawn('git', args, {
+        cwd: o.cwd,
+        env: o.env,
+        stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      reject(new GitSpawnError(`git could not be started (${(err as Error).message})`));
+      return;
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, o.timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new GitSpawnError(e.code === 'ENOENT' ? 'git is not on the PATH' : `git could not be started (${e.message})`),
+      );
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut)
+        reject(new GitSpawnError(`\`git ${args[0] ?? ''}\` did not finish within ${seconds(o.timeoutMs)} s`));
+      else resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    if (o.input !== undefined && child.stdin) {
+      // A git that exits early (an error) closes its input: that is reported by its exit code.
+      child.stdin.on('error', () => {});
+      child.stdin.end(o.input);
+    }
+  });
+}
+
+const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
+
+/**
+ * Run several git commands at once and collect what each printed. Starting a process stops
+ * this one until the child has started (a long wait on a busy machine), so on POSIX one shell
+ * starts them all, each writing to a file in a private temporary folder: one start instead of
+ * one per command, and git never waits for this process to read a pipe. Elsewhere (Windows, or
+ * no temporary folder) each is started on its own.
+ */
+export async function runGitBatch(
+  commands: readonly (readonly string[])[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<GitOutput[]> {
+  let dir: string | undefined;
+  if (process.platform !== 'win32') {
+    try {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
+    } catch {
+      dir = undefined;
+    }
+  }
+  if (dir === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
+  try {
+    await runShell(commands, dir, o);
+    return commands.map((_, i) => readBatchOutput(dir, i));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+
+function runShell(
+  commands: readonly (readonly string[])[],
+  dir: string,
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<void> {
+  const script = [
+    ...commands.map(
+      (args, i) =>
+        `{ git ${args.map(quote).join(' ')} >"$KB_GIT_OUT/${i}.out" 2>"$KB_GIT_OUT/${i}.err"; echo $? >"$KB_GIT_OUT/${i}.rc"; } &`,
+    ),
+    'wait',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    let child;
+    try {
+      // Its own process group, so that a timeout stops the gits as well as the shell.
+      child = spawn('/bin/sh', ['-c', script], {
+        cwd: o.cwd,
+        env: { ...o.env, KB_GIT_OUT: dir },
+        stdio: 'ignore',
+        detached: true,
+      });
+    } catch (err) {
+      reject(new GitSpawnError(`git could not be started (${(err as Error).message})`));
+      return;
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, o.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new GitSpawnError(`git could not be started (${e.message})`));
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      if (timedOut) reject(new GitSpawnError(`git did not finish within ${seconds(o.timeoutMs)} s`));
+      else resolve();
+    });
+  });
+}
+
+function readBatchOutput(dir: string, i: number): GitOutput {
+  const read = (ext: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, `${i}.${ext}`));
+    } catch {
+      return Buffer.alloc(0);
+    }
+  };
+  const rc = read('rc').toString('utf8').trim();
+  const stderr = read('err').toString('utf8');
+  const code = rc === '' ? null : Number(rc);
+  // The shell's "not found" (127): git is not on the PATH.
+  if (code === 127 && /not found/i.test(stderr)) throw new GitSpawnError('git is not on the PATH');
+  return { code, stdout: read('out'), stderr };
+}
+
+/** git's own complaint, on one line (its `fatal:`/`error:` line, or the first line it printed). */
+export function gitComplaint(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const main = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'no message';
+  return main.replace(/^(fatal|error):\s*/, '');
+}

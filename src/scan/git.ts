@@ -1,0 +1,305 @@
+import path from 'node:path';
+import type { ObjectFormat } from './blob.js';
+import { conversions, type AutoCrlf } from './git-attributes.js';
+import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from './git-run.js';
+
+/**
+ * Ask git what changed, instead of the file system. git's index holds the blob id of every
+ * tracked file, and `git status` knows which of them differ from the index (with git's own
+ * handling of files modified within the clock's granularity, "racily clean"). A tracked file
+ * that git says is unchanged, whose bytes on disk are exactly its blob, is vouched for by that
+ * id: a scan that recorded the same id when it last read the file need neither stat nor read it.
+ *
+ * Not vouched for: files git does not track (untracked, ignored, inside a submodule), tracked
+ * files that differ from the index, that git skips checking (assume-unchanged, skip-worktree),
+ * symbolic links, submodules, conflicts, and files whose bytes git converts (see
+ * git-attributes.ts). Those keep the stat fast path.
+ *
+ * The commands, run at once from the folder: `git rev-parse` (where the repository is), `git
+ * config` (core.autocrlf, core.attributesFile), `git ls-files --stage -v` (blob ids, and the
+ * assume-unchanged and skip-worktree flags) and `git status --porcelain=v2` (what differs from
+ * the index); `git check-attr` only when some attributes file names a converting attribute.
+ */
+
+export { blobHasher, blobId, type ObjectFormat } from './blob.js';
+
+export type DirtyReason =
+  | 'modified'
+  | 'deleted'
+  | 'type changed'
+  | 'added with intent to add'
+  | 'unmerged'
+  | 'assume-unchanged'
+  | 'skip-worktree'
+  | 'symbolic link'
+  | 'submodule';
+
+export interface GitView {
+  /** The work tree's top folder. */
+  topLevel: string;
+  /** The folder relative to the top, with a trailing '/' ('' when it is the top). */
+  prefix: string;
+  objectFormat: ObjectFormat;
+  /** Every file in git's index under the folder (relative to it, '/'-separated) → its blob id. */
+  tracked: Map<string, string>;
+  /** Tracked paths git does not vouch for, each with the reason. */
+  dirty: Map<string, DirtyReason>;
+  /** Tracked paths whose bytes on disk may differ from their blob (conversions), each with the reason. */
+  unsafe: Map<string, string>;
+  /** Untracked paths, as `git status` lists them (a folder that is wholly untracked ends in '/'). */
+  untracked: string[];
+  /** Ignored paths, as `git status --ignored=matching` lists them (an ignored folder ends in '/'). */
+  ignored: string[];
+  /** Attributes files that name a converting attribute (why some files are not vouched for). */
+  attributeSources: string[];
+  /** The blob id git vouches for `relPath` (relative to the folder), or undefined. */
+  vouch(relPath: string): string | undefined;
+  /** One line for --verbose: what git vouched for, and what not and why. */
+  summary(): string;
+}
+
+export interface GitUnavailable {
+  /** Why git is not used, as a sentence for --verbose. */
+  unavailable: string;
+}
+
+export interface GitOptions {
+  /** The environment git runs in (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Give up on a git command after this long (default 60 s): the scan then works as without git. */
+  timeoutMs?: number;
+  /** Files (relative to the folder) whose line endings matter byte for byte (default: all). */
+  eolMatters?: (relPath: string) => boolean;
+  /**
+   * The `.gitattributes` files under the folder (relative to it), from the caller's own walk of
+   * it. Given, git need not look for untracked and ignored files (`status -uno`), which is
+   * cheaper; and `untracked` is then empty.
+   */
+  attributeFiles?: Promise<readonly string[]>;
+}
+
+/** Whether `env` turns git use off (`KB_SYNC_GIT=0`, `false`, `off` or `no`). */
+export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.KB_SYNC_GIT?.trim().toLowerCase();
+  return v === '0' || v === 'false' || v === 'off' || v === 'no';
+}
+
+/** Ask git about the folder `root`. Never throws: anything that goes wrong makes git unavailable. */
+export async function readGitView(root: string, opts: GitOptions = {}): Promise<GitView | GitUnavailable> {
+  const env = gitEnv(opts.env ?? process.env);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const untracked = opts.attributeFiles ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
+  try {
+    // All at once: they do not depend on each other, and a no-op sync waits for the slowest.
+    // ls-files prints paths relative to the folder (git's working directory here); status -z
+    // prints them relative to the top of the work tree.
+    const [rev, config, ls, status] = (await runGitBatch(
+      [
+        ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
+        ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
+        ['ls-files', '--stage', '-v', '-z', '--', '.'],
+        ['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
+      ],
+      { cwd: root, env, timeoutMs },
+    )) as [GitOutput, GitOutput, GitOutput, GitOutput];
+    if (rev.code !== 0) return { unavailable: notARepository(rev.stderr) };
+    const [topLevel = '', commonDirRaw = '.git', prefix = '', format = 'sha1'] = rev.stdout
+      .toString('utf8')
+      .split('\n');
+    if (format !== 'sha1' && format !== 'sha256')
+      return { unavailable: `the repository uses the ${format} object format` };
+    const failed = [ls, status].find((r) => r.code !== 0);
+    if (failed) return { unavailable: `git failed (${gitComplaint(failed.stderr)})` };
+    const view = buildView(prefix, ls, status);
+    if (opts.attributeFiles) view.attributesInside.push(...(await opts.attributeFiles));
+    const settings = parseConfig(config);
+    const found = await conversions(
+      {
+        root,
+        topLevel,
+        commonDir: path.resolve(root, commonDirRaw),
+        prefix,
+        attributesFile: settings.attributesFile,
+        inside: view.attributesInside,
+        env,
+      },
+      () => [...view.tracked.keys()].filter((p) => !view.dirty.has(p)),
+      { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
+    );
+    return finish(view, found.unsafe, found.sources, topLevel, prefix, format);
+  } catch (err) {
+    if (err instanceof GitSpawnError) return { unavailable: err.message };
+    return { unavailable: `git failed (${(err as Error).message})` };
+  }
+}
+
+/** rev-parse's complaint, made into what to do about it. */
+function notARepository(stderr: string): string {
+  const said = gitComplaint(stderr);
+  if (/safe\.directory|dubious ownership/.test(stderr)) {
+    const cmd = /git config --global --add safe\.directory \S+/.exec(stderr)?.[0];
+    return `git refuses the repository: ${said}${cmd ? ` (to trust it: ${cmd})` : ''}`;
+  }
+  if (/not a git repository/i.test(said)) return 'the folder is not in a git repository';
+  if (/must be run in a work tree/i.test(said)) return 'the folder is not in a git work tree';
+  return `git failed (${said})`;
+}
+
+function parseConfig(r: GitOutput): { autocrlf: AutoCrlf; attributesFile: string | undefined } {
+  // `-z`: "key\nvalue\0" per entry; the last one set wins, as git reads it.
+  let autocrlf: AutoCrlf = 'false';
+  let attributesFile: string | undefined;
+  if (r.code !== 0) return { autocrlf, attributesFile };
+  for (const entry of r.stdout.toString('utf8').split('\0')) {
+    const nl = entry.indexOf('\n');
+    const key = (nl === -1 ? entry : entry.slice(0, nl)).toLowerCase();
+    const value = nl === -1 ? 'true' : entry.slice(nl + 1);
+    if (key === 'core.autocrlf') {
+      const v = value.trim().toLowerCase();
+      autocrlf = v === 'input' ? 'input' : ['true', 'yes', 'on', '1'].includes(v) ? 'true' : 'false';
+    } else if (key === 'core.attributesfile') {
+      attributesFile = value;
+    }
+  }
+  return { autocrlf, attributesFile };
+}
+
+interface PartialView {
+  tracked: Map<string, string>;
+  dirty: Map<string, DirtyReason>;
+  untracked: string[];
+  ignored: string[];
+  /** `.gitattributes` files under the folder that git reports (tracked, untracked, ignored). */
+  attributesInside: string[];
+}
+
+const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
+
+function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
+  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], ignored: [], attributesInside: [] };
+  parseLsFiles(ls.stdout.toString('utf8'), v);
+  parseStatus(st.stdout.toString('utf8'), prefix, v);
+  return v;
+}
+
+/**
+ * `git ls-files --stage -v -z`: "<tag> <mode> <blob> <stage>\t<path>\0" per entry, read in place
+ * (one string per path and per id: this runs for every tracked file). Tag H is a plain entry;
+ * h is assume-unchanged, S/s skip-worktree, M unmerged (stages 1-3).
+ */
+export function parseLsFiles(out: string, v: Pick<PartialView, 'tracked' | 'dirty' | 'attributesInside'>): void {
+  let at = 0;
+  while (at < out.length) {
+    let end = out.indexOf('\0', at);
+    if (end === -1) end = out.length;
+    const tab = out.indexOf('\t', at);
+    if (tab === -1 || tab > end) {
+      at = end + 1;
+      continue;
+    }
+    const start = at;
+    at = end + 1;
+    const p = out.slice(tab + 1, end);
+    const tag = out.charCodeAt(start);
+    const mode = out.slice(start + 2, start + 8);
+    const stage = out.charCodeAt(tab - 1);
+    if (isAttributes(p)) v.attributesInside.push(p);
+    if (stage !== 48 /* 0 */ || tag === 77 /* M */) {
+      v.dirty.set(p, 'unmerged');
+      continue;
+    }
+    v.tracked.set(p, out.slice(start + 9, tab - 2));
+    if (tag === 104 /* h */) v.dirty.set(p, 'assume-unchanged');
+    else if (tag === 83 /* S */ || tag === 115 /* s */) v.dirty.set(p, 'skip-worktree');
+    else if (tag !== 72 /* H */) v.dirty.set(p, 'modified');
+    else if (mode === '120000') v.dirty.set(p, 'symbolic link');
+    else if (mode === '160000') v.dirty.set(p, 'submodule');
+    else if (mode !== '100644' && mode !== '100755') v.dirty.set(p, 'type changed');
+  }
+}
+
+/**
+ * `git status --porcelain=v2 -z`: "1 XY …8 fields… path", "2 XY …9 fields… path\0orig" (not
+ * with --no-renames, but understood), "u XY …10 fields… path", "? path", "! path". Y, the
+ * second status letter, compares the working tree with the index: anything but '.' is a change.
+ */
+function parseStatus(out: string, prefix: string, v: PartialView): void {
+  // Paths relative to the top of the work tree: only those under the folder (all, given the
+  // pathspec) are kept, relative to it.
+  const strip = (full: string) => (full.startsWith(prefix) ? full.slice(prefix.length) : undefined);
+  const recs = out.split('\0');
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i] as string;
+    const type = rec[0];
+    if (type === '?' || type === '!') {
+      const p = strip(rec.slice(2));
+      if (p === undefined) continue;
+      if (isAttributes(p)) v.attributesInside.push(p);
+      (type === '?' ? v.untracked : v.ignored).push(p);
+      continue;
+    }
+    if (type !== '1' && type !== '2' && type !== 'u') continue;
+    const fields = type === '1' ? 8 : type === '2' ? 9 : 10;
+    const p = strip(nthField(rec, fields));
+    if (type === '2') i++; // The original path follows.
+    if (p === undefined) continue;
+    if (type === 'u') {
+      v.dirty.set(p, 'unmerged');
+      continue;
+    }
+    const y = rec[3];
+    if (y === '.' || y === undefined) continue;
+    v.dirty.set(
+      p,
+      y === 'D' ? 'deleted' : y === 'T' ? 'type changed' : y === 'A' ? 'added with intent to add' : 'modified',
+    );
+  }
+}
+
+/** The rest of `rec` after its first `n` space-separated fields (a path may hold spaces). */
+function nthField(rec: string, n: number): string {
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    at = rec.indexOf(' ', at) + 1;
+    if (at === 0) return '';
+  }
+  return rec.slice(at);
+}
+
+function finish(
+  v: PartialView,
+  unsafe: Map<string, string>,
+  sources: string[],
+  topLevel: string,
+  prefix: string,
+  objectFormat: ObjectFormat,
+): GitView {
+  const { tracked, dirty } = v;
+  return {
+    topLevel,
+    prefix,
+    objectFormat,
+    tracked,
+    dirty,
+    unsafe,
+    untracked: v.untracked,
+    ignored: v.ignored,
+    attributeSources: sources,
+    // The two maps are nearly always empty or small: skip hashing the path when they are.
+    vouch: (p) => ((dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p)),
+    summary() {
+      const parts = [`vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
+      const reasons = new Map<string, number>();
+      for (const r of dirty.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      if (unsafe.size > 0) reasons.set('with bytes git converts (attributes, core.autocrlf)', unsafe.size);
+      if (reasons.size > 0) parts.push(`not: ${[...reasons].map(([r, n]) => `${n} ${r}`).join(', ')}`);
+      return parts.join('; ');
+    },
+  };
+}
+
+function countNotVouched(v: PartialView, unsafe: Map<string, string>): number {
+  let n = 0;
+  for (const p of v.tracked.keys()) if (v.dirty.has(p) || unsafe.has(p)) n++;
+  return n;
+}

@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { Digest, pairLanes } from '../../scan/digest.js';
+import type { GitView } from '../../scan/git.js';
+import { listTree, makeClassifier, scanPaths, type ScanOptions, type ScanResult } from '../../scan/walk.js';
+import type { FileDigest, StateStore } from '../../state/store.js';
+
+/**
+ * The whole folder at once, on git's word. The state keeps a digest of the files it may skip
+ * (src/scan/digest.ts); git's index gives the same digest of the files it vouches for. When the
+ * two agree — once the few files git does not vouch for (changed, deleted, converted, links) are
+ * taken out of the state's side — every other file is as the state has it: nothing is walked,
+ * stat'ed, read or loaded but those few. Untracked and ignored knowledge files (which git cannot
+ * vouch for) make this path give way to the full scan, as does any difference at all.
+ */
+
+/** The most files outside the state's digest that the quick path looks at one by one. */
+const MAX_LOOKED_AT = 2000;
+
+export interface FolderOnGitsWord {
+  /** The few files git does not vouch for, scanned as watch mode scans changed paths. */
+  scan: ScanResult;
+  /** Their paths (the hints for `selectWork`). */
+  hinted: string[];
+  /** The state's index entries of those paths. */
+  known: Map<string, string>;
+  /** How many files git vouched for without any look at them. */
+  vouched: number;
+  /** How many files the state knows. */
+  stateFiles: number;
+}
+
+/**
+ * The folder on git's word, or undefined when the state and git's index differ beyond the files
+ * git does not vouch for (the full scan then says how).
+ */
+export function folderOnGitsWord(
+  git: GitView,
+  store: StateStore,
+  botId: string,
+  opts: ScanOptions,
+): FolderOnGitsWord | undefined {
+  const state = store.fileDigest(botId);
+  if (state.count === 0) return undefined;
+  // Files the state cannot skip (an error to report again, an item not in the bot) are looked at
+  // as those git does not vouch for are; with very many of them, the walk is as quick.
+  const outside = store.filesOutsideDigest(botId, MAX_LOOKED_AT);
+  if (outside === undefined) return undefined;
+  const split = splitTracked(git, opts, new Set(outside));
+  if (split === undefined || hasUntrackedKnowledge(git, opts)) return undefined;
+  const look = new Set([...split.notVouched, ...outside]);
+  const entries = store.fileEntries(botId, look);
+  if (!agrees(state, split.digest, entries.values())) return undefined;
+  const known = new Map<string, string>();
+  for (const [p, e] of entries) known.set(p, e.entry);
+  const hinted = [...look];
+  return { scan: scanPaths(opts, hinted), hinted, known, vouched: split.digest.count, stateFiles: state.files };
+}
+
+/**
+ * Pure: whether the state's digest, less the files git does not vouch for, is git's: the same
+ * number of files, the same sums, and every other file of the state in it.
+ */
+export function agrees(
+  state: FileDigest,
+  git: Digest,
+  notVouched: Iterable<{ lanes: readonly number[] | undefined }>,
+): boolean {
+  const rest = new Digest();
+  rest.count = state.count;
+  rest.sums.splice(0, 4, ...state.sums);
+  let known = 0;
+  for (const e of notVouched) {
+    known++;
+    if (e.lanes) rest.remove(e.lanes as [number, number, number, number]);
+  }
+  // Every file of the state is either in the digest or one of those git does not vouch for.
+  return state.files - known === rest.count && rest.equals(git);
+}
+
+/**
+ * git's tracked knowledge files: the digest of those it vouches for, and the paths of the rest
+ * (and of those in `lookAt`, which the state cannot skip). Files that are not knowledge files —
+ * other kinds, hidden, left out by include/exclude, the state file — are not counted.
+ */
+export function splitTracked(
+  git: Pick<GitView, 'tracked' | 'vouch'>,
+  opts: ScanOptions,
+  lookAt: ReadonlySet<string> = new Set(),
+): { digest: Digest; notVouched: Set<string> } | undefined {
+  const classifier = makeClassifier(opts);
+  const skip = new Set((opts.skip ?? []).map((p) => path.relative(opts.root, p).split(path.sep).join('/')));
+  const digest = new Digest();
+  const notVouched = new Set<string>();
+  for (const [p, blob] of git.tracked) {
+    if (hidden(p) || skip.has(p)) continue;
+    // A name that is not UTF-8 came out of git changed: the full scan warns about it.
+    if (p.includes('\uFFFD')) return undefined;
+    const kind = classifier.classify(p);
+    if (kind === undefined || kind === null) continue;
+    if (git.vouch(p) === undefined || lookAt.has(p)) notVouched.add(p);
+    else digest.add(pairLanes(p, blob));
+  }
+  return { digest, notVouched };
+}
+
+function hidden(p: string): boolean {
+  return (
+    p.startsWith('.') ||
+    p.includes('/.') ||
+    p.startsWith('node_modules/') ||
+    p.includes('/node_modules/') ||
+    p === 'node_modules'
+  );
+}
+
+/**
+ * Whether git lists an untracked or ignored knowledge file: a file of a kind, or a folder (git
+ * lists a wholly untracked or ignored folder once) that holds one.
+ */
+function hasUntrackedKnowledge(git: Pick<GitView, 'untracked' | 'ignored'>, opts: ScanOptions): boolean {
+  const classifier = makeClassifier(opts);
+  const skip = new Set(opts.skip ?? []);
+  for (const p of [...git.untracked, ...git.ignored]) {
+    if (p.endsWith('/')) {
+      const dir = p.slice(0, -1);
+      if (hidden(dir)) continue;
+      const found = listTree(opts, dir).finish(() => true);
+      if (found.files.length > 0 || found.unreadable.length > 0) return true;
+      continue;
+    }
+    if (hidden(p) || skip.has(path.join(opts.root, p))) continue;
+    const kind = classifier.classify(p);
+    if (kind !== undefined && kind !== null) return true;
+  }
+  return false;
+}
