@@ -97,6 +97,8 @@ function runStep(
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     GITHUB_OUTPUT: gh.output,
+    // What a step exports for the job's later steps (Install kb-sync sets KB_SYNC_CLI).
+    GITHUB_ENV: `${gh.output}.env`,
     GITHUB_STEP_SUMMARY: gh.summary,
     NO_COLOR: '1',
   });
