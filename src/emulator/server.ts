@@ -101,34 +101,111 @@ function emptyStats(): EmulatorStats {
 
 /** Start a local CX Genie emulator on loopback. */
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<EmulatorHandle> {
-  const prefix = (opts.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, '');
-  const token = opts.token ?? DEFAULT_EMULATOR_TOKEN;
-  const botId = opts.botId ?? DEFAULT_EMULATOR_BOT;
-  const pageSize = opts.pageSize ?? 20;
-  const maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
-  const world = new World({
-    botIds: [botId, ...(opts.extraBotIds ?? [])],
-    seed: opts.seed,
-    customers: opts.customers,
-    now: opts.now,
-  });
-  if (opts.faults) {
-    const problem = validateFaultConfig(opts.faults);
-    if (problem) throw new TypeError(`emulator faults: ${problem}`);
-  }
-  const faults = new FaultPlan(opts.faults ?? {});
-  const readings = checkedReadings(opts.readings ?? {});
-  let stats = emptyStats();
-  let origin = '';
+  const emulator = new EmulatorServer(opts);
+  await emulator.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  return emulator.api();
+}
 
-  const count = (endpoint: string, status: number) => {
+/** The emulator's state and its request handlers; `startEmulator` builds one, listens and hands out its `api()`. */
+class EmulatorServer {
+  private readonly prefix: string;
+  private readonly token: string;
+  private readonly botId: string;
+  private readonly pageSize: number;
+  private readonly maxBody: number;
+  private readonly world: World;
+  private readonly faults: FaultPlan;
+  private readonly readings: Readings;
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly server: http.Server;
+  private stats = emptyStats();
+  private origin = '';
+  private port = 0;
+
+  constructor(opts: EmulatorOptions) {
+    this.prefix = (opts.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, '');
+    this.token = opts.token ?? DEFAULT_EMULATOR_TOKEN;
+    this.botId = opts.botId ?? DEFAULT_EMULATOR_BOT;
+    this.pageSize = opts.pageSize ?? 20;
+    this.maxBody = opts.maxBodyBytes ?? 64 * 1024 * 1024;
+    this.world = new World({
+      botIds: [this.botId, ...(opts.extraBotIds ?? [])],
+      seed: opts.seed,
+      customers: opts.customers,
+      now: opts.now,
+    });
+    if (opts.faults) {
+      const problem = validateFaultConfig(opts.faults);
+      if (problem) throw new TypeError(`emulator faults: ${problem}`);
+    }
+    this.faults = new FaultPlan(opts.faults ?? {});
+    this.readings = checkedReadings(opts.readings ?? {});
+    this.log = opts.log;
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  async listen(port: number, host: string): Promise<void> {
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address() as AddressInfo;
+    const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.origin = `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${addr.port}`;
+    this.port = addr.port;
+  }
+
+  /** The handle given to callers (call after `listen`). */
+  api(): EmulatorHandle {
+    const { origin, world, faults, readings, server } = this;
+    return {
+      url: `${origin}${this.prefix}`,
+      origin,
+      port: this.port,
+      token: this.token,
+      botId: this.botId,
+      world,
+      faults,
+      readings,
+      created: (bot?: string) => (bot ? world.botData.filter((d) => d.bot_id === bot) : [...world.botData]),
+      stats: () => structuredClone(this.stats),
+      setFaults: (config) => {
+        const problem = validateFaultConfig(config);
+        if (problem) throw new TypeError(`emulator faults: ${problem}`);
+        faults.set(config);
+      },
+      setReadings: (r) => {
+        Object.assign(readings, checkedReadings(r));
+      },
+      reset: () => this.reset(),
+      stop: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
+  }
+
+  private reset(): void {
+    this.world.botData.length = 0;
+    this.world.uploads.clear();
+    this.stats = emptyStats();
+  }
+
+  private count(endpoint: string, status: number): void {
+    const stats = this.stats;
     stats.byEndpoint[endpoint] = (stats.byEndpoint[endpoint] ?? 0) + 1;
     stats.byStatus[String(status)] = (stats.byStatus[String(status)] ?? 0) + 1;
-  };
+  }
 
-  const server = http.createServer((req, res) => {
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = performance.now();
-    handle(req, res)
+    this.handle(req, res)
       .catch((err: unknown) => {
         const status = err instanceof HttpError ? err.status : 500;
         const message = err instanceof HttpError ? err.message : 'Internal emulator error';
@@ -136,21 +213,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       })
       .finally(() => {
         const path = (req.url ?? '').split('?')[0];
-        opts.log?.(
+        this.log?.(
           `${req.method} ${path} ${res.destroyed && !res.writableFinished ? 'dropped' : res.statusCode} ${Math.round(performance.now() - started)}ms`,
         );
       });
-  });
-  server.keepAliveTimeout = 5_000;
+  }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    const prefix = this.prefix;
 
     // ---- test-only routes and served uploads (not part of CX Genie) ----
-    if (path.startsWith('/__emulator/')) return testRoute(req, res, method, path.slice('/__emulator/'.length), url);
-    if (method === 'GET' && path.startsWith('/uploads/')) return serveUpload(res, path);
+    if (path.startsWith('/__emulator/'))
+      return this.testRoute(req, res, method, path.slice('/__emulator/'.length), url);
+    if (method === 'GET' && path.startsWith('/uploads/')) return this.serveUpload(res, path);
 
     if (!path.startsWith(`${prefix}/`)) throw new HttpError(404, `Not found: ${method} ${path}`);
     const route = path.slice(prefix.length);
@@ -159,25 +237,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     // A known path with the wrong method: answer before counting it or letting it consume a fault.
     if (endpoint === 'X') throw new HttpError(405, `Method not allowed: ${method} ${route}`);
 
-    stats.requests++;
-    const decision = faults.decide(endpoint);
+    this.stats.requests++;
+    const decision = this.faults.decide(endpoint);
     if (decision.delayMs > 0) await sleep(decision.delayMs);
     switch (decision.action) {
       case 'reset':
-        stats.resets++;
-        count(endpoint, 0);
+        this.stats.resets++;
+        this.count(endpoint, 0);
         req.socket.destroy();
         return;
       case 'rate-limit':
-        stats.rateLimited++;
-        count(endpoint, 429);
+        this.stats.rateLimited++;
+        this.count(endpoint, 429);
         res.setHeader('retry-after', String(decision.retryAfterSec));
         return send(res, 429, { success: false, message: 'Too many requests' });
       case 'error':
-        count(endpoint, decision.status);
+        this.count(endpoint, decision.status);
         return send(res, decision.status, { success: false, message: 'Internal server error (emulated fault)' });
       case 'unauthorized':
-        count(endpoint, 401);
+        this.count(endpoint, 401);
         return send(res, 401, { success: false, message: 'Invalid workspace token' });
       default:
         break;
@@ -186,77 +264,64 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let status = 200;
     let body: unknown;
     try {
-      body = await route_(req, method, route, url, endpoint);
+      body = await this.route(req, method, route, url, endpoint);
     } catch (err) {
       if (err instanceof HttpError) status = err.status;
-      count(endpoint, status === 200 ? 500 : status);
+      this.count(endpoint, status === 200 ? 500 : status);
       throw err;
     }
-    count(endpoint, status);
+    this.count(endpoint, status);
     if (decision.lose) {
       // Processed, then the connection dies before any reply: the client cannot know.
-      stats.lost++;
+      this.stats.lost++;
       req.socket.destroy();
       return;
     }
     send(res, status, body);
   }
 
-  async function route_(
+  private async route(
     req: http.IncomingMessage,
     method: string,
     route: string,
     url: URL,
     endpoint: string,
   ): Promise<unknown> {
+    const world = this.world;
     switch (endpoint) {
       case 'POST /bot-data': {
-        const b = await readJson(req, maxBody);
-        authBody(b);
-        const bot = botOf(b.bot_id);
+        const b = await readJson(req, this.maxBody);
+        this.authBody(b);
+        const bot = this.botOf(b.bot_id);
         const input = validateBotData(b);
         const row = world.addBotData({ ...input, bot_id: bot });
-        stats.created++;
+        this.stats.created++;
         return { success: true, data: row };
       }
-      case 'POST /messages': {
-        const b = await readJson(req, maxBody);
-        authBody(b);
-        const bot = botOf(b.bot_id);
-        if (readings.metadata === 'required' && (b.metadata === undefined || b.metadata === null))
-          throw new HttpError(400, 'metadata is required');
-        const { content, media, customerInfo } = validateMessage(b);
-        const known = world.botData.filter((d) => d.bot_id === bot);
-        const answer = answerFrom(content, known);
-        const unknown = world.bots.get(bot)?.reply_unknown ?? '';
-        const reply = replyInMode(faults.config.replyMode ?? 'exact', answer?.text ?? null, content, unknown);
-        const customer = world.customerFor(bot, customerInfo);
-        world.chat(bot, customer, content, media, reply);
-        stats.messages++;
-        return { success: true, data: reply };
-      }
+      case 'POST /messages':
+        return this.message(req);
       case 'GET /customer-list': {
-        authQuery(url.searchParams);
-        return { success: true, data: listCustomers(url.searchParams) };
+        this.authQuery(url.searchParams);
+        return { success: true, data: this.listCustomers(url.searchParams) };
       }
       case 'GET /customer-detail/:id': {
-        authCustomerDetail(url.searchParams, readings.customerDetailToken, token);
+        authCustomerDetail(url.searchParams, this.readings.customerDetailToken, this.token);
         const id = pathId(route);
         const c = world.customers.find((x) => x.id === id);
         if (!c) throw new HttpError(404, 'Customer not found');
         return { success: true, data: world.customerDetail(c) };
       }
       case 'GET /sessions-by-customer': {
-        authQuery(url.searchParams);
-        return listSessions(url.searchParams);
+        this.authQuery(url.searchParams);
+        return this.listSessions(url.searchParams);
       }
       case 'GET /detail-sessions/:id': {
-        authQuery(url.searchParams);
+        this.authQuery(url.searchParams);
         const id = pathId(route);
-        return { success: true, data: listMessages(id, url.searchParams) };
+        return { success: true, data: this.listMessages(id, url.searchParams) };
       }
       case 'POST /upload/multiple': {
-        return { success: true, data: await upload(req, url) };
+        return { success: true, data: await this.upload(req, url) };
       }
       default:
         throw new HttpError(405, `Method not allowed: ${method} ${route}`);
@@ -265,28 +330,46 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   // ------------------------------------------------------------------ auth
 
-  function authBody(b: Record<string, unknown>): void {
+  private authBody(b: Record<string, unknown>): void {
     const t = b.workspace_token;
     if (t === undefined || t === null || t === '') throw new HttpError(401, 'workspace_token is required');
-    if (t !== token) throw new HttpError(401, 'Invalid workspace token');
+    if (t !== this.token) throw new HttpError(401, 'Invalid workspace token');
   }
 
-  function authQuery(q: URLSearchParams): void {
+  private authQuery(q: URLSearchParams): void {
     const t = q.get('workspace_token');
     if (t === null || t === '') throw new HttpError(401, 'workspace_token is required');
-    if (t !== token) throw new HttpError(401, 'Invalid workspace token');
+    if (t !== this.token) throw new HttpError(401, 'Invalid workspace token');
   }
 
-  function botOf(id: unknown): string {
+  private botOf(id: unknown): string {
     if (id === undefined || id === null || id === '') throw new HttpError(400, 'bot_id is required');
     if (typeof id !== 'string') throw new HttpError(400, 'bot_id must be a string');
-    if (!world.bots.has(id)) throw new HttpError(404, 'Bot not found');
+    if (!this.world.bots.has(id)) throw new HttpError(404, 'Bot not found');
     return id;
   }
 
   // ------------------------------------------------------------------ endpoints
 
-  function listCustomers(q: URLSearchParams) {
+  private async message(req: http.IncomingMessage) {
+    const world = this.world;
+    const b = await readJson(req, this.maxBody);
+    this.authBody(b);
+    const bot = this.botOf(b.bot_id);
+    if (this.readings.metadata === 'required' && (b.metadata === undefined || b.metadata === null))
+      throw new HttpError(400, 'metadata is required');
+    const { content, media, customerInfo } = validateMessage(b);
+    const known = world.botData.filter((d) => d.bot_id === bot);
+    const answer = answerFrom(content, known);
+    const unknown = world.bots.get(bot)?.reply_unknown ?? '';
+    const reply = replyInMode(this.faults.config.replyMode ?? 'exact', answer?.text ?? null, content, unknown);
+    const customer = world.customerFor(bot, customerInfo);
+    world.chat(bot, customer, content, media, reply);
+    this.stats.messages++;
+    return { success: true, data: reply };
+  }
+
+  private listCustomers(q: URLSearchParams) {
     const search = q.get('search')?.toLowerCase() ?? '';
     const botIds = arrayParam(q, 'bot_ids');
     const types = arrayParam(q, 'types');
@@ -299,7 +382,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (Number.isNaN(cursor))
         throw new HttpError(400, 'cursor must be an ISO date (created_at of the last customer seen)');
     }
-    const matching = world.customers.filter((c) => {
+    const matching = this.world.customers.filter((c) => {
       if (botIds.length > 0 && !botIds.includes(c.bot_id)) return false;
       if (types.length > 0 && !types.includes(isUser(c) ? 'users' : 'lead')) return false;
       if (testing !== undefined && c.is_testing !== testing) return false;
@@ -307,21 +390,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return true;
     });
     const newestFirst = [...matching].reverse();
-    const inclusive = readings.cursor === 'inclusive';
+    const inclusive = this.readings.cursor === 'inclusive';
     const after =
       cursor === undefined
         ? newestFirst
         : newestFirst.filter((c) =>
             inclusive ? Date.parse(c.created_at) <= cursor : Date.parse(c.created_at) < cursor,
           );
-    const customers = after.slice(0, pageSize);
-    return { ...totalOf(readings.total, matching.length, after.length, customers.length), customers };
+    const customers = after.slice(0, this.pageSize);
+    return { ...totalOf(this.readings.total, matching.length, after.length, customers.length), customers };
   }
 
-  function listSessions(q: URLSearchParams) {
+  private listSessions(q: URLSearchParams) {
     const customerId = q.get('customer_id');
     if (!customerId) throw new HttpError(400, 'customer_id is required');
-    if (!world.customers.some((c) => c.id === customerId)) throw new HttpError(404, 'Customer not found');
+    if (!this.world.customers.some((c) => c.id === customerId)) throw new HttpError(404, 'Customer not found');
     const { limit, offset } = paging(q);
     const botIds = arrayParam(q, 'bot_ids');
     const statuses = arrayParam(q, 'status');
@@ -338,10 +421,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     let to = Infinity;
     if (range.length > 0) {
       if (range.length !== 2) throw new HttpError(400, 'date_range must be [start, end]');
-      from = parseDate(range[0] as string, 'date_range[0]', readings.dateRange);
-      to = parseDate(range[1] as string, 'date_range[1]', readings.dateRange);
+      from = parseDate(range[0] as string, 'date_range[0]', this.readings.dateRange);
+      to = parseDate(range[1] as string, 'date_range[1]', this.readings.dateRange);
     }
-    const rows = [...world.sessions.values()]
+    const rows = [...this.world.sessions.values()]
       .filter((s) => s.customer_id === customerId)
       .filter((s) => botIds.length === 0 || botIds.includes(s.bot_id))
       .filter((s) => statuses.length === 0 || statuses.includes(s.status))
@@ -358,15 +441,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const page = rows.slice(offset, offset + limit);
     return {
       success: true,
-      ...totalOf(readings.total, rows.length, Math.max(0, rows.length - offset), page.length),
-      data: page.map((s) => world.sessionView(s)),
+      ...totalOf(this.readings.total, rows.length, Math.max(0, rows.length - offset), page.length),
+      data: page.map((s) => this.world.sessionView(s)),
     };
   }
 
-  function listMessages(sessionId: string, q: URLSearchParams) {
+  private listMessages(sessionId: string, q: URLSearchParams) {
     const customerId = q.get('customer_id');
     if (!customerId) throw new HttpError(400, 'customer_id is required');
-    const session = world.sessions.get(sessionId);
+    const session = this.world.sessions.get(sessionId);
     if (!session || session.customer_id !== customerId) throw new HttpError(404, 'Session not found');
     const { limit, offset } = paging(q);
     const order = q.get('order') ?? 'asc';
@@ -374,15 +457,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const noSystem = boolParam(q, 'remove_system_message') ?? false;
     let rows = session.messages.filter((m) => !(noSystem && m.role === 'system'));
     if (order === 'desc') rows = [...rows].reverse();
-    return rows.slice(offset, offset + limit).map((m) => world.messageView(m));
+    return rows.slice(offset, offset + limit).map((m) => this.world.messageView(m));
   }
 
-  async function upload(req: http.IncomingMessage, url: URL) {
+  private async upload(req: http.IncomingMessage, url: URL) {
     const type = req.headers['content-type'] ?? '';
     if (!type.toLowerCase().startsWith('multipart/form-data')) {
       throw new HttpError(400, 'Content-Type must be multipart/form-data');
     }
-    const raw = await readBody(req, maxBody);
+    const raw = await readBody(req, this.maxBody);
     let form: FormData;
     try {
       form = await new Response(raw, { headers: { 'content-type': type } }).formData();
@@ -391,9 +474,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     // Where the token is read from: the `uploadToken` reading.
     const formToken = form.get('workspace_token');
-    const q = new URLSearchParams(readings.uploadToken === 'form' ? '' : url.search);
-    if (typeof formToken === 'string' && readings.uploadToken !== 'query') q.set('workspace_token', formToken);
-    authQuery(q);
+    const q = new URLSearchParams(this.readings.uploadToken === 'form' ? '' : url.search);
+    if (typeof formToken === 'string' && this.readings.uploadToken !== 'query') q.set('workspace_token', formToken);
+    this.authQuery(q);
     const files = form.getAll('files');
     if (files.length === 0) throw new HttpError(400, 'files is required');
     const out = [];
@@ -403,16 +486,21 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const name = f.name || `file-${i + 1}`;
       const ctype = f.type || mime.lookup(name) || 'application/octet-stream';
       const bytes = Buffer.from(await f.arrayBuffer());
-      world.uploads.set(id, { id, name, type: ctype, bytes, created_at: world.stamp() });
-      stats.uploads++;
-      out.push({ name, url: `${origin}/uploads/${id}/${encodeURIComponent(name)}`, type: ctype, size: bytes.length });
+      this.world.uploads.set(id, { id, name, type: ctype, bytes, created_at: this.world.stamp() });
+      this.stats.uploads++;
+      out.push({
+        name,
+        url: `${this.origin}/uploads/${id}/${encodeURIComponent(name)}`,
+        type: ctype,
+        size: bytes.length,
+      });
     }
     return out;
   }
 
-  function serveUpload(res: http.ServerResponse, path: string): void {
+  private serveUpload(res: http.ServerResponse, path: string): void {
     const id = path.split('/')[2] ?? '';
-    const f = world.uploads.get(id);
+    const f = this.world.uploads.get(id);
     if (!f) throw new HttpError(404, 'File not found');
     res.writeHead(200, { 'content-type': f.type, 'content-length': f.bytes.length });
     res.end(f.bytes);
@@ -420,86 +508,37 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   // ------------------------------------------------------------------ test-only routes
 
-  async function testRoute(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    name: string,
-    url: URL,
-  ) {
+  private async testRoute(req: http.IncomingMessage, res: http.ServerResponse, method: string, name: string, url: URL) {
     if (method === 'GET' && name === 'bot-data') {
       const bot = url.searchParams.get('bot_id');
       return send(res, 200, {
         success: true,
-        data: bot ? world.botData.filter((d) => d.bot_id === bot) : world.botData,
+        data: bot ? this.world.botData.filter((d) => d.bot_id === bot) : this.world.botData,
       });
     }
-    if (method === 'GET' && name === 'stats') return send(res, 200, { success: true, data: stats });
-    if (method === 'GET' && name === 'faults') return send(res, 200, { success: true, data: faults.config });
+    if (method === 'GET' && name === 'stats') return send(res, 200, { success: true, data: this.stats });
+    if (method === 'GET' && name === 'faults') return send(res, 200, { success: true, data: this.faults.config });
     if ((method === 'PUT' || method === 'POST') && name === 'faults') {
       const b = await readJson(req, 1024 * 1024);
       const problem = validateFaultConfig(b);
       if (problem) throw new HttpError(400, problem);
-      faults.set(b);
-      return send(res, 200, { success: true, data: faults.config });
+      this.faults.set(b);
+      return send(res, 200, { success: true, data: this.faults.config });
     }
-    if (method === 'GET' && name === 'readings') return send(res, 200, { success: true, data: readings });
+    if (method === 'GET' && name === 'readings') return send(res, 200, { success: true, data: this.readings });
     if ((method === 'PUT' || method === 'POST') && name === 'readings') {
       const b = await readJson(req, 64 * 1024);
       const problem = validateReadings(b);
       if (problem) throw new HttpError(400, problem);
-      Object.assign(readings, checkedReadings(b));
-      return send(res, 200, { success: true, data: readings });
+      Object.assign(this.readings, checkedReadings(b));
+      return send(res, 200, { success: true, data: this.readings });
     }
     if (method === 'POST' && name === 'reset') {
-      handleApi.reset();
+      this.reset();
       return send(res, 200, { success: true });
     }
     throw new HttpError(404, `Not found: ${method} /__emulator/${name}`);
   }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
-
-  const handleApi: EmulatorHandle = {
-    url: `${origin}${prefix}`,
-    origin,
-    port: addr.port,
-    token,
-    botId,
-    world,
-    faults,
-    readings,
-    created: (bot?: string) => (bot ? world.botData.filter((d) => d.bot_id === bot) : [...world.botData]),
-    stats: () => structuredClone(stats),
-    setFaults: (config) => {
-      const problem = validateFaultConfig(config);
-      if (problem) throw new TypeError(`emulator faults: ${problem}`);
-      faults.set(config);
-    },
-    setReadings: (r) => {
-      Object.assign(readings, checkedReadings(r));
-    },
-    reset: () => {
-      world.botData.length = 0;
-      world.uploads.clear();
-      stats = emptyStats();
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-  return handleApi;
 }
 
 // -------------------------------------------------------------------- helpers
