@@ -21,6 +21,11 @@ export class Sources {
 
   constructor(db: Db) {
     this.#db = db;
+    // One pass per table when the folder moves (an UPDATE per distinct path would scan the table
+    // each time: minutes at 20,000 items, since source_file has no index).
+    db.function('kb_rebase_source', { deterministic: true }, (rel: unknown, from: unknown, to: unknown) =>
+      rebaseSource(String(rel), String(from), String(to)),
+    );
   }
 
   /** The knowledge folder the bot's source paths are relative to; null before it is recorded. */
@@ -37,12 +42,11 @@ export class Sources {
       const from = this.dir(botId);
       if (from !== null && from !== dir) {
         for (const t of TABLES) {
-          const paths = this.#db
-            .prepare(`SELECT DISTINCT source_file FROM ${t} WHERE bot_id = ? AND source_file IS NOT NULL`)
-            .pluck()
-            .all(botId) as string[];
-          const upd = this.#db.prepare(`UPDATE ${t} SET source_file = ? WHERE bot_id = ? AND source_file = ?`);
-          for (const p of paths) upd.run(rebaseSource(p, from, dir), botId, p);
+          this.#db
+            .prepare(
+              `UPDATE ${t} SET source_file = kb_rebase_source(source_file, ?, ?) WHERE bot_id = ? AND source_file IS NOT NULL`,
+            )
+            .run(from, dir, botId);
         }
       }
       this.#db.prepare('UPDATE bots SET knowledge_dir = ? WHERE bot_id = ?').run(dir, botId);
