@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FileIssue } from '../errors.js';
 import { hashFields } from './hash.js';
 import { statSig, type StatSig } from '../scan/file.js';
 import { blobHasher, type ObjectFormat } from '../scan/blob.js';
-import { errorIssue, formatBytes, isRacy, openedInside, OUTSIDE, readFileCheckedAsync } from './read.js';
+import { errorIssue, formatBytes, isRacy, openCheckedAsync, readFileCheckedAsync } from './read.js';
 
 /**
  * Documents are uploaded as they are, after a check (docs/content.md):
@@ -106,17 +105,10 @@ export async function checkDocument(
 ): Promise<DocumentCheck | { ok: false; issue: FileIssue; vanished?: boolean }> {
   const ext = path.posix.extname(file).toLowerCase();
   const text = TEXT.has(ext);
-  let fh: fs.promises.FileHandle;
+  const opened = await openCheckedAsync(absPath, file, root);
+  if (!opened.ok) return opened;
+  const { fh, st } = opened;
   try {
-    fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-  } catch (err) {
-    return errorIssue(err, file);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
-    if (root !== undefined && !openedInside(fh.fd, absPath, root, st))
-      return { ok: false, issue: { file, severity: 'error', message: OUTSIDE } };
     const tooBig = (size: number, grew = false) => ({
       ok: false as const,
       issue: {

@@ -138,17 +138,10 @@ export async function readFileCheckedAsync(
   tooBig: string,
   root?: string,
 ): Promise<ReadResult> {
-  let fh: fs.promises.FileHandle;
+  const opened = await openCheckedAsync(absPath, file, root);
+  if (!opened.ok) return opened;
+  const { fh, st } = opened;
   try {
-    fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | O_NOFOLLOW);
-  } catch (err) {
-    return errorIssue(err, file);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { ok: false, issue: { file, severity: 'error', message: 'not a regular file; not read' } };
-    if (root !== undefined && !openedInside(fh.fd, absPath, root, st))
-      return { ok: false, issue: { file, severity: 'error', message: OUTSIDE } };
     if (st.size > maxBytes) {
       const message = `${tooBig} (${formatBytes(st.size)}, the limit is ${formatBytes(maxBytes)})`;
       return { ok: false, issue: { file, severity: 'error', message } };
@@ -166,6 +159,38 @@ export async function readFileCheckedAsync(
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Open a file to read it without blocking: no link followed, a regular file, and (with `root`,
+ * the folder's real path) inside the folder. The caller closes the handle.
+ */
+export async function openCheckedAsync(
+  absPath: string,
+  file: string,
+  root: string | undefined,
+): Promise<
+  { ok: true; fh: fs.promises.FileHandle; st: fs.Stats } | { ok: false; issue: FileIssue; vanished?: boolean }
+> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(absPath, fs.constants.O_RDONLY | O_NOFOLLOW);
+  } catch (err) {
+    return errorIssue(err, file);
+  }
+  let refused: string | undefined;
+  let st: fs.Stats;
+  try {
+    st = await fh.stat();
+    if (!st.isFile()) refused = 'not a regular file; not read';
+    else if (root !== undefined && !openedInside(fh.fd, absPath, root, st)) refused = OUTSIDE;
+  } catch (err) {
+    await fh.close();
+    return errorIssue(err, file);
+  }
+  if (refused === undefined) return { ok: true, fh, st };
+  await fh.close();
+  return { ok: false, issue: { file, severity: 'error', message: refused } };
 }
 
 export function formatBytes(n: number): string {
