@@ -400,6 +400,10 @@ function collect(unit: Unit, ctx: Ctx): void {
 }
 
 function comments(ctx: Ctx, s: number, e: number, flow: boolean): void {
+  // An HTML block left open in a list item ends before or after the blank lines that follow it,
+  // by what comes next (micromark): those are never part of what is removed, so a chunk parsed
+  // without what follows it gives the same edit.
+  if (flow) while (e > s && ' \t\n'.includes(ctx.src[e - 1]!)) e--;
   const slice = ctx.src.slice(s, e);
   if (!slice.includes('<!--')) return;
   if (flow && onlyComments(slice)) {

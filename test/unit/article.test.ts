@@ -5,7 +5,7 @@ import { articleKey, renderInput, scanArticle } from '../../src/extract/article.
 import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
 import { formatLimit } from '../../src/extract/render-pool.js';
 import { splitChunks } from '../../src/extract/chunks.js';
-import { MAX_NESTING, RenderError, renderArticle } from '../../src/extract/render.js';
+import { MAX_NESTING, RenderError, renderArticle, renderDetailed } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
 import { tempDir } from '../helpers/fs.js';
 import { CHEAP_SCAN_CASES, FRONTMATTER_BOMB, NESTING_CASES } from '../helpers/hostile.js';
@@ -524,6 +524,19 @@ describe('render: chunks', () => {
       'more <!-- d -->\n',
     ]);
     expect(render(`---\ntitle: T\n---\n${md}`)).toBe('A  b.\n\n    code\n\n3) x\n\nmore');
+  });
+
+  it.each([
+    ['a paragraph', 'x', '1. a\n\n\nx'],
+    ['another list', '1) b', '1. a\n\n\n1) b'],
+    ['the same list', '1. b', '1. a\n\n\n1. b'],
+    ['a block quote', '> b', '1. a\n\n\n> b'],
+  ])('a comment left open in a list item, then %s: the blank lines after it stay, chunked or not', (_n, next, out) => {
+    // micromark ends the comment's block before or after the blank lines by what follows.
+    const text = `---\ntitle: T\n---\n1. a\n   <!--\n   c\n\n\n${next}\n`;
+    const input = renderInput(scanArticle(text, REL, S), REL)!;
+    expect(renderDetailed(input, S, { chunks: true }).text).toBe(out);
+    expect(renderDetailed(input, S, { chunks: false }).text).toBe(out);
   });
 });
 
