@@ -10,6 +10,11 @@
  * start, which may be inside a list item or at the top level; a tag that may start an HTML block
  * of type 7) marks its chunk "ambiguous": such a chunk is parsed, and if the parser finds it
  * ends inside an open block, it is joined with the rest of the document (see `endsOpen`).
+ *
+ * Except inside a list item that certainly began at column 0 of this chunk (`ListItem`): an
+ * indented opener at or past the item's content column is in the item, and the item, with every
+ * block in it, ends at the next chunk start at the latest (a line there is neither indented
+ * enough to continue the item nor a lazy paragraph line after a blank line).
  */
 
 export interface Chunk {
@@ -66,6 +71,42 @@ function opener(text: string): boolean {
   return /^[ \t]*(?:`{3,}|~{3,}|<)/.test(text);
 }
 
+/** A list item open at the top level: its content column, and whether its first line was empty. */
+interface ListItem {
+  col: number;
+  empty: boolean;
+}
+
+/** A list item's first line: its marker, and the spaces before its content (none: an empty item). */
+const ITEM = /^([-*+]|\d{1,9}[.)])(?:( +)\S| *$)/;
+const THEMATIC_BREAK = /^([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
+
+/**
+ * The top-level list item open after line `text` (`indent` is its leading whitespace), given
+ * the one open before it. Certain, or undefined (the caller then treats indented openers as
+ * ambiguous):
+ * - A line indented at least to the content column (spaces only) continues the item (an item
+ *   that began empty ends at a blank line right after it: splitChunks drops it there).
+ * - A line at column 0 that starts a list item opens one: content column = marker width + the
+ *   spaces after it (1–4), or + 1 (5 or more: indented code; or an empty item). Where it may
+ *   be continuing a paragraph (not at a chunk start, no item open), only a line that can
+ *   interrupt a paragraph counts (a bullet or `1.`/`1)` with content); after an open item, any
+ *   marker starts one (micromark: a new container, never a lazy line). A thematic break, a
+ *   tab after the marker, anything else: no item.
+ */
+function nextItem(item: ListItem | undefined, text: string, indent: string, atStart: boolean): ListItem | undefined {
+  if (indent !== '') {
+    if (item === undefined || indent.includes('\t') || indent.length < item.col) return undefined;
+    return item.empty ? { col: item.col, empty: false } : item;
+  }
+  const m = ITEM.exec(text);
+  if (!m || THEMATIC_BREAK.test(text)) return undefined;
+  const marker = m[1]!;
+  const spaces = m[2]?.length;
+  if (!atStart && !item && (spaces === undefined || !/^(?:[-*+]|1[.)])$/.test(marker))) return undefined;
+  return { col: marker.length + (spaces === undefined || spaces > 4 ? 1 : spaces), empty: spaces === undefined };
+}
+
 export function splitChunks(src: string): Chunk[] {
   const chunks: Chunk[] = [];
   let cur: Chunk = { start: 0, end: src.length, line: 0, ambiguous: false, defs: false };
@@ -73,6 +114,7 @@ export function splitChunks(src: string): Chunk[] {
   let prevBlank = true;
   /** The last line with text was indented 4 or more (maybe indented code: see below). */
   let lastIndented = false;
+  let item: ListItem | undefined;
   let line = 0;
   for (let ls = 0; ls < src.length; line++) {
     const nl = src.indexOf('\n', ls);
@@ -101,17 +143,20 @@ export function splitChunks(src: string): Chunk[] {
       // After indented code, micromark reads a list item that could not interrupt a paragraph
       // (`3)`, an empty item) as a paragraph: no chunk starts there.
       const afterCode = lastIndented && /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/.test(text);
-      if (indent === '' && prevBlank && ls > cur.start && !afterCode) {
+      const atStart = indent === '' && prevBlank && !afterCode;
+      if (atStart && ls > cur.start) {
         chunks.push({ ...cur, end: ls });
         cur = { start: ls, end: src.length, line, ambiguous: false, defs: false };
       }
+      item = nextItem(atStart ? undefined : item, text, indent, atStart);
       const rest = text.slice(indent.length);
       if (text.includes(']:')) cur.defs = true;
       const fence = FENCE_OPEN.exec(rest);
       const opens = fence !== null || rest.startsWith('<');
       if (opens && (indent.includes('\t') || indent.length > 0)) {
-        // An indented fence or tag: in a list item, or at the top level? Let the parser say.
-        if (indent.length <= 3 || indent.includes('\t')) cur.ambiguous = true;
+        // An indented fence or tag: in a list item, or at the top level? Unless it is certainly
+        // in an item open since column 0 of this chunk, let the parser say.
+        if ((indent.length <= 3 || indent.includes('\t')) && item === undefined) cur.ambiguous = true;
       } else if (fence) {
         const run = (fence[1] ?? fence[2])!;
         mode = { kind: 'fence', ch: run[0]!, len: run.length };
@@ -126,6 +171,7 @@ export function splitChunks(src: string): Chunk[] {
         }
       }
     }
+    if (blank && item?.empty) item = undefined;
     prevBlank = (mode.kind === 'normal' || mode.kind === 'maybe7') && blank;
     if (!blank) lastIndented = mode.kind !== 'fence' && mode.kind !== 'raw' && /^(?: {4}|\t| {1,3}\t)/.test(text);
     ls = next;

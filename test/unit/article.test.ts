@@ -526,6 +526,51 @@ describe('render: chunks', () => {
     expect(render(`---\ntitle: T\n---\n${md}`)).toBe('A  b.\n\n    code\n\n3) x\n\nmore');
   });
 
+  // An indented fence or HTML opener is ambiguous (its chunk is parsed alone to see whether it
+  // ends inside an open block) unless it is certainly inside a list item begun at column 0.
+  const ambiguous = (md: string) => splitChunks(md)[0]!.ambiguous;
+  it.each([
+    ['in a bullet item, after a blank line', '- a\n\n  ```\n  x\n'],
+    ['in an item, on the next line', '- a\n  ```\n'],
+    ['an HTML opener in an item', '* a\n\n  <div>\n'],
+    ['a comment in an item', '+ a\n  <!--\n'],
+    ['deeper than the content column', '- a\n   ```\n'],
+    ['in an ordered item (content column 3)', '1. a\n   ```\n'],
+    ['in an item starting with indented code (content column 2)', '-     code\n  ```\n'],
+    ['in an empty item, on the next line', '-\n  ```\n'],
+    ['in a second item of a tight list', '- a\n3) b\n   ```\n'],
+    ['in an empty second item', '- a\n  b\n-\n  ```\n'],
+    ['in an item interrupting a paragraph', 'para\n- x\n  ```\n'],
+    ['in an item `1.` interrupting a paragraph', 'para\n1) x\n   ```\n'],
+    ['in an item after indented code (a bullet can interrupt)', '    code\n\n- x\n  ```\n'],
+    ['in the item after indented code inside an item', '- a\n\n      code\n\n3) x\n   ```\n'],
+  ])('an indented opener certainly in a list item is not ambiguous: %s', (_name, md) => {
+    expect(ambiguous(md)).toBe(false);
+  });
+
+  it.each([
+    ['at the top level', ' ```\n'],
+    ['less indented than the content column', '- a\n ```\n'],
+    ['less than an ordered item 10. (content column 4)', '10. a\n   ```\n'],
+    ['less than 5 spaces after the marker', '-     code\n ```\n'],
+    ['less than an item with 4 spaces after its marker (content column 5)', '-    a\n   <div>\n'],
+    ['after a lazy line (the item may have ended)', '- a\nlazy\n  ```\n'],
+    ['after a non-indented line inside the item', '- a\n  ```\nfoo\n  ```\n'],
+    ['after a blank line after an empty item (it has ended)', '-\n\n  ```\n'],
+    ['after `2.`, which cannot interrupt a paragraph', 'para\n2. x\n   ```\n'],
+    ['after an empty item, which cannot interrupt a paragraph (a heading underline)', 'para\n-\n  ```\n'],
+    ['after `3)` after indented code (micromark: a paragraph)', '    code\n\n3) x\n   ```\n'],
+    ['after a thematic break', '- - -\n  ```\n'],
+    ['after `* * *`', '* * *\n  ```\n'],
+    ['with a tab after the marker', '-\tx\n  ```\n'],
+    ['indented with a tab', '- a\n\t```\n'],
+    ['after a tab in the indentation', '- a\n \tb\n  ```\n'],
+    ['after a block quote', '> - a\n  ```\n'],
+    ['after a marker not followed by a space', '-a\n  ```\n'],
+  ])('an indented opener not certainly in a list item stays ambiguous: %s', (_name, md) => {
+    expect(ambiguous(md)).toBe(true);
+  });
+
   it.each([
     ['a paragraph', 'x', '1. a\n\n\nx'],
     ['another list', '1) b', '1. a\n\n\n1) b'],
@@ -537,6 +582,16 @@ describe('render: chunks', () => {
     const input = renderInput(scanArticle(text, REL, S), REL)!;
     expect(renderDetailed(input, S, { chunks: true }).text).toBe(out);
     expect(renderDetailed(input, S, { chunks: false }).text).toBe(out);
+  });
+
+  it('an item ends at the next chunk: an opener there is judged again', () => {
+    const md = '- a\n\n  ```\n  open\n\nText <!-- c -->\n ```\n';
+    expect(splitChunks(md).map((c) => [md.slice(c.start, c.end), c.ambiguous])).toEqual([
+      ['- a\n\n  ```\n  open\n\n', false],
+      ['Text <!-- c -->\n ```\n', true],
+    ]);
+    // The fence left open in the item ends with it: the comment after it is removed.
+    expect(render(`---\ntitle: T\n---\n${md}`)).toBe('- a\n\n  ```\n  open\n\nText \n ```');
   });
 });
 

@@ -59,6 +59,33 @@ const PLAIN = [
   '',
   '[System.IO.Path]::Combine($a)',
   '`code with [brackets](#x)`',
+  // List items holding indented fences and HTML, and their edges (chunks.ts: an indented opener
+  // in an item begun at column 0 is not ambiguous; the rest is left to the parser).
+  '- item\n\n  ```ps\n  code\n\n  more\n  ```',
+  '- open item fence\n  ```',
+  '  ```',
+  ' ```',
+  '   ~~~',
+  '    ```',
+  '  <div>',
+  '10. ten\n\n    ```\n    code',
+  '10. ten\n   ```',
+  '-     code\n  ```',
+  '-    four\n   ```\n     ```',
+  '-\n  ```',
+  '-\n\n  ```',
+  '-',
+  '2. two\n   ```',
+  '1) one\n   <pre>',
+  '- a\n3) b\n   ```',
+  '-\ttab\n  ```',
+  '- a\n\t```',
+  ' \t```',
+  '- - -\n  ```',
+  '> - q\n  ```',
+  '* * *',
+  '---',
+  'lazy line',
 ];
 /** Things the renderer edits. */
 const EDITED = [
@@ -74,6 +101,13 @@ const EDITED = [
   '   ```\n  indented fence [x](y.md)\n   ```',
   '  <!-- indented comment -->',
   '1. step\n\n   ```ps\n   code\n\n   more\n   ```\n\n   [after](a.md)',
+  '- item\n\n  ```\n  <!-- in code --> [c](c.md)\n  ```\n\n  <!-- after --> [d](d.md)',
+  '- open fence\n  ```\n  <!-- in code --> [c](c.md)',
+  '1. open comment\n   <!--\n   [c](c.md)',
+  '10. [t](t.md)\n    <!-- c -->\n    <div>',
+  '  <!-- c --> [x](x.md)',
+  '- [x](x.md)\n  ```',
+  '2. x <!-- c -->\n   ```',
 ];
 
 const joinWith = (parts: string[], seps: string[]) => parts.map((p, i) => p + (seps[i] ?? '')).join('');
