@@ -239,7 +239,9 @@ function collectChunks(view: string, ctx: Ctx): boolean {
         });
       },
     );
-    ghosts = labels.length > 0 ? `${labels.join('\n')}\n\n` : '';
+    // Each alone (a definition after a footnote's line would be a lazy line of its paragraph),
+    // then a line that ends the last footnote (the first chunk may begin with an indented line).
+    ghosts = labels.length > 0 ? `${labels.join('\n\n')}\n\n<!---->\n\n` : '';
     if (ghosts.length > GROUP_BYTES) return false;
   }
   const firstContent = chunks.findIndex(

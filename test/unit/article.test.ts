@@ -584,6 +584,25 @@ describe('render: chunks', () => {
     expect(renderDetailed(input, S, { chunks: false }).text).toBe(out);
   });
 
+  it.each([
+    [
+      'a link definition after a footnote definition still defines its label',
+      '[^n]: note\n\n[f]: https://x.example/f\n\n[t][f](x.md)',
+      '[t][f](x.md)',
+    ],
+    [
+      'a footnote definition does not take in an indented first line',
+      '    code\n2. two\n   ```\n  ```\n[^n]: [f]: ./f.md',
+      '[^n]: [f]: https://help.example.com/kb/guides/f.md',
+    ],
+  ])('stand-ins for the definitions, put before the chunks parsed: %s', (_n, body, tail) => {
+    const settings = { ...S, markdownBaseUrl: 'https://help.example.com/kb/' };
+    const input = renderInput(scanArticle(`---\ntitle: T\n---\n${body}\n`, REL, settings), REL)!;
+    const whole = renderDetailed(input, settings, { chunks: false }).text;
+    expect(whole.endsWith(tail)).toBe(true);
+    expect(renderDetailed(input, settings, { chunks: true }).text).toBe(whole);
+  });
+
   it('an item ends at the next chunk: an opener there is judged again', () => {
     const md = '- a\n\n  ```\n  open\n\nText <!-- c -->\n ```\n';
     expect(splitChunks(md).map((c) => [md.slice(c.start, c.end), c.ambiguous])).toEqual([
