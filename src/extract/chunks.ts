@@ -23,7 +23,7 @@ export interface Chunk {
   /** 0-based line of `start` in the text. */
   line: number;
   ambiguous: boolean;
-  /** A line outside fenced code holds "]:": maybe a link reference or footnote definition. */
+  /** A line outside fenced code may end a link reference or footnote definition's label (`mayDefine`). */
   defs: boolean;
 }
 
@@ -69,6 +69,30 @@ type Mode =
 /** A line that would open a fence or an HTML block if it were at the top level. */
 function opener(text: string): boolean {
   return /^[ \t]*(?:`{3,}|~{3,}|<)/.test(text);
+}
+
+/** Indentation and container markers (block quote, list item) a label may follow (a footnote's own "]:" counts). */
+const DEF_PREFIX = /^(?:[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*/;
+
+/**
+ * Whether a line may hold the end of a link reference or footnote definition's label: a "]:"
+ * with no unescaped "[" before it on the line (the label may have begun on an earlier line), or
+ * whose last unescaped "[" before it is where the line's content begins (after indentation and
+ * container markers). A label holds no unescaped "[", so that "[" would open it, and a definition
+ * begins a paragraph (or follows another definition): so `- [Name][05]: text` defines nothing.
+ * One pass, left to right.
+ */
+function mayDefine(text: string): boolean {
+  if (!text.includes(']:')) return false;
+  const start = DEF_PREFIX.exec(text)![0].length;
+  let open = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\\') i++;
+    else if (ch === '[') open = i;
+    else if (ch === ']' && text[i + 1] === ':' && open <= start) return true;
+  }
+  return false;
 }
 
 /** A list item open at the top level: its content column, and whether its first line was empty. */
@@ -129,14 +153,14 @@ export function splitChunks(src: string): Chunk[] {
       if (hasEnd(text, mode.end)) mode = { kind: 'normal' };
     } else if (mode.kind === 'block') {
       if (blank) mode = { kind: 'normal' };
-      else if (text.includes(']:')) cur.defs = true;
+      else if (mayDefine(text)) cur.defs = true;
     } else if (mode.kind === 'maybe7') {
       // An HTML block of type 7 or a paragraph: either ends at a blank line, but only a
       // paragraph is cut short by a fence or another HTML block.
       if (blank) mode = { kind: 'normal' };
       else {
         if (opener(text)) cur.ambiguous = true;
-        if (text.includes(']:')) cur.defs = true;
+        if (mayDefine(text)) cur.defs = true;
       }
     } else if (!blank) {
       const indent = /^[ \t]*/.exec(text)![0];
@@ -150,7 +174,7 @@ export function splitChunks(src: string): Chunk[] {
       }
       item = nextItem(atStart ? undefined : item, text, indent, atStart);
       const rest = text.slice(indent.length);
-      if (text.includes(']:')) cur.defs = true;
+      if (mayDefine(text)) cur.defs = true;
       const fence = FENCE_OPEN.exec(rest);
       const opens = fence !== null || rest.startsWith('<');
       if (opens && (indent.includes('\t') || indent.length > 0)) {

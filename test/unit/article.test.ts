@@ -585,6 +585,29 @@ describe('render: chunks', () => {
   });
 
   it.each([
+    ['a definition', '[a]: /x'],
+    ['a definition in a list item', '- [a]: /x'],
+    ['a definition in a block quote in a list item', '1. > [a]: /x'],
+    ['a footnote definition', '[^1]: note'],
+    ['a definition in a footnote definition', '[^1]: [a]: /x'],
+    ['the end of a label begun on an earlier line', 'x\nbar]: /x'],
+    ['a label with an escaped bracket', '[a \\[ b]: /x'],
+    ['an escaped bracket only', '\\[a]: /x'],
+    ['an indented definition', '   [a]: /x'],
+  ])('a chunk that may define a link label is read for its definitions: %s', (_n, md) => {
+    expect(splitChunks(md)[0]!.defs).toBe(true);
+  });
+
+  it.each([
+    ['a reference link then a colon in a list item', '- [PS providers][05]:'],
+    ['a label after text', 'See [a]: here'],
+    ['a bracket in a code span before', '`[`a]: x'],
+    ['a static member call in text', 'Call [string]::Empty'],
+  ])('a "]:" that cannot end a definition does not make a chunk read for definitions: %s', (_n, md) => {
+    expect(splitChunks(md)[0]!.defs).toBe(false);
+  });
+
+  it.each([
     [
       'a link definition after a footnote definition still defines its label',
       '[^n]: note\n\n[f]: https://x.example/f\n\n[t][f](x.md)',

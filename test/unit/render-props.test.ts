@@ -108,6 +108,21 @@ const EDITED = [
   '  <!-- c --> [x](x.md)',
   '- [x](x.md)\n  ```',
   '2. x <!-- c -->\n   ```',
+  // "]:" that may or may not end a definition's label (chunks.ts `mayDefine`).
+  '- [x][d]: and [d]',
+  '[multi\nline]: ./m.md',
+  '[multi\nline]',
+  '> [q]: ./q.md',
+  '- [l]: ./l.md "t"',
+  '`[`a]: x.md',
+  '\\[e]: ./e.md',
+  '[g \\[ h]: https://x.example/g',
+  '[t][g \\[ h](x.md)',
+  '[e\\]f]: ./f.md',
+  '[e\\]f] [q] [l]',
+  '[^n]: [f]: ./f.md',
+  'See [d]: [x](x.md)',
+  '[t][r](x.md) [u][d](y.md) [v][e\\]f](z.md) [w][multi line](w.md)',
 ];
 
 const joinWith = (parts: string[], seps: string[]) => parts.map((p, i) => p + (seps[i] ?? '')).join('');
