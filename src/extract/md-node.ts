@@ -16,6 +16,8 @@ export interface MdNode {
   start?: number | null;
   name?: string | null;
   label?: string | null;
+  /** A definition's or reference's label as in the source, normalized (escapes kept). */
+  identifier?: string;
   attributes?: JsxAttribute[];
   data?: { dest?: [number, number]; directiveLabel?: boolean };
 }

@@ -227,15 +227,39 @@ function collectChunks(view: string, ctx: Ctx): boolean {
     if (i < chunks.length - 1 && endsOpen(merged, parseChecked('md', false, merged, c.line).children?.at(-1)))
       return false;
   }
+  const firstContent = chunks.findIndex(
+    (c) =>
+      text(c)
+        .replace(/<!--[\s\S]*?(?:-->|$)/g, '')
+        .trim() !== '',
+  );
+  const titleChunk = (c: Chunk, i: number) =>
+    (ctx.leadingPending && i <= firstContent) || (ctx.titleOffset >= c.start && ctx.titleOffset < c.end);
+  const simple: Edit[] = [];
+  const needed = chunks.flatMap((c, i) => {
+    const t = text(c);
+    if (titleChunk(c, i)) return [i];
+    if (t.includes('<!--')) return [i];
+    if (ctx.base === undefined || !mayHaveRelativeLink(t)) return [];
+    // Only links to make absolute: without the parser when that is certain.
+    if (c.ambiguous || c.defs) return [i];
+    return simpleLinkEdits(t, c.start, ctx.base, simple) ? [] : [i];
+  });
+  // Definitions change what is edited only through references: in the links to make absolute,
+  // and in the text of a heading that may repeat the title (comments do not depend on them: raw
+  // HTML binds more tightly than brackets). Without either, no stand-ins are needed.
+  const refsMatter =
+    ctx.base !== undefined || needed.some((i) => titleChunk(chunks[i]!, i) && text(chunks[i]!).includes('['));
   let ghosts = '';
-  if (chunks.some((c) => c.defs)) {
+  if (refsMatter && chunks.some((c) => c.defs)) {
     const labels: string[] = [];
     forGroups(
       chunks.flatMap((c, i) => (c.defs ? [i] : [])),
       (which) => {
         walkTree(batch(view, chunks, which, '').tree, (n) => {
-          if (n.type === 'definition') labels.push(`[${n.label ?? ''}]: x`);
-          else if (n.type === 'footnoteDefinition') labels.push(`[^${n.label ?? ''}]: x`);
+          // The identifier, not the label: that has its escapes decoded (`[a \\[ b]` → "a [ b").
+          if (n.type === 'definition') labels.push(`[${n.identifier ?? ''}]: x`);
+          else if (n.type === 'footnoteDefinition') labels.push(`[^${n.identifier ?? ''}]: x`);
         });
       },
     );
@@ -244,22 +268,7 @@ function collectChunks(view: string, ctx: Ctx): boolean {
     ghosts = labels.length > 0 ? `${labels.join('\n\n')}\n\n<!---->\n\n` : '';
     if (ghosts.length > GROUP_BYTES) return false;
   }
-  const firstContent = chunks.findIndex(
-    (c) =>
-      text(c)
-        .replace(/<!--[\s\S]*?(?:-->|$)/g, '')
-        .trim() !== '',
-  );
-  const needed = chunks.flatMap((c, i) => {
-    const t = text(c);
-    if ((ctx.leadingPending && i <= firstContent) || (ctx.titleOffset >= c.start && ctx.titleOffset < c.end))
-      return [i];
-    if (t.includes('<!--')) return [i];
-    if (ctx.base === undefined || !mayHaveRelativeLink(t)) return [];
-    // Only links to make absolute: without the parser when that is certain.
-    if (c.ambiguous || c.defs) return [i];
-    return simpleLinkEdits(t, c.start, ctx.base, ctx.edits) ? [] : [i];
-  });
+  ctx.edits.push(...simple);
   forGroups(needed, (which) => collect(batch(view, chunks, which, ghosts), ctx));
   return true;
 

@@ -614,6 +614,11 @@ describe('render: chunks', () => {
       '[t][f](x.md)',
     ],
     [
+      'a label with an escaped bracket is defined',
+      '[t][g \\[ h](x.md)\n<!-- c -->\n\n[g \\[ h]: https://x.example/g',
+      '[t][g \\[ h](x.md)\n\n[g \\[ h]: https://x.example/g',
+    ],
+    [
       'a footnote definition does not take in an indented first line',
       '    code\n2. two\n   ```\n  ```\n[^n]: [f]: ./f.md',
       '[^n]: [f]: https://help.example.com/kb/guides/f.md',

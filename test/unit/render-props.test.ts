@@ -122,6 +122,11 @@ const EDITED = [
   '[e\\]f] [q] [l]',
   '[^n]: [f]: ./f.md',
   'See [d]: [x](x.md)',
+  '# T',
+  '# [T]',
+  '# [T][r]',
+  'T\n=',
+  '[T]: https://x.example/t',
   '[t][r](x.md) [u][d](y.md) [v][e\\]f](z.md) [w][multi line](w.md)',
 ];
 
