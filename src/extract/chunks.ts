@@ -139,6 +139,12 @@ export function splitChunks(src: string): Chunk[] {
   /** The last line with text was indented 4 or more (maybe indented code: see below). */
   let lastIndented = false;
   let item: ListItem | undefined;
+  /**
+   * A line this walker took for fenced code or raw HTML may define a label: in an ambiguous
+   * chunk that block may not be what it seemed (an indented fence before it may have been open).
+   */
+  let hiddenDefs = false;
+  const close = (c: Chunk): Chunk => ({ ...c, defs: c.defs || (c.ambiguous && hiddenDefs) });
   let line = 0;
   for (let ls = 0; ls < src.length; line++) {
     const nl = src.indexOf('\n', ls);
@@ -146,6 +152,7 @@ export function splitChunks(src: string): Chunk[] {
     const text = src.slice(ls, le);
     const next = nl === -1 ? src.length : nl + 1;
     const blank = /^[ \t]*$/.test(text);
+    if ((mode.kind === 'fence' || mode.kind === 'raw') && mayDefine(text)) hiddenDefs = true;
     if (mode.kind === 'fence') {
       const m = /^ {0,3}(`+|~+)[ \t]*$/.exec(text);
       if (m && m[1]![0] === mode.ch && m[1]!.length >= mode.len) mode = { kind: 'normal' };
@@ -169,7 +176,8 @@ export function splitChunks(src: string): Chunk[] {
       const afterCode = lastIndented && /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)/.test(text);
       const atStart = indent === '' && prevBlank && !afterCode;
       if (atStart && ls > cur.start) {
-        chunks.push({ ...cur, end: ls });
+        chunks.push(close({ ...cur, end: ls }));
+        hiddenDefs = false;
         cur = { start: ls, end: src.length, line, ambiguous: false, defs: false };
       }
       item = nextItem(atStart ? undefined : item, text, indent, atStart);
@@ -200,7 +208,7 @@ export function splitChunks(src: string): Chunk[] {
     if (!blank) lastIndented = mode.kind !== 'fence' && mode.kind !== 'raw' && /^(?: {4}|\t| {1,3}\t)/.test(text);
     ls = next;
   }
-  chunks.push(cur);
+  chunks.push(close(cur));
   return chunks;
 }
 

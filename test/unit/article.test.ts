@@ -594,6 +594,7 @@ describe('render: chunks', () => {
     ['a label with an escaped bracket', '[a \\[ b]: /x'],
     ['an escaped bracket only', '\\[a]: /x'],
     ['an indented definition', '   [a]: /x'],
+    ['a definition after a fence that may close an indented one', ' ```\n```\n[a]: /x'],
   ])('a chunk that may define a link label is read for its definitions: %s', (_n, md) => {
     expect(splitChunks(md)[0]!.defs).toBe(true);
   });
