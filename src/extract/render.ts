@@ -190,6 +190,9 @@ function wholeUnit(flavor: Flavor, view: string): Unit {
   return { tree: parseChecked(flavor, false, view, 0), map: (o) => o };
 }
 
+/** A line that is one HTML comment and nothing else: the comment as group 1. */
+const LEADING_COMMENT = /^(<!--(?:(?!-->)[^\n])*-->)[ \t]*(?:\n|$)/;
+
 /** Most text parsed at once: the memory a render takes stays flat in the article's size. */
 const GROUP_BYTES = 64 * 1024;
 
@@ -235,11 +238,23 @@ function collectChunks(view: string, ctx: Ctx): boolean {
   );
   const titleChunk = (c: Chunk, i: number) =>
     (ctx.leadingPending && i <= firstContent) || (ctx.titleOffset >= c.start && ctx.titleOffset < c.end);
+  /** Edits found without the parser, made once it is certain that chunks are parsed alone. */
   const simple: Edit[] = [];
+  const later: (() => void)[] = [];
   const needed = chunks.flatMap((c, i) => {
     const t = text(c);
     if (titleChunk(c, i)) return [i];
-    if (t.includes('<!--')) return [i];
+    // A chunk that opens with a one-line comment (an HTML block there: a chunk starts at the top
+    // level) and has nothing else to edit, such as `<!-- link references -->` over the
+    // definitions, needs no parser: the comment goes as `collect` would take it out.
+    const lead = t.startsWith('<!--') ? LEADING_COMMENT.exec(t) : null;
+    const rest = lead ? t.slice(lead[0].length) : t;
+    if (rest.includes('<!--')) return [i];
+    if (ctx.base !== undefined && mayHaveRelativeLink(rest) && lead) return [i];
+    if (lead) {
+      later.push(() => comments(ctx, c.start, c.start + lead[1]!.length, true));
+      return [];
+    }
     if (ctx.base === undefined || !mayHaveRelativeLink(t)) return [];
     // Only links to make absolute: without the parser when that is certain.
     if (c.ambiguous || c.defs) return [i];
@@ -269,6 +284,7 @@ function collectChunks(view: string, ctx: Ctx): boolean {
     if (ghosts.length > GROUP_BYTES) return false;
   }
   ctx.edits.push(...simple);
+  for (const fn of later) fn();
   forGroups(needed, (which) => collect(batch(view, chunks, which, ghosts), ctx));
   return true;
 
