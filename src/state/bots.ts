@@ -65,6 +65,21 @@ export class Bots {
       .run(botId, apiBaseUrl === null ? null : publicUrl(apiBaseUrl), firstSyncedAt, lastSyncedAt, nowIso());
   }
 
+  /**
+   * The snapshot of git's index taken when the bot's files were exactly what git vouched for
+   * (migration 7: any write to the bot's files clears it), and how many files the bot had then.
+   */
+  gitSnapshot(botId: string): { key: string; files: number } | undefined {
+    const v = this.#db.prepare('SELECT git_snapshot FROM bots WHERE bot_id = ?').pluck().get(botId) as
+      string | null | undefined;
+    const m = v ? /^([0-9a-f]{64}) (\d+)$/.exec(v) : null;
+    return m ? { key: m[1]!, files: Number(m[2]) } : undefined;
+  }
+
+  setGitSnapshot(botId: string, key: string, files: number): void {
+    this.#db.prepare('UPDATE bots SET git_snapshot = ? WHERE bot_id = ?').run(`${key} ${files}`, botId);
+  }
+
   /** Every bot this state holds anything for. */
   ids(): string[] {
     return this.#db.prepare('SELECT bot_id FROM bots ORDER BY bot_id').pluck().all() as string[];

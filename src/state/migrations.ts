@@ -158,6 +158,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE files ADD COLUMN h3 INTEGER;
   ALTER TABLE files ADD COLUMN h4 INTEGER;
   `,
+  // 7: a snapshot of git's index under the folder ("<hash> <files>", src/sync/stages/select-git.ts)
+  // taken when the bot's files were exactly the files git vouched for: while git's index is
+  // that snapshot, nothing changed. Any write to the bot's files clears it, so a snapshot never
+  // outlives the files it was taken of.
+  `
+  ALTER TABLE bots ADD COLUMN git_snapshot TEXT;
+  CREATE TRIGGER files_insert_clears_snapshot AFTER INSERT ON files BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id = NEW.bot_id AND git_snapshot IS NOT NULL;
+  END;
+  CREATE TRIGGER files_update_clears_snapshot AFTER UPDATE ON files BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id IN (OLD.bot_id, NEW.bot_id) AND git_snapshot IS NOT NULL;
+  END;
+  CREATE TRIGGER files_delete_clears_snapshot AFTER DELETE ON files BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id = OLD.bot_id AND git_snapshot IS NOT NULL;
+  END;
+  -- The few files with drafts, counted on every run, without reading every file's row.
+  CREATE INDEX files_with_drafts ON files (bot_id, path) WHERE drafts > 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -113,6 +113,14 @@ export class StateStore {
     return Boolean(this.#bots.get(botId)?.firstSyncedAt) || this.#items.any(botId);
   }
   /** How many items the bot has (a counter kept by the store, not counted). */
+  /** The snapshot of git's index the bot's files were last found to be (see Bots.gitSnapshot). */
+  gitSnapshot(botId: string): { key: string; files: number } | undefined {
+    return this.#bots.gitSnapshot(botId);
+  }
+  setGitSnapshot(botId: string, key: string, files: number): void {
+    this.#bots.setGitSnapshot(botId, key, files);
+  }
+
   itemCount(botId: string): number {
     return this.#bots.itemCount(botId);
   }

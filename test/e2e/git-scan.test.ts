@@ -158,6 +158,67 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     expect(runDoc(r.stdout).counts).toMatchObject({ create: 0, update: 0 });
   });
 
+  it("git's index snapshot: a no-op after an agreeing run looks at nothing; any change to the index, the work tree, the flags, the configuration or the state leaves it", async () => {
+    const emu = await emulator();
+    const { p, genv } = repoProject(emu);
+    const onSnapshot =
+      /git: its index is as when the state last agreed with it, and nothing differs from it: \d+ file\(s\) taken on its word, 0 looked at/;
+    await sync(p.dir, p.env, genv);
+    // The first run read every file; the second agrees with git's index file by file, and notes it.
+    const agreeing = await sync(p.dir, p.env, genv);
+    expect(agreeing.stderr).toMatch(/the state agrees with its index: \d+ file\(s\) taken on its word, 0 looked at/);
+    const requests = emu.stats().requests;
+    const quiet = await sync(p.dir, p.env, genv);
+    expect(quiet.stderr).toMatch(onSnapshot);
+    expect(quiet.read).toBe(0);
+    expect(runDoc(quiet.stdout).counts).toMatchObject({
+      create: 0,
+      update: 0,
+      stale: 0,
+      unchanged: runDoc(agreeing.stdout).counts.unchanged,
+    });
+    expect(emu.stats().requests).toBe(requests);
+
+    // An edit in the work tree (git status shows it): read and pushed, then a commit; the run
+    // after that agrees file by file again, and the one after takes the snapshot.
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-1.md'), '\nEdited.\n');
+    const edited = await sync(p.dir, p.env, genv);
+    expect(edited.stderr).not.toMatch(onSnapshot);
+    expect(runDoc(edited.stdout).counts).toMatchObject({ update: 1 });
+    git(p.dir, genv, 'commit', '-qam', 'edit');
+    await sync(p.dir, p.env, genv);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot);
+
+    // A flag git status does not show changes git's index listing: assume-unchanged, then an edit.
+    git(p.dir, genv, 'update-index', '--assume-unchanged', 'knowledge/guides/topic-2.md');
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-2.md'), '\nHidden from git status.\n');
+    const hidden = await sync(p.dir, p.env, genv);
+    expect(hidden.stderr).not.toMatch(onSnapshot);
+    expect(runDoc(hidden.stdout).counts).toMatchObject({ update: 1 });
+    git(p.dir, genv, 'update-index', '--no-assume-unchanged', 'knowledge/guides/topic-2.md');
+    git(p.dir, genv, 'commit', '-qam', 'edit 2');
+    await sync(p.dir, p.env, genv);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot);
+
+    // A new, untracked knowledge file.
+    fs.writeFileSync(path.join(p.knowledge, 'guides/new.md'), '---\ntitle: New\n---\nUntracked.\n');
+    const added = await sync(p.dir, p.env, genv);
+    expect(added.stderr).not.toMatch(onSnapshot);
+    expect(runDoc(added.stdout).counts).toMatchObject({ create: 1 });
+    git(p.dir, genv, 'add', '-A');
+    git(p.dir, genv, 'commit', '-qm', 'new');
+    await sync(p.dir, p.env, genv);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot);
+
+    // The configuration now leaves a file out: same index, other knowledge files.
+    const cfgFile = path.join(p.dir, 'sync.config.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, exclude: ['guides/new.md'] }));
+    const excluded = await sync(p.dir, p.env, genv);
+    expect(excluded.stderr).not.toMatch(onSnapshot);
+    expect(runDoc(excluded.stdout).counts).toMatchObject({ stale: 1 });
+  });
+
   it('assume-unchanged is not trusted: an edit git status does not show is read and pushed', async () => {
     const emu = await emulator();
     const { p, genv } = repoProject(emu);

@@ -176,6 +176,32 @@ describe('files: blob ids (the git path)', () => {
     expect(files.outsideDigest('b', 3)).toBeUndefined();
   });
 
+  it("git's index snapshot is cleared by any write to the bot's files, and only the bot's", () => {
+    const { files, bots, journal } = open();
+    bots.ensure('b', 'https://api.example.com');
+    bots.ensure('other', 'https://api.example.com');
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    const key = 'f'.repeat(64);
+    const writes: [string, () => void][] = [
+      ['a new file', () => files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }])])],
+      ['a file read again', () => files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h2' }])])],
+      ["git's id learnt", () => files.setBlobs('b', [{ path: 'a.md', blob: 'a'.repeat(40) }])],
+      ['every file unsynced', () => files.markAllUnsynced('b')],
+      ['a file forgotten', () => files.forget('b', ['a.md'])],
+    ];
+    for (const [what, write] of writes) {
+      bots.setGitSnapshot('b', key, 7);
+      bots.setGitSnapshot('other', key, 3);
+      expect(bots.gitSnapshot('b'), what).toEqual({ key, files: 7 });
+      write();
+      expect(bots.gitSnapshot('b'), what).toBeUndefined();
+      expect(bots.gitSnapshot('other'), what).toEqual({ key, files: 3 });
+    }
+    // Anything but "<64 hex> <count>" is no snapshot.
+    bots.setGitSnapshot('b', 'not-a-hash', 1);
+    expect(bots.gitSnapshot('b')).toBeUndefined();
+  });
+
   it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {
     const file = path.join(tempDir(), 'old.db');
     const raw = new Database(file);

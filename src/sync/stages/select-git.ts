@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Digest, pairLanes } from '../../scan/digest.js';
 import type { GitView } from '../../scan/git.js';
@@ -133,4 +134,36 @@ function hasUntrackedKnowledge(git: Pick<GitView, 'untracked' | 'ignored'>, opts
     if (kind !== undefined && kind !== null) return true;
   }
   return false;
+}
+
+/**
+ * The key of git's index snapshot under the folder, for these scan options: git's listing of the
+ * index (paths, modes, blob ids, flags), where the folder is in the work tree, and what makes a
+ * file a knowledge file. Equal keys: the same tracked knowledge files with the same blob ids.
+ */
+export function snapshotKey(git: Pick<GitView, 'indexHash' | 'prefix' | 'objectFormat'>, opts: ScanOptions): string {
+  const skip = (opts.skip ?? []).map((p) => path.relative(opts.root, p).split(path.sep).join('/'));
+  const scope = JSON.stringify({ include: opts.include, exclude: opts.exclude, kinds: opts.kinds, skip });
+  return createHash('sha256')
+    .update(`kb-sync git snapshot 1\0${git.objectFormat}\0${git.prefix}\0${git.indexHash}\0${scope}`)
+    .digest('hex');
+}
+
+/**
+ * The folder on git's word in O(1) of the files: when git's index is the snapshot the state
+ * recorded (taken when the bot's files were exactly the files git vouched for, and cleared by any
+ * later write to them), `git status` reports no tracked file as changed, git converts no bytes,
+ * and no untracked or ignored knowledge file has appeared, then every file is as the state has
+ * it. Returns how many files that is, or undefined (the digest path then decides).
+ */
+export function snapshotAgrees(
+  git: GitView,
+  store: StateStore,
+  botId: string,
+  opts: ScanOptions,
+): { files: number } | undefined {
+  const snap = store.gitSnapshot(botId);
+  if (!snap || git.statusChanges > 0 || git.unsafe.size > 0) return undefined;
+  if (snap.key !== snapshotKey(git, opts) || hasUntrackedKnowledge(git, opts)) return undefined;
+  return { files: snap.files };
 }

@@ -3,7 +3,7 @@ import type { ScannedFile } from '../../scan/file.js';
 import type { GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
-import { folderOnGitsWord } from './select-git.js';
+import { folderOnGitsWord, snapshotAgrees, snapshotKey } from './select-git.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
@@ -125,12 +125,34 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
   const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
   const git = hinted ? undefined : await askGit(ctx);
   clock.lap('git');
+  const snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
+  if (git && snapshot) {
+    events.log?.(
+      'verbose',
+      `git: its index is as when the state last agreed with it, and nothing differs from it: ${snapshot.files} file(s) taken on its word, 0 looked at`,
+    );
+    return finishSelection(ctx, {
+      scan: { files: [], ignored: [], issues: [], unreadable: [], unlisted: snapshot.files },
+      known: new Map(),
+      hinted: [],
+      incremental: true,
+      stateFiles: snapshot.files,
+      git,
+      fingerprint,
+      fingerprintChanged,
+    });
+  }
   const quick = git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined;
   if (git && quick) {
     events.log?.(
       'verbose',
       `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
     );
+    // The bot's files are exactly what git vouches for: remember git's index as it is, so that
+    // the next run can tell nothing changed without going through it (a write to the files in
+    // this run or later clears it).
+    if (quick.hinted.length === 0 && !opts.dryRun)
+      store.setGitSnapshot(botId, snapshotKey(git, scanOpts), quick.stateFiles);
     return finishSelection(ctx, {
       scan: { ...quick.scan, unlisted: quick.vouched },
       known: quick.known,
