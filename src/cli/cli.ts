@@ -362,9 +362,7 @@ export function buildCli(argv: string[]): Argv {
       .alias('V', 'version')
       .epilogue(EPILOGUE)
       // A fixed width: the help text is the same everywhere, and main.ts can print it from a cache.
-      // No wrapping when no help is asked for: yargs renders the command's help before running
-      // it anyway (to have it ready), and wrapping is most of a no-op sync's time in yargs.
-      .wrap(argv.length === 0 || argv.some((a) => a === '--help' || a === '-h') ? 100 : null)
+      .wrap(100)
       .fail((msg, err) => {
         if (err) throw err;
         // A command line yargs refuses (unknown option, missing argument, a value not among the
@@ -379,5 +377,25 @@ export function buildCli(argv: string[]): Argv {
 }
 
 export async function runCli(argv: string[] = hideBin(process.argv)): Promise<void> {
-  await buildCli(argv).parseAsync();
+  const cli = buildCli(argv);
+  skipHelpCache(cli);
+  await cli.parseAsync();
+}
+
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders a command's whole help text before it runs the command, to have it ready should
+ * the command fail and ask for it. kb-sync's commands never do (failures print their own message
+ * and hint), and the rendering (text widths, one character at a time) was a quarter of a no-op
+ * sync's time. This turns it off through yargs' internal methods; true when it could (a test
+ * checks it can, so that a yargs upgrade that moves them is noticed). `--help` is unaffected.
+ */
+export function skipHelpCache(cli: Argv): boolean {
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage !== 'function') return false;
+  usage.cacheHelpMessage = () => undefined;
+  return true;
 }

@@ -53,8 +53,8 @@ export interface GitView {
    * assume-unchanged and skip-worktree flags): equal hashes, the same index entries.
    */
   indexHash: string;
-  /** How many tracked paths `git status` reports as differing from the index (or unmerged). */
-  statusChanges: number;
+  /** Tracked paths `git status` reports as differing from the index (or unmerged), with the reason. */
+  changed: ReadonlyMap<string, DirtyReason>;
   /** Tracked paths whose bytes on disk may differ from their blob (conversions), each with the reason. */
   unsafe: Map<string, string>;
   /** Untracked paths, as `git status` lists them (a folder that is wholly untracked ends in '/'). */
@@ -357,13 +357,15 @@ function finish(
       return v.listing().dirty;
     },
     indexHash: v.indexHash,
-    statusChanges: v.changed.size,
+    changed: v.changed,
     unsafe,
     untracked: v.untracked,
     ignored: v.ignored,
     attributeSources: sources,
     // The two maps are nearly always empty or small: skip hashing the path when they are.
     vouch: (p) => {
+      // What git status says changed needs no listing to answer.
+      if (v.changed.size > 0 && v.changed.has(p)) return undefined;
       const { tracked, dirty } = v.listing();
       return (dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p);
     },

@@ -3,7 +3,7 @@ import type { ScannedFile } from '../../scan/file.js';
 import type { GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
-import { folderOnGitsWord, snapshotAgrees, snapshotKey } from './select-git.js';
+import { folderOnGitsWord, snapshotAgrees, snapshotOf } from './select-git.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
@@ -126,33 +126,19 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
   const git = hinted ? undefined : await askGit(ctx);
   clock.lap('git');
   const snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
-  if (git && snapshot) {
-    events.log?.(
-      'verbose',
-      `git: its index is as when the state last agreed with it, and nothing differs from it: ${snapshot.files} file(s) taken on its word, 0 looked at`,
-    );
-    return finishSelection(ctx, {
-      scan: { files: [], ignored: [], issues: [], unreadable: [], unlisted: snapshot.files },
-      known: new Map(),
-      hinted: [],
-      incremental: true,
-      stateFiles: snapshot.files,
-      git,
-      fingerprint,
-      fingerprintChanged,
-    });
-  }
-  const quick = git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined;
+  // The digest path: git's listing against the state, file by file in sums.
+  const quick = snapshot ?? (git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined);
   if (git && quick) {
     events.log?.(
       'verbose',
-      `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
+      snapshot
+        ? `git: its index is as when the state last agreed with it: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`
+        : `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
     );
-    // The bot's files are exactly what git vouches for: remember git's index as it is, so that
-    // the next run can tell nothing changed without going through it (a write to the files in
-    // this run or later clears it).
-    if (quick.hinted.length === 0 && !opts.dryRun)
-      store.setGitSnapshot(botId, snapshotKey(git, scanOpts), quick.stateFiles);
+    // Remember git's index as it is (before this run writes anything: a write to any file but
+    // those looked at clears it), so that the next run need not go through git's listing.
+    const record = snapshot ? snapshot.snapshot : snapshotOf(git, scanOpts, quick);
+    if (record && !opts.dryRun) store.setGitSnapshot(botId, record);
     return finishSelection(ctx, {
       scan: { ...quick.scan, unlisted: quick.vouched },
       known: quick.known,
