@@ -138,6 +138,17 @@ module.exports = {
       from: { path: '^src/report/' },
       to: { path: '^src/(sync|push|state|plan|extract|scan|api|config)/', dependencyTypesNot: ['type-only'] },
     },
+    {
+      name: 'zod-mini-only',
+      comment:
+        'zod/mini (and one locale, English), never classic zod: classic zod, with its 64 locales, was a 755 KB chunk that every sync and plan loaded at start (issue 14). See src/util/zod-english.ts.',
+      severity: 'error',
+      from: {},
+      to: {
+        path: '(^|/)node_modules/zod/',
+        pathNot: '(^|/)node_modules/zod/(mini/|v4/mini/|v4/core/|v4/locales/(?!index\\.))',
+      },
+    },
     ...layerRules,
   ],
   options: {

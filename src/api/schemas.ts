@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type {
   Endpoint,
   BotData,
@@ -33,21 +33,23 @@ import type {
 
 // ------------------------------------------------------------------ what the client needs
 
-const row = z.looseObject({ id: z.string().min(1) });
+const row = z.looseObject({ id: z.string().check(z.minLength(1)) });
 
-export const NEEDS: Record<Endpoint, z.ZodType> = {
+export const NEEDS: Record<Endpoint, z.ZodMiniType> = {
   'POST /bot-data': z.looseObject({ data: row }),
   // The bot's reply is printed and scored: it must be text.
   'POST /messages': z.looseObject({ data: z.string() }),
   // `created_at` of the last row is the next cursor. `total` is only a hint: any type is read as "absent".
   'GET /customer-list': z.looseObject({
-    data: z.looseObject({ customers: z.array(z.looseObject({ id: z.string().min(1), created_at: z.string() })) }),
+    data: z.looseObject({
+      customers: z.array(z.looseObject({ id: z.string().check(z.minLength(1)), created_at: z.string() })),
+    }),
   }),
   'GET /customer-detail/:id': z.looseObject({ data: row }),
   'GET /sessions-by-customer': z.looseObject({ data: z.array(row) }),
   'GET /detail-sessions/:id': z.looseObject({ data: z.array(row) }),
   // The url is what a DOCUMENT item or a chat attachment points at.
-  'POST /upload/multiple': z.looseObject({ data: z.array(z.looseObject({ url: z.string().min(1) })) }),
+  'POST /upload/multiple': z.looseObject({ data: z.array(z.looseObject({ url: z.string().check(z.minLength(1)) })) }),
 };
 
 // ------------------------------------------------------------------ what the document lists
@@ -59,10 +61,10 @@ const num = z.number();
 const bool = z.boolean();
 /** The document's `Date`: an ISO 8601 string in JSON. */
 const date = z.string();
-const nstr = str.nullable();
-const ndate = date.nullable();
+const nstr = z.nullable(str);
+const ndate = z.nullable(date);
 
-const mediaDoc = z.strictObject({ uid: str, name: str, size: num, url: str, type: str }) satisfies z.ZodType<Media>;
+const mediaDoc = z.strictObject({ uid: str, name: str, size: num, url: str, type: str }) satisfies z.ZodMiniType<Media>;
 
 const botDataDoc = z.strictObject({
   id: str,
@@ -75,14 +77,14 @@ const botDataDoc = z.strictObject({
   updated_at: date,
   created_at: date,
   source: str,
-  total_relearning: num.nullable(),
+  total_relearning: z.nullable(num),
   filename: nstr,
-  size: num.nullable(),
+  size: z.nullable(num),
   mimetype: nstr,
   created_by: nstr,
   updated_by: nstr,
   deleted_at: ndate,
-}) satisfies z.ZodType<BotData>;
+}) satisfies z.ZodMiniType<BotData>;
 
 const categoryDoc = z.strictObject({
   id: str,
@@ -91,7 +93,7 @@ const categoryDoc = z.strictObject({
   created_at: date,
   updated_at: date,
   deleted_at: ndate,
-}) satisfies z.ZodType<CustomerCategory>;
+}) satisfies z.ZodMiniType<CustomerCategory>;
 
 const customerBotDoc = z.strictObject({
   id: str,
@@ -102,7 +104,7 @@ const customerBotDoc = z.strictObject({
   is_watermark_shown: bool,
   is_allow_learning_from_conversation: bool,
   member_import_knowledge_from_conversation: z.array(present),
-}) satisfies z.ZodType<CustomerBot>;
+}) satisfies z.ZodMiniType<CustomerBot>;
 
 const messageBaseShape = {
   id: str,
@@ -123,9 +125,9 @@ const messageBaseShape = {
   data: present,
   variables: present,
   quoted_id: nstr,
-  disabled_submit_form: bool.nullable(),
+  disabled_submit_form: z.nullable(bool),
   notification_data: present,
-  count_message_notes: num.nullable(),
+  count_message_notes: z.nullable(num),
   language_using: str,
   total_qa_feedback: num,
   receiver_read_at: ndate,
@@ -133,7 +135,7 @@ const messageBaseShape = {
   updated_at: date,
   deleted_at: ndate,
 };
-const messageBaseDoc = z.strictObject(messageBaseShape) satisfies z.ZodType<MessageBase>;
+const messageBaseDoc = z.strictObject(messageBaseShape) satisfies z.ZodMiniType<MessageBase>;
 
 const customerShape = {
   id: str,
@@ -146,7 +148,7 @@ const customerShape = {
   last_extract_data_conversation: ndate,
   last_summary: ndate,
   last_recap: ndate,
-  total_summary_one_hour: num.nullable(),
+  total_summary_one_hour: z.nullable(num),
   avatar: nstr,
   email: str,
   phone_number: str,
@@ -173,17 +175,20 @@ const customerShape = {
   conversation_id: nstr,
   last_session_id: str,
   conversation_state: z.enum(['OPEN', 'CLOSED']),
-  is_generating_tag: bool.nullable(),
+  is_generating_tag: z.nullable(bool),
   social_account_id: nstr,
   customer_category_id: nstr,
   queued_at: date,
   created_at: date,
   updated_at: date,
   deleted_at: ndate,
-  customer_category: categoryDoc.nullable(),
+  customer_category: z.nullable(categoryDoc),
   bot: customerBotDoc,
 };
-const customerDoc = z.strictObject({ ...customerShape, contact_tag_ids: z.array(str) }) satisfies z.ZodType<Customer>;
+const customerDoc = z.strictObject({
+  ...customerShape,
+  contact_tag_ids: z.array(str),
+}) satisfies z.ZodMiniType<Customer>;
 
 const repliedByDoc = z.strictObject({
   id: str,
@@ -192,7 +197,7 @@ const repliedByDoc = z.strictObject({
   is_bot: bool,
   is_online: bool,
   is_available: bool,
-}) satisfies z.ZodType<RepliedBy>;
+}) satisfies z.ZodMiniType<RepliedBy>;
 
 const customerDetailDoc = z.strictObject({
   ...customerShape,
@@ -209,7 +214,7 @@ const customerDetailDoc = z.strictObject({
     status: z.enum(['OPEN', 'CLOSED']),
     assignee_id: nstr,
   }),
-}) satisfies z.ZodType<CustomerDetail>;
+}) satisfies z.ZodMiniType<CustomerDetail>;
 
 const sessionBotDoc = z.strictObject({
   auto_reply: bool,
@@ -223,7 +228,7 @@ const sessionBotDoc = z.strictObject({
   avatar: str,
   is_max_conversation_usage: bool,
   theme_color: str,
-}) satisfies z.ZodType<SessionBot>;
+}) satisfies z.ZodMiniType<SessionBot>;
 
 const sessionCustomerDoc = z.strictObject({
   id: str,
@@ -241,7 +246,7 @@ const sessionCustomerDoc = z.strictObject({
   queued_at: date,
   conversation_status: z.enum(['OPENED', 'CLOSED']),
   metadata: present,
-}) satisfies z.ZodType<SessionCustomer>;
+}) satisfies z.ZodMiniType<SessionCustomer>;
 
 const sessionDoc = z.strictObject({
   id: str,
@@ -276,7 +281,7 @@ const sessionDoc = z.strictObject({
   customer: sessionCustomerDoc,
   social_account: present,
   last_message: messageBaseDoc,
-}) satisfies z.ZodType<Session>;
+}) satisfies z.ZodMiniType<Session>;
 
 const messageBotDoc = z.strictObject({
   id: str,
@@ -286,22 +291,22 @@ const messageBotDoc = z.strictObject({
   reply_language: nstr,
   reply_unknown: str,
   workspace_id: str,
-}) satisfies z.ZodType<MessageBot>;
+}) satisfies z.ZodMiniType<MessageBot>;
 
-const messageDoc: z.ZodType<Message> = z.strictObject({
+const messageDoc: z.ZodMiniType<Message> = z.strictObject({
   ...messageBaseShape,
   bot: messageBotDoc,
   reactions: z.record(z.string(), z.unknown()),
   get quoted_from() {
-    return messageDoc.nullable();
+    return z.nullable(messageDoc);
   },
 });
 
-const uploadedDoc = z.strictObject({ name: str, url: str, type: str, size: num }) satisfies z.ZodType<UploadedFile>;
+const uploadedDoc = z.strictObject({ name: str, url: str, type: str, size: num }) satisfies z.ZodMiniType<UploadedFile>;
 
-const envelope = <T extends z.ZodType>(data: T) => z.strictObject({ success: bool, data });
+const envelope = <T extends z.ZodMiniType>(data: T) => z.strictObject({ success: bool, data });
 
-export const DOCUMENTED: Record<Endpoint, z.ZodType> = {
+export const DOCUMENTED: Record<Endpoint, z.ZodMiniType> = {
   'POST /bot-data': envelope(botDataDoc),
   'POST /messages': envelope(str),
   'GET /customer-list': envelope(z.strictObject({ total: num, customers: z.array(customerDoc) })),

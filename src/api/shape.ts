@@ -1,7 +1,8 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ApiError } from './errors.js';
 import { DOCUMENTED, NEEDS } from './schemas.js';
 import type { Endpoint } from './types.js';
+import { ENGLISH } from '../util/zod-english.js';
 
 /**
  * Checking a reply's shape against the schemas of `schemas.ts`, and describing what differs in
@@ -76,8 +77,8 @@ export function describeIssues(issues: readonly ShapeIssue[], max = 5): string[]
   return lines;
 }
 
-function issuesOf(schema: z.ZodType, body: unknown): ShapeIssue[] {
-  const r = schema.safeParse(body);
+function issuesOf(schema: z.ZodMiniType, body: unknown): ShapeIssue[] {
+  const r = schema.safeParse(body, ENGLISH);
   if (r.success) return [];
   const out: ShapeIssue[] = [];
   for (const issue of r.error.issues) {

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import { configSchema, TOKEN_KEYS, type ParsedConfig } from './schema.js';
 import { lineColAt } from '../util/lines.js';
+import { ENGLISH } from '../util/zod-english.js';
 
 /** Where the state's source of truth lives when it is held in git (see docs/git-state.md). */
 export interface ResolvedGitState {
@@ -83,7 +84,7 @@ export function resolveConfig(
   const display = ctx.display ?? DEFAULT_CONFIG_FILE;
   const env = ctx.env ?? {};
   refuseCredentialKeys(raw, display);
-  const result = configSchema.safeParse(raw);
+  const result = configSchema.safeParse(raw, ENGLISH);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => formatIssue(issue, display, ctx.text));
     throw new ConfigError(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_QA_FIELDS } from '../util/qa-defaults.js';
 
 /**
@@ -49,14 +49,24 @@ export const EVAL_LANGUAGES = [
 
 export { DEFAULT_QA_FIELDS };
 
-const globList = z.array(z.string().min(1, 'must not be an empty pattern'));
-const phrases = () => z.array(z.string().trim().min(1, 'must not be empty'));
-const keyList = z.array(z.string().min(1, 'must not be empty')).min(1, 'must name at least one key');
+/** A copy of `schema` carrying a description (in the JSON Schema), like classic zod's `.describe()`. */
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description));
+
+const globList = z.array(z.string().check(z.minLength(1, 'must not be an empty pattern')));
+const phrases = () => z.array(z.string().check(z.trim(), z.minLength(1, 'must not be empty')));
+const keyList = z
+  .array(z.string().check(z.minLength(1, 'must not be empty')))
+  .check(z.minLength(1, 'must name at least one key'));
 const jsxRule = z.union([
   z.enum(['content', 'remove', 'keep']),
-  z.strictObject({ label: z.string().min(1).describe('Template: {attribute} is replaced by its value.') }),
+  z.strictObject({
+    label: described(z.string().check(z.minLength(1)), 'Template: {attribute} is replaced by its value.'),
+  }),
 ]);
 const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** A whole number from `min` to `max`. */
+const intIn = (min: number, max?: number) =>
+  max === undefined ? z.int().check(z.gte(min)) : z.int().check(z.gte(min), z.lte(max));
 
 /**
  * The settings a target may set for itself: each one's fields, and the defaults the top level
@@ -72,27 +82,26 @@ const FIELDS = {
     document: globList,
   },
   rateLimit: {
-    requestsPerSecond: z.number().positive().max(1000),
-    concurrency: z.int().min(1).max(64),
+    requestsPerSecond: z.number().check(z.positive(), z.lte(1000)),
+    concurrency: intIn(1, 64),
   },
   retry: {
-    maxAttempts: z.int().min(1).max(20),
-    baseDelayMs: z.int().min(1).max(60_000),
-    maxDelayMs: z.int().min(1).max(600_000),
-    maxRetryAfterMs: z.int().min(0).max(86_400_000),
+    maxAttempts: intIn(1, 20),
+    baseDelayMs: intIn(1, 60_000),
+    maxDelayMs: intIn(1, 600_000),
+    maxRetryAfterMs: intIn(0, 86_400_000),
   },
   markdown: {
     format: z.enum(['markdown', 'text']),
     baseUrl: httpUrl(),
-    jsx: z
-      .strictObject({
-        default: jsxRule.default('content'),
-        selfClosing: jsxRule.default('remove'),
-        elements: z.record(z.string().min(1), jsxRule).default({}),
-      })
-      .describe(
-        'MDX elements: "content" (the element becomes its content), "remove", "keep", or {"label": "{attr}"}; "default" for elements with content, "selfClosing" for the others, "elements" by name.',
-      ),
+    jsx: described(
+      z.strictObject({
+        default: z._default(jsxRule, 'content'),
+        selfClosing: z._default(jsxRule, 'remove'),
+        elements: z._default(z.record(z.string().check(z.minLength(1)), jsxRule), {}),
+      }),
+      'MDX elements: "content" (the element becomes its content), "remove", "keep", or {"label": "{attr}"}; "default" for elements with content, "selfClosing" for the others, "elements" by name.',
+    ),
   },
   qa: {
     question: keyList,
@@ -101,36 +110,45 @@ const FIELDS = {
     groupName: keyList,
   },
   documents: {
-    maxBytes: z.int().min(1),
-    batchSize: z.int().min(1).max(50),
+    maxBytes: intIn(1),
+    batchSize: intIn(1, 50),
   },
   limits: {
-    maxTextBytes: z.int().min(1),
-    maxItemsPerFile: z.int().min(1),
-    renderTimeoutMs: z.int().min(100).max(600_000),
+    maxTextBytes: intIn(1),
+    maxItemsPerFile: intIn(1),
+    renderTimeoutMs: intIn(100, 600_000),
   },
   gitState: {
     enabled: z.boolean(),
-    remote: z.string().min(1),
-    ref: z.string().min(1),
-    lockTimeoutSeconds: z.number().min(1).max(86_400),
+    remote: z.string().check(z.minLength(1)),
+    ref: z.string().check(z.minLength(1)),
+    lockTimeoutSeconds: z.number().check(z.gte(1), z.lte(86_400)),
   },
   eval: {
-    language: z
-      .enum(EVAL_LANGUAGES)
-      .describe('Language of the expected answers: "auto" (detected per case) or a code (stemming, stopwords).'),
-    synonyms: z
-      .array(z.array(z.string().trim().min(1, 'must not be empty')).min(2, 'a group needs at least two words'))
-      .describe('Extra synonym groups, added to the built-in English ones: [["seat", "team member"], …].'),
-    negations: phrases().describe(
+    language: described(
+      z.enum(EVAL_LANGUAGES),
+      'Language of the expected answers: "auto" (detected per case) or a code (stemming, stopwords).',
+    ),
+    synonyms: described(
+      z.array(
+        z
+          .array(z.string().check(z.trim(), z.minLength(1, 'must not be empty')))
+          .check(z.minLength(2, 'a group needs at least two words')),
+      ),
+      'Extra synonym groups, added to the built-in English ones: [["seat", "team member"], …].',
+    ),
+    negations: described(
+      phrases(),
       'Extra words that say "not" by meaning ("optional" = not required), added to the built-in ones.',
     ),
   },
   harvest: {
-    smallTalk: phrases().describe(
+    smallTalk: described(
+      phrases(),
       'Extra greetings and thanks that are not questions, added to the built-in lists (en, es, fr, de, ja, ar, …).',
     ),
-    handoff: phrases().describe(
+    handoff: described(
+      phrases(),
       'Extra patterns of asking for a person ("talk|speak * human|agent"), added to the built-in lists.',
     ),
   },
@@ -161,15 +179,15 @@ const DEFAULTS = {
 };
 
 /** A top-level object setting: every field defaulted, the whole object too. */
-function defaulted<F extends Record<string, z.ZodType>>(fields: F, defaults: Record<string, unknown>) {
-  const shape: Record<string, z.ZodType> = {};
+function defaulted<F extends Record<string, z.ZodMiniType>>(fields: F, defaults: Record<string, unknown>) {
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const [k, schema] of Object.entries(fields))
-    shape[k] = k in defaults ? schema.default(defaults[k] as never) : schema.optional();
-  return z.strictObject(shape as { [K in keyof F]: z.ZodDefault<F[K]> }).default(defaults as never);
+    shape[k] = k in defaults ? z._default(schema, defaults[k]) : z.optional(schema);
+  return z._default(z.strictObject(shape as { [K in keyof F]: z.ZodMiniDefault<F[K]> }), defaults as never);
 }
 
 /** A target's object setting: any of the fields, nothing defaulted (the top level's values apply). */
-const partial = <F extends Record<string, z.ZodType>>(fields: F) => z.strictObject(fields).partial().optional();
+const partial = <F extends Record<string, z.ZodMiniType>>(fields: F) => z.optional(z.partial(z.strictObject(fields)));
 
 const DESCRIBE = {
   apiBaseUrl: 'Base URL of CX Genie Public API V2. Overridden by CXGENIE_API_URL.',
@@ -199,133 +217,137 @@ const DESCRIBE = {
 /** An environment variable's name (never its value: the config file is committed to git). */
 export const envVarName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits and _)');
+  .check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be the name of an environment variable (letters, digits and _)'),
+  );
 
 /** A target's name: used in `--target`, file names and refs. */
 export const targetName = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
-    'must be 1 to 63 letters, digits, "-" or "_", starting with a letter or digit',
+  .check(
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+      'must be 1 to 63 letters, digits, "-" or "_", starting with a letter or digit',
+    ),
   );
 
-export const targetSchema = z
-  .strictObject({
-    name: targetName.describe('The name `--target NAME` selects; also names its state file and state ref.'),
-    botId: z.string().min(1).optional().describe("The target's bot."),
-    botIdEnv: envVarName.optional().describe('Or: the environment variable holding its bot id.'),
-    tokenEnv: envVarName
-      .optional()
-      .describe(
-        "The environment variable holding the workspace token for this target's bot (default CXGENIE_WORKSPACE_TOKEN); for a bot in another workspace.",
-      ),
-    apiBaseUrl: httpUrl().optional().describe(DESCRIBE.apiBaseUrl),
-    knowledgeDir: z.string().min(1).optional().describe(DESCRIBE.knowledgeDir),
-    stateFile: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("This target's SQLite state file (default: the top-level one with the target's name: state.NAME.db)."),
-    include: globList.optional().describe(DESCRIBE.include),
-    exclude: globList.optional().describe(DESCRIBE.exclude),
-    kinds: partial(FIELDS.kinds).describe(DESCRIBE.kinds),
-    rateLimit: partial(FIELDS.rateLimit).describe(DESCRIBE.rateLimit),
-    retry: partial(FIELDS.retry).describe(DESCRIBE.retry),
-    timeoutMs: z.int().min(100).max(600_000).optional().describe(DESCRIBE.timeoutMs),
-    uploadTimeoutMs: z.int().min(100).max(3_600_000).optional().describe(DESCRIBE.uploadTimeoutMs),
-    markdown: partial(FIELDS.markdown).describe(DESCRIBE.markdown),
-    qa: partial(FIELDS.qa).describe(DESCRIBE.qa),
-    documents: partial(FIELDS.documents).describe(DESCRIBE.documents),
-    limits: partial(FIELDS.limits).describe(DESCRIBE.limits),
-    gitState: partial(FIELDS.gitState).describe(DESCRIBE.gitState),
-    eval: partial(FIELDS.eval).describe(DESCRIBE.eval),
-    harvest: partial(FIELDS.harvest).describe(DESCRIBE.harvest),
-  })
-  .describe(
-    "One bot to sync: its name, its bot (botId or botIdEnv), and any setting of its own (objects merge over the top level's key by key; lists replace them).",
-  );
+export const targetSchema = described(
+  z.strictObject({
+    name: described(targetName, 'The name `--target NAME` selects; also names its state file and state ref.'),
+    botId: described(z.optional(z.string().check(z.minLength(1))), "The target's bot."),
+    botIdEnv: described(z.optional(envVarName), 'Or: the environment variable holding its bot id.'),
+    tokenEnv: described(
+      z.optional(envVarName),
+      "The environment variable holding the workspace token for this target's bot (default CXGENIE_WORKSPACE_TOKEN); for a bot in another workspace.",
+    ),
+    apiBaseUrl: described(z.optional(httpUrl()), DESCRIBE.apiBaseUrl),
+    knowledgeDir: described(z.optional(z.string().check(z.minLength(1))), DESCRIBE.knowledgeDir),
+    stateFile: described(
+      z.optional(z.string().check(z.minLength(1))),
+      "This target's SQLite state file (default: the top-level one with the target's name: state.NAME.db).",
+    ),
+    include: described(z.optional(globList), DESCRIBE.include),
+    exclude: described(z.optional(globList), DESCRIBE.exclude),
+    kinds: described(partial(FIELDS.kinds), DESCRIBE.kinds),
+    rateLimit: described(partial(FIELDS.rateLimit), DESCRIBE.rateLimit),
+    retry: described(partial(FIELDS.retry), DESCRIBE.retry),
+    timeoutMs: described(z.optional(intIn(100, 600_000)), DESCRIBE.timeoutMs),
+    uploadTimeoutMs: described(z.optional(intIn(100, 3_600_000)), DESCRIBE.uploadTimeoutMs),
+    markdown: described(partial(FIELDS.markdown), DESCRIBE.markdown),
+    qa: described(partial(FIELDS.qa), DESCRIBE.qa),
+    documents: described(partial(FIELDS.documents), DESCRIBE.documents),
+    limits: described(partial(FIELDS.limits), DESCRIBE.limits),
+    gitState: described(partial(FIELDS.gitState), DESCRIBE.gitState),
+    eval: described(partial(FIELDS.eval), DESCRIBE.eval),
+    harvest: described(partial(FIELDS.harvest), DESCRIBE.harvest),
+  }),
+  "One bot to sync: its name, its bot (botId or botIdEnv), and any setting of its own (objects merge over the top level's key by key; lists replace them).",
+);
 
 /**
  * `sync.config.json`. Strict: an unknown key is an error (a typo must not silently fall back
  * to a default). The workspace token is deliberately not a key: it comes only from the
  * `CXGENIE_WORKSPACE_TOKEN` environment variable (or a target's `tokenEnv`).
  */
-export const configSchema = z
-  .strictObject({
-    $schema: z.string().optional().describe("Path or URL of this file's JSON Schema (for editors)."),
-    apiBaseUrl: httpUrl().default('https://api-demo.cxgenie.ai/api/v2/public-api').describe(DESCRIBE.apiBaseUrl),
-    botId: z.string().min(1).optional().describe('The bot to train. Overridden by CXGENIE_BOT_ID.'),
-    dateRangeFormat: z
-      .enum(['auto', 'iso', 'epoch-ms'])
-      .default('auto')
-      .describe(
+export const configSchema = described(
+  z
+    .strictObject({
+      $schema: described(z.optional(z.string()), "Path or URL of this file's JSON Schema (for editors)."),
+      apiBaseUrl: described(
+        z._default(httpUrl(), 'https://api-demo.cxgenie.ai/api/v2/public-api'),
+        DESCRIBE.apiBaseUrl,
+      ),
+      botId: described(z.optional(z.string().check(z.minLength(1))), 'The bot to train. Overridden by CXGENIE_BOT_ID.'),
+      dateRangeFormat: described(
+        z._default(z.enum(['auto', 'iso', 'epoch-ms']), 'auto'),
         'How date_range travels to GET /sessions-by-customer: ISO text, epoch milliseconds, or auto (ISO, and epoch milliseconds if the server refuses ISO). See docs/api-readings.md.',
       ),
-    knowledgeDir: z.string().min(1).default('knowledge').describe(DESCRIBE.knowledgeDir),
-    stateFile: z.string().min(1).default('.kb-sync/state.db').describe(DESCRIBE.stateFile),
-    include: globList.default(['**/*']).describe(DESCRIBE.include),
-    exclude: globList.default([]).describe(DESCRIBE.exclude),
-    kinds: defaulted(FIELDS.kinds, DEFAULTS.kinds).describe(DESCRIBE.kinds),
-    rateLimit: defaulted(FIELDS.rateLimit, DEFAULTS.rateLimit).describe(DESCRIBE.rateLimit),
-    retry: defaulted(FIELDS.retry, DEFAULTS.retry).describe(DESCRIBE.retry),
-    timeoutMs: z.int().min(100).max(600_000).default(30_000).describe(DESCRIBE.timeoutMs),
-    uploadTimeoutMs: z.int().min(100).max(3_600_000).default(120_000).describe(DESCRIBE.uploadTimeoutMs),
-    markdown: defaulted(FIELDS.markdown, DEFAULTS.markdown).describe(DESCRIBE.markdown),
-    qa: defaulted(FIELDS.qa, DEFAULTS.qa).describe(DESCRIBE.qa),
-    documents: defaulted(FIELDS.documents, DEFAULTS.documents).describe(DESCRIBE.documents),
-    limits: defaulted(FIELDS.limits, DEFAULTS.limits).describe(DESCRIBE.limits),
-    watch: z
-      .strictObject({
-        debounceMs: z.int().min(0).max(60_000).default(500),
-        retryIntervalMs: z.int().min(1_000).max(3_600_000).default(30_000),
-      })
-      .default({ debounceMs: 500, retryIntervalMs: 30_000 })
-      .describe('Watch mode: quiet time before a batch is synced, and how soon a failed sync is retried.'),
-    eval: defaulted(FIELDS.eval, DEFAULTS.eval).describe(DESCRIBE.eval),
-    harvest: defaulted(FIELDS.harvest, DEFAULTS.harvest).describe(DESCRIBE.harvest),
-    gitState: defaulted(FIELDS.gitState, DEFAULTS.gitState).describe(DESCRIBE.gitState),
-    git: z
-      .boolean()
-      .default(true)
-      .describe(
+      knowledgeDir: described(z._default(z.string().check(z.minLength(1)), 'knowledge'), DESCRIBE.knowledgeDir),
+      stateFile: described(z._default(z.string().check(z.minLength(1)), '.kb-sync/state.db'), DESCRIBE.stateFile),
+      include: described(z._default(globList, ['**/*']), DESCRIBE.include),
+      exclude: described(z._default(globList, []), DESCRIBE.exclude),
+      kinds: described(defaulted(FIELDS.kinds, DEFAULTS.kinds), DESCRIBE.kinds),
+      rateLimit: described(defaulted(FIELDS.rateLimit, DEFAULTS.rateLimit), DESCRIBE.rateLimit),
+      retry: described(defaulted(FIELDS.retry, DEFAULTS.retry), DESCRIBE.retry),
+      timeoutMs: described(z._default(intIn(100, 600_000), 30_000), DESCRIBE.timeoutMs),
+      uploadTimeoutMs: described(z._default(intIn(100, 3_600_000), 120_000), DESCRIBE.uploadTimeoutMs),
+      markdown: described(defaulted(FIELDS.markdown, DEFAULTS.markdown), DESCRIBE.markdown),
+      qa: described(defaulted(FIELDS.qa, DEFAULTS.qa), DESCRIBE.qa),
+      documents: described(defaulted(FIELDS.documents, DEFAULTS.documents), DESCRIBE.documents),
+      limits: described(defaulted(FIELDS.limits, DEFAULTS.limits), DESCRIBE.limits),
+      watch: described(
+        z._default(
+          z.strictObject({
+            debounceMs: z._default(intIn(0, 60_000), 500),
+            retryIntervalMs: z._default(intIn(1_000, 3_600_000), 30_000),
+          }),
+          { debounceMs: 500, retryIntervalMs: 30_000 },
+        ),
+        'Watch mode: quiet time before a batch is synced, and how soon a failed sync is retried.',
+      ),
+      eval: described(defaulted(FIELDS.eval, DEFAULTS.eval), DESCRIBE.eval),
+      harvest: described(defaulted(FIELDS.harvest, DEFAULTS.harvest), DESCRIBE.harvest),
+      gitState: described(defaulted(FIELDS.gitState, DEFAULTS.gitState), DESCRIBE.gitState),
+      git: described(
+        z._default(z.boolean(), true),
         'When the knowledge folder is in a git work tree, ask git which files changed (files git vouches for are neither stat-ed nor read). false, or KB_SYNC_GIT=0, scans without git.',
       ),
-    targets: z
-      .array(targetSchema)
-      .min(1)
-      .optional()
-      .describe(
+      targets: described(
+        z.optional(z.array(targetSchema).check(z.minLength(1))),
         'Several bots from one repository (see docs/targets.md). Without it, the top-level botId is the one bot. Each target gets its own state file, lock and state ref.',
       ),
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = new Map<string, number>();
-    const targets = cfg.targets ?? [];
-    for (const [i, t] of targets.entries()) {
-      const key = t.name.toLowerCase();
-      const first = seen.get(key);
-      if (first !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', i, 'name'],
-          message: `repeats the name of targets[${first}] ("${targets[first]?.name}"); names are compared ignoring case: each target needs its own name`,
-        });
-      else seen.set(key, i);
-      if ((t.botId === undefined) === (t.botIdEnv === undefined))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['targets', i],
-          message: `target "${t.name}" needs exactly one of "botId" and "botIdEnv"`,
-        });
-    }
-    if (cfg.targets && cfg.botId !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['botId'],
-        message: 'with "targets", each target names its bot: move "botId" into the targets',
-      });
-  })
-  .describe('Configuration of kb-sync (cxgenie-kb-sync).');
+    })
+    .check(
+      z.superRefine((cfg, ctx) => {
+        const seen = new Map<string, number>();
+        const targets = cfg.targets ?? [];
+        for (const [i, t] of targets.entries()) {
+          const key = t.name.toLowerCase();
+          const first = seen.get(key);
+          if (first !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', i, 'name'],
+              message: `repeats the name of targets[${first}] ("${targets[first]?.name}"); names are compared ignoring case: each target needs its own name`,
+            });
+          else seen.set(key, i);
+          if ((t.botId === undefined) === (t.botIdEnv === undefined))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', i],
+              message: `target "${t.name}" needs exactly one of "botId" and "botIdEnv"`,
+            });
+        }
+        if (cfg.targets && cfg.botId !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['botId'],
+            message: 'with "targets", each target names its bot: move "botId" into the targets',
+          });
+      }),
+    ),
+  'Configuration of kb-sync (cxgenie-kb-sync).',
+);
 
 export type ConfigFile = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
