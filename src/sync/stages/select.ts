@@ -4,6 +4,7 @@ import type { GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
 import { folderOnGitsWord, snapshotAgrees, snapshotOf } from './select-git.js';
+import { warmWhileWaiting } from '../warm.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
@@ -245,7 +246,9 @@ async function askGit(ctx: RunContext): Promise<GitView | undefined> {
     ctx.events.log?.('verbose', `git: not used (${probe.unavailable})`);
     return undefined;
   }
+  const warm = warmWhileWaiting({ push: !ctx.opts.dryRun && !ctx.opts.adopt });
   const view = await probe.view;
+  warm.stop();
   // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
   // through the extraction of a cold run, where memory peaks.
   ctx.git = undefined;
