@@ -377,5 +377,25 @@ export function buildCli(argv: string[]): Argv {
 }
 
 export async function runCli(argv: string[] = hideBin(process.argv)): Promise<void> {
-  await buildCli(argv).parseAsync();
+  const cli = buildCli(argv);
+  skipHelpCache(cli);
+  await cli.parseAsync();
+}
+
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders a command's whole help text before it runs the command, to have it ready should
+ * the command fail and ask for it. kb-sync's commands never do (failures print their own message
+ * and hint), and the rendering (text widths, one character at a time) was a quarter of a no-op
+ * sync's time. This turns it off through yargs' internal methods; true when it could (a test
+ * checks it can, so that a yargs upgrade that moves them is noticed). `--help` is unaffected.
+ */
+export function skipHelpCache(cli: Argv): boolean {
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage !== 'function') return false;
+  usage.cacheHelpMessage = () => undefined;
+  return true;
 }

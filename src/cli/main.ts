@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { exitNow } from './exit.js';
+import { prefetchGit } from './prefetch.js';
 import { VERSION } from './version.js';
 
 // A reader that stops early (`kb-sync status | head -1`) is not an error.
@@ -34,6 +35,7 @@ if (only === '--version' || only === '-V') {
 } else if (help !== undefined) {
   process.stdout.write(help);
 } else {
+  prefetchGit(args);
   const { runCli } = await import('./cli.js');
   await runCli(args);
 }

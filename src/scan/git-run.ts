@@ -108,11 +108,16 @@ export async function runGitBatch(
     }
   }
   if (dir === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
+  const tmp = dir;
+  // A process that ends before the gits have (a run that stops early) leaves no folder behind.
+  const cleanUp = () => fs.rmSync(tmp, { recursive: true, force: true });
+  process.once('exit', cleanUp);
   try {
-    await runShell(commands, dir, o);
-    return commands.map((_, i) => readBatchOutput(dir, i));
+    await runShell(commands, tmp, o);
+    return commands.map((_, i) => readBatchOutput(tmp, i));
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', cleanUp);
+    cleanUp();
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ObjectFormat } from './blob.js';
 import { conversions, type AutoCrlf } from './git-attributes.js';
@@ -40,10 +41,20 @@ export interface GitView {
   /** The folder relative to the top, with a trailing '/' ('' when it is the top). */
   prefix: string;
   objectFormat: ObjectFormat;
-  /** Every file in git's index under the folder (relative to it, '/'-separated) → its blob id. */
-  tracked: Map<string, string>;
-  /** Tracked paths git does not vouch for, each with the reason. */
-  dirty: Map<string, DirtyReason>;
+  /**
+   * Every file in git's index under the folder (relative to it, '/'-separated) → its blob id.
+   * Read from git's listing on first use (a no-op that git's index snapshot settles never needs it).
+   */
+  readonly tracked: Map<string, string>;
+  /** Tracked paths git does not vouch for, each with the reason (read with `tracked`). */
+  readonly dirty: Map<string, DirtyReason>;
+  /**
+   * A hash of git's whole listing of the index under the folder (paths, modes, blob ids, stages,
+   * assume-unchanged and skip-worktree flags): equal hashes, the same index entries.
+   */
+  indexHash: string;
+  /** Tracked paths `git status` reports as differing from the index (or unmerged), with the reason. */
+  changed: ReadonlyMap<string, DirtyReason>;
   /** Tracked paths whose bytes on disk may differ from their blob (conversions), each with the reason. */
   unsafe: Map<string, string>;
   /** Untracked paths, as `git status` lists them (a folder that is wholly untracked ends in '/'). */
@@ -84,24 +95,56 @@ export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean 
   return v === '0' || v === 'false' || v === 'off' || v === 'no';
 }
 
+/** The commands of a view, run at once (see the top of this file). */
+function viewCommands(attributeFilesGiven: boolean): string[][] {
+  const untracked = attributeFilesGiven ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
+  return [
+    ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
+    ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
+    ['ls-files', '--stage', '-v', '-z', '--', '.'],
+    ['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
+  ];
+}
+
+const prefetched = new Map<string, Promise<GitOutput[]>>();
+
+/**
+ * Start the view's commands for the folder `root` now, in this process's environment, for
+ * `readGitView(root)` to take later: the CLI calls this before it loads the rest of itself, so
+ * that git works while it loads. Never throws; a failure is met again (and said) by readGitView.
+ */
+export function prefetchGitView(root: string): void {
+  if (prefetched.has(root) || gitDisabledByEnv()) return;
+  const batch = runGitBatch(viewCommands(false), { cwd: root, env: gitEnv(process.env), timeoutMs: 60_000 });
+  batch.catch(() => undefined);
+  prefetched.set(root, batch);
+}
+
+function takePrefetched(root: string): Promise<GitOutput[]> | undefined {
+  const p = prefetched.get(root);
+  prefetched.delete(root);
+  return p;
+}
+
 /** Ask git about the folder `root`. Never throws: anything that goes wrong makes git unavailable. */
 export async function readGitView(root: string, opts: GitOptions = {}): Promise<GitView | GitUnavailable> {
   const env = gitEnv(opts.env ?? process.env);
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const untracked = opts.attributeFiles ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
   try {
     // All at once: they do not depend on each other, and a no-op sync waits for the slowest.
     // ls-files prints paths relative to the folder (git's working directory here); status -z
-    // prints them relative to the top of the work tree.
-    const [rev, config, ls, status] = (await runGitBatch(
-      [
-        ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
-        ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
-        ['ls-files', '--stage', '-v', '-z', '--', '.'],
-        ['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
-      ],
-      { cwd: root, env, timeoutMs },
-    )) as [GitOutput, GitOutput, GitOutput, GitOutput];
+    // prints them relative to the top of the work tree. Started before the CLI loaded, if it could.
+    const early =
+      !opts.attributeFiles && opts.timeoutMs === undefined && (opts.env === undefined || opts.env === process.env)
+        ? takePrefetched(root)
+        : undefined;
+    const [rev, config, ls, status] = (await (early ??
+      runGitBatch(viewCommands(opts.attributeFiles !== undefined), { cwd: root, env, timeoutMs }))) as [
+      GitOutput,
+      GitOutput,
+      GitOutput,
+      GitOutput,
+    ];
     if (rev.code !== 0) return { unavailable: notARepository(rev.stderr) };
     const [topLevel = '', commonDirRaw = '.git', prefix = '', format = 'sha1'] = rev.stdout
       .toString('utf8')
@@ -123,7 +166,10 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
         inside: view.attributesInside,
         env,
       },
-      () => [...view.tracked.keys()].filter((p) => !view.dirty.has(p)),
+      () => {
+        const { tracked, dirty } = view.listing();
+        return [...tracked.keys()].filter((p) => !dirty.has(p));
+      },
       { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
     );
     return finish(view, found.unsafe, found.sources, topLevel, prefix, format);
@@ -165,8 +211,11 @@ function parseConfig(r: GitOutput): { autocrlf: AutoCrlf; attributesFile: string
 }
 
 interface PartialView {
-  tracked: Map<string, string>;
-  dirty: Map<string, DirtyReason>;
+  /** git's listing, read into `tracked` and `dirty` on first use. */
+  listing: () => { tracked: Map<string, string>; dirty: Map<string, DirtyReason> };
+  indexHash: string;
+  /** What `git status` says of tracked paths (applied over the listing's own reasons). */
+  changed: Map<string, DirtyReason>;
   untracked: string[];
   ignored: string[];
   /** `.gitattributes` files under the folder that git reports (tracked, untracked, ignored). */
@@ -176,8 +225,28 @@ interface PartialView {
 const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
 function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
-  const v: PartialView = { tracked: new Map(), dirty: new Map(), untracked: [], ignored: [], attributesInside: [] };
-  parseLsFiles(ls.stdout.toString('utf8'), v);
+  let listed: { tracked: Map<string, string>; dirty: Map<string, DirtyReason> } | undefined;
+  const v: PartialView = {
+    listing: () => {
+      if (listed) return listed;
+      const l = { tracked: new Map<string, string>(), dirty: new Map<string, DirtyReason>(), attributesInside: [] };
+      parseLsFiles(ls.stdout.toString('utf8'), l);
+      for (const [p, r] of v.changed) l.dirty.set(p, r);
+      listed = l;
+      return l;
+    },
+    indexHash: createHash('sha256').update(ls.stdout).digest('hex'),
+    changed: new Map(),
+    untracked: [],
+    ignored: [],
+    attributesInside: [],
+  };
+  // Attributes files git tracks decide which bytes it converts: only then is the listing read now.
+  if (ls.stdout.includes('.gitattributes')) {
+    const l = { tracked: new Map<string, string>(), dirty: new Map<string, DirtyReason>(), attributesInside: [] };
+    parseLsFiles(ls.stdout.toString('utf8'), l);
+    v.attributesInside.push(...l.attributesInside);
+  }
   parseStatus(st.stdout.toString('utf8'), prefix, v);
   return v;
 }
@@ -187,7 +256,10 @@ function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
  * (one string per path and per id: this runs for every tracked file). Tag H is a plain entry;
  * h is assume-unchanged, S/s skip-worktree, M unmerged (stages 1-3).
  */
-export function parseLsFiles(out: string, v: Pick<PartialView, 'tracked' | 'dirty' | 'attributesInside'>): void {
+export function parseLsFiles(
+  out: string,
+  v: { tracked: Map<string, string>; dirty: Map<string, DirtyReason>; attributesInside: string[] },
+): void {
   let at = 0;
   while (at < out.length) {
     let end = out.indexOf('\0', at);
@@ -244,12 +316,12 @@ function parseStatus(out: string, prefix: string, v: PartialView): void {
     if (type === '2') i++; // The original path follows.
     if (p === undefined) continue;
     if (type === 'u') {
-      v.dirty.set(p, 'unmerged');
+      v.changed.set(p, 'unmerged');
       continue;
     }
     const y = rec[3];
     if (y === '.' || y === undefined) continue;
-    v.dirty.set(
+    v.changed.set(
       p,
       y === 'D' ? 'deleted' : y === 'T' ? 'type changed' : y === 'A' ? 'added with intent to add' : 'modified',
     );
@@ -274,20 +346,31 @@ function finish(
   prefix: string,
   objectFormat: ObjectFormat,
 ): GitView {
-  const { tracked, dirty } = v;
   return {
     topLevel,
     prefix,
     objectFormat,
-    tracked,
-    dirty,
+    get tracked() {
+      return v.listing().tracked;
+    },
+    get dirty() {
+      return v.listing().dirty;
+    },
+    indexHash: v.indexHash,
+    changed: v.changed,
     unsafe,
     untracked: v.untracked,
     ignored: v.ignored,
     attributeSources: sources,
     // The two maps are nearly always empty or small: skip hashing the path when they are.
-    vouch: (p) => ((dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p)),
+    vouch: (p) => {
+      // What git status says changed needs no listing to answer.
+      if (v.changed.size > 0 && v.changed.has(p)) return undefined;
+      const { tracked, dirty } = v.listing();
+      return (dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p);
+    },
     summary() {
+      const { tracked, dirty } = v.listing();
       const parts = [`vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
       const reasons = new Map<string, number>();
       for (const r of dirty.values()) reasons.set(r, (reasons.get(r) ?? 0) + 1);
@@ -299,7 +382,8 @@ function finish(
 }
 
 function countNotVouched(v: PartialView, unsafe: Map<string, string>): number {
+  const { tracked, dirty } = v.listing();
   let n = 0;
-  for (const p of v.tracked.keys()) if (v.dirty.has(p) || unsafe.has(p)) n++;
+  for (const p of tracked.keys()) if (dirty.has(p) || unsafe.has(p)) n++;
   return n;
 }

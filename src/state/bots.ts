@@ -1,6 +1,15 @@
 import { publicUrl } from '../util/redact.js';
 import { nowIso, type Db } from './connection.js';
 
+export interface GitSnapshot {
+  /** The key of git's index listing and the scan options (select-git.ts `snapshotKey`). */
+  key: string;
+  /** How many of the bot's files are not in `paths`. */
+  unlooked: number;
+  /** Files looked at on every run while the snapshot holds (changed in the work tree, or with errors). */
+  paths: string[];
+}
+
 export interface BotRow {
   botId: string;
   apiBaseUrl: string | null;
@@ -63,6 +72,30 @@ export class Bots {
        ON CONFLICT (bot_id) DO UPDATE SET extract_fingerprint = NULL, first_synced_at = excluded.first_synced_at, last_synced_at = excluded.last_synced_at`,
       )
       .run(botId, apiBaseUrl === null ? null : publicUrl(apiBaseUrl), firstSyncedAt, lastSyncedAt, nowIso());
+  }
+
+  /**
+   * The snapshot of git's index taken when the bot's files were what git vouched for, but for
+   * `paths` (looked at on every run); `unlooked`: how many of the bot's files were not among
+   * them. Migration 7: a write to any other file of the bot clears it.
+   */
+  gitSnapshot(botId: string): GitSnapshot | undefined {
+    const v = this.#db.prepare('SELECT git_snapshot FROM bots WHERE bot_id = ?').pluck().get(botId) as
+      string | null | undefined;
+    const m = v ? /^([0-9a-f]{64}) (\d+)$/.exec(v) : null;
+    if (!m) return undefined;
+    const paths = this.#db
+      .prepare('SELECT path FROM git_snapshot_paths WHERE bot_id = ?')
+      .pluck()
+      .all(botId) as string[];
+    return { key: m[1]!, unlooked: Number(m[2]), paths };
+  }
+
+  setGitSnapshot(botId: string, snap: GitSnapshot): void {
+    this.#db.prepare('DELETE FROM git_snapshot_paths WHERE bot_id = ?').run(botId);
+    const add = this.#db.prepare('INSERT OR IGNORE INTO git_snapshot_paths (bot_id, path) VALUES (?, ?)');
+    for (const p of snap.paths) add.run(botId, p);
+    this.#db.prepare('UPDATE bots SET git_snapshot = ? WHERE bot_id = ?').run(`${snap.key} ${snap.unlooked}`, botId);
   }
 
   /** Every bot this state holds anything for. */

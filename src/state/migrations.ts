@@ -158,6 +158,37 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE files ADD COLUMN h3 INTEGER;
   ALTER TABLE files ADD COLUMN h4 INTEGER;
   `,
+  // 7: a snapshot of git's index under the folder (src/sync/stages/select-git.ts), taken when
+  // the bot's files were what git vouched for, but for a few files looked at on every run
+  // (git_snapshot_paths). "<hash> <count>": the hash of the index listing, how many of the
+  // bot's files were not among those few. A write to any other file of the bot clears it, so a
+  // snapshot never outlives the files it was taken of.
+  `
+  ALTER TABLE bots ADD COLUMN git_snapshot TEXT;
+  CREATE TABLE git_snapshot_paths (
+    bot_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (bot_id, path)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER files_insert_clears_snapshot AFTER INSERT ON files
+  WHEN NOT EXISTS (SELECT 1 FROM git_snapshot_paths s WHERE s.bot_id = NEW.bot_id AND s.path = NEW.path)
+  BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id = NEW.bot_id AND git_snapshot IS NOT NULL;
+  END;
+  CREATE TRIGGER files_update_clears_snapshot AFTER UPDATE ON files
+  WHEN NOT EXISTS (SELECT 1 FROM git_snapshot_paths s WHERE s.bot_id = OLD.bot_id AND s.path = OLD.path)
+    OR NOT EXISTS (SELECT 1 FROM git_snapshot_paths s WHERE s.bot_id = NEW.bot_id AND s.path = NEW.path)
+  BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id IN (OLD.bot_id, NEW.bot_id) AND git_snapshot IS NOT NULL;
+  END;
+  CREATE TRIGGER files_delete_clears_snapshot AFTER DELETE ON files
+  WHEN NOT EXISTS (SELECT 1 FROM git_snapshot_paths s WHERE s.bot_id = OLD.bot_id AND s.path = OLD.path)
+  BEGIN
+    UPDATE bots SET git_snapshot = NULL WHERE bot_id = OLD.bot_id AND git_snapshot IS NOT NULL;
+  END;
+  -- The few files with drafts, counted on every run, without reading every file's row.
+  CREATE INDEX files_with_drafts ON files (bot_id, path) WHERE drafts > 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-import { Bots, type BotRow } from './bots.js';
+import { Bots, type BotRow, type GitSnapshot } from './bots.js';
 import { fileSchemaVersion, integrityProblems, openConnection, type Db } from './connection.js';
 import { asStateFailure } from './failure.js';
 import { Files, type FileDigest, type FileKey, type FileRecord, type FileRow } from './files.js';
@@ -10,7 +10,7 @@ import { LockRow, type LockAttempt, type LockHolder } from './lock-row.js';
 import { Runs, type RunRow } from './runs.js';
 import { Sources } from './sources.js';
 
-export type { BotRow } from './bots.js';
+export type { BotRow, GitSnapshot } from './bots.js';
 export type { FileDigest, FileKey, FileRecord, FileRow } from './files.js';
 export { entryMatchesBlob, entryMatchesSig } from './files.js';
 export type { AdoptedItem, ItemMove, ItemRow, Origin, PushedItem } from './items.js';
@@ -113,6 +113,14 @@ export class StateStore {
     return Boolean(this.#bots.get(botId)?.firstSyncedAt) || this.#items.any(botId);
   }
   /** How many items the bot has (a counter kept by the store, not counted). */
+  /** The snapshot of git's index the bot's files were last found to agree with (see Bots.gitSnapshot). */
+  gitSnapshot(botId: string): GitSnapshot | undefined {
+    return this.#bots.gitSnapshot(botId);
+  }
+  setGitSnapshot(botId: string, snap: GitSnapshot): void {
+    this.tx(() => this.#bots.setGitSnapshot(botId, snap));
+  }
+
   itemCount(botId: string): number {
     return this.#bots.itemCount(botId);
   }

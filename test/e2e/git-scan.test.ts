@@ -87,7 +87,8 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     git(p.dir, genv, 'add', '.gitignore');
     git(p.dir, genv, 'commit', '-qm', 'ignore');
     await sync(p.dir, p.env, genv);
-    const agreesWith = /the state agrees with its index/;
+    // On git's word: file by file (the digest), or by the snapshot of git's index taken after that.
+    const agreesWith = /the state agrees with its index|its index is as when the state last agreed with it/;
     expect((await sync(p.dir, p.env, genv)).stderr).toMatch(agreesWith);
 
     // An ignored folder with a knowledge file: the full scan finds and pushes it.
@@ -122,11 +123,14 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     fs.rmSync(path.join(p.knowledge, 'guides/broken.md'));
     git(p.dir, genv, 'commit', '-qam', 'fixed');
     await sync(p.dir, p.env, genv);
-    // A tracked file deleted: the quick path looks at it alone, and it turns stale.
+    // A tracked file deleted: the quick path looks at it alone (with broken.md, which the
+    // snapshot taken when it was deleted keeps among the files looked at), and it turns stale.
     expect((await sync(p.dir, p.env, genv)).stderr).toMatch(agreesWith);
     fs.rmSync(path.join(p.knowledge, 'guides/topic-7.md'));
     const deleted = await sync(p.dir, p.env, genv);
-    expect(deleted.stderr).toMatch(/the state agrees with its index: \d+ file\(s\) taken on its word, 1 looked at/);
+    expect(deleted.stderr).toMatch(
+      /its index is as when the state last agreed with it: \d+ file\(s\) taken on its word, 2 looked at/,
+    );
     expect(runDoc(deleted.stdout).counts).toMatchObject({ stale: 1, create: 0, update: 0 });
   });
 
@@ -156,6 +160,91 @@ describe.skipIf(!hasGit)('git-aware change detection (CLI, real repositories)', 
     expect(r.stderr).toContain('git: not used (turned off by "git": false in the configuration)');
     expect(r.read).toBeGreaterThan(0);
     expect(runDoc(r.stdout).counts).toMatchObject({ create: 0, update: 0 });
+  });
+
+  it("git's index snapshot: a no-op after an agreeing run goes through no listing; changed files are looked at alone; the index, its flags, untracked files and the configuration leave it", async () => {
+    const emu = await emulator();
+    const { p, genv } = repoProject(emu);
+    const onSnapshot = (looked: number) =>
+      new RegExp(
+        `git: its index is as when the state last agreed with it: \\d+ file\\(s\\) taken on its word, ${looked} looked at`,
+      );
+    const anySnapshot = /git: its index is as when the state last agreed with it/;
+    await sync(p.dir, p.env, genv);
+    // The first run read every file; the second agrees with git's index file by file, and notes it.
+    const agreeing = await sync(p.dir, p.env, genv);
+    expect(agreeing.stderr).toMatch(/the state agrees with its index: \d+ file\(s\) taken on its word, 0 looked at/);
+    const requests = emu.stats().requests;
+    const quiet = await sync(p.dir, p.env, genv);
+    expect(quiet.stderr).toMatch(onSnapshot(0));
+    expect(quiet.read).toBe(0);
+    const { unchanged } = runDoc(agreeing.stdout).counts;
+    expect(runDoc(quiet.stdout).counts).toMatchObject({ create: 0, update: 0, stale: 0, unchanged });
+    expect(emu.stats().requests).toBe(requests);
+
+    // An edit in the work tree (git status shows it): looked at alone, read and pushed; while it
+    // stays uncommitted it is looked at (not read) on every run; committed, the index changed.
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-1.md'), '\nEdited.\n');
+    age(p.knowledge); // Past the stat path's racy window: what is read now is settled.
+    const edited = await sync(p.dir, p.env, genv);
+    expect(edited.stderr).toMatch(onSnapshot(1));
+    expect(edited.read).toBe(1);
+    expect(runDoc(edited.stdout).counts).toMatchObject({ update: 1, create: 0, stale: 1 });
+    const still = await sync(p.dir, p.env, genv);
+    expect(still.stderr).toMatch(onSnapshot(1));
+    expect(still.read).toBe(0);
+    // Edited again: the file was among those looked at, and is read again.
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-1.md'), '\nAgain.\n');
+    const again = await sync(p.dir, p.env, genv);
+    expect(again.stderr).toMatch(onSnapshot(1));
+    expect(runDoc(again.stdout).counts).toMatchObject({ update: 1 });
+    git(p.dir, genv, 'commit', '-qam', 'edit');
+    const committed = await sync(p.dir, p.env, genv);
+    expect(committed.stderr).not.toMatch(anySnapshot);
+    expect(committed.read).toBe(0);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot(0));
+
+    // A flag git status does not show is in git's listing: assume-unchanged, then an edit.
+    git(p.dir, genv, 'update-index', '--assume-unchanged', 'knowledge/guides/topic-2.md');
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-2.md'), '\nHidden from git status.\n');
+    const hidden = await sync(p.dir, p.env, genv);
+    expect(hidden.stderr).not.toMatch(anySnapshot);
+    expect(runDoc(hidden.stdout).counts).toMatchObject({ update: 1 });
+    // From then on it is looked at on every run: another edit git status does not show either.
+    fs.appendFileSync(path.join(p.knowledge, 'guides/topic-2.md'), '\nStill hidden.\n');
+    const hiddenAgain = await sync(p.dir, p.env, genv);
+    expect(hiddenAgain.stderr).toMatch(onSnapshot(1));
+    expect(runDoc(hiddenAgain.stdout).counts).toMatchObject({ update: 1 });
+    git(p.dir, genv, 'update-index', '--no-assume-unchanged', 'knowledge/guides/topic-2.md');
+    git(p.dir, genv, 'commit', '-qam', 'edit 2');
+    await sync(p.dir, p.env, genv);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot(0));
+
+    // A deleted file: git status shows it, it is looked at alone, and its items turn stale.
+    fs.rmSync(path.join(p.knowledge, 'guides/topic-3.md'));
+    const deleted = await sync(p.dir, p.env, genv);
+    expect(deleted.stderr).toMatch(onSnapshot(1));
+    expect(runDoc(deleted.stdout).counts).toMatchObject({ stale: 1, create: 0, update: 0 });
+    git(p.dir, genv, 'commit', '-qam', 'deleted');
+    await sync(p.dir, p.env, genv);
+
+    // A new, untracked knowledge file: the full scan.
+    fs.writeFileSync(path.join(p.knowledge, 'guides/new.md'), '---\ntitle: New\n---\nUntracked.\n');
+    const added = await sync(p.dir, p.env, genv);
+    expect(added.stderr).not.toMatch(anySnapshot);
+    expect(runDoc(added.stdout).counts).toMatchObject({ create: 1 });
+    git(p.dir, genv, 'add', '-A');
+    git(p.dir, genv, 'commit', '-qm', 'new');
+    await sync(p.dir, p.env, genv);
+    expect((await sync(p.dir, p.env, genv)).stderr).toMatch(onSnapshot(0));
+
+    // The configuration now leaves a file out: the same index, other knowledge files.
+    const cfgFile = path.join(p.dir, 'sync.config.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, exclude: ['guides/new.md'] }));
+    const excluded = await sync(p.dir, p.env, genv);
+    expect(excluded.stderr).not.toMatch(anySnapshot);
+    expect(runDoc(excluded.stdout).counts).toMatchObject({ stale: 1 });
   });
 
   it('assume-unchanged is not trusted: an edit git status does not show is read and pushed', async () => {

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blobHasher, blobId, gitDisabledByEnv, readGitView, type GitView } from '../../src/scan/git.js';
+import {
+  blobHasher,
+  blobId,
+  gitDisabledByEnv,
+  prefetchGitView,
+  readGitView,
+  type GitView,
+} from '../../src/scan/git.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
 import { git, hasGit, isolatedGitEnv, repoWith } from '../helpers/git.js';
 
@@ -40,6 +47,42 @@ describe('blob ids', () => {
   it('KB_SYNC_GIT=0 (false, off, no) turns git use off; anything else leaves it on', () => {
     for (const v of ['0', 'false', 'OFF', 'no']) expect(gitDisabledByEnv({ KB_SYNC_GIT: v })).toBe(true);
     for (const v of [undefined, '1', 'true', 'auto', '']) expect(gitDisabledByEnv({ KB_SYNC_GIT: v })).toBe(false);
+  });
+});
+
+describe.skipIf(!hasGit)('a view started early (before the CLI loads)', () => {
+  it('is the one readGitView takes, once, for that folder only', async () => {
+    const env = isolatedGitEnv();
+    const repo = repoWith({ 'a.md': '# A\n' }, env);
+    const other = repoWith({ 'b.md': '# B\n' }, env);
+    // A git on the PATH that notes each command it runs, then runs the real one.
+    const bin = tempDir('kb-git-bin-');
+    const log = path.join(bin, 'log');
+    const realGit = git(bin, env, '--exec-path').trim();
+    fs.writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$1" >> '${log}'\nexec '${realGit}/git' "$@"\n`, {
+      mode: 0o755,
+    });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}${path.delimiter}${saved ?? ''}`;
+    const statusRuns = () =>
+      (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n') : []).filter((l) => l === 'status').length;
+    try {
+      prefetchGitView(repo);
+      const early = await readGitView(repo);
+      expect('unavailable' in early).toBe(false);
+      expect(statusRuns()).toBe(1);
+      expect([...(early as GitView).tracked.keys()]).toEqual(['a.md']);
+      // Taken once: the next view asks git again; another folder never takes it.
+      prefetchGitView(repo);
+      await readGitView(other);
+      await readGitView(repo);
+      // The first view, the early one, and the other folder's: this one ran no git of its own.
+      expect(statusRuns()).toBe(3);
+      await readGitView(repo);
+      expect(statusRuns()).toBe(4);
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });
 

@@ -176,6 +176,42 @@ describe('files: blob ids (the git path)', () => {
     expect(files.outsideDigest('b', 3)).toBeUndefined();
   });
 
+  it("git's index snapshot is cleared by a write to any of the bot's files but those looked at on every run", () => {
+    const { files, bots, journal } = open();
+    bots.ensure('b', 'https://api.example.com');
+    bots.ensure('other', 'https://api.example.com');
+    journal.complete('b', pushed('k1', 'h1', 'r1'), null);
+    const key = 'f'.repeat(64);
+    const snap = { key, unlooked: 7, paths: ['looked.md'] };
+    const writes: [string, () => void][] = [
+      ['a new file', () => files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h1' }])])],
+      ['a file read again', () => files.record('b', [rec('a.md', [{ key: 'k1', hash: 'h2' }])])],
+      ["git's id learnt", () => files.setBlobs('b', [{ path: 'a.md', blob: 'a'.repeat(40) }])],
+      ['every file unsynced', () => files.markAllUnsynced('b')],
+      ['a file forgotten', () => files.forget('b', ['a.md'])],
+    ];
+    for (const [what, write] of writes) {
+      bots.setGitSnapshot('b', snap);
+      bots.setGitSnapshot('other', { ...snap, unlooked: 3 });
+      expect(bots.gitSnapshot('b'), what).toEqual(snap);
+      write();
+      expect(bots.gitSnapshot('b'), what).toBeUndefined();
+      expect(bots.gitSnapshot('other'), what).toEqual({ ...snap, unlooked: 3 });
+    }
+    // Writes to a file looked at on every run leave it.
+    bots.setGitSnapshot('b', snap);
+    files.record('b', [rec('looked.md', [{ key: 'k1', hash: 'h1' }])]);
+    files.record('b', [rec('looked.md', [{ key: 'k1', hash: 'h3' }], 'broken now')]);
+    files.forget('b', ['looked.md']);
+    expect(bots.gitSnapshot('b')).toEqual(snap);
+    // A new snapshot replaces the looked-at files.
+    bots.setGitSnapshot('b', { key, unlooked: 1, paths: ['x.md', 'y.md'] });
+    expect(bots.gitSnapshot('b')?.paths.sort()).toEqual(['x.md', 'y.md']);
+    // Anything but "<64 hex> <count>" is no snapshot.
+    bots.setGitSnapshot('b', { key: 'not-a-hash', unlooked: 1, paths: [] });
+    expect(bots.gitSnapshot('b')).toBeUndefined();
+  });
+
   it('migration 4 adds the column to a state file written before it (blob ids unknown)', () => {
     const file = path.join(tempDir(), 'old.db');
     const raw = new Database(file);

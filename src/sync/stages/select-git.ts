@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Digest, pairLanes } from '../../scan/digest.js';
 import type { GitView } from '../../scan/git.js';
 import { listTree, makeClassifier, scanPaths, type ScanOptions, type ScanResult } from '../../scan/walk.js';
-import type { FileDigest, StateStore } from '../../state/store.js';
+import type { FileDigest, GitSnapshot, StateStore } from '../../state/store.js';
 
 /**
  * The whole folder at once, on git's word. The state keeps a digest of the files it may skip
@@ -133,4 +134,64 @@ function hasUntrackedKnowledge(git: Pick<GitView, 'untracked' | 'ignored'>, opts
     if (kind !== undefined && kind !== null) return true;
   }
   return false;
+}
+
+/**
+ * The key of git's index snapshot under the folder, for these scan options: git's listing of the
+ * index (paths, modes, blob ids, flags), where the folder is in the work tree, and what makes a
+ * file a knowledge file. Equal keys: the same tracked knowledge files with the same blob ids.
+ */
+export function snapshotKey(git: Pick<GitView, 'indexHash' | 'prefix' | 'objectFormat'>, opts: ScanOptions): string {
+  // The state file's place counts only inside the folder (a CI checkout puts the folder elsewhere).
+  const skip = (opts.skip ?? [])
+    .map((p) => path.relative(opts.root, p).split(path.sep).join('/'))
+    .filter((p) => !p.startsWith('../') && p !== '..' && !path.isAbsolute(p));
+  const scope = JSON.stringify({ include: opts.include, exclude: opts.exclude, kinds: opts.kinds, skip });
+  return createHash('sha256')
+    .update(`kb-sync git snapshot 1\0${git.objectFormat}\0${git.prefix}\0${git.indexHash}\0${scope}`)
+    .digest('hex');
+}
+
+/**
+ * The folder on git's word without going through git's listing: when git's index is the
+ * snapshot the state recorded (taken when the bot's files were what git vouched for, but for a
+ * few looked at on every run; cleared by a write to any other file of the bot), git converts no
+ * bytes and no untracked or ignored knowledge file has appeared, then every file is as the state
+ * has it but those few and the ones `git status` reports changed. Those are looked at, as the
+ * digest path looks at the files git does not vouch for. `snapshot`: the snapshot to record now,
+ * before this run writes anything, when files joined the few. Undefined: the digest path decides.
+ */
+export function snapshotAgrees(
+  git: GitView,
+  store: StateStore,
+  botId: string,
+  opts: ScanOptions,
+): (FolderOnGitsWord & { snapshot: GitSnapshot | undefined }) | undefined {
+  const snap = store.gitSnapshot(botId);
+  if (!snap || git.unsafe.size > 0) return undefined;
+  if (snap.key !== snapshotKey(git, opts) || hasUntrackedKnowledge(git, opts)) return undefined;
+  const look = new Set(snap.paths);
+  const joined = [...git.changed.keys()].filter((p) => !look.has(p));
+  for (const p of joined) look.add(p);
+  if (look.size > MAX_LOOKED_AT) return undefined;
+  const entries = store.fileEntries(botId, look);
+  // A file that joins the few was counted among the others (if the state knows it).
+  const unlooked = snap.unlooked - joined.filter((p) => entries.has(p)).length;
+  const known = new Map<string, string>();
+  for (const [p, e] of entries) known.set(p, e.entry);
+  const hinted = [...look];
+  return {
+    scan: scanPaths(opts, hinted),
+    hinted,
+    known,
+    vouched: unlooked,
+    stateFiles: unlooked + entries.size,
+    snapshot: joined.length > 0 ? { key: snap.key, unlooked, paths: hinted } : undefined,
+  };
+}
+
+/** The snapshot to record after the digest path agreed (undefined: too many files to look at). */
+export function snapshotOf(git: GitView, opts: ScanOptions, quick: FolderOnGitsWord): GitSnapshot | undefined {
+  if (quick.hinted.length > MAX_LOOKED_AT) return undefined;
+  return { key: snapshotKey(git, opts), unlooked: quick.vouched, paths: quick.hinted };
 }

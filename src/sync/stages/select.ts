@@ -3,7 +3,8 @@ import type { ScannedFile } from '../../scan/file.js';
 import type { GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
-import { folderOnGitsWord } from './select-git.js';
+import { folderOnGitsWord, snapshotAgrees, snapshotOf } from './select-git.js';
+import { warmWhileWaiting } from '../warm.js';
 import type { RunContext } from '../context.js';
 import { extractFingerprint, stateSkipPaths } from '../settings.js';
 
@@ -125,12 +126,20 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
   const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
   const git = hinted ? undefined : await askGit(ctx);
   clock.lap('git');
-  const quick = git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined;
+  const snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
+  // The digest path: git's listing against the state, file by file in sums.
+  const quick = snapshot ?? (git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined);
   if (git && quick) {
     events.log?.(
       'verbose',
-      `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
+      snapshot
+        ? `git: its index is as when the state last agreed with it: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`
+        : `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
     );
+    // Remember git's index as it is (before this run writes anything: a write to any file but
+    // those looked at clears it), so that the next run need not go through git's listing.
+    const record = snapshot ? snapshot.snapshot : snapshotOf(git, scanOpts, quick);
+    if (record && !opts.dryRun) store.setGitSnapshot(botId, record);
     return finishSelection(ctx, {
       scan: { ...quick.scan, unlisted: quick.vouched },
       known: quick.known,
@@ -237,7 +246,9 @@ async function askGit(ctx: RunContext): Promise<GitView | undefined> {
     ctx.events.log?.('verbose', `git: not used (${probe.unavailable})`);
     return undefined;
   }
+  const warm = warmWhileWaiting({ push: !ctx.opts.dryRun && !ctx.opts.adopt });
   const view = await probe.view;
+  warm.stop();
   // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
   // through the extraction of a cold run, where memory peaks.
   ctx.git = undefined;
