@@ -115,7 +115,16 @@ export function buildResult(a: ResultInput): Omit<RunResult, 'durationMs' | 'tim
   };
 }
 
-function showPaths(items: ItemResult[], display: (rel: string) => string): ItemResult[] {
-  for (const it of items) it.file = display(it.file);
+/** Items' paths shown through `display`: one shown path per file for its run of items (not one each). */
+export function showPaths(items: ItemResult[], display: (rel: string) => string): ItemResult[] {
+  let from: string | undefined;
+  let shown = '';
+  for (const it of items) {
+    if (it.file !== from) {
+      from = it.file;
+      shown = display(it.file);
+    }
+    it.file = shown;
+  }
   return items;
 }

@@ -14,9 +14,9 @@ import type { ApplyStrategy } from './stages/apply.js';
 import { applyAdopt } from './stages/apply-adopt.js';
 import { applyDryRun } from './stages/apply-dry-run.js';
 import { applyPush } from './stages/apply-push.js';
-import { extractFiles } from './stages/extract.js';
+import { extractFiles, extractInto } from './stages/extract.js';
 import { refuseFirstRun } from './stages/guards.js';
-import { planStage, type PlannedRun } from './stages/plan.js';
+import { collectExtract, collectExtracts, emptyCollected, planStage, type PlannedRun } from './stages/plan.js';
 import { selectFiles, type Selection } from './stages/select.js';
 import { Stopwatch } from './stopwatch.js';
 
@@ -95,16 +95,21 @@ async function runStages(ctx: RunContext): Promise<RunResult> {
 }
 
 /**
- * Extract the selected files and plan. A dry run records nothing of the files it read: their
- * results (most of a cold plan's memory) are let go of once planned.
+ * Extract the selected files and plan. A dry run records nothing of the files it read: it
+ * collects what each result adds to the plan as the results come in, and holds none of them
+ * (they would be most of a cold plan's memory).
  */
 async function readAndPlan(
   ctx: RunContext,
   sel: Selection,
 ): Promise<{ results: readonly FileResult[]; planned: PlannedRun }> {
+  if (ctx.opts.dryRun) {
+    const collected = emptyCollected();
+    await extractInto(ctx, sel.dirty, (r) => collectExtract(collected, r));
+    return { results: [], planned: planStage(ctx, sel, collected) };
+  }
   const results = await extractFiles(ctx, sel.dirty);
-  const planned = planStage(ctx, sel, results);
-  return { results: ctx.opts.dryRun ? [] : results, planned };
+  return { results, planned: planStage(ctx, sel, collectExtracts(results)) };
 }
 
 /**

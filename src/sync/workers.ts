@@ -5,15 +5,16 @@ import type { ExtractSettings } from '../extract/types.js';
 /**
  * Extract files on `n` threads: this one and n-1 workers, all taking batches from one queue (so
  * a slow batch does not hold the others up), merged back in order. The main thread works too:
- * it would otherwise sit idle while a worker starts (loading the parsers takes a while).
+ * it would otherwise sit idle while a worker starts (loading the parsers takes a while). Each
+ * result goes to `put` with its index as its batch comes back.
  */
 export async function extractInWorkers(
   files: readonly ScannedFile[],
   settings: ExtractSettings,
   n: number,
+  put: (index: number, r: FileResult) => void,
   onProgress?: (done: number, total: number) => void,
-): Promise<FileResult[]> {
-  const results = new Array<FileResult>(files.length);
+): Promise<void> {
   const chunk = 200;
   let next = 0;
   let done = 0;
@@ -25,7 +26,7 @@ export async function extractInWorkers(
     return { start, batch };
   };
   const store = (start: number, batch: readonly FileResult[]) => {
-    for (const [i, r] of batch.entries()) results[start + i] = r;
+    for (const [i, r] of batch.entries()) put(start + i, r);
     done += batch.length;
     onProgress?.(done, files.length);
   };
@@ -69,5 +70,4 @@ export async function extractInWorkers(
   };
 
   await Promise.all([local(), ...Array.from({ length: Math.max(0, n - 1) }, worker)]);
-  return results;
 }

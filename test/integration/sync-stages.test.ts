@@ -11,7 +11,7 @@ import { applyAdopt } from '../../src/sync/stages/apply-adopt.js';
 import { applyDryRun } from '../../src/sync/stages/apply-dry-run.js';
 import { applyPush } from '../../src/sync/stages/apply-push.js';
 import { extractFiles } from '../../src/sync/stages/extract.js';
-import { planStage } from '../../src/sync/stages/plan.js';
+import { collectExtracts, planStage } from '../../src/sync/stages/plan.js';
 import { selectFiles } from '../../src/sync/stages/select.js';
 import { Stopwatch } from '../../src/sync/stopwatch.js';
 import { makeDisplay } from '../../src/util/paths.js';
@@ -52,7 +52,7 @@ async function stagesToPlan(
   };
   const sel = await selectFiles(ctx);
   const results = await extractFiles(ctx, sel.dirty);
-  const planned = planStage(ctx, sel, results);
+  const planned = planStage(ctx, sel, collectExtracts(results));
   return { ctx, input: { sel, results, planned, issues: [...sel.scan.issues, ...planned.issues] }, phases };
 }
 
@@ -179,6 +179,21 @@ describe('the adopt strategy', () => {
 });
 
 describe('the dry-run strategy', () => {
+  it('the creates are handed over to the items (the plan keeps no list of them); nothing is written', async () => {
+    const emu = await emulator();
+    const p = project(files);
+    const { ctx, input } = await stagesToPlan(p, emu, { dryRun: true, token: undefined });
+    const creates = input.planned.plan.create.map((c) => [c.item.key, c.item.label, c.item.file, c.item.line]);
+    expect(creates).toHaveLength(4);
+    const applied = await applyDryRun(ctx, input);
+    expect(applied.items.map((i) => [i.key, i.label, i.file, i.line])).toEqual(creates);
+    expect(applied.items.every((i) => i.action === 'create' && i.status === 'planned')).toBe(true);
+    expect(applied.counts).toMatchObject({ create: 4, update: 0, stale: 0 });
+    expect(input.planned.plan.create).toEqual([]);
+    expect(ctx.store.itemCount(emu.botId)).toBe(0);
+    ctx.store.close();
+  });
+
   it('a whitespace-only article edit is refined to unchanged; a real edit stays an update; nothing is written', async () => {
     const emu = await emulator();
     const p = project(files);

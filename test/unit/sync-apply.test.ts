@@ -5,7 +5,7 @@ import type { ItemResult } from '../../src/events.js';
 import type { FileResult } from '../../src/extract/index.js';
 import { planSync, type Plan } from '../../src/plan/plan.js';
 import type { ScannedFile } from '../../src/scan/file.js';
-import { buildResult, type ResultInput } from '../../src/sync/result.js';
+import { buildResult, showPaths, type ResultInput } from '../../src/sync/result.js';
 import { movesOf, type Applied } from '../../src/sync/stages/apply.js';
 import { dryRunOutcome } from '../../src/sync/stages/apply-dry-run.js';
 import {
@@ -358,5 +358,33 @@ describe('makeDisplay', () => {
     expect(makeDisplay('/repo/knowledge', '/repo/knowledge')('a/b.md')).toBe('a/b.md');
     expect(makeDisplay('/repo/sub', '/repo/knowledge')('a.md')).toBe('../knowledge/a.md');
     expect(makeDisplay('/repo', '/repo/knowledge')('/repo/other/x.md')).toBe('other/x.md');
+  });
+});
+
+describe('showPaths', () => {
+  it('shows each item’s path, once per file for its run of items (one shown string shared by them)', () => {
+    const shown: string[] = [];
+    const display = (rel: string) => {
+      shown.push(rel);
+      return `knowledge/${rel}`;
+    };
+    const it = (file: string, line: number): ItemResult => ({
+      key: `${file}#${line}`,
+      type: 'Q_AND_A',
+      label: 'Q?',
+      file,
+      line,
+      action: 'create',
+      status: 'planned',
+    });
+    const items = showPaths([it('a.yaml', 1), it('a.yaml', 3), it('b.yaml', 1), it('a.yaml', 9)], display);
+    expect(items.map((i) => i.file)).toEqual([
+      'knowledge/a.yaml',
+      'knowledge/a.yaml',
+      'knowledge/b.yaml',
+      'knowledge/a.yaml',
+    ]);
+    expect(items[0]?.file).toBe(items[1]?.file);
+    expect(shown).toEqual(['a.yaml', 'b.yaml', 'a.yaml']);
   });
 });

@@ -5,13 +5,21 @@ import { plannedItem, staleItem } from '../item-results.js';
 import { filesByPath, sentNothing, type Applied, type ApplyInput } from './apply.js';
 import { refineUpdates } from './refine.js';
 
-/** The dry-run strategy (`plan`, `sync --dry-run`): refine the plan and show it; write nothing. */
+/**
+ * The dry-run strategy (`plan`, `sync --dry-run`): refine the plan and show it; write nothing.
+ * The plan's creates are handed over to the outcome's items: its create list is emptied.
+ */
 export async function applyDryRun(ctx: RunContext, input: ApplyInput): Promise<Applied> {
   const planned = input.planned.plan;
   // Only updates are refined: no map of every file for a plan without any (a cold plan).
   const plan =
     planned.update.length === 0 ? planned : await refineUpdates(ctx, planned, filesByPath(input.sel.scan.files));
-  return dryRunOutcome(plan, ctx.store.itemCount(ctx.botId));
+  const outcome = dryRunOutcome(plan, ctx.store.itemCount(ctx.botId));
+  // The creates live on as the outcome's items (key, title, file, line): the desired items behind
+  // them, with their hashes, are let go of (a cold plan of a big folder has hundreds of thousands,
+  // and they would stay alive beside the items until the run is reported).
+  plan.create.length = 0;
+  return outcome;
 }
 
 /** Pure: a plan's items and counts, `itemCount` being how many items the bot has now. */

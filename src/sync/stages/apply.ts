@@ -25,7 +25,7 @@ export interface ApplyInput {
 }
 
 export interface Applied {
-  /** The plan as applied (a dry run's is refined). */
+  /** The plan as applied (a dry run's is refined, and its creates are in `items` only: its list is emptied). */
   plan: Plan;
   items: ItemResult[];
   counts: RunCounts;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { FileResult } from '../../extract/index.js';
 import type { ScannedFile } from '../../scan/file.js';
 import type { RunContext } from '../context.js';
+import type { ResultSink } from '../extract-many.js';
 
 /**
  * Stage 2, extract: read and parse the selected files into items (identities only, no
@@ -9,10 +10,20 @@ import type { RunContext } from '../context.js';
  * file, and should not pay for loading them.
  */
 export async function extractFiles(ctx: RunContext, dirty: readonly ScannedFile[]): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  await extractInto(ctx, dirty, (r) => results.push(r));
+  return results;
+}
+
+/**
+ * The extract stage, handing each file's result to `sink` in the files' order as it comes in,
+ * holding none: a dry run plans from what the results add up to, and needs no result itself.
+ */
+export async function extractInto(ctx: RunContext, dirty: readonly ScannedFile[], sink: ResultSink): Promise<void> {
   ctx.events.phase?.('read', { files: dirty.length });
-  if (dirty.length === 0) return [];
-  const { extractMany } = await import('../extract-many.js');
-  return extractMany(dirty, ctx.settings, {
+  if (dirty.length === 0) return;
+  const { extractEach } = await import('../extract-many.js');
+  await extractEach(dirty, ctx.settings, sink, {
     workers: ctx.opts.workers ?? defaultWorkers(dirty.length),
     onProgress: (d, t) => ctx.events.progress?.(d, t),
   });

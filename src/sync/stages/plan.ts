@@ -48,22 +48,27 @@ export interface PlannedRun {
  * Pure: gather the results. The item objects become desired items in place (extraction makes
  * them with their file already; no copies, as a cold plan has many).
  */
-export function collectExtracts(results: readonly FileResult[]): Collected {
-  const out: Collected = {
-    desired: [],
-    dirtyFiles: new Set(),
-    incompleteFiles: new Set(),
-    issues: [],
-    skippedDrafts: 0,
-  };
-  for (const r of results) {
-    out.dirtyFiles.add(r.relPath);
-    for (const it of r.extract.items) out.desired.push(it);
-    if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
-    out.issues.push(...r.extract.issues);
-    out.skippedDrafts += draftsOf(r);
-  }
+export function collectExtracts(results: Iterable<FileResult>): Collected {
+  const out = emptyCollected();
+  for (const r of results) collectExtract(out, r);
   return out;
+}
+
+export function emptyCollected(): Collected {
+  return { desired: [], dirtyFiles: new Set(), incompleteFiles: new Set(), issues: [], skippedDrafts: 0 };
+}
+
+/**
+ * Pure: add one file's result to what is collected. What the plan needs of it is taken (its
+ * items, path, issues, drafts); the result itself is not kept, so a caller that needs no result
+ * afterwards (a dry run) can collect as the files are read and hold none of them.
+ */
+export function collectExtract(out: Collected, r: FileResult): void {
+  out.dirtyFiles.add(r.relPath);
+  for (const it of r.extract.items) out.desired.push(it);
+  if (!r.extract.complete) out.incompleteFiles.add(r.relPath);
+  for (const i of r.extract.issues) out.issues.push(i);
+  out.skippedDrafts += draftsOf(r);
 }
 
 /** Read the slice of the state that the desired keys and the touched files need. */
@@ -111,12 +116,11 @@ export function planRun(collected: Collected, removed: ReadonlySet<string>, stat
   };
 }
 
-/** The plan stage: collect, read the state's slice, plan, and report the files' issues. */
-export function planStage(ctx: RunContext, sel: Selection, results: readonly FileResult[]): PlannedRun {
+/** The plan stage: read the state's slice, plan what was collected, and report the files' issues. */
+export function planStage(ctx: RunContext, sel: Selection, collected: Collected): PlannedRun {
   const { store, botId, events, display, clock } = ctx;
   clock.lap('read');
   events.phase?.('plan');
-  const collected = collectExtracts(results);
   const touched = [...collected.dirtyFiles, ...sel.removed];
   const cold = sel.stateFiles === 0 && store.itemCount(botId) === 0;
   const state = cold ? emptyPriorState() : readPriorState(store, botId, collected.desired, touched);
