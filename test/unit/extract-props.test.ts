@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FileIssue } from '../../src/errors.js';
 import { renderInput, scanArticle } from '../../src/extract/article.js';
-import { extractText, type ExtractSettings, type FileExtract } from '../../src/extract/index.js';
+import { detach, extractText, type ExtractSettings, type FileExtract } from '../../src/extract/index.js';
 import { RenderError, renderArticle } from '../../src/extract/render.js';
 import { decodeText } from '../../src/extract/text.js';
 import { planSync } from '../../src/plan/plan.js';
@@ -462,5 +462,18 @@ describe('planner invariants', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('detach (labels kept apart from the file text they were cut from)', () => {
+  it('gives back exactly the same characters, whatever they are (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (before, label) => {
+        const cut = `${before}${label}!`.slice(before.length, before.length + label.length);
+        expect(detach(cut)).toBe(label);
+      }),
+      { numRuns: RUNS },
+    );
+    for (const s of ['', 'Plain title', 'Ünïcödé', 'emoji 🚀', 'lone \ud800 half']) expect(detach(s)).toBe(s);
   });
 });
