@@ -135,6 +135,17 @@ function staleSection(r: RunResult, c: Colors, verbose: boolean, width: number |
 }
 
 /** The whole human report of a run, as lines. */
+/** An item a sync lists without --verbose. */
+function isInteresting(it: ItemResult): boolean {
+  return (
+    it.status === 'failed' ||
+    it.status === 'planned' ||
+    it.status === 'skipped' ||
+    it.status === 'interrupted' ||
+    Boolean(it.uncertain)
+  );
+}
+
 export function renderRun(
   r: RunResult,
   /** `width`: the terminal's columns, which tables fit in (none when piped). */
@@ -142,24 +153,20 @@ export function renderRun(
 ): { body: string[]; final: string } {
   const c = opts.colors;
   const body: string[] = [];
-  const shown = r.items.filter((it) => it.status !== 'unchanged' && (opts.verbose || it.status !== 'stale'));
-  const interesting = opts.verbose
-    ? shown
-    : shown.filter(
-        (it) =>
-          it.status === 'failed' ||
-          it.status === 'planned' ||
-          it.status === 'skipped' ||
-          it.status === 'interrupted' ||
-          it.uncertain,
-      );
-  if (r.dryRun && shown.length > 0) {
-    body.push(c.bold('Plan:'));
-    for (const it of shown.slice(0, opts.verbose ? Infinity : 200)) body.push(itemLine(it, c));
-    if (!opts.verbose && shown.length > 200)
-      body.push(c.dim(`  … and ${shown.length - 200} more (--verbose lists all, --json for scripts)`));
-  } else if (interesting.length > 0) {
-    for (const it of interesting) body.push(itemLine(it, c));
+  const isShown = (it: ItemResult) => it.status !== 'unchanged' && (opts.verbose || it.status !== 'stale');
+  if (r.dryRun) {
+    // A plan lists its first 200 items: counted, not copied (a cold plan has hundreds of thousands).
+    const limit = opts.verbose ? Infinity : 200;
+    let shown = 0;
+    for (const it of r.items) {
+      if (!isShown(it)) continue;
+      if (shown === 0) body.push(c.bold('Plan:'));
+      if (shown < limit) body.push(itemLine(it, c));
+      shown++;
+    }
+    if (shown > limit) body.push(c.dim(`  … and ${shown - limit} more (--verbose lists all, --json for scripts)`));
+  } else {
+    for (const it of r.items) if (isShown(it) && (opts.verbose || isInteresting(it))) body.push(itemLine(it, c));
   }
   if (opts.verbose && r.ignoredFiles.length > 0) {
     body.push(c.dim(`Not a knowledge file (ignored): ${r.ignoredFiles.map(safeText).join(', ')}`));
