@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { exitNow } from './exit.js';
+import { tuneHeap } from './heap.js';
 import { prefetchGit } from './prefetch.js';
 import { VERSION } from './version.js';
 
@@ -35,6 +36,7 @@ if (only === '--version' || only === '-V') {
 } else if (help !== undefined) {
   process.stdout.write(help);
 } else {
+  tuneHeap();
   prefetchGit(args);
   const { runCli } = await import('./cli.js');
   await runCli(args);
