@@ -2,9 +2,9 @@ import v8 from 'node:v8';
 
 /**
  * How the CLI's heap grows. After each full collection V8 lets the heap grow to a multiple of
- * what is live, a multiple it picks from how fast collections are; on a cold plan of 100,000
- * files (a large live set built quickly) it picked enough to take the peak to ~300 MB. A fixed
- * 1.5× keeps it ~10 MB lower at no measurable cost in time (docs/performance.md). The flag is
+ * what is live, a multiple it picks from how fast collections are; on a quiet machine a cold
+ * plan of 100,000 files (a large live set built quickly) grew to ~2× its live size, 329 MB.
+ * A fixed 1.5× kept it at ~293 MB for ~3% more CPU (docs/performance.md). The flag is
  * read at each collection, so setting it at start-up takes effect; a value the user gave node
  * (`--heap-growing-percent` in its arguments or NODE_OPTIONS) is left alone.
  */
