@@ -280,10 +280,15 @@ async function measureCi(
   git('add', '-A');
   if (git('status', '--porcelain').trim() !== '') git('commit', '-qm', 'synced');
   const ciWork = fs.mkdtempSync(path.join(work, 'ci-'));
-  const clone = path.join(ciWork, 'clone');
+  // The checkout keeps the layout of the synced working copy (the state file where it was,
+  // relative to the knowledge folder), as a CI job's checkout of the same repository does: a
+  // folder that moved relative to its state rewrites every recorded source path once.
+  const clone = path.join(ciWork, path.basename(knowledge));
   gitIn(ciWork)('clone', '-q', knowledge, clone);
   const saved = JSON.parse(fs.readFileSync(cfg, 'utf8')) as { stateFile: string };
-  const ciCfg = writeConfig(ciWork, clone, { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } });
+  const ciDir = path.join(ciWork, path.relative(path.dirname(knowledge), path.dirname(cfg)));
+  fs.mkdirSync(ciDir, { recursive: true });
+  const ciCfg = writeConfig(ciDir, clone, { rateLimit: { requestsPerSecond: 1000, concurrency: 8 } });
   const restored = (JSON.parse(fs.readFileSync(ciCfg, 'utf8')) as { stateFile: string }).stateFile;
   // A fresh clone's first `git status` re-reads the files checked out within the index's own
   // timestamp ("racily clean") and writes the refreshed index back. kb-sync runs git without
