@@ -22,3 +22,22 @@ export function tuneHeap(): void {
   const flag = heapFlag(process.execArgv, process.env.NODE_OPTIONS);
   if (flag) v8.setFlagsFromString(flag);
 }
+
+/**
+ * How V8 compiles WebAssembly: with its baseline compiler only. Node's HTTP client (undici)
+ * parses responses with a WebAssembly module; V8 compiles it again, optimized, on a background
+ * thread, and a process that ends waits for that compilation: 0.2 s after the last line of every
+ * run that sent a request (a one-file change), for a parser whose baseline code is fast enough
+ * for the requests a sync makes. A wasm tiering flag the user gave node is left alone.
+ */
+export function wasmFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) =>
+    /^--(no-)?(liftoff|wasm[-_]tier|wasm[-_]dynamic[-_]tiering)/.test(a),
+  );
+  return given ? undefined : '--liftoff-only';
+}
+
+export function tuneWasm(): void {
+  const flag = wasmFlag(process.execArgv, process.env.NODE_OPTIONS);
+  if (flag) v8.setFlagsFromString(flag);
+}

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { exitNow } from './exit.js';
-import { tuneHeap } from './heap.js';
+import { tuneHeap, tuneWasm } from './heap.js';
 import { prefetchGit } from './prefetch.js';
 import { VERSION } from './version.js';
 
@@ -37,6 +37,7 @@ if (only === '--version' || only === '-V') {
   process.stdout.write(help);
 } else {
   tuneHeap();
+  tuneWasm();
   prefetchGit(args);
   const { runCli } = await import('./cli.js');
   await runCli(args);
