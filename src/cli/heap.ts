@@ -12,10 +12,9 @@ export const HEAP_GROWING_PERCENT = 50;
 
 /** Pure: the V8 flag to set, or none when the user set one. */
 export function heapFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) =>
-    /^--heap[-_]growing[-_]percent\b/.test(a),
-  );
-  return given ? undefined : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
+  return givenToNode(execArgv, nodeOptions, /^--heap[-_]growing[-_]percent\b/)
+    ? undefined
+    : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 }
 
 export function tuneHeap(): void {
@@ -31,13 +30,17 @@ export function tuneHeap(): void {
  * for the requests a sync makes. A wasm tiering flag the user gave node is left alone.
  */
 export function wasmFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) =>
-    /^--(no-)?(liftoff|wasm[-_]tier|wasm[-_]dynamic[-_]tiering)/.test(a),
-  );
-  return given ? undefined : '--liftoff-only';
+  return givenToNode(execArgv, nodeOptions, /^--(no-)?(liftoff|wasm[-_]tier|wasm[-_]dynamic[-_]tiering)/)
+    ? undefined
+    : '--liftoff-only';
 }
 
 export function tuneWasm(): void {
   const flag = wasmFlag(process.execArgv, process.env.NODE_OPTIONS);
   if (flag) v8.setFlagsFromString(flag);
+}
+
+/** Whether node was given a flag matching `flag`, in its arguments or NODE_OPTIONS. */
+function givenToNode(execArgv: readonly string[], nodeOptions: string | undefined, flag: RegExp): boolean {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => flag.test(a));
 }

@@ -47,30 +47,20 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
   if (f.kind === 'document') return extractDocument(f, settings);
   const read = readText(f, settings);
   if ('issue' in read) return failed(f, read.issue, read.vanished);
-  const blob = read.blob ? { blob: read.blob } : {};
-  if (f.kind === 'urls' && /\.xml$/i.test(f.relPath)) {
-    const r = extractUrls(read.text, f.relPath, settings);
-    if (r.sitemaps) r.extract.issues.push(...missingSitemaps(f, r.sitemaps));
-    const items = r.extract.items.map((it) => youngItem(it, f.relPath));
-    return {
-      relPath: f.relPath,
-      kind: f.kind,
-      sig: read.sig,
-      racy: read.racy,
-      ...blob,
-      extract: { ...r.extract, items },
-    };
-  }
-  const extracted = extractText(f.kind, read.text, f.relPath, settings);
-  const items = extracted.items.map((it) => youngItem(it, f.relPath));
-  return {
+  const result = (extract: FileExtract): FileResult => ({
     relPath: f.relPath,
     kind: f.kind,
     sig: read.sig,
     racy: read.racy,
-    ...blob,
-    extract: { ...extracted, items },
-  };
+    ...(read.blob ? { blob: read.blob } : {}),
+    extract: { ...extract, items: extract.items.map((it) => youngItem(it, f.relPath)) },
+  });
+  if (f.kind === 'urls' && /\.xml$/i.test(f.relPath)) {
+    const r = extractUrls(read.text, f.relPath, settings);
+    if (r.sitemaps) r.extract.issues.push(...missingSitemaps(f, r.sitemaps));
+    return result(r.extract);
+  }
+  return result(extractText(f.kind, read.text, f.relPath, settings));
 }
 
 /**

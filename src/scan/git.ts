@@ -225,14 +225,21 @@ interface PartialView {
 const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
 function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
-  let listed: { tracked: Map<string, string>; dirty: Map<string, DirtyReason> } | undefined;
+  type Listed = { tracked: Map<string, string>; dirty: Map<string, DirtyReason>; attributesInside: string[] };
+  let parsed: Listed | undefined;
+  const parse = (): Listed => {
+    if (parsed) return parsed;
+    parsed = { tracked: new Map(), dirty: new Map(), attributesInside: [] };
+    parseLsFiles(ls.stdout.toString('utf8'), parsed);
+    return parsed;
+  };
+  let merged = false;
   const v: PartialView = {
     listing: () => {
-      if (listed) return listed;
-      const l = { tracked: new Map<string, string>(), dirty: new Map<string, DirtyReason>(), attributesInside: [] };
-      parseLsFiles(ls.stdout.toString('utf8'), l);
-      for (const [p, r] of v.changed) l.dirty.set(p, r);
-      listed = l;
+      const l = parse();
+      // What git status says wins over the listing's own reasons (it is read after it).
+      if (!merged) for (const [p, r] of v.changed) l.dirty.set(p, r);
+      merged = true;
       return l;
     },
     indexHash: createHash('sha256').update(ls.stdout).digest('hex'),
@@ -242,11 +249,7 @@ function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
     attributesInside: [],
   };
   // Attributes files git tracks decide which bytes it converts: only then is the listing read now.
-  if (ls.stdout.includes('.gitattributes')) {
-    const l = { tracked: new Map<string, string>(), dirty: new Map<string, DirtyReason>(), attributesInside: [] };
-    parseLsFiles(ls.stdout.toString('utf8'), l);
-    v.attributesInside.push(...l.attributesInside);
-  }
+  if (ls.stdout.includes('.gitattributes')) v.attributesInside.push(...parse().attributesInside);
   parseStatus(st.stdout.toString('utf8'), prefix, v);
   return v;
 }
