@@ -126,7 +126,7 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
 }
 
 /** The path (relative, POSIX) an event names, or undefined for the state's own files and anything outside. */
-function changedPath(root: string, skip: ReadonlySet<string>, abs: string): string | undefined {
+export function changedPath(root: string, skip: ReadonlySet<string>, abs: string): string | undefined {
   if (skip.has(abs)) return undefined;
   const rel = toPosix(path.relative(root, abs));
   if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
@@ -139,7 +139,7 @@ function changedPath(root: string, skip: ReadonlySet<string>, abs: string): stri
  * full sync on a timer with a growing delay (or sooner, on the next change); files read while
  * racy are read once more after the racy window. `sync(undefined)` is a full sync.
  */
-class WatchBatches {
+export class WatchBatches {
   readonly summary: WatchSummary = { syncs: 0, pushed: 0, errors: 0 };
   readonly #pending = new Set<string>();
   /** Paths waiting only to be read again after the racy window (no event of their own). */
@@ -152,8 +152,8 @@ class WatchBatches {
   #needFull = false;
 
   constructor(
-    readonly opts: WatchOptions,
-    readonly store: StateStore,
+    readonly opts: Pick<WatchOptions, 'botId' | 'stop' | 'debounceMs' | 'retryIntervalMs' | 'onSync'>,
+    readonly store: Pick<StateStore, 'racyFiles'>,
     readonly sync: (changed: string[] | undefined, settle: boolean) => Promise<RunResult>,
   ) {
     this.#retryDelay = opts.retryIntervalMs;
