@@ -88,27 +88,52 @@ function sortedByFileLine(items: readonly DesiredItem[]): readonly DesiredItem[]
 }
 
 export function planSync(input: PlanInput): Plan {
-  const plan: Plan = {
-    create: [],
-    update: [],
-    moved: [],
-    stale: [],
-    unchanged: [],
-    held: [],
-    duplicates: [],
-    conflicts: [],
-    lost: new Map(),
+  const claims = resolveClaims(input);
+  const { creates, update, unchanged } = compareWithState(claims.wanted, input.prior);
+  const { held, vanished } = vanishedKeys(input, claims.wanted, claims.conflictFiles);
+  const { create, moved, movedFrom } = matchMoves(creates, vanished);
+  // What is left vanished is stale: in the bot, no longer in the folder.
+  const stale: PlannedStale[] = [];
+  for (const { prior: p, fromFile } of vanished) {
+    if (!movedFrom.has(p.key)) stale.push({ prior: p, file: p.sourceFile, fromFile });
+  }
+  update.sort((a, b) => byFileLine(a.item, b.item));
+  stale.sort((a, b) =>
+    (a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1,
+  );
+  return {
+    create,
+    update,
+    moved,
+    stale,
+    unchanged,
+    held,
+    duplicates: claims.duplicates,
+    conflicts: claims.conflicts,
+    lost: claims.lost,
   };
+}
 
-  // 1. One item per key. A key claimed by several files stays with the file that already had it
-  //    (an unchanged file, or a re-read one whose earlier keys include it); otherwise the first
-  //    by path gets it. A URL listed again is a duplicate; anything else claimed twice is a
-  //    conflict, reported on the file that loses it.
+interface Claims extends Pick<Plan, 'duplicates' | 'conflicts' | 'lost'> {
+  /** The item that yields each key this run. */
+  wanted: Map<string, DesiredItem>;
+  /** Files that lost a key to another: their earlier keys are held, not turned stale. */
+  conflictFiles: Set<string>;
+}
+
+/**
+ * One item per key. A key claimed by several files stays with the file that already had it (an
+ * unchanged file, or a re-read one whose earlier keys include it); otherwise the first by path
+ * gets it. A URL listed again is a duplicate; anything else claimed twice is a conflict, reported
+ * on the file that loses it.
+ */
+function resolveClaims(input: PlanInput): Claims {
+  const out: Claims = { wanted: new Map(), conflictFiles: new Set(), duplicates: [], conflicts: [], lost: new Map() };
+  const { wanted } = out;
   const owned = (item: DesiredItem) => input.priorFileKeys.get(item.file)?.includes(item.key) ?? false;
   // One pass takes the first claim of each key; only keys claimed more than once, or held by a
   // file not read (rare), are then looked at again, with all their claims, in the order of their
   // first claim. (A cold plan has many keys: nothing per key but the one map entry.)
-  const wanted = new Map<string, DesiredItem>();
   const contested = new Map<string, DesiredItem[]>();
   for (const item of sortedByFileLine(input.desired)) {
     const claims = contested.get(item.key);
@@ -121,7 +146,6 @@ export function planSync(input: PlanInput): Plan {
     else if (input.heldElsewhere.has(item.key)) contested.set(item.key, [item]);
     else wanted.set(item.key, item);
   }
-  const conflictFiles = new Set<string>();
   for (const [key, claims] of [...contested].sort((a, b) =>
     byFileLine(a[1][0] as DesiredItem, b[1][0] as DesiredItem),
   )) {
@@ -132,14 +156,14 @@ export function planSync(input: PlanInput): Plan {
     for (const item of claims) {
       if (item === winner) continue;
       if (item.type === 'URL') {
-        plan.duplicates.push(item);
+        out.duplicates.push(item);
         continue;
       }
-      conflictFiles.add(item.file);
-      const lost = plan.lost.get(item.file) ?? new Set<string>();
+      out.conflictFiles.add(item.file);
+      const lost = out.lost.get(item.file) ?? new Set<string>();
       lost.add(key);
-      plan.lost.set(item.file, lost);
-      plan.conflicts.push({
+      out.lost.set(item.file, lost);
+      out.conflicts.push({
         file: item.file,
         line: item.line,
         severity: 'error',
@@ -147,17 +171,36 @@ export function planSync(input: PlanInput): Plan {
       });
     }
   }
+  return out;
+}
 
-  // 2. New, changed or unchanged.
+/** Each wanted item against the state: new (a create, or a move found later), changed, or unchanged. */
+function compareWithState(
+  wanted: ReadonlyMap<string, DesiredItem>,
+  prior: PlanInput['prior'],
+): { creates: DesiredItem[]; update: PlannedUpdate[]; unchanged: DesiredItem[] } {
   const creates: DesiredItem[] = [];
+  const update: PlannedUpdate[] = [];
+  const unchanged: DesiredItem[] = [];
   for (const item of wanted.values()) {
-    const prior = input.prior.get(item.key);
-    if (!prior) creates.push(item);
-    else if (prior.hash === item.hash && prior.type === item.type) plan.unchanged.push(item);
-    else plan.update.push({ item, prior });
+    const p = prior.get(item.key);
+    if (!p) creates.push(item);
+    else if (p.hash === item.hash && p.type === item.type) unchanged.push(item);
+    else update.push({ item, prior: p });
   }
+  return { creates, update, unchanged };
+}
 
-  // 3. Keys the re-read and removed files no longer yield.
+/**
+ * Keys the re-read and removed files no longer yield: `vanished` (each once, with the first file
+ * by path that had it), or `held` (sorted) when that file has errors or lost a key in a conflict,
+ * so that a half-read file never turns its items stale.
+ */
+function vanishedKeys(
+  input: PlanInput,
+  wanted: ReadonlyMap<string, DesiredItem>,
+  conflictFiles: ReadonlySet<string>,
+): { held: string[]; vanished: { prior: PriorItem; fromFile: string }[] } {
   const held = new Set<string>();
   const vanished: { prior: PriorItem; fromFile: string }[] = [];
   const seen = new Set<string>();
@@ -176,37 +219,37 @@ export function planSync(input: PlanInput): Plan {
       if (prior) vanished.push({ prior, fromFile: f });
     }
   }
-  const vanishedNow = vanished.filter((v) => !held.has(v.prior.key));
-  plan.held = [...held].sort();
+  return { held: [...held].sort(), vanished: vanished.filter((v) => !held.has(v.prior.key)) };
+}
 
-  // 4. Moves: a new key whose content equals a vanished key's is a rename; re-key, push nothing.
+/**
+ * Moves: a new key whose content (hash and type) equals a vanished key's is a rename; it is
+ * re-keyed and nothing is pushed. Each vanished key is taken once, by new items in file and line
+ * order; the other new items are creates.
+ */
+function matchMoves(
+  creates: DesiredItem[],
+  vanished: readonly { prior: PriorItem }[],
+): { create: PlannedCreate[]; moved: PlannedMove[]; movedFrom: Set<string> } {
   const byHash = new Map<string, PriorItem[]>();
-  for (const { prior: p } of vanishedNow) {
+  for (const { prior: p } of vanished) {
     const list = byHash.get(p.hash);
     if (list) list.push(p);
     else byHash.set(p.hash, [p]);
   }
+  const create: PlannedCreate[] = [];
+  const moved: PlannedMove[] = [];
   const movedFrom = new Set<string>();
   for (const item of creates.sort(byFileLine)) {
-    const candidates = byHash.get(item.hash);
-    const from = candidates?.find((p) => p.type === item.type && !movedFrom.has(p.key));
+    const from = byHash.get(item.hash)?.find((p) => p.type === item.type && !movedFrom.has(p.key));
     if (from) {
       movedFrom.add(from.key);
-      plan.moved.push({ item, from });
+      moved.push({ item, from });
     } else {
-      plan.create.push({ item });
+      create.push({ item });
     }
   }
-
-  // 5. What is left vanished is stale: in the bot, no longer in the folder.
-  for (const { prior: p, fromFile } of vanishedNow) {
-    if (!movedFrom.has(p.key)) plan.stale.push({ prior: p, file: p.sourceFile, fromFile });
-  }
-  plan.update.sort((a, b) => byFileLine(a.item, b.item));
-  plan.stale.sort((a, b) =>
-    (a.file ?? '') < (b.file ?? '') ? -1 : (a.file ?? '') > (b.file ?? '') ? 1 : a.prior.key < b.prior.key ? -1 : 1,
-  );
-  return plan;
+  return { create, moved, movedFrom };
 }
 
 export function describeKey(key: string): string {

@@ -58,50 +58,136 @@ export function isEditorTemp(name: string): boolean {
   );
 }
 
+/**
+ * The watch's lifecycle: the state and its lock, the watcher, the initial full sync, then
+ * watching until `stop`; the batching of changes into syncs is WatchBatches' business.
+ */
 export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> {
   const cfg = opts.config;
   const store = StateStore.open(cfg.stateFile);
   const lock = await acquireLock(store, { command: 'watch', waitSeconds: 0 });
-  const summary: WatchSummary = { syncs: 0, pushed: 0, errors: 0 };
   // The folder is watched by its real path (chokidar does not follow links, the folder's own
   // included), and what an event names is judged by the same scan as a full sync's.
   const rootReal = realRoot(cfg.knowledgeDir);
   const skip = new Set(
     stateSkipPaths(cfg.stateFile).flatMap((s) => [s, path.join(rootReal, path.relative(cfg.knowledgeDir, s))]),
   );
-  const pending = new Set<string>();
-  let running: Promise<void> | undefined;
-  let debounce: NodeJS.Timeout | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let settle: NodeJS.Timeout | undefined;
-  /** Paths waiting only to be read again after the racy window (no event of their own). */
-  const settling = new Set<string>();
-  let retryDelay = opts.retryIntervalMs;
-  let needFull = false;
+  const batches = new WatchBatches(opts, store, (changed, settle) =>
+    runSync({
+      config: cfg,
+      botId: opts.botId,
+      dryRun: false,
+      token: opts.token,
+      // A batch of nothing but files read again after the racy window is recorded as "watch-settle".
+      command: settle ? 'watch-settle' : 'watch',
+      ...(changed ? { changedPaths: changed } : {}),
+      store,
+      lock,
+      stop: opts.stop,
+      ...(opts.kill ? { kill: opts.kill } : {}),
+      ci: opts.ci ?? false,
+      allowInitial: opts.allowInitial ?? false,
+      events: opts.events,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.beforePush ? { beforePush: opts.beforePush } : {}),
+    }),
+  );
   let watcher: FSWatcher | undefined;
+  try {
+    // Watch first, then sync: a change made while the initial sync runs is queued, not lost.
+    watcher = openWatcher(
+      rootReal,
+      skip,
+      opts.debounceMs,
+      (abs) => {
+        const rel = changedPath(rootReal, skip, abs);
+        if (rel !== undefined) batches.changed(rel);
+      },
+      opts.events,
+    );
+    await new Promise<void>((resolve) => watcher?.on('ready', () => resolve()));
+    batches.syncAll();
+    await batches.running;
+    if (opts.stop.aborted) return batches.summary;
+    opts.onReady?.({ files: store.loadFiles(opts.botId).size });
+    await new Promise<void>((resolve) => {
+      if (opts.stop.aborted) resolve();
+      else opts.stop.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return batches.summary;
+  } finally {
+    batches.clearTimers();
+    await watcher?.close();
+    const running = batches.running;
+    if (running) await running;
+    lock.release();
+    store.close();
+  }
+}
 
-  const runOnce = async (changed: string[] | undefined, settling = false): Promise<void> => {
+/** The path (relative, POSIX) an event names, or undefined for the state's own files and anything outside. */
+export function changedPath(root: string, skip: ReadonlySet<string>, abs: string): string | undefined {
+  if (skip.has(abs)) return undefined;
+  const rel = toPosix(path.relative(root, abs));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel;
+}
+
+/**
+ * The batching of watch mode: changed paths wait (debounced) for the next sync, and one sync runs
+ * at a time (it starts the next itself when changes came meanwhile). A failed sync is retried by a
+ * full sync on a timer with a growing delay (or sooner, on the next change); files read while
+ * racy are read once more after the racy window. `sync(undefined)` is a full sync.
+ */
+export class WatchBatches {
+  readonly summary: WatchSummary = { syncs: 0, pushed: 0, errors: 0 };
+  readonly #pending = new Set<string>();
+  /** Paths waiting only to be read again after the racy window (no event of their own). */
+  readonly #settling = new Set<string>();
+  #running: Promise<void> | undefined;
+  #debounce: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #settle: NodeJS.Timeout | undefined;
+  #retryDelay: number;
+  #needFull = false;
+
+  constructor(
+    readonly opts: Pick<WatchOptions, 'botId' | 'stop' | 'debounceMs' | 'retryIntervalMs' | 'onSync'>,
+    readonly store: Pick<StateStore, 'racyFiles'>,
+    readonly sync: (changed: string[] | undefined, settle: boolean) => Promise<RunResult>,
+  ) {
+    this.#retryDelay = opts.retryIntervalMs;
+  }
+
+  /** The sync running now, if any. */
+  get running(): Promise<void> | undefined {
+    return this.#running;
+  }
+
+  /** A path changed: it joins the next batch, which starts once events pause for `debounceMs`. */
+  changed(rel: string): void {
+    this.#pending.add(rel);
+    this.#schedule();
+  }
+
+  /** Sync the whole folder now (or after the running sync). */
+  syncAll(): void {
+    this.#needFull = true;
+    this.#kick();
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.#debounce);
+    clearTimeout(this.#retry);
+    clearTimeout(this.#settle);
+  }
+
+  async #runOnce(changed: string[] | undefined, settling: boolean): Promise<void> {
     const full = changed === undefined;
-    // A batch of nothing but files read again after the racy window (recorded as "watch-settle").
     const settle = settling && !full;
+    const { opts, summary } = this;
     try {
-      const result = await runSync({
-        config: cfg,
-        botId: opts.botId,
-        dryRun: false,
-        token: opts.token,
-        command: settle ? 'watch-settle' : 'watch',
-        ...(changed ? { changedPaths: changed } : {}),
-        store,
-        lock,
-        stop: opts.stop,
-        ...(opts.kill ? { kill: opts.kill } : {}),
-        ci: opts.ci ?? false,
-        allowInitial: opts.allowInitial ?? false,
-        events: opts.events,
-        ...(opts.cwd ? { cwd: opts.cwd } : {}),
-        ...(opts.beforePush ? { beforePush: opts.beforePush } : {}),
-      });
+      const result = await this.sync(changed, settle);
       summary.syncs++;
       summary.pushed += result.counts.create + result.counts.update;
       const failedItems = result.counts.failed > 0;
@@ -110,27 +196,27 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
       // Items that failed to push are retried by a full sync (their files are not trusted as synced),
       // and so are the ones a stopped push left unsent (the server asked to come back later).
       const pushStopped = result.errors.some((e) => e.file === '(push)');
-      if (failedItems || result.authError || pushStopped) scheduleRetry();
-      else retryDelay = opts.retryIntervalMs;
-      scheduleSettle();
+      if (failedItems || result.authError || pushStopped) this.#scheduleRetry();
+      else this.#retryDelay = opts.retryIntervalMs;
+      this.#scheduleSettle();
     } catch (error) {
       summary.errors++;
       opts.onSync?.({ error, batch: changed?.length ?? 0, full });
       // The retry is a full sync (it covers this batch's paths), after a delay that grows.
-      scheduleRetry();
+      this.#scheduleRetry();
     }
-  };
+  }
 
-  const scheduleRetry = () => {
-    if (opts.stop.aborted) return;
-    clearTimeout(retry);
-    retry = setTimeout(() => {
-      needFull = true;
-      kick();
-    }, retryDelay);
-    retry.unref?.();
-    retryDelay = Math.min(retryDelay * 2, 10 * 60_000);
-  };
+  #scheduleRetry(): void {
+    if (this.opts.stop.aborted) return;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#needFull = true;
+      this.#kick();
+    }, this.#retryDelay);
+    this.#retry.unref?.();
+    this.#retryDelay = Math.min(this.#retryDelay * 2, 10 * 60_000);
+  }
 
   /**
    * Files read just after they changed are recorded "racy" (their stat cannot be trusted yet), and
@@ -138,69 +224,39 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
    * itself (nothing is pushed for an unchanged file), so it leaves the stat index as current as a
    * sync does and the next `kb-sync sync` skips them.
    */
-  const scheduleSettle = () => {
-    const racy = store.racyFiles(opts.botId);
-    if (racy.length === 0 || opts.stop.aborted) return;
-    clearTimeout(settle);
-    settle = setTimeout(() => {
-      for (const p of racy) settling.add(p);
-      kick();
+  #scheduleSettle(): void {
+    const racy = this.store.racyFiles(this.opts.botId);
+    if (racy.length === 0 || this.opts.stop.aborted) return;
+    clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => {
+      for (const p of racy) this.#settling.add(p);
+      this.#kick();
     }, RACY_WINDOW_MS + 250);
-    settle.unref?.();
-  };
+    this.#settle.unref?.();
+  }
 
   /** Start a sync of what is pending unless one is running (it will start the next itself). */
-  const kick = () => {
-    if (running || opts.stop.aborted) return;
-    if (!needFull && pending.size === 0 && settling.size === 0) return;
-    const full = needFull;
+  #kick(): void {
+    if (this.#running || this.opts.stop.aborted) return;
+    const pending = this.#pending;
+    const settling = this.#settling;
+    if (!this.#needFull && pending.size === 0 && settling.size === 0) return;
+    const full = this.#needFull;
     const onlySettling = !full && pending.size === 0;
     const batch = full ? undefined : [...new Set([...pending, ...settling])];
     pending.clear();
     settling.clear();
-    needFull = false;
-    running = runOnce(batch, onlySettling).finally(() => {
-      running = undefined;
-      if (pending.size > 0 || needFull) schedule();
-      else if (settling.size > 0) kick();
+    this.#needFull = false;
+    this.#running = this.#runOnce(batch, onlySettling).finally(() => {
+      this.#running = undefined;
+      if (pending.size > 0 || this.#needFull) this.#schedule();
+      else if (settling.size > 0) this.#kick();
     });
-  };
+  }
 
-  const schedule = () => {
-    clearTimeout(debounce);
-    debounce = setTimeout(kick, opts.debounceMs);
-  };
-
-  const onEvent = (abs: string) => {
-    if (skip.has(abs)) return;
-    const rel = toPosix(path.relative(rootReal, abs));
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
-    pending.add(rel);
-    schedule();
-  };
-
-  try {
-    // Watch first, then sync: a change made while the initial sync runs is queued, not lost.
-    watcher = openWatcher(rootReal, skip, opts.debounceMs, onEvent, opts.events);
-    await new Promise<void>((resolve) => watcher?.on('ready', () => resolve()));
-    needFull = true;
-    kick();
-    await running;
-    if (opts.stop.aborted) return summary;
-    opts.onReady?.({ files: store.loadFiles(opts.botId).size });
-    await new Promise<void>((resolve) => {
-      if (opts.stop.aborted) resolve();
-      else opts.stop.addEventListener('abort', () => resolve(), { once: true });
-    });
-    return summary;
-  } finally {
-    clearTimeout(debounce);
-    clearTimeout(retry);
-    clearTimeout(settle);
-    await watcher?.close();
-    if (running) await running;
-    lock.release();
-    store.close();
+  #schedule(): void {
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => this.#kick(), this.opts.debounceMs);
   }
 }
 

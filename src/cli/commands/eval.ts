@@ -49,24 +49,7 @@ const FULL_TABLE_MAX = 50;
  * `--threshold` (default 100%). Questions go through the rate-limited, retrying client.
  */
 export async function run(argv: Record<string, unknown>): Promise<number> {
-  let threshold = 1;
-  if (argv.threshold !== undefined) {
-    try {
-      threshold = parseThreshold(argv.threshold);
-    } catch (err) {
-      throw new ConfigError((err as Error).message);
-    }
-  }
-  const sample = intOption(argv.sample, 'sample', 1);
-  let judge: JudgeSettings | undefined;
-  if (argv.judge === true) {
-    try {
-      judge = readJudgeSettings(process.env);
-    } catch (err) {
-      if (err instanceof JudgeSettingsError) throw new ConfigError(err.message, err.hint);
-      throw err;
-    }
-  }
+  const { threshold, sample, judge } = evalOptions(argv);
   const started = performance.now();
   const stop = new AbortController();
   const { out, cfg, botId, client } = openLoop(argv, { retryUnknownSends: true, signal: stop.signal });
@@ -101,13 +84,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const results = asked.results;
   const interrupted = asked.interrupted && interrupt.signal !== undefined;
 
-  const finished = results;
-  const summary = summarize(finished, all.length, threshold);
-  const judged = judge ? summarizeJudge(finished) : undefined;
+  const summary = summarize(results, all.length, threshold);
+  const judged = judge ? summarizeJudge(results) : undefined;
   const exitCode = exitCodeForEval(summary.ok, interrupted ? interrupt.signal : undefined);
   const durationMs = Math.round(performance.now() - started);
 
-  if (out.github) githubReport(out, finished, summary);
+  if (out.github) githubReport(out, results, summary);
   if (out.json) {
     out.document({
       ok: summary.ok && !interrupted,
@@ -125,24 +107,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
         errors: summary.errors,
       },
       passRate: round(summary.passRate),
-      results: finished.map((r) => ({
-        id: r.case.id,
-        source: r.case.source ?? null,
-        question: r.case.question,
-        expected: r.case.expect ?? null,
-        mustInclude: r.case.mustInclude,
-        reply: r.reply,
-        pass: r.score?.pass ?? false,
-        score: r.score?.score ?? 0,
-        components: r.score ? { overlap: r.score.overlap, phrases: r.score.phrases, facts: r.score.facts } : null,
-        contradictions: r.score?.contradictions ?? [],
-        language: r.score?.language ?? null,
-        reasons: r.error !== null ? [r.error] : (r.score?.reasons ?? []),
-        notes: r.score?.notes ?? [],
-        judge: r.judge ?? null,
-        error: r.error,
-        ms: r.ms,
-      })),
+      results: results.map(resultJson),
       judge: judge && judged ? { model: judge.model, url: new URL(judge.url).origin, ...judged } : null,
       requests: client.counters.requests,
       retries: client.counters.retries,
@@ -152,19 +117,84 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       durationMs,
     });
   }
-  if (!out.quiet) humanReport(out, finished, summary, judge !== undefined);
-  const c = out.c;
+  if (!out.quiet) humanReport(out, results, summary, judge !== undefined);
+  out.final(finalLine(out, summary, { threshold, judge, judged, interrupted, durationMs }));
+  return exitCode;
+}
+
+/** `--threshold`, `--sample` and `--judge` (its settings from the environment), checked. */
+function evalOptions(argv: Record<string, unknown>): {
+  threshold: number;
+  sample: number | undefined;
+  judge: JudgeSettings | undefined;
+} {
+  let threshold = 1;
+  if (argv.threshold !== undefined) {
+    try {
+      threshold = parseThreshold(argv.threshold);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  const sample = intOption(argv.sample, 'sample', 1);
+  let judge: JudgeSettings | undefined;
+  if (argv.judge === true) {
+    try {
+      judge = readJudgeSettings(process.env);
+    } catch (err) {
+      if (err instanceof JudgeSettingsError) throw new ConfigError(err.message, err.hint);
+      throw err;
+    }
+  }
+  return { threshold, sample, judge };
+}
+
+/** One case's result in the `--json` document. */
+function resultJson(r: EvalResult) {
+  return {
+    id: r.case.id,
+    source: r.case.source ?? null,
+    question: r.case.question,
+    expected: r.case.expect ?? null,
+    mustInclude: r.case.mustInclude,
+    reply: r.reply,
+    pass: r.score?.pass ?? false,
+    score: r.score?.score ?? 0,
+    components: r.score ? { overlap: r.score.overlap, phrases: r.score.phrases, facts: r.score.facts } : null,
+    contradictions: r.score?.contradictions ?? [],
+    language: r.score?.language ?? null,
+    reasons: r.error !== null ? [r.error] : (r.score?.reasons ?? []),
+    notes: r.score?.notes ?? [],
+    judge: r.judge ?? null,
+    error: r.error,
+    ms: r.ms,
+  };
+}
+
+/** The last line: the pass rate against the threshold (or where an interrupt stopped), and the judge's agreement. */
+function finalLine(
+  out: Output,
+  summary: EvalSummary,
+  r: {
+    threshold: number;
+    judge: JudgeSettings | undefined;
+    judged: ReturnType<typeof summarizeJudge> | undefined;
+    interrupted: boolean;
+    durationMs: number;
+  },
+): string {
+  const { c } = out;
+  const { judge, judged, threshold } = r;
   const rate = `${summary.passed} of ${summary.evaluated} passed (${pct(summary.passRate)})`;
   const extra =
     (summary.errors > 0 ? c.red(` · ${summary.errors} not asked (API errors)`) : '') +
     (judge && judged
       ? ` · judge (${judgeLabel(judge)}) agrees on ${judged.agreed} of ${judged.judged}${judged.errors > 0 ? c.yellow(`, ${judged.errors} not judged`) : ''}`
       : '');
-  const secs = (durationMs / 1000).toFixed(1);
-  if (interrupted) out.final(c.yellow(`! Interrupted after ${secs}s: ${rate}${extra}.`));
-  else if (summary.ok) out.final(`${c.green('✔')} Eval in ${secs}s: ${rate}${extra} · threshold ${pct(threshold)}`);
-  else out.final(`${c.red('✗')} Eval in ${secs}s: ${rate}${extra}, below the threshold of ${pct(threshold)}`);
-  return exitCode;
+  const secs = (r.durationMs / 1000).toFixed(1);
+  if (r.interrupted) return c.yellow(`! Interrupted after ${secs}s: ${rate}${extra}.`);
+  if (summary.ok) return `${c.green('✔')} Eval in ${secs}s: ${rate}${extra} · threshold ${pct(threshold)}`;
+  return `${c.red('✗')} Eval in ${secs}s: ${rate}${extra}, below the threshold of ${pct(threshold)}`;
 }
 
 // ------------------------------------------------------------------ asking
