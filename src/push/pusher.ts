@@ -1,6 +1,5 @@
 import path from 'node:path';
 import PQueue from 'p-queue';
-import mime from 'mime-types';
 import { ApiError } from '../api/errors.js';
 import type { CxGenieClient } from '../api/client.js';
 import { StateError, type FileIssue } from '../errors.js';
@@ -366,6 +365,8 @@ class Pusher {
   async #readDocuments(all: PushJob[]): Promise<{ batch: PushJob[]; files: { name: string; data: Blob }[] }> {
     const batch: PushJob[] = [];
     const files: { name: string; data: Blob }[] = [];
+    // Loaded here, not with the pusher: its table of types costs a run that uploads no document.
+    const { default: mime } = await import('mime-types');
     for (const j of all) {
       if (this.#stopped.aborted) {
         this.#finish(j, { status: 'skipped', error: this.#stopReason() });

@@ -95,8 +95,8 @@ export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean 
   return v === '0' || v === 'false' || v === 'off' || v === 'no';
 }
 
-/** The commands of a view, run at once (see the top of this file). */
-function viewCommands(attributeFilesGiven: boolean): string[][] {
+/** The commands of a view, run at once (see the top of this file; the bench's floor runs them too). */
+export function viewCommands(attributeFilesGiven: boolean): string[][] {
   const untracked = attributeFilesGiven ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
   return [
     ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],

@@ -25,6 +25,7 @@ import { benchRows, loadText, textTable, writePerformancePage, type PaceResult, 
 import { ageTree, generateTree } from './tree.js';
 import { measureHostileInputs } from './hostile.js';
 import { measureRender, type RenderResult } from './render.js';
+import { floorArgs } from './floor.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/bin/main.js');
@@ -125,6 +126,11 @@ function writeConfig(dir: string, knowledgeDir: string, extra: Record<string, un
   return file;
 }
 
+/** The floor of a no-op (floor.ts) for the folder `knowledge` and its state, best of `runs`. */
+function measureFloor(knowledge: string, stateFile: string, cwd: string, runs: number): Promise<Measure> {
+  return best(runs, () => measure('node', floorArgs(knowledge, stateFile, ROOT), { cwd }));
+}
+
 async function measureTree(
   label: string,
   knowledge: string,
@@ -156,6 +162,8 @@ async function measureTree(
   const gitStatus = await best(runs, () => measure('git', ['status', '--porcelain'], { cwd: knowledge }));
   const noop = await best(runs, () => measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env }));
   const noopDoc = runDoc(noop.stdout);
+  const stateFile = (JSON.parse(fs.readFileSync(cfg, 'utf8')) as { stateFile: string }).stateFile;
+  const floor = await measureFloor(knowledge, stateFile, work, runs);
   const ci = await measureCi(label, knowledge, cfg, work, env, runs);
   process.stderr.write(`  ${label}: one changed file…\n`);
   const target = findArticle(knowledge);
@@ -181,6 +189,8 @@ async function measureTree(
     noopRatio: round2(noop.ms / gitStatus.ms),
     noopRssMb: noop.rssMb,
     noopFilesRead: noopDoc.files.read,
+    floorMs: Math.round(floor.ms),
+    floorRatio: round2(floor.ms / gitStatus.ms),
     ...ci,
     oneChangeMs: Math.round(oc.ms),
     oneChangeRatio: round2(oc.ms / noop.ms),
@@ -274,7 +284,12 @@ async function measureCi(
   work: string,
   env: Record<string, string>,
   runs: number,
-): Promise<Pick<SizeResult, 'ciNoopMs' | 'ciGitStatusMs' | 'ciNoopRatio' | 'ciNoopRssMb' | 'ciNoopFilesRead'>> {
+): Promise<
+  Pick<
+    SizeResult,
+    'ciNoopMs' | 'ciGitStatusMs' | 'ciNoopRatio' | 'ciNoopRssMb' | 'ciNoopFilesRead' | 'ciFloorMs' | 'ciFloorRatio'
+  >
+> {
   process.stderr.write(`  ${label}: CI-shaped no-op (fresh clone, restored state) against git status…\n`);
   const git = gitIn(knowledge);
   git('add', '-A');
@@ -312,8 +327,11 @@ async function measureCi(
     if (!ours || m.ms < ours.ms) ours = m;
   }
   const status = await best(runs, () => measure('git', ['status'], { cwd: clone }));
+  const floor = await measureFloor(clone, restored, ciWork, runs);
   const o = ours as Measure;
   return {
+    ciFloorMs: Math.round(floor.ms),
+    ciFloorRatio: round2(floor.ms / status.ms),
     ciNoopMs: Math.round(o.ms),
     ciGitStatusMs: Math.round(status.ms),
     ciNoopRatio: round2(o.ms / status.ms),

@@ -20,11 +20,16 @@ export interface SizeResult {
   noopRatio: number;
   noopRssMb: number | null;
   noopFilesRead: number;
+  /** The floor of the no-op: Node, kb-sync's git commands and the state opened (run.ts, FLOOR). */
+  floorMs: number;
+  floorRatio: number;
   ciNoopMs: number;
   ciGitStatusMs: number;
   ciNoopRatio: number;
   ciNoopRssMb: number | null;
   ciNoopFilesRead: number;
+  ciFloorMs: number;
+  ciFloorRatio: number;
   oneChangeMs: number;
   oneChangeRatio: number;
   oneChangeRssMb: number | null;
@@ -90,6 +95,14 @@ function countRow(name: string, n: number, target: number | undefined): BenchRow
   };
 }
 
+/** Context under a no-op row: what Node and git alone take (no target; older results lack it). */
+function floorRow(floorMs: number | undefined, refName: string, ref: number, ratio: number | undefined): BenchRow[] {
+  if (floorMs === undefined || ratio === undefined) return [];
+  return [
+    ratioRow('  floor: Node + the same git commands + the state opened', floorMs, refName, ref, ratio, undefined, null),
+  ];
+}
+
 function treeRows(label: string, s: SizeResult, targeted: boolean, big: boolean): BenchRow[] {
   const at = <T>(v: T) => (targeted ? v : undefined);
   const rows = [
@@ -112,6 +125,7 @@ function treeRows(label: string, s: SizeResult, targeted: boolean, big: boolean)
       s.noopRssMb,
     ),
     countRow(`  files read by it`, s.noopFilesRead, at(0)),
+    ...floorRow(s.floorMs, '`git status --porcelain`', s.gitStatusMs, s.floorRatio),
     ratioRow(
       `no-op sync in a fresh clone, state restored (CI), ${label}`,
       s.ciNoopMs,
@@ -122,6 +136,7 @@ function treeRows(label: string, s: SizeResult, targeted: boolean, big: boolean)
       s.ciNoopRssMb,
     ),
     countRow(`  files read by it`, s.ciNoopFilesRead, at(0)),
+    ...floorRow(s.ciFloorMs, '`git status` in the clone', s.ciGitStatusMs, s.ciFloorRatio),
     ratioRow(
       `one changed file, ${label}`,
       s.oneChangeMs,

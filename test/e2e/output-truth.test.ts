@@ -143,4 +143,23 @@ describe('the stale list, counts, drafts and status', () => {
     const status = parse<StatusDoc>((await runCli(['status', '--json'], { cwd: p.dir, env: p.env })).stdout);
     expect(status.stale.map((s) => s.file)).toEqual(['knowledge/account/the-rest-api.md']);
   });
+
+  it('status before the first run under a new knowledgeDir names the files in the old one', async () => {
+    const emu = await emulator();
+    const p = project({ 'a.md': '# A\n\nOld.\n', 'bad.qa.yaml': '- question: Q?\n' }, { emu });
+    expect((await runCli(['sync'], { cwd: p.dir, env: p.env })).code).toBe(1);
+    fs.writeFileSync(path.join(p.dir, 'knowledge', 'a.md'), '# A\n\nNew.\n');
+    expect((await runCli(['sync'], { cwd: p.dir, env: p.env })).code).toBe(1);
+    fs.mkdirSync(path.join(p.dir, 'docs', 'kb'), { recursive: true });
+    const cfgFile = path.join(p.dir, 'sync.config.json');
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, knowledgeDir: 'docs/kb' }));
+    const r = await runCli(['status', '--json'], { cwd: p.dir, env: p.env });
+    const st = parse<StatusDoc>(r.stdout);
+    expect(st.stale.map((s) => s.file)).toEqual(['knowledge/a.md']);
+    expect(st.files.withErrors.map((f) => f.file)).toEqual(['knowledge/bad.qa.yaml']);
+    const human = await runCli(['status'], { cwd: p.dir, env: { ...p.env, COLUMNS: '200' } });
+    expect(human.stdout).toContain('knowledge/a.md');
+    expect(human.stdout).not.toContain('docs/kb/a.md');
+  });
 });

@@ -42,6 +42,9 @@ describe('the bundled knowledge folder', () => {
     expect(doc.skippedDrafts).toBe(1);
     const types = emu.created(emu.botId).map((d) => d.type);
     for (const t of ['TEXT', 'Q_AND_A', 'URL', 'DOCUMENT']) expect(types).toContain(t);
+    // Each document went up with the type its name says.
+    const pdf = emu.created(emu.botId).find((d) => d.filename === 'returns-policy.pdf');
+    expect(pdf?.mimetype).toBe('application/pdf');
 
     const before = emu.stats().requests;
     const second = await runCli(['sync', '--json'], { cwd: dir, env });

@@ -2,7 +2,7 @@ import { requireBotId } from '../../config/load.js';
 import { StateStore } from '../../state/store.js';
 import { readLockHolder, describeHolder } from '../../state/lock.js';
 import { staleEntry, uncertainEntry } from '../../sync/entries.js';
-import { toPosix } from '../../util/paths.js';
+import { makeDisplay, toPosix } from '../../util/paths.js';
 import { staleTable, typeName, uncertainTable } from '../../report/human.js';
 import { safeText } from '../../util/safe-text.js';
 import { table } from '../../util/table.js';
@@ -11,6 +11,15 @@ import { refreshGitState } from '../git-state.js';
 import type { Output } from '../output.js';
 import path from 'node:path';
 
+/**
+ * The folder the state's paths are relative to: the one the bot was last synced from. Until a sync
+ * under a newly configured "knowledgeDir" rebases them (src/state/sources.ts), that is the old one.
+ */
+function recordedRoot(store: StateStore, botId: string, cfg: { stateFile: string; knowledgeDir: string }): string {
+  const recorded = store.knowledgeDir(botId);
+  return recorded === null ? cfg.knowledgeDir : path.resolve(path.dirname(cfg.stateFile), recorded);
+}
+
 /** `kb-sync status`: what the state holds for the configured bot. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const { out, cfg } = loadContext(argv);
@@ -18,7 +27,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   await refreshGitState(out, cfg, botId);
   const store = StateStore.open(cfg.stateFile, { readonly: true });
   try {
-    const display = (rel: string) => toPosix(path.relative(process.cwd(), path.join(cfg.knowledgeDir, rel))) || rel;
+    const display = makeDisplay(process.cwd(), recordedRoot(store, botId, cfg));
     const bot = store.bot(botId);
     const counts = store.countItems(botId);
     const files = store.loadFiles(botId);
