@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +103,10 @@ async function identities(data: { type: string; title: string | null; content: s
   return copies(out);
 }
 
+function spawnSyncGit(r: Repo, args: string[]): number | null {
+  return spawnSync('git', args, { cwd: r.p.dir, env: r.genv }).status;
+}
+
 const article = (title: string, body: string) => `---\ntitle: ${title}\n---\n\n${body}\n`;
 
 describe.skipIf(!hasGit)('git snapshot, adversarial: the bot mirrors the files after real git actions', () => {
@@ -148,5 +153,37 @@ describe.skipIf(!hasGit)('git snapshot, adversarial: the bot mirrors the files a
     const s = await sync(c, {}, clone);
     expect(s.doc.counts).toMatchObject({ create: 1 });
     await expectMirror(c, clone);
+  });
+
+  it('with core.trustctime=false, an edit that keeps the size and the mtime (touch -r) is still synced', async () => {
+    const r = await repo();
+    git(r.p.dir, r.genv, 'config', 'core.trustctime', 'false');
+    await settle(r);
+    const f = path.join(r.p.knowledge, 'guides/topic-1.md');
+    const before = fs.statSync(f);
+    const text = fs.readFileSync(f, 'utf8');
+    fs.writeFileSync(f, text.replace('topic 1 (v1)', 'topic 1 (v9)'));
+    fs.utimesSync(f, before.atime, before.mtime);
+    // git's own status is fooled (it does not compare ctimes); kb-sync without git is not.
+    expect(git(r.p.dir, r.genv, 'status', '--porcelain', '--', 'knowledge')).toBe('');
+    expect((await sync(r)).doc.counts).toMatchObject({ update: 1 });
+    await expectMirror(r);
+  });
+
+  it('a file in conflict that the state does not know yet (added on both branches) is synced as without git', async () => {
+    const r = await repo();
+    git(r.p.dir, r.genv, 'checkout', '-q', '-b', 'other');
+    fs.writeFileSync(path.join(r.p.knowledge, 'guides/new.md'), article('New', 'Theirs.'));
+    git(r.p.dir, r.genv, 'add', '-A');
+    git(r.p.dir, r.genv, 'commit', '-q', '-m', 'theirs');
+    git(r.p.dir, r.genv, 'checkout', '-q', 'main');
+    await settle(r);
+    fs.writeFileSync(path.join(r.p.knowledge, 'guides/new.md'), article('New', 'Ours.'));
+    git(r.p.dir, r.genv, 'add', '-A');
+    git(r.p.dir, r.genv, 'commit', '-q', '-m', 'ours');
+    expect(spawnSyncGit(r, ['merge', '-q', 'other'])).not.toBe(0);
+    // Without git, the walk finds guides/new.md (conflict markers and all) and pushes it.
+    await sync(r);
+    await expectMirror(r);
   });
 });
