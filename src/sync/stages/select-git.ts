@@ -48,7 +48,10 @@ export function folderOnGitsWord(
   if (outside === undefined) return undefined;
   const split = splitTracked(git, opts, new Set(outside));
   if (split === undefined || hasSubmodule(git) || hasUntrackedKnowledge(git, opts)) return undefined;
-  const look = new Set([...split.notVouched, ...outside]);
+  // Files in conflict have no blob id in git's listing (and a new one none in the state either):
+  // looked at as `git status` reports them, as the snapshot path does.
+  const unmerged = [...git.changed].filter(([, why]) => why === 'unmerged').map(([p]) => p);
+  const look = new Set([...split.notVouched, ...outside, ...unmerged]);
   const entries = store.fileEntries(botId, look);
   if (!agrees(state, split.digest, entries.values())) return undefined;
   const known = new Map<string, string>();
