@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/emulator/server.js';
@@ -185,5 +186,100 @@ describe.skipIf(!hasGit)('git snapshot, adversarial: the bot mirrors the files a
     // Without git, the walk finds guides/new.md (conflict markers and all) and pushes it.
     await sync(r);
     await expectMirror(r);
+  });
+
+  it('a run killed after its pushes, before it recorded the files: an edit then discarded (git checkout) is pushed back', async () => {
+    const r = await repo();
+    await settle(r);
+    const x = path.join(r.p.knowledge, 'guides/topic-0.md');
+    const committed = fs.readFileSync(x, 'utf8');
+    fs.writeFileSync(x, article('Topic 0', 'An edit that is pushed, then discarded.'));
+    // The process dies (SIGKILL: an OOM kill, a CI timeout) after its pushes, as it starts
+    // recording what it read (the second write of the files: the first is before any push).
+    const crash = path.join(tempDir('kb-sync-crash-'), 'crash.cjs');
+    fs.writeFileSync(
+      crash,
+      `const Database = require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))});
+const prepare = Database.prototype.prepare;
+let writes = 0;
+Database.prototype.prepare = function (sql) {
+  if (sql.startsWith('INSERT INTO files (') && ++writes === 2) process.kill(process.pid, 'SIGKILL');
+  return prepare.call(this, sql);
+};
+`,
+    );
+    const killed = await runCli(['sync', '--json'], {
+      cwd: r.p.dir,
+      env: { ...gitVars(r.genv), ...r.p.env, NODE_OPTIONS: `--require ${crash}` },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect((await botData(r.emu)).some((d) => d.content.includes('pushed, then discarded'))).toBe(true);
+    // The edit is discarded; another file's change is committed (git's index changes).
+    git(r.p.dir, r.genv, 'checkout', '--', 'knowledge/guides/topic-0.md');
+    expect(fs.readFileSync(x, 'utf8')).toBe(committed);
+    fs.appendFileSync(path.join(r.p.knowledge, 'guides/topic-1.md'), '\nCommitted meanwhile.\n');
+    git(r.p.dir, r.genv, 'commit', '-qam', 'meanwhile');
+    await sync(r);
+    await expectMirror(r);
+  });
+
+  it('the snapshot and digest paths after staging, stashing, resetting, switching branches, assume-unchanged and racy edits', async () => {
+    const r = await repo();
+    const k = (rel: string) => path.join(r.p.knowledge, rel);
+    // Same size every time: only the contents tell the versions apart.
+    const put = (rel: string, tag: string) =>
+      fs.writeFileSync(k(rel), article(`T ${rel}`, `Body (${tag.padEnd(8, '.')}).`));
+    const g = (...args: string[]) => git(r.p.dir, r.genv, ...args);
+    const step = async (act: () => void) => {
+      act();
+      await sync(r);
+      await expectMirror(r);
+    };
+    await settle(r);
+    await step(() => {
+      put('guides/topic-0.md', 'staged');
+      g('add', '-A');
+    });
+    await step(() => {
+      put('guides/topic-1.md', 'stash me');
+      g('stash', '-q');
+    });
+    await step(() => g('stash', 'pop', '-q'));
+    await step(() => g('reset', '-q', '--hard'));
+    await step(() => {
+      g('checkout', '-q', '-b', 'other');
+      put('guides/topic-2.md', 'other');
+      fs.rmSync(k('guides/topic-3.md'));
+      g('add', '-A');
+      g('commit', '-q', '-m', 'other');
+      g('checkout', '-q', 'main');
+    });
+    await step(() => g('checkout', '-q', 'other'));
+    await step(() => {
+      g('update-index', '--assume-unchanged', 'knowledge/guides/topic-2.md');
+      put('guides/topic-2.md', 'unseen');
+    });
+    // Racy: an edit of the same size right after git wrote its index.
+    await step(() => {
+      g('update-index', '--no-assume-unchanged', 'knowledge/guides/topic-2.md');
+      g('commit', '-q', '-am', 'racy');
+      put('guides/topic-2.md', 'racy');
+    });
+  });
+
+  it('a fresh clone with the state of a machine that synced staged and unstaged edits pushes what was committed', async () => {
+    const r = await repo();
+    await settle(r);
+    fs.writeFileSync(path.join(r.p.knowledge, 'guides/topic-0.md'), article('Local', 'An unstaged local edit.'));
+    fs.writeFileSync(path.join(r.p.knowledge, 'guides/topic-1.md'), article('Staged', 'A staged local edit.'));
+    git(r.p.dir, r.genv, 'add', 'knowledge/guides/topic-1.md');
+    await settle(r);
+    const clone = path.join(tempDir('kb-sync-clone-'), 'repo');
+    git(path.dirname(clone), r.genv, 'clone', '-q', r.p.dir, clone);
+    fs.mkdirSync(path.join(clone, '.kb-sync'));
+    fs.copyFileSync(r.p.stateFile, path.join(clone, '.kb-sync/state.db'));
+    const c: Repo = { ...r, p: { ...r.p, dir: clone, knowledge: path.join(clone, 'knowledge') } };
+    expect((await sync(c, {}, clone)).doc.counts).toMatchObject({ update: 2 });
+    await expectMirror(c, clone);
   });
 });
