@@ -75,7 +75,7 @@ export function runGit(
     child.on('close', (code) => {
       clearTimeout(timer);
       if (timedOut)
-        reject(new GitSpawnError(`\`git ${args[0] ?? ''}\` did not finish within ${seconds(o.timeoutMs)} s`));
+        reject(new GitSpawnError(`\`git ${subcommand(args)}\` did not finish within ${seconds(o.timeoutMs)} s`));
       else resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
     });
     if (o.input !== undefined && child.stdin) {
@@ -85,6 +85,9 @@ export function runGit(
     }
   });
 }
+
+/** The git command of `args`, past any `-c name=value` before it. */
+const subcommand = (args: readonly string[]) => args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? '';
 
 const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
 

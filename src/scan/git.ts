@@ -19,7 +19,8 @@ import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from
  * The commands, run at once from the folder: `git rev-parse` (where the repository is), `git
  * config` (core.autocrlf, core.attributesFile), `git ls-files --stage -v` (blob ids, and the
  * assume-unchanged and skip-worktree flags) and `git status --porcelain=v2` (what differs from
- * the index); `git check-attr` only when some attributes file names a converting attribute.
+ * the index, comparing ctimes whatever core.trustctime says); `git check-attr` only when some
+ * attributes file names a converting attribute.
  */
 
 export { blobHasher, blobId, type ObjectFormat } from './blob.js';
@@ -102,7 +103,12 @@ export function viewCommands(attributeFilesGiven: boolean): string[][] {
     ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
     ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
     ['ls-files', '--stage', '-v', '-z', '--', '.'],
-    ['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
+    // git compares ctimes and whole stat data as kb-sync's own stat path does, whatever the
+    // repository says (with core.trustctime=false, an edit that keeps size and mtime is unseen).
+    [
+      ...['-c', 'core.trustctime=true', '-c', 'core.checkStat=default'],
+      ...['status', '--porcelain=v2', '-z', ...untracked, '--no-renames', '--ignore-submodules=all', '--', '.'],
+    ],
   ];
 }
 

@@ -47,8 +47,11 @@ export function folderOnGitsWord(
   const outside = store.filesOutsideDigest(botId, MAX_LOOKED_AT);
   if (outside === undefined) return undefined;
   const split = splitTracked(git, opts, new Set(outside));
-  if (split === undefined || hasUntrackedKnowledge(git, opts)) return undefined;
-  const look = new Set([...split.notVouched, ...outside]);
+  if (split === undefined || hasSubmodule(git) || hasUntrackedKnowledge(git, opts)) return undefined;
+  // Files in conflict have no blob id in git's listing (and a new one none in the state either):
+  // looked at as `git status` reports them, as the snapshot path does.
+  const unmerged = [...git.changed].filter(([, why]) => why === 'unmerged').map(([p]) => p);
+  const look = new Set([...split.notVouched, ...outside, ...unmerged]);
   const entries = store.fileEntries(botId, look);
   if (!agrees(state, split.digest, entries.values())) return undefined;
   const known = new Map<string, string>();
@@ -115,6 +118,17 @@ function hidden(p: string): boolean {
 }
 
 /**
+ * Whether git's index has a submodule (or another repository added as one) where the walk goes:
+ * git lists none of the files in it, nor says when they appear (a submodule added, or checked
+ * out later) or change, so the folder cannot be taken on its word. (No snapshot is recorded
+ * then either, so its key need not say.)
+ */
+function hasSubmodule(git: Pick<GitView, 'dirty'>): boolean {
+  for (const [p, why] of git.dirty) if (why === 'submodule' && !hidden(p)) return true;
+  return false;
+}
+
+/**
  * Whether git lists an untracked or ignored knowledge file: a file of a kind, or a folder (git
  * lists a wholly untracked or ignored folder once) that holds one.
  */
@@ -142,13 +156,14 @@ function hasUntrackedKnowledge(git: Pick<GitView, 'untracked' | 'ignored'>, opts
  * file a knowledge file. Equal keys: the same tracked knowledge files with the same blob ids.
  */
 export function snapshotKey(git: Pick<GitView, 'indexHash' | 'prefix' | 'objectFormat'>, opts: ScanOptions): string {
+  // Version 2: version 1 snapshots may have been taken with a submodule in the folder.
   // The state file's place counts only inside the folder (a CI checkout puts the folder elsewhere).
   const skip = (opts.skip ?? [])
     .map((p) => path.relative(opts.root, p).split(path.sep).join('/'))
     .filter((p) => !p.startsWith('../') && p !== '..' && !path.isAbsolute(p));
   const scope = JSON.stringify({ include: opts.include, exclude: opts.exclude, kinds: opts.kinds, skip });
   return createHash('sha256')
-    .update(`kb-sync git snapshot 1\0${git.objectFormat}\0${git.prefix}\0${git.indexHash}\0${scope}`)
+    .update(`kb-sync git snapshot 2\0${git.objectFormat}\0${git.prefix}\0${git.indexHash}\0${scope}`)
     .digest('hex');
 }
 
