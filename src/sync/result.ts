@@ -27,7 +27,7 @@ export interface RunResult {
   stale: StaleEntry[];
   /** When the run started (ISO): stale entries since then turned stale in this run. */
   startedAt: string;
-  /** Items that may exist twice in the bot. */
+  /** Items that may exist more than once in the bot (once per create whose response was lost). */
   uncertain: UncertainEntry[];
   /** Requests left in flight by an earlier run that stopped, settled now. */
   recovered: number;

@@ -116,7 +116,7 @@ export async function watchKnowledge(opts: WatchOptions): Promise<WatchSummary> 
     });
     return batches.summary;
   } finally {
-    batches.clearTimers();
+    batches.close();
     await watcher?.close();
     const running = batches.running;
     if (running) await running;
@@ -150,6 +150,8 @@ export class WatchBatches {
   #settle: NodeJS.Timeout | undefined;
   #retryDelay: number;
   #needFull = false;
+  /** Closed: the watch is ending, and nothing more is scheduled or started (see close). */
+  #closed = false;
 
   constructor(
     readonly opts: Pick<WatchOptions, 'botId' | 'stop' | 'debounceMs' | 'retryIntervalMs' | 'onSync'>,
@@ -176,10 +178,19 @@ export class WatchBatches {
     this.#kick();
   }
 
-  clearTimers(): void {
+  /**
+   * End the batching: its timers are cleared, and nothing is scheduled or started afterwards, not
+   * even by the sync still running when this is called (the watch closes the state after it).
+   */
+  close(): void {
+    this.#closed = true;
     clearTimeout(this.#debounce);
     clearTimeout(this.#retry);
     clearTimeout(this.#settle);
+  }
+
+  get #ended(): boolean {
+    return this.#closed || this.opts.stop.aborted;
   }
 
   async #runOnce(changed: string[] | undefined, settling: boolean): Promise<void> {
@@ -208,7 +219,7 @@ export class WatchBatches {
   }
 
   #scheduleRetry(): void {
-    if (this.opts.stop.aborted) return;
+    if (this.#ended) return;
     clearTimeout(this.#retry);
     this.#retry = setTimeout(() => {
       this.#needFull = true;
@@ -225,8 +236,9 @@ export class WatchBatches {
    * sync does and the next `kb-sync sync` skips them.
    */
   #scheduleSettle(): void {
+    if (this.#ended) return;
     const racy = this.store.racyFiles(this.opts.botId);
-    if (racy.length === 0 || this.opts.stop.aborted) return;
+    if (racy.length === 0) return;
     clearTimeout(this.#settle);
     this.#settle = setTimeout(() => {
       for (const p of racy) this.#settling.add(p);
@@ -237,7 +249,7 @@ export class WatchBatches {
 
   /** Start a sync of what is pending unless one is running (it will start the next itself). */
   #kick(): void {
-    if (this.#running || this.opts.stop.aborted) return;
+    if (this.#running || this.#ended) return;
     const pending = this.#pending;
     const settling = this.#settling;
     if (!this.#needFull && pending.size === 0 && settling.size === 0) return;
@@ -255,6 +267,7 @@ export class WatchBatches {
   }
 
   #schedule(): void {
+    if (this.#ended) return;
     clearTimeout(this.#debounce);
     this.#debounce = setTimeout(() => this.#kick(), this.opts.debounceMs);
   }

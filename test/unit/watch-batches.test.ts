@@ -113,6 +113,18 @@ describe('watch batching', () => {
     await vi.advanceTimersByTimeAsync(DEBOUNCE * 10);
     expect(calls).toEqual([]);
   });
+
+  it('once closed, the sync still running starts, schedules and retries nothing (the state closes next)', async () => {
+    // The watch ending on an error: close() without the stop signal, while a sync runs.
+    const { batches, calls, finish } = harness(['racy.md']);
+    batches.syncAll();
+    batches.changed('during.md');
+    batches.close();
+    await finish(new Error('the server went away'));
+    await vi.advanceTimersByTimeAsync(RETRY * 100);
+    expect(calls).toEqual([{ changed: undefined, settle: false }]);
+    expect(batches.running).toBeUndefined();
+  });
 });
 
 describe('changedPath', () => {
