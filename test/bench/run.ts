@@ -5,7 +5,7 @@
  * peak RSS — and writes bench-results.json; `--docs` also writes the table into
  * docs/performance.md. Ratios are what count (the machine is shared); times are context. Options:
  *   --sizes 1000,20000,100000   tree sizes (default all three)
- *   --runs N                     best of N runs per measurement (default 3, 2 at 100k)
+ *   --runs N                     best of N runs per measurement (default 3)
  *   --skip-push                  skip the push-pace runs (~4 min)
  *   --skip-corpus                skip ../shared/corpora
  *   --skip-articles              skip the cold plan of 10,000 articles
