@@ -56,6 +56,8 @@ export interface DocumentCheck {
   convert?: Exclude<TextEncoding, 'utf-8'>;
   /** Nothing to upload (empty, or only white space). */
   blank?: 'empty' | 'whitespace';
+  /** A `.txt` document whose lines are all URLs: how many (it may have been meant as a URL list). */
+  urlLines?: number;
 }
 
 export function documentHash(title: string, bytesHash: string, convert?: string): string {
@@ -165,7 +167,7 @@ export async function checkDocument(
 function checkText(
   bytes: Buffer,
   ext: string,
-): string | { convert?: Exclude<TextEncoding, 'utf-8'>; blank?: 'whitespace' } {
+): string | { convert?: Exclude<TextEncoding, 'utf-8'>; blank?: 'whitespace'; urlLines?: number } {
   const bom = bomEncoding(bytes);
   let utf8: Buffer = bytes;
   let convert: Exclude<TextEncoding, 'utf-8'> | undefined;
@@ -184,7 +186,26 @@ function checkText(
   }
   const s = utf8.toString('utf8').replace(/^\ufeff/, '');
   if (s.trim() === '') return { ...(convert ? { convert } : {}), blank: 'whitespace' };
-  return convert ? { convert } : {};
+  const urlLines = ext === '.txt' ? countUrlLines(s) : undefined;
+  return { ...(convert ? { convert } : {}), ...(urlLines ? { urlLines } : {}) };
+}
+
+const URL_LINE = /^https?:\/\/\S+(\s+#.*)?$/i;
+
+/**
+ * The number of URLs in a text whose lines are URLs and nothing else (blank lines and `#` comments
+ * aside, as in a URL list), when there are at least 3; otherwise 0. A `.txt` file is a document
+ * unless it is named as a URL list, and such a file was most likely meant as one.
+ */
+export function countUrlLines(text: string): number {
+  let urls = 0;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (!URL_LINE.test(line)) return 0;
+    urls++;
+  }
+  return urls >= 3 ? urls : 0;
 }
 
 /** Binary formats a text file must not be (by magic bytes). */

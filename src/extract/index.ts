@@ -135,11 +135,26 @@ async function extractDocument(f: ScannedFile, settings: ExtractSettings): Promi
     });
   }
   const hash = documentHash(title, r.hash, r.convert);
+  const issues: FileIssue[] = r.urlLines
+    ? [
+        {
+          file: f.relPath,
+          line: 1,
+          severity: 'warning',
+          message: `the file is a list of ${r.urlLines} URLs, uploaded as one document; to sync each URL as its own item, name it ${urlListName(f.relPath)} (or match it in "kinds.urls")`,
+        },
+      ]
+    : [];
   return done({
     items: [{ key: documentKey(f.relPath), type: 'DOCUMENT', label: title, hash, line: 1, file: f.relPath }],
-    issues: [],
+    issues,
     complete: true,
   });
+}
+
+/** The name a `.txt` URL list is recognised by (`links.txt` → `links.urls.txt`). */
+function urlListName(relPath: string): string {
+  return path.posix.basename(relPath).replace(/\.txt$/i, '.urls.txt');
 }
 
 /** Pure: a text kind's items from its decoded text. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { documentHash } from '../../src/extract/documents.js';
+import { countUrlLines, documentHash } from '../../src/extract/documents.js';
 import { extractFile, openDocument, type ExtractSettings, type ScannedFile } from '../../src/extract/index.js';
 import { sha256 } from '../../src/extract/hash.js';
 import { tempDir } from '../helpers/fs.js';
@@ -27,6 +27,46 @@ const written = (name: string, bytes: string | Uint8Array) => {
   fs.writeFileSync(abs, bytes);
   return doc(abs, name);
 };
+
+describe('a .txt document that is a list of URLs', () => {
+  const list = '# Feeds\nhttps://a.example/feed\n\nhttp://b.example/x?y=1   # B, a title\nhttps://c.example/\n';
+
+  it('is still uploaded as one document, with a warning saying how to sync its URLs', async () => {
+    const r = await extractFile(written('links.txt', list), S);
+    expect(r.extract.items.map((i) => i.type)).toEqual(['DOCUMENT']);
+    expect(r.extract.issues).toEqual([
+      {
+        file: 'links.txt',
+        line: 1,
+        severity: 'warning',
+        message:
+          'the file is a list of 3 URLs, uploaded as one document; to sync each URL as its own item, name it links.urls.txt (or match it in "kinds.urls")',
+      },
+    ]);
+  });
+
+  it('counts URL lines only when every other line is blank or a comment, and there are 3 or more', () => {
+    expect(countUrlLines(list)).toBe(3);
+    expect(countUrlLines(list.replace(/\n/g, '\r\n'))).toBe(3);
+    expect(countUrlLines('https://a.example/\nhttps://b.example/\n')).toBe(0);
+    expect(countUrlLines(`${list}See https://d.example/ for more.\n`)).toBe(0);
+    expect(countUrlLines(`${list}ftp://e.example/file\n`)).toBe(0);
+    expect(countUrlLines('Notes\nhttps://a.example/\nhttps://b.example/\nhttps://c.example/\n')).toBe(0);
+  });
+
+  it('is no warning in a document that only mentions URLs, or in a document of another type', async () => {
+    const prose = await extractFile(
+      written('notes.txt', 'Read https://a.example/ first.\nThen https://b.example/.\n'),
+      S,
+    );
+    expect(prose.extract.issues).toEqual([]);
+    const csv = await extractFile(
+      written('urls.csv', 'https://a.example/\nhttps://b.example/\nhttps://c.example/\n'),
+      S,
+    );
+    expect(csv.extract.issues).toEqual([]);
+  });
+});
 
 describe('documents: checked before upload', () => {
   it.each(['rotated-page-90.pdf', 'example-list-items-multiple.docx'])('%s is uploaded as it is', async (name) => {
