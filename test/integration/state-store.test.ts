@@ -3,6 +3,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
 import { StateStore } from '../../src/state/store.js';
+import { stateFailure } from '../../src/state/failure.js';
+import { StateError } from '../../src/errors.js';
 import { tempDir } from '../helpers/fs.js';
 
 /** The SQLite state store on a real file: migrations, the item counter, scoping by bot. */
@@ -147,5 +149,35 @@ describe('the state lock', () => {
     expect(isDeadHolder({ ...holder, heartbeatAt: now - 200_000 }, 'h', now, 'pid:[2]')).toBe(true);
     // Same namespace: a gone pid is dead at once.
     expect(isDeadHolder(holder, 'h', now, 'pid:[1]')).toBe(true);
+  });
+});
+
+describe('a state file held by another writer', () => {
+  it('is a StateError that says so (SQLite says "database is locked"), not an internal error', () => {
+    const file = path.join(tempDir(), 'state.db');
+    StateStore.open(file).close();
+    // Another connection holds the write lock; this one gives up at once (kb-sync waits 10 s).
+    const holder = new Database(file);
+    const writer = new Database(file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      writer.pragma('busy_timeout = 0');
+      let raised: unknown;
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        raised = err;
+      }
+      expect((raised as { code?: string }).code).toBe('SQLITE_BUSY');
+      const e = stateFailure(raised, file);
+      expect(e).toBeInstanceOf(StateError);
+      expect(e?.message).toContain(`The state file ${file} stayed locked by another connection`);
+      expect(e?.message).toContain('database is locked');
+      expect(e?.hint).toMatch(/Run again once it is closed/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+      writer.close();
+    }
   });
 });
