@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
@@ -153,6 +155,34 @@ describe('the state lock', () => {
 });
 
 describe('a state file held by another writer', () => {
+  it('a write that reads first waits for the lock instead of failing at once (a --wait run polls it)', async () => {
+    const file = path.join(tempDir(), 'state.db');
+    const store = StateStore.open(file);
+    // Another connection (a run waiting with --wait, checking the lock) holds the write lock for a moment.
+    const holder = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const db = new (require(workerData.sqlite))(workerData.file);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('held');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { file, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    try {
+      await new Promise((resolve, reject) => {
+        holder.once('message', resolve);
+        holder.once('error', reject);
+      });
+      // Reads the stale list, then deletes from it: one transaction. A deferred one asked for the
+      // write lock at its DELETE, where SQLite does not wait: "database is locked" at once.
+      expect(store.forgetStale('bot', 'all')).toEqual({ forgotten: [], unknown: [] });
+    } finally {
+      await holder.terminate();
+      store.close();
+    }
+  });
+
   it('is a StateError that says so (SQLite says "database is locked"), not an internal error', () => {
     const file = path.join(tempDir(), 'state.db');
     StateStore.open(file).close();
