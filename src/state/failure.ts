@@ -46,6 +46,13 @@ export function stateFailure(err: unknown, file: string): StateError | undefined
       err,
     );
   }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StateError(
+      `The state file ${file} stayed locked by another connection for longer than kb-sync waits (10 s) (${why}).`,
+      `Something else had it open for writing (another kb-sync reaches it only through the lock, briefly; a database tool, a backup or a sync service may hold it longer). Run again once it is closed. ${AFTER_WRITE_FAILED}`,
+      err,
+    );
+  }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
     return new StateError(
       `The state file ${file} is damaged or is not a kb-sync state file (${why}).`,

@@ -258,36 +258,38 @@ export class Files {
       )
       .pluck();
     const setSynced = this.#db.prepare('UPDATE files SET synced = ? WHERE bot_id = ? AND path = ?');
-    this.#db.transaction(() => {
-      for (const r of records) {
-        const warnings = r.warnings && r.warnings.length > 0 ? JSON.stringify(r.warnings) : null;
-        const blob = r.blob ?? null;
-        const h = blob === null ? [null, null, null, null] : pairLanes(r.path, blob);
-        upsert.run(
-          botId,
-          r.path,
-          r.kind,
-          r.sig,
-          blob,
-          ...h,
-          r.racy ? 1 : 0,
-          r.contentHash,
-          r.error,
-          warnings,
-          r.drafts ?? 0,
-        );
-        if (r.items) {
-          delItems.run(botId, r.path);
-          for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
+    this.#db
+      .transaction(() => {
+        for (const r of records) {
+          const warnings = r.warnings && r.warnings.length > 0 ? JSON.stringify(r.warnings) : null;
+          const blob = r.blob ?? null;
+          const h = blob === null ? [null, null, null, null] : pairLanes(r.path, blob);
+          upsert.run(
+            botId,
+            r.path,
+            r.kind,
+            r.sig,
+            blob,
+            ...h,
+            r.racy ? 1 : 0,
+            r.contentHash,
+            r.error,
+            warnings,
+            r.drafts ?? 0,
+          );
+          if (r.items) {
+            delItems.run(botId, r.path);
+            for (const it of r.items) addItem.run(botId, r.path, it.key, it.hash);
+          }
+          const ok =
+            r.error === null &&
+            r.items !== undefined &&
+            (unsynced.get(botId, r.path) as number) === 0 &&
+            (pendingFor.get(botId, r.path) as number) === 0;
+          setSynced.run(ok ? 1 : 0, botId, r.path);
         }
-        const ok =
-          r.error === null &&
-          r.items !== undefined &&
-          (unsynced.get(botId, r.path) as number) === 0 &&
-          (pendingFor.get(botId, r.path) as number) === 0;
-        setSynced.run(ok ? 1 : 0, botId, r.path);
-      }
-    })();
+      })
+      .immediate();
   }
 
   /**
@@ -299,20 +301,24 @@ export class Files {
     const stmt = this.#db.prepare(
       'UPDATE files SET blob = ?, h1 = ?, h2 = ?, h3 = ?, h4 = ? WHERE bot_id = ? AND path = ?',
     );
-    this.#db.transaction(() => {
-      for (const b of blobs) stmt.run(b.blob, ...pairLanes(b.path, b.blob), botId, b.path);
-    })();
+    this.#db
+      .transaction(() => {
+        for (const b of blobs) stmt.run(b.blob, ...pairLanes(b.path, b.blob), botId, b.path);
+      })
+      .immediate();
   }
 
   forget(botId: string, paths: Iterable<string>): void {
     const delFile = this.#db.prepare('DELETE FROM files WHERE bot_id = ? AND path = ?');
     const delItems = this.#db.prepare('DELETE FROM file_items WHERE bot_id = ? AND path = ?');
-    this.#db.transaction(() => {
-      for (const p of paths) {
-        delFile.run(botId, p);
-        delItems.run(botId, p);
-      }
-    })();
+    this.#db
+      .transaction(() => {
+        for (const p of paths) {
+          delFile.run(botId, p);
+          delItems.run(botId, p);
+        }
+      })
+      .immediate();
   }
 
   /** Every file of the bot must be read again (extraction changed, or requests were left in flight). */

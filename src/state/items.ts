@@ -97,12 +97,14 @@ export class Items {
        VALUES (?, ?, ?, ?, ?, ?, NULL, 'adopted', ?, ?, ?, ?) ON CONFLICT (bot_id, key) DO NOTHING`,
     );
     const t = nowIso();
-    this.#db.transaction(() => {
-      let added = 0;
-      for (const i of items)
-        added += stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId).changes;
-      this.#bots.bumpItems(botId, added);
-    })();
+    this.#db
+      .transaction(() => {
+        let added = 0;
+        for (const i of items)
+          added += stmt.run(botId, i.key, i.type, i.label, i.hash, i.payloadHash, i.file, i.line, t, runId).changes;
+        this.#bots.bumpItems(botId, added);
+      })
+      .immediate();
   }
 
   /**
@@ -113,28 +115,32 @@ export class Items {
     const stmt = this.#db.prepare(
       'UPDATE items SET key = ?, label = ?, source_file = ?, source_line = ?, run_id = ? WHERE bot_id = ? AND key = ?',
     );
-    this.#db.transaction(() => {
-      for (const m of moves) {
-        stmt.run(m.to, m.label, m.sourceFile, m.sourceLine, runId, botId, m.from);
-        this.#lists.moveUncertain(botId, m);
-      }
-    })();
+    this.#db
+      .transaction(() => {
+        for (const m of moves) {
+          stmt.run(m.to, m.label, m.sourceFile, m.sourceLine, runId, botId, m.from);
+          this.#lists.moveUncertain(botId, m);
+        }
+      })
+      .immediate();
   }
 
   /** Turn items whose source is gone into stale entries. */
   remove(botId: string, keys: readonly string[], runId: number | null): void {
     const get = this.#db.prepare('SELECT * FROM items WHERE bot_id = ? AND key = ?');
     const del = this.#db.prepare('DELETE FROM items WHERE bot_id = ? AND key = ?');
-    this.#db.transaction(() => {
-      let removed = 0;
-      for (const k of keys) {
-        const r = get.get(botId, k) as Record<string, unknown> | undefined;
-        if (!r) continue;
-        this.#lists.addStale(botId, toItem(r), 'removed', runId);
-        removed += del.run(botId, k).changes;
-      }
-      this.#bots.bumpItems(botId, -removed);
-    })();
+    this.#db
+      .transaction(() => {
+        let removed = 0;
+        for (const k of keys) {
+          const r = get.get(botId, k) as Record<string, unknown> | undefined;
+          if (!r) continue;
+          this.#lists.addStale(botId, toItem(r), 'removed', runId);
+          removed += del.run(botId, k).changes;
+        }
+        this.#bots.bumpItems(botId, -removed);
+      })
+      .immediate();
   }
 
   /** An item's source changed but what is sent did not (e.g. whitespace): record the new source hash. */

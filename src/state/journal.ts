@@ -69,52 +69,56 @@ export class Journal {
     c: PushedItem,
     runId: number | null,
   ): { replaced: ItemRow | undefined; wasAmbiguous: boolean } {
-    return this.#db.transaction(() => {
-      const prev = this.#items.putPushed(botId, c, runId);
-      const pend = this.#db
-        .prepare('SELECT ambiguous FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
-        .pluck()
-        .get(botId, c.key, c.hash) as number | undefined;
-      const wasAmbiguous = pend === 1;
-      if (wasAmbiguous) {
-        this.#lists.addUncertain(
-          botId,
-          { key: c.key, type: c.type, label: c.label, sourceFile: c.sourceFile, remoteId: c.remoteId },
-          'a response was lost and the request was sent again',
-          runId,
-        );
-      }
-      this.#lists.nameUncertain(botId, c.key, c.remoteId);
-      this.#settle(botId, c.key, c.hash);
-      return { replaced: prev, wasAmbiguous };
-    })();
+    return this.#db
+      .transaction(() => {
+        const prev = this.#items.putPushed(botId, c, runId);
+        const pend = this.#db
+          .prepare('SELECT ambiguous FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
+          .pluck()
+          .get(botId, c.key, c.hash) as number | undefined;
+        const wasAmbiguous = pend === 1;
+        if (wasAmbiguous) {
+          this.#lists.addUncertain(
+            botId,
+            { key: c.key, type: c.type, label: c.label, sourceFile: c.sourceFile, remoteId: c.remoteId },
+            'a response was lost and the request was sent again',
+            runId,
+          );
+        }
+        this.#lists.nameUncertain(botId, c.key, c.remoteId);
+        this.#settle(botId, c.key, c.hash);
+        return { replaced: prev, wasAmbiguous };
+      })
+      .immediate();
   }
 
   /** The create failed for good. An ambiguous one is kept as uncertain; the item keeps its earlier state. */
   abandon(botId: string, key: string, hash: string, runId: number | null): { wasAmbiguous: boolean } {
-    return this.#db.transaction(() => {
-      const row = this.#db
-        .prepare('SELECT * FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
-        .get(botId, key, hash) as Record<string, unknown> | undefined;
-      if (!row) return { wasAmbiguous: false };
-      const wasAmbiguous = row.ambiguous === 1;
-      if (wasAmbiguous) {
-        this.#lists.addUncertain(
-          botId,
-          {
-            key,
-            type: row.type as BotDataType,
-            label: row.label as string,
-            sourceFile: (row.source_file as string | null) ?? null,
-            remoteId: null,
-          },
-          'a response was lost, and sending it again failed; it may have been created',
-          runId,
-        );
-      }
-      this.#settle(botId, key, hash);
-      return { wasAmbiguous };
-    })();
+    return this.#db
+      .transaction(() => {
+        const row = this.#db
+          .prepare('SELECT * FROM pending WHERE bot_id = ? AND key = ? AND hash = ?')
+          .get(botId, key, hash) as Record<string, unknown> | undefined;
+        if (!row) return { wasAmbiguous: false };
+        const wasAmbiguous = row.ambiguous === 1;
+        if (wasAmbiguous) {
+          this.#lists.addUncertain(
+            botId,
+            {
+              key,
+              type: row.type as BotDataType,
+              label: row.label as string,
+              sourceFile: (row.source_file as string | null) ?? null,
+              remoteId: null,
+            },
+            'a response was lost, and sending it again failed; it may have been created',
+            runId,
+          );
+        }
+        this.#settle(botId, key, hash);
+        return { wasAmbiguous };
+      })
+      .immediate();
   }
 
   list(botId: string): PendingRow[] {
@@ -140,20 +144,22 @@ export class Journal {
    * an item, so each becomes an uncertain entry. Call only while holding the lock.
    */
   recover(botId: string, runId: number | null): PendingRow[] {
-    return this.#db.transaction(() => {
-      const rows = this.list(botId);
-      for (const r of rows) {
-        this.#lists.addUncertain(
-          botId,
-          { key: r.key, type: r.type, label: r.label, sourceFile: r.sourceFile, remoteId: null },
-          'the request was in flight when an earlier run stopped',
-          runId,
-        );
-      }
-      this.#db.prepare('DELETE FROM pending WHERE bot_id = ?').run(botId);
-      if (rows.length > 0) this.#files.markAllUnsynced(botId);
-      return rows;
-    })();
+    return this.#db
+      .transaction(() => {
+        const rows = this.list(botId);
+        for (const r of rows) {
+          this.#lists.addUncertain(
+            botId,
+            { key: r.key, type: r.type, label: r.label, sourceFile: r.sourceFile, remoteId: null },
+            'the request was in flight when an earlier run stopped',
+            runId,
+          );
+        }
+        this.#db.prepare('DELETE FROM pending WHERE bot_id = ?').run(botId);
+        if (rows.length > 0) this.#files.markAllUnsynced(botId);
+        return rows;
+      })
+      .immediate();
   }
 
   #settle(botId: string, key: string, hash: string): void {

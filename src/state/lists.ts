@@ -119,25 +119,27 @@ export class Lists {
 
   /** Forget stale entries (after a person removed them in the dashboard), by remote id or stale entry number. */
   forgetStale(botId: string, ids: readonly string[] | 'all'): { forgotten: StaleRow[]; unknown: string[] } {
-    return this.#db.transaction(() => {
-      const all = this.stale(botId);
-      if (ids === 'all') {
-        this.#db.prepare('DELETE FROM stale WHERE bot_id = ?').run(botId);
-        return { forgotten: all, unknown: [] };
-      }
-      const forgotten: StaleRow[] = [];
-      const unknown: string[] = [];
-      const del = this.#db.prepare('DELETE FROM stale WHERE bot_id = ? AND id = ?');
-      for (const id of ids) {
-        const hits = all.filter((s) => s.remoteId === id || `#${s.id}` === id || String(s.id) === id);
-        if (hits.length === 0) unknown.push(id);
-        for (const h of hits) {
-          del.run(botId, h.id);
-          forgotten.push(h);
+    return this.#db
+      .transaction(() => {
+        const all = this.stale(botId);
+        if (ids === 'all') {
+          this.#db.prepare('DELETE FROM stale WHERE bot_id = ?').run(botId);
+          return { forgotten: all, unknown: [] };
         }
-      }
-      return { forgotten, unknown };
-    })();
+        const forgotten: StaleRow[] = [];
+        const unknown: string[] = [];
+        const del = this.#db.prepare('DELETE FROM stale WHERE bot_id = ? AND id = ?');
+        for (const id of ids) {
+          const hits = all.filter((s) => s.remoteId === id || `#${s.id}` === id || String(s.id) === id);
+          if (hits.length === 0) unknown.push(id);
+          for (const h of hits) {
+            del.run(botId, h.id);
+            forgotten.push(h);
+          }
+        }
+        return { forgotten, unknown };
+      })
+      .immediate();
   }
 
   forgetUncertain(botId: string): number {

@@ -27,14 +27,16 @@ export class Runs {
 
   /** Close a run, and keep only the last 1000 runs of its bot (cron every few minutes adds up). */
   finish(runId: number, status: string, counts: Record<string, number>): void {
-    this.#db.transaction(() => {
-      this.#db
-        .prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?')
-        .run(nowIso(), status, JSON.stringify(counts), runId);
-      this.#db
-        .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = @id) AND id <= @id - 1000')
-        .run({ id: runId });
-    })();
+    this.#db
+      .transaction(() => {
+        this.#db
+          .prepare('UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?')
+          .run(nowIso(), status, JSON.stringify(counts), runId);
+        this.#db
+          .prepare('DELETE FROM runs WHERE bot_id = (SELECT bot_id FROM runs WHERE id = @id) AND id <= @id - 1000')
+          .run({ id: runId });
+      })
+      .immediate();
   }
 
   latest(botId: string, limit = 5): RunRow[] {

@@ -100,7 +100,7 @@ export function importSnapshot(
   snap: Snapshot,
   opts: { force: boolean },
 ): { items: number; files: number; stale: number; uncertain: number } {
-  return store.tx(() => {
+  return store.writeTx(() => {
     const existing = store.itemCount(snap.botId);
     if (existing > 0 && !opts.force) {
       throw new StateError(

@@ -38,18 +38,20 @@ export class Sources {
 
   /** Record `dir` as the bot's knowledge folder, rewriting the stored source paths if it moved. */
   moveTo(botId: string, dir: string): void {
-    this.#db.transaction(() => {
-      const from = this.dir(botId);
-      if (from !== null && from !== dir) {
-        for (const t of TABLES) {
-          this.#db
-            .prepare(
-              `UPDATE ${t} SET source_file = kb_rebase_source(source_file, ?, ?) WHERE bot_id = ? AND source_file IS NOT NULL`,
-            )
-            .run(from, dir, botId);
+    this.#db
+      .transaction(() => {
+        const from = this.dir(botId);
+        if (from !== null && from !== dir) {
+          for (const t of TABLES) {
+            this.#db
+              .prepare(
+                `UPDATE ${t} SET source_file = kb_rebase_source(source_file, ?, ?) WHERE bot_id = ? AND source_file IS NOT NULL`,
+              )
+              .run(from, dir, botId);
+          }
         }
-      }
-      this.#db.prepare('UPDATE bots SET knowledge_dir = ? WHERE bot_id = ?').run(dir, botId);
-    })();
+        this.#db.prepare('UPDATE bots SET knowledge_dir = ? WHERE bot_id = ?').run(dir, botId);
+      })
+      .immediate();
   }
 }

@@ -82,9 +82,21 @@ export class StateStore {
     if (this.#db.open) this.#db.close();
   }
 
-  /** Run `fn` in one transaction (nested calls join it). */
+  /** Run `fn`, which only reads, in one transaction (one consistent view; nested calls join it). */
   tx<T>(fn: () => T): T {
     return this.#db.transaction(fn)();
+  }
+
+  /**
+   * Run `fn`, which writes, in one IMMEDIATE transaction (nested calls join it): it takes the write
+   * lock as it begins, waiting for it (busy_timeout). A deferred transaction that reads and then
+   * writes asks for the lock midway, where SQLite does not wait (it could deadlock): when another
+   * connection holds it at that moment (a run waiting with --wait checks the lock twice a
+   * second), the write fails at once with "database is locked". The write transactions of the
+   * state's modules are IMMEDIATE for the same reason.
+   */
+  writeTx<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
   }
 
   // ---- bots (bots.ts)
@@ -100,7 +112,7 @@ export class StateStore {
   }
   /** Extraction changed (settings, kinds, include/exclude): record it, and read every file again. */
   changeFingerprint(botId: string, fingerprint: string): void {
-    this.tx(() => {
+    this.writeTx(() => {
       this.#files.markAllUnsynced(botId);
       this.#bots.setFingerprint(botId, fingerprint);
     });
@@ -118,7 +130,7 @@ export class StateStore {
     return this.#bots.gitSnapshot(botId);
   }
   setGitSnapshot(botId: string, snap: GitSnapshot): void {
-    this.tx(() => this.#bots.setGitSnapshot(botId, snap));
+    this.writeTx(() => this.#bots.setGitSnapshot(botId, snap));
   }
 
   itemCount(botId: string): number {

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/state/migrations.js';
 import { StateStore } from '../../src/state/store.js';
+import { stateFailure } from '../../src/state/failure.js';
+import { StateError } from '../../src/errors.js';
 import { tempDir } from '../helpers/fs.js';
 
 /** The SQLite state store on a real file: migrations, the item counter, scoping by bot. */
@@ -147,5 +151,63 @@ describe('the state lock', () => {
     expect(isDeadHolder({ ...holder, heartbeatAt: now - 200_000 }, 'h', now, 'pid:[2]')).toBe(true);
     // Same namespace: a gone pid is dead at once.
     expect(isDeadHolder(holder, 'h', now, 'pid:[1]')).toBe(true);
+  });
+});
+
+describe('a state file held by another writer', () => {
+  it('a write that reads first waits for the lock instead of failing at once (a --wait run polls it)', async () => {
+    const file = path.join(tempDir(), 'state.db');
+    const store = StateStore.open(file);
+    // Another connection (a run waiting with --wait, checking the lock) holds the write lock for a moment.
+    const holder = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+       const db = new (require(workerData.sqlite))(workerData.file);
+       db.exec('BEGIN IMMEDIATE');
+       parentPort.postMessage('held');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec('COMMIT');
+       db.close();`,
+      { eval: true, workerData: { file, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    try {
+      await new Promise((resolve, reject) => {
+        holder.once('message', resolve);
+        holder.once('error', reject);
+      });
+      // Reads the stale list, then deletes from it: one transaction. A deferred one asked for the
+      // write lock at its DELETE, where SQLite does not wait: "database is locked" at once.
+      expect(store.forgetStale('bot', 'all')).toEqual({ forgotten: [], unknown: [] });
+    } finally {
+      await holder.terminate();
+      store.close();
+    }
+  });
+
+  it('is a StateError that says so (SQLite says "database is locked"), not an internal error', () => {
+    const file = path.join(tempDir(), 'state.db');
+    StateStore.open(file).close();
+    // Another connection holds the write lock; this one gives up at once (kb-sync waits 10 s).
+    const holder = new Database(file);
+    const writer = new Database(file);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      writer.pragma('busy_timeout = 0');
+      let raised: unknown;
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+      } catch (err) {
+        raised = err;
+      }
+      expect((raised as { code?: string }).code).toBe('SQLITE_BUSY');
+      const e = stateFailure(raised, file);
+      expect(e).toBeInstanceOf(StateError);
+      expect(e?.message).toContain(`The state file ${file} stayed locked by another connection`);
+      expect(e?.message).toContain('database is locked');
+      expect(e?.hint).toMatch(/Run again once it is closed/);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+      writer.close();
+    }
   });
 });
