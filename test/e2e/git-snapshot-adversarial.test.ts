@@ -110,17 +110,22 @@ function spawnSyncGit(r: Repo, args: string[]): number | null {
 
 const article = (title: string, body: string) => `---\ntitle: ${title}\n---\n\n${body}\n`;
 
+/** A repository holding one article, added and committed as the submodule knowledge/vendor. */
+function addVendorSubmodule(r: Repo): void {
+  const inner = tempDir('kb-sync-inner-');
+  git(inner, r.genv, 'init', '-q', '-b', 'main');
+  fs.writeFileSync(path.join(inner, 'vendor.md'), article('Vendor', 'From a submodule.'));
+  git(inner, r.genv, 'add', '-A');
+  git(inner, r.genv, 'commit', '-q', '-m', 'inner');
+  git(r.p.dir, r.genv, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'knowledge/vendor');
+  git(r.p.dir, r.genv, 'commit', '-q', '-m', 'submodule');
+}
+
 describe.skipIf(!hasGit)('git snapshot, adversarial: the bot mirrors the files after real git actions', () => {
   it('a submodule with knowledge files added after the state agreed with git is synced', async () => {
     const r = await repo();
     await settle(r);
-    const inner = tempDir('kb-sync-inner-');
-    git(inner, r.genv, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(inner, 'vendor.md'), article('Vendor', 'From a submodule.'));
-    git(inner, r.genv, 'add', '-A');
-    git(inner, r.genv, 'commit', '-q', '-m', 'inner');
-    git(r.p.dir, r.genv, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'knowledge/vendor');
-    git(r.p.dir, r.genv, 'commit', '-q', '-m', 'submodule');
+    addVendorSubmodule(r);
     const s = await sync(r);
     expect(s.doc.counts).toMatchObject({ create: 1 });
     await expectMirror(r);
@@ -128,13 +133,7 @@ describe.skipIf(!hasGit)('git snapshot, adversarial: the bot mirrors the files a
 
   it('a submodule checked out after the state agreed with git (an index that did not change) is synced', async () => {
     const r = await repo();
-    const inner = tempDir('kb-sync-inner-');
-    git(inner, r.genv, 'init', '-q', '-b', 'main');
-    fs.writeFileSync(path.join(inner, 'vendor.md'), article('Vendor', 'From a submodule.'));
-    git(inner, r.genv, 'add', '-A');
-    git(inner, r.genv, 'commit', '-q', '-m', 'inner');
-    git(r.p.dir, r.genv, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'knowledge/vendor');
-    git(r.p.dir, r.genv, 'commit', '-q', '-m', 'submodule');
+    addVendorSubmodule(r);
     // A clone without --recurse-submodules: the submodule's folder is empty.
     const clone = path.join(tempDir('kb-sync-clone-'), 'repo');
     git(path.dirname(clone), r.genv, 'clone', '-q', r.p.dir, clone);
