@@ -11,8 +11,15 @@ const ASKS_GIT = new Set(['sync', 'plan', 'adopt']);
  */
 export function prefetchGit(args: readonly string[], cwd = process.cwd()): void {
   try {
-    const root = prefetchRoot(args, cwd);
-    if (root !== undefined) prefetchGitView(root);
+    const where = prefetchRoot(args, cwd);
+    if (where === undefined) return;
+    // git's listing is started at once unless the state knows the index by its checksum (a look
+    // at the state file, taken once git has started).
+    const known = import('../state/peek.js').then(({ knownGitIndexes }) => {
+      const k = knownGitIndexes(where.stateFile);
+      return (checksum: string) => k.has(checksum);
+    });
+    prefetchGitView(where.root, known);
   } catch {
     // Whatever went wrong here, the run meets it again and says so.
   }
@@ -22,9 +29,10 @@ export function prefetchGit(args: readonly string[], cwd = process.cwd()): void 
  * The knowledge folder a command line will ask git about, read the way loadConfig reads it, in
  * the plain case only: one of those commands first, `--config FILE` (or ./sync.config.json, or
  * none) in plain JSON, no targets, git not turned off, the folder there. Anything else is
- * undefined: the run then asks git itself, once its configuration is loaded and checked.
+ * undefined: the run then asks git itself, once its configuration is loaded and checked. With
+ * the folder, the state file the run will open.
  */
-export function prefetchRoot(args: readonly string[], cwd: string): string | undefined {
+export function prefetchRoot(args: readonly string[], cwd: string): { root: string; stateFile: string } | undefined {
   if (!ASKS_GIT.has(args[0] ?? '')) return undefined;
   let configPath: string | undefined;
   for (let i = 1; i < args.length; i++) {
@@ -45,7 +53,9 @@ export function prefetchRoot(args: readonly string[], cwd: string): string | und
   const cfg = raw as Record<string, unknown>;
   if ('targets' in cfg || cfg.git === false) return undefined;
   const dir = cfg.knowledgeDir ?? 'knowledge';
-  if (typeof dir !== 'string' || dir === '') return undefined;
+  const stateFile = cfg.stateFile ?? '.kb-sync/state.db';
+  if (typeof dir !== 'string' || dir === '' || typeof stateFile !== 'string' || stateFile === '') return undefined;
   const root = path.resolve(path.dirname(file), dir);
-  return fs.statSync(root, { throwIfNoEntry: false })?.isDirectory() ? root : undefined;
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  return { root, stateFile: path.resolve(path.dirname(file), stateFile) };
 }

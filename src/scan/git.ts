@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ObjectFormat } from './blob.js';
-import { conversions, type AutoCrlf } from './git-attributes.js';
+import { attributeFiles, conversions, readRelevance, type AutoCrlf } from './git-attributes.js';
+import { findIndexFile, markIndex, sameFile, type IndexMark } from './git-index.js';
 import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from './git-run.js';
 
 /**
@@ -16,11 +17,13 @@ import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from
  * symbolic links, submodules, conflicts, and files whose bytes git converts (see
  * git-attributes.ts). Those keep the stat fast path.
  *
- * The commands, run at once from the folder: `git rev-parse` (where the repository is), `git
- * config` (core.autocrlf, core.attributesFile), `git ls-files --stage -v` (blob ids, and the
- * assume-unchanged and skip-worktree flags) and `git status --porcelain=v2` (what differs from
- * the index, comparing ctimes whatever core.trustctime says); `git check-attr` only when some
- * attributes file names a converting attribute.
+ * The commands, run at once from the folder: `git rev-parse` (where the repository and its index
+ * are), `git config` (core.autocrlf, core.attributesFile), `git status --porcelain=v2` (what
+ * differs from the index, comparing ctimes whatever core.trustctime says) and `git ls-files
+ * --stage -v` (blob ids, and the assume-unchanged and skip-worktree flags). The listing is left
+ * out when the caller knows the index by its checksum (git-index.ts): a no-op then costs git
+ * little more than its status. `git check-attr` only when some attributes file names a
+ * converting attribute.
  */
 
 export { blobHasher, blobId, type ObjectFormat } from './blob.js';
@@ -54,6 +57,20 @@ export interface GitView {
    * assume-unchanged and skip-worktree flags): equal hashes, the same index entries.
    */
   indexHash: string;
+  /**
+   * The index file's checksum (src/scan/git-index.ts), when the index can be known by it: it held
+   * still while git ran and no attributes file under the folder is tracked. A caller that recorded
+   * it with this view's `indexHash` may pass it back (`knownIndex`) to skip git's listing.
+   */
+  indexChecksum: string | undefined;
+  /**
+   * Whether git's listing was read. Not when the caller knew the index by its checksum: `tracked`
+   * and `dirty` then throw, `vouch` vouches for nothing and `indexHash` is ''; `withListing()`
+   * reads it.
+   */
+  listed: boolean;
+  /** This view with git's listing read (itself when it has it). */
+  withListing(): Promise<GitView | GitUnavailable>;
   /** Tracked paths `git status` reports as differing from the index (or unmerged), with the reason. */
   changed: ReadonlyMap<string, DirtyReason>;
   /** Tracked paths whose bytes on disk may differ from their blob (conversions), each with the reason. */
@@ -88,6 +105,11 @@ export interface GitOptions {
    * cheaper; and `untracked` is then empty.
    */
   attributeFiles?: Promise<readonly string[]>;
+  /**
+   * Whether the caller knows the index with this checksum (a view's `indexChecksum` it recorded,
+   * with that view's `indexHash`): git's listing is then not asked for unless needed.
+   */
+  knownIndex?: ((checksum: string) => boolean) | undefined;
 }
 
 /** Whether `env` turns git use off (`KB_SYNC_GIT=0`, `false`, `off` or `no`). */
@@ -96,13 +118,24 @@ export function gitDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean 
   return v === '0' || v === 'false' || v === 'off' || v === 'no';
 }
 
-/** The commands of a view, run at once (see the top of this file; the bench's floor runs them too). */
+/**
+ * The commands of a view, run at once (see the top of this file; the bench's floor runs them
+ * too). git's listing (`LISTING`) is run beside them only when the index is not known by its
+ * checksum (src/scan/git-index.ts).
+ */
 export function viewCommands(attributeFilesGiven: boolean): string[][] {
   const untracked = attributeFilesGiven ? ['--untracked-files=no'] : ['--untracked-files=normal', '--ignored=matching'];
   return [
-    ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-prefix', '--show-object-format'],
+    [
+      'rev-parse',
+      '--show-toplevel',
+      '--git-common-dir',
+      '--show-prefix',
+      '--show-object-format',
+      '--git-path',
+      'index',
+    ],
     ['config', '-z', '--get-regexp', '^core\\.(autocrlf|attributesfile)$'],
-    ['ls-files', '--stage', '-v', '-z', '--', '.'],
     // git compares ctimes and whole stat data as kb-sync's own stat path does, whatever the
     // repository says (with core.trustctime=false, an edit that keeps size and mtime is unseen).
     [
@@ -112,21 +145,78 @@ export function viewCommands(attributeFilesGiven: boolean): string[][] {
   ];
 }
 
-const prefetched = new Map<string, Promise<GitOutput[]>>();
+/** git's listing of the index under the folder: blob ids, modes, stages and flags. */
+export const LISTING: readonly string[] = ['ls-files', '--stage', '-v', '-z', '--', '.'];
+
+/**
+ * A view's git commands, started: the main ones at once, git's listing as soon as it is known
+ * to be needed (at once, unless the index may be one the caller knows by its checksum).
+ */
+class ViewRequest {
+  /** The index as found before git started, if it can be known by checksum. */
+  readonly before: IndexMark | undefined;
+  readonly main: Promise<GitOutput[]>;
+  #listing: Promise<GitOutput[]> | undefined;
+  /** Whether the listing was started, or found not to be needed yet (the caller knows the index). */
+  decided = false;
+  readonly #run: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number };
+
+  constructor(
+    root: string,
+    run: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+    attributeFilesGiven: boolean,
+  ) {
+    this.#run = run;
+    const indexFile = findIndexFile(root);
+    // Read before git starts: the same mark after git has answered, and git read this index.
+    this.before = indexFile === undefined ? undefined : markIndex(indexFile);
+    this.main = runGitBatch(viewCommands(attributeFilesGiven), run);
+    this.main.catch(() => undefined);
+    if (this.before === undefined) void this.list();
+  }
+
+  /** Decide now: the listing is needed unless `known` says the index is one the caller knows. */
+  decide(known: ((checksum: string) => boolean) | undefined): void {
+    if (this.decided) return;
+    if (this.before !== undefined && known?.(this.before.checksum)) this.decided = true;
+    else void this.list();
+  }
+
+  get listed(): boolean {
+    return this.#listing !== undefined;
+  }
+
+  /** git's listing (started now if it was not). */
+  list(): Promise<GitOutput[]> {
+    this.decided = true;
+    if (!this.#listing) {
+      this.#listing = runGitBatch([LISTING], this.#run);
+      this.#listing.catch(() => undefined);
+    }
+    return this.#listing;
+  }
+}
+
+const prefetched = new Map<string, ViewRequest>();
 
 /**
  * Start the view's commands for the folder `root` now, in this process's environment, for
  * `readGitView(root)` to take later: the CLI calls this before it loads the rest of itself, so
- * that git works while it loads. Never throws; a failure is met again (and said) by readGitView.
+ * that git works while it loads. `known`, when it comes, says whether the index is one the
+ * state knows by checksum (git's listing is started at once if not). Never throws; a failure is
+ * met again (and said) by readGitView.
  */
-export function prefetchGitView(root: string): void {
+export function prefetchGitView(root: string, known?: Promise<(checksum: string) => boolean>): void {
   if (prefetched.has(root) || gitDisabledByEnv()) return;
-  const batch = runGitBatch(viewCommands(false), { cwd: root, env: gitEnv(process.env), timeoutMs: 60_000 });
-  batch.catch(() => undefined);
-  prefetched.set(root, batch);
+  const req = new ViewRequest(root, { cwd: root, env: gitEnv(process.env), timeoutMs: 60_000 }, false);
+  prefetched.set(root, req);
+  known?.then(
+    (k) => req.decide(k),
+    () => req.decide(undefined),
+  );
 }
 
-function takePrefetched(root: string): Promise<GitOutput[]> | undefined {
+function takePrefetched(root: string): ViewRequest | undefined {
   const p = prefetched.get(root);
   prefetched.delete(root);
   return p;
@@ -138,47 +228,60 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
   const timeoutMs = opts.timeoutMs ?? 60_000;
   try {
     // All at once: they do not depend on each other, and a no-op sync waits for the slowest.
-    // ls-files prints paths relative to the folder (git's working directory here); status -z
-    // prints them relative to the top of the work tree. Started before the CLI loaded, if it could.
+    // Started before the CLI loaded, if it could.
     const early =
       !opts.attributeFiles && opts.timeoutMs === undefined && (opts.env === undefined || opts.env === process.env)
         ? takePrefetched(root)
         : undefined;
-    const [rev, config, ls, status] = (await (early ??
-      runGitBatch(viewCommands(opts.attributeFiles !== undefined), { cwd: root, env, timeoutMs }))) as [
-      GitOutput,
-      GitOutput,
-      GitOutput,
-      GitOutput,
-    ];
+    const req = early ?? new ViewRequest(root, { cwd: root, env, timeoutMs }, opts.attributeFiles !== undefined);
+    req.decide(opts.knownIndex);
+    const [rev, config, status] = (await req.main) as [GitOutput, GitOutput, GitOutput];
     if (rev.code !== 0) return { unavailable: notARepository(rev.stderr) };
-    const [topLevel = '', commonDirRaw = '.git', prefix = '', format = 'sha1'] = rev.stdout
+    const [topLevel = '', commonDirRaw = '.git', prefix = '', format = 'sha1', indexPath = ''] = rev.stdout
       .toString('utf8')
       .split('\n');
     if (format !== 'sha1' && format !== 'sha256')
       return { unavailable: `the repository uses the ${format} object format` };
-    const failed = [ls, status].find((r) => r.code !== 0);
-    if (failed) return { unavailable: `git failed (${gitComplaint(failed.stderr)})` };
-    const view = buildView(prefix, ls, status);
-    if (opts.attributeFiles) view.attributesInside.push(...(await opts.attributeFiles));
+    if (status.code !== 0) return { unavailable: `git failed (${gitComplaint(status.stderr)})` };
+    // status -z prints paths relative to the top of the work tree (ls-files, relative to the folder).
+    const partial = buildView(prefix, status);
+    if (opts.attributeFiles) partial.attributesInside.push(...(await opts.attributeFiles));
     const settings = parseConfig(config);
-    const found = await conversions(
-      {
-        root,
-        topLevel,
-        commonDir: path.resolve(root, commonDirRaw),
-        prefix,
-        attributesFile: settings.attributesFile,
-        inside: view.attributesInside,
-        env,
-      },
-      () => {
-        const { tracked, dirty } = view.listing();
-        return [...tracked.keys()].filter((p) => !dirty.has(p));
-      },
-      { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
-    );
-    return finish(view, found.unsafe, found.sources, topLevel, prefix, format);
+    const attributes = {
+      root,
+      topLevel,
+      commonDir: path.resolve(root, commonDirRaw),
+      prefix,
+      attributesFile: settings.attributesFile,
+      env,
+    };
+    // The index git read, if it is the one found before it started and it held still meanwhile.
+    const mark = req.before && sameFile(req.before.file, path.resolve(root, indexPath)) ? req.before : undefined;
+    const still = () => mark !== undefined && markIndex(mark.file)?.checksum === mark.checksum;
+    const where: Where = { topLevel, prefix, format, mark };
+    const withListing = async (): Promise<GitView | GitUnavailable> => {
+      const [ls] = (await req.list()) as [GitOutput];
+      if (ls.code !== 0) return { unavailable: `git failed (${gitComplaint(ls.stderr)})` };
+      addListing(partial, ls);
+      const found = await conversions(
+        { ...attributes, inside: partial.attributesInside },
+        () => {
+          const { tracked, dirty } = partial.listing!();
+          return [...tracked.keys()].filter((p) => !dirty.has(p));
+        },
+        { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
+      );
+      // Known by its checksum next time only when nothing in the listing is needed without it.
+      const known = partial.trackedAttributes.length === 0 && still();
+      return finish(partial, found, { ...where, mark: known ? mark : undefined }, withListing);
+    };
+    if (!req.listed) {
+      // The caller knows this index: without attributes that convert bytes, the listing is not needed.
+      const relevant = readRelevance(attributeFiles({ ...attributes, inside: partial.attributesInside }));
+      if (still() && !relevant.content && !relevant.eol && settings.autocrlf === 'false')
+        return finish(partial, { unsafe: new Map(), sources: relevant.sources }, where, withListing);
+    }
+    return await withListing();
   } catch (err) {
     if (err instanceof GitSpawnError) return { unavailable: err.message };
     return { unavailable: `git failed (${(err as Error).message})` };
@@ -217,9 +320,12 @@ function parseConfig(r: GitOutput): { autocrlf: AutoCrlf; attributesFile: string
 }
 
 interface PartialView {
-  /** git's listing, read into `tracked` and `dirty` on first use. */
-  listing: () => { tracked: Map<string, string>; dirty: Map<string, DirtyReason> };
+  /** git's listing, read into `tracked` and `dirty` on first use (undefined: git was not asked for it). */
+  listing: (() => { tracked: Map<string, string>; dirty: Map<string, DirtyReason> }) | undefined;
+  /** A hash of the listing ('' without one). */
   indexHash: string;
+  /** `.gitattributes` files under the folder that git tracks. */
+  trackedAttributes: string[];
   /** What `git status` says of tracked paths (applied over the listing's own reasons). */
   changed: Map<string, DirtyReason>;
   untracked: string[];
@@ -230,7 +336,23 @@ interface PartialView {
 
 const isAttributes = (p: string) => p === '.gitattributes' || p.endsWith('/.gitattributes');
 
-function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
+/** The view from `git status` alone. */
+function buildView(prefix: string, st: GitOutput): PartialView {
+  const v: PartialView = {
+    listing: undefined,
+    indexHash: '',
+    trackedAttributes: [],
+    changed: new Map(),
+    untracked: [],
+    ignored: [],
+    attributesInside: [],
+  };
+  parseStatus(st.stdout.toString('utf8'), prefix, v);
+  return v;
+}
+
+/** Add git's listing to the view (read in full only when something asks for it). */
+function addListing(v: PartialView, ls: GitOutput): void {
   type Listed = { tracked: Map<string, string>; dirty: Map<string, DirtyReason>; attributesInside: string[] };
   let parsed: Listed | undefined;
   const parse = (): Listed => {
@@ -240,24 +362,17 @@ function buildView(prefix: string, ls: GitOutput, st: GitOutput): PartialView {
     return parsed;
   };
   let merged = false;
-  const v: PartialView = {
-    listing: () => {
-      const l = parse();
-      // What git status says wins over the listing's own reasons (it is read after it).
-      if (!merged) for (const [p, r] of v.changed) l.dirty.set(p, r);
-      merged = true;
-      return l;
-    },
-    indexHash: createHash('sha256').update(ls.stdout).digest('hex'),
-    changed: new Map(),
-    untracked: [],
-    ignored: [],
-    attributesInside: [],
+  v.listing = () => {
+    const l = parse();
+    // What git status says wins over the listing's own reasons (it is read after it).
+    if (!merged) for (const [p, r] of v.changed) l.dirty.set(p, r);
+    merged = true;
+    return l;
   };
+  v.indexHash = createHash('sha256').update(ls.stdout).digest('hex');
   // Attributes files git tracks decide which bytes it converts: only then is the listing read now.
-  if (ls.stdout.includes('.gitattributes')) v.attributesInside.push(...parse().attributesInside);
-  parseStatus(st.stdout.toString('utf8'), prefix, v);
-  return v;
+  if (ls.stdout.includes('.gitattributes')) v.trackedAttributes = parse().attributesInside;
+  v.attributesInside.push(...v.trackedAttributes);
 }
 
 /**
@@ -347,38 +462,53 @@ function nthField(rec: string, n: number): string {
   return rec.slice(at);
 }
 
+interface Where {
+  topLevel: string;
+  prefix: string;
+  format: ObjectFormat;
+  /** The index, when it is known by this checksum. */
+  mark: IndexMark | undefined;
+}
+
 function finish(
   v: PartialView,
-  unsafe: Map<string, string>,
-  sources: string[],
-  topLevel: string,
-  prefix: string,
-  objectFormat: ObjectFormat,
+  found: { unsafe: Map<string, string>; sources: string[] },
+  where: Where,
+  withListing: () => Promise<GitView | GitUnavailable>,
 ): GitView {
-  return {
-    topLevel,
-    prefix,
-    objectFormat,
+  const { unsafe } = found;
+  const listing = () => {
+    if (!v.listing) throw new Error("git's listing was not read (GitView.withListing reads it)");
+    return v.listing();
+  };
+  const view: GitView = {
+    topLevel: where.topLevel,
+    prefix: where.prefix,
+    objectFormat: where.format,
     get tracked() {
-      return v.listing().tracked;
+      return listing().tracked;
     },
     get dirty() {
-      return v.listing().dirty;
+      return listing().dirty;
     },
     indexHash: v.indexHash,
+    indexChecksum: where.mark?.checksum,
+    listed: v.listing !== undefined,
+    withListing: () => (view.listed ? Promise.resolve(view) : withListing()),
     changed: v.changed,
     unsafe,
     untracked: v.untracked,
     ignored: v.ignored,
-    attributeSources: sources,
+    attributeSources: found.sources,
     // The two maps are nearly always empty or small: skip hashing the path when they are.
     vouch: (p) => {
-      // What git status says changed needs no listing to answer.
-      if (v.changed.size > 0 && v.changed.has(p)) return undefined;
+      // What git status says changed needs no listing to answer; without one, nothing is vouched for.
+      if ((v.changed.size > 0 && v.changed.has(p)) || !v.listing) return undefined;
       const { tracked, dirty } = v.listing();
       return (dirty.size > 0 && dirty.has(p)) || (unsafe.size > 0 && unsafe.has(p)) ? undefined : tracked.get(p);
     },
     summary() {
+      if (!v.listing) return 'its index is the one the state knows (by its checksum), so its listing was not read';
       const { tracked, dirty } = v.listing();
       const parts = [`vouches for ${tracked.size - countNotVouched(v, unsafe)} of ${tracked.size} tracked file(s)`];
       const reasons = new Map<string, number>();
@@ -388,9 +518,11 @@ function finish(
       return parts.join('; ');
     },
   };
+  return view;
 }
 
 function countNotVouched(v: PartialView, unsafe: Map<string, string>): number {
+  if (!v.listing) return 0;
   const { tracked, dirty } = v.listing();
   let n = 0;
   for (const p of tracked.keys()) if (dirty.has(p) || unsafe.has(p)) n++;

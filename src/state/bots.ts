@@ -8,6 +8,32 @@ export interface GitSnapshot {
   unlooked: number;
   /** Files looked at on every run while the snapshot holds (changed in the work tree, or with errors). */
   paths: string[];
+  /**
+   * git's index file as it was (src/scan/git-index.ts), with the hash of its listing that the
+   * key was made of: while the index is that file, its listing need not be asked for.
+   */
+  index?: { checksum: string; listingHash: string } | undefined;
+}
+
+/**
+ * The `bots.git_snapshot` column: "<key> <unlooked>", then " <listing hash> <index checksum>" when
+ * the index can be known by its checksum (a version before that reads such a value as no snapshot).
+ */
+const SNAPSHOT = /^([0-9a-f]{64}) (\d+)(?: ([0-9a-f]{64}) ([0-9a-f]+-[0-9a-f]{64}))?$/;
+
+export function parseGitSnapshot(v: string | null | undefined): Omit<GitSnapshot, 'paths'> | undefined {
+  const m = v ? SNAPSHOT.exec(v) : null;
+  if (!m) return undefined;
+  return {
+    key: m[1]!,
+    unlooked: Number(m[2]),
+    index: m[3] && m[4] ? { listingHash: m[3], checksum: m[4] } : undefined,
+  };
+}
+
+function formatGitSnapshot(snap: GitSnapshot): string {
+  const index = snap.index ? ` ${snap.index.listingHash} ${snap.index.checksum}` : '';
+  return `${snap.key} ${snap.unlooked}${index}`;
 }
 
 export interface BotRow {
@@ -82,20 +108,20 @@ export class Bots {
   gitSnapshot(botId: string): GitSnapshot | undefined {
     const v = this.#db.prepare('SELECT git_snapshot FROM bots WHERE bot_id = ?').pluck().get(botId) as
       string | null | undefined;
-    const m = v ? /^([0-9a-f]{64}) (\d+)$/.exec(v) : null;
-    if (!m) return undefined;
+    const snap = parseGitSnapshot(v);
+    if (!snap) return undefined;
     const paths = this.#db
       .prepare('SELECT path FROM git_snapshot_paths WHERE bot_id = ?')
       .pluck()
       .all(botId) as string[];
-    return { key: m[1]!, unlooked: Number(m[2]), paths };
+    return { ...snap, paths };
   }
 
   setGitSnapshot(botId: string, snap: GitSnapshot): void {
     this.#db.prepare('DELETE FROM git_snapshot_paths WHERE bot_id = ?').run(botId);
     const add = this.#db.prepare('INSERT OR IGNORE INTO git_snapshot_paths (bot_id, path) VALUES (?, ?)');
     for (const p of snap.paths) add.run(botId, p);
-    this.#db.prepare('UPDATE bots SET git_snapshot = ? WHERE bot_id = ?').run(`${snap.key} ${snap.unlooked}`, botId);
+    this.#db.prepare('UPDATE bots SET git_snapshot = ? WHERE bot_id = ?').run(formatGitSnapshot(snap), botId);
   }
 
   /** Every bot this state holds anything for. */

@@ -1,6 +1,7 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { gitDisabledByEnv, readGitView, type GitUnavailable, type GitView } from '../scan/git.js';
 import { makeClassifier } from '../scan/walk.js';
+import { knownGitIndexes } from '../state/peek.js';
 
 /**
  * Asking git what changed, started as early as a run can (before the state is opened and the
@@ -20,6 +21,11 @@ export function startGitProbe(cfg: ResolvedConfig, env: NodeJS.ProcessEnv = proc
   if (!cfg.git) return { unavailable: 'turned off by "git": false in the configuration' };
   if (gitDisabledByEnv(env)) return { unavailable: `turned off by KB_SYNC_GIT=${env.KB_SYNC_GIT ?? ''}` };
   const classifier = makeClassifier(cfg);
-  const view = readGitView(cfg.knowledgeDir, { env, eolMatters: (p) => classifier.classify(p) === 'document' });
+  const view = readGitView(cfg.knowledgeDir, {
+    env,
+    eolMatters: (p) => classifier.classify(p) === 'document',
+    // Asked only when nothing has looked yet (the CLI's prefetch usually has).
+    knownIndex: (checksum) => knownGitIndexes(cfg.stateFile).has(checksum),
+  });
   return { view };
 }

@@ -266,6 +266,49 @@ Database.prototype.prepare = function (sql) {
     });
   });
 
+  it('the index known by its checksum: not listed again, and never trusted past a change to it', async () => {
+    const r = await repo();
+    const k = (rel: string) => path.join(r.p.knowledge, rel);
+    const put = (rel: string, tag: string) =>
+      fs.writeFileSync(k(rel), article(`T ${rel}`, `Body (${tag.padEnd(8, '.')}).`));
+    const g = (...args: string[]) => git(r.p.dir, r.genv, ...args);
+    const index = path.join(r.p.dir, '.git', 'index');
+    const BY_CHECKSUM = /by its checksum: not listed again/;
+    await settle(r);
+    // The third run knows the index the second one recorded: git is not asked for its listing.
+    const third = await sync(r);
+    expect(third.stderr).toMatch(BY_CHECKSUM);
+    expect(third.doc.counts).toMatchObject({ create: 0, update: 0 });
+    const step = async (act: () => void) => {
+      act();
+      const run = await sync(r);
+      await expectMirror(r);
+      return run;
+    };
+    // An edit staged: the index changed, so it is listed (and the edit pushed).
+    const before = fs.readFileSync(index);
+    expect((await step(() => (put('guides/topic-0.md', 'staged'), g('add', '-A')))).stderr).not.toMatch(BY_CHECKSUM);
+    // The old index put back byte for byte (a backup restored): git status compares the files with
+    // it, so the staged edit shows as changed, and the state (which has it) stays right.
+    await step(() => fs.writeFileSync(index, before));
+    expect((await sync(r)).stderr).toMatch(BY_CHECKSUM);
+    // A file git stops tracking (still there): untracked now, so the full scan keeps it.
+    await step(() => g('rm', '-q', '--cached', 'knowledge/guides/topic-1.md'));
+    // An index written without a checksum: never known by one, and still exact.
+    await step(() => (g('config', 'index.skipHash', 'true'), g('add', '-A'), g('commit', '-q', '-m', 'skip')));
+    await step(() => (put('guides/topic-2.md', 'skiphash'), g('add', '-A')));
+    const noHash = await sync(r);
+    expect(noHash.stderr).toMatch(ON_GITS_WORD);
+    // git before 2.40 does not know index.skipHash, and still writes a checksum.
+    if (
+      fs
+        .readFileSync(index)
+        .subarray(-20)
+        .every((b) => b === 0)
+    )
+      expect(noHash.stderr).not.toMatch(BY_CHECKSUM);
+  });
+
   it('a fresh clone with the state of a machine that synced staged and unstaged edits pushes what was committed', async () => {
     const r = await repo();
     await settle(r);

@@ -173,8 +173,10 @@ export function snapshotKey(git: Pick<GitView, 'indexHash' | 'prefix' | 'objectF
  * few looked at on every run; cleared by a write to any other file of the bot), git converts no
  * bytes and no untracked or ignored knowledge file has appeared, then every file is as the state
  * has it but those few and the ones `git status` reports changed. Those are looked at, as the
- * digest path looks at the files git does not vouch for. `snapshot`: the snapshot to record now,
- * before this run writes anything, when files joined the few. Undefined: the digest path decides.
+ * digest path looks at the files git does not vouch for. Without git's listing (the caller knew
+ * the index by its checksum), the index must be the one the snapshot recorded, byte for byte.
+ * `snapshot`: the snapshot to record now, before this run writes anything, when files joined the
+ * few or git's index is now known by another checksum. Undefined: the digest path decides.
  */
 export function snapshotAgrees(
   git: GitView,
@@ -184,7 +186,15 @@ export function snapshotAgrees(
 ): (FolderOnGitsWord & { snapshot: GitSnapshot | undefined }) | undefined {
   const snap = store.gitSnapshot(botId);
   if (!snap || git.unsafe.size > 0) return undefined;
-  if (snap.key !== snapshotKey(git, opts) || hasUntrackedKnowledge(git, opts)) return undefined;
+  // Without git's listing, the index must be the very file the snapshot was taken of.
+  const listingHash = git.listed
+    ? git.indexHash
+    : git.indexChecksum !== undefined && snap.index?.checksum === git.indexChecksum
+      ? snap.index.listingHash
+      : undefined;
+  if (listingHash === undefined) return undefined;
+  const key = snapshotKey({ indexHash: listingHash, prefix: git.prefix, objectFormat: git.objectFormat }, opts);
+  if (snap.key !== key || hasUntrackedKnowledge(git, opts)) return undefined;
   const look = new Set(snap.paths);
   const joined = [...git.changed.keys()].filter((p) => !look.has(p));
   for (const p of joined) look.add(p);
@@ -195,18 +205,26 @@ export function snapshotAgrees(
   const known = new Map<string, string>();
   for (const [p, e] of entries) known.set(p, e.entry);
   const hinted = [...look];
+  // The same listing from another index file (git rewrote it): remember that one too.
+  const index = (git.listed && indexOf(git)) || snap.index;
+  const again = joined.length > 0 || index?.checksum !== snap.index?.checksum;
   return {
     scan: scanPaths(opts, hinted),
     hinted,
     known,
     vouched: unlooked,
     stateFiles: unlooked + entries.size,
-    snapshot: joined.length > 0 ? { key: snap.key, unlooked, paths: hinted } : undefined,
+    snapshot: again ? { key: snap.key, unlooked, paths: hinted, index } : undefined,
   };
+}
+
+/** The index file a view with git's listing can be known by next time, with that listing's hash. */
+function indexOf(git: GitView): GitSnapshot['index'] {
+  return git.indexChecksum === undefined ? undefined : { checksum: git.indexChecksum, listingHash: git.indexHash };
 }
 
 /** The snapshot to record after the digest path agreed (undefined: too many files to look at). */
 export function snapshotOf(git: GitView, opts: ScanOptions, quick: FolderOnGitsWord): GitSnapshot | undefined {
   if (quick.hinted.length > MAX_LOOKED_AT) return undefined;
-  return { key: snapshotKey(git, opts), unlooked: quick.vouched, paths: quick.hinted };
+  return { key: snapshotKey(git, opts), unlooked: quick.vouched, paths: quick.hinted, index: indexOf(git) };
 }

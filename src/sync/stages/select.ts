@@ -1,6 +1,6 @@
 import { RefusedError } from '../../errors.js';
 import type { ScannedFile } from '../../scan/file.js';
-import type { GitView } from '../../scan/git.js';
+import type { GitUnavailable, GitView } from '../../scan/git.js';
 import { listTree, scanPaths, type ScanResult } from '../../scan/walk.js';
 import { entryMatchesBlob, entryMatchesSig } from '../../state/store.js';
 import { folderOnGitsWord, snapshotAgrees, snapshotOf } from './select-git.js';
@@ -124,16 +124,21 @@ export async function selectFiles(ctx: RunContext): Promise<Selection> {
     skip: stateSkipPaths(cfg.stateFile),
   };
   const hinted = opts.changedPaths && !fingerprintChanged ? [...new Set(opts.changedPaths)] : undefined;
-  const git = hinted ? undefined : await askGit(ctx);
+  let git = hinted ? undefined : await askGit(ctx);
+  let snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
+  if (git && !git.listed && !snapshot) {
+    // The index is one the state knows, but its snapshot does not hold now: git's listing, then.
+    git = usable(ctx, await git.withListing());
+    snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
+  }
   clock.lap('git');
-  const snapshot = git && !fingerprintChanged ? snapshotAgrees(git, store, botId, scanOpts) : undefined;
   // The digest path: git's listing against the state, file by file in sums.
   const quick = snapshot ?? (git && !fingerprintChanged ? folderOnGitsWord(git, store, botId, scanOpts) : undefined);
   if (git && quick) {
     events.log?.(
       'verbose',
       snapshot
-        ? `git: its index is as when the state last agreed with it: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`
+        ? `git: its index is as when the state last agreed with it${git.listed ? '' : ' (the same index file, by its checksum: not listed again)'}: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`
         : `git: ${git.summary()}; the state agrees with its index: ${quick.vouched} file(s) taken on its word, ${quick.hinted.length} looked at`,
     );
     // Remember git's index as it is (before this run writes anything: a write to any file but
@@ -252,9 +257,11 @@ async function askGit(ctx: RunContext): Promise<GitView | undefined> {
   // Asked once per run: let go of it, so the view (an entry per tracked file) is not kept alive
   // through the extraction of a cold run, where memory peaks.
   ctx.git = undefined;
-  if ('unavailable' in view) {
-    ctx.events.log?.('verbose', `git: not used (${view.unavailable}); files are compared by their stat signatures`);
-    return undefined;
-  }
-  return view;
+  return usable(ctx, view);
+}
+
+function usable(ctx: RunContext, view: GitView | GitUnavailable): GitView | undefined {
+  if (!('unavailable' in view)) return view;
+  ctx.events.log?.('verbose', `git: not used (${view.unavailable}); files are compared by their stat signatures`);
+  return undefined;
 }
