@@ -74,7 +74,8 @@ module.exports = {
       comment:
         'A module nothing imports and that imports nothing is dead code, or an entry point that belongs in this list.',
       severity: 'error',
-      from: { orphan: true, pathNot: ['\\.d\\.ts$', '(^|/)\\.[^/]+\\.(c|m)?js$'] },
+      // js-yaml-unused.ts: put in js-yaml's place by the bundle (package.json, "bundle").
+      from: { orphan: true, pathNot: ['\\.d\\.ts$', '(^|/)\\.[^/]+\\.(c|m)?js$', '^src/extract/js-yaml-unused\\.ts$'] },
       to: {},
     },
     {
