@@ -110,6 +110,15 @@ function spawnSyncGit(r: Repo, args: string[]): number | null {
 
 const article = (title: string, body: string) => `---\ntitle: ${title}\n---\n\n${body}\n`;
 
+/** A knowledge file's path, an edit of it that keeps its size (`tag` tells versions apart), and git. */
+function hands(r: Repo) {
+  const k = (rel: string) => path.join(r.p.knowledge, rel);
+  const put = (rel: string, tag: string) =>
+    fs.writeFileSync(k(rel), article(`T ${rel}`, `Body (${tag.padEnd(8, '.')}).`));
+  const g = (...args: string[]) => git(r.p.dir, r.genv, ...args);
+  return { k, put, g };
+}
+
 /** A repository holding one article, added and committed as the submodule knowledge/vendor. */
 function addVendorSubmodule(r: Repo): void {
   const inner = tempDir('kb-sync-inner-');
@@ -224,11 +233,7 @@ Database.prototype.prepare = function (sql) {
 
   it('the snapshot and digest paths after staging, stashing, resetting, switching branches, assume-unchanged and racy edits', async () => {
     const r = await repo();
-    const k = (rel: string) => path.join(r.p.knowledge, rel);
-    // Same size every time: only the contents tell the versions apart.
-    const put = (rel: string, tag: string) =>
-      fs.writeFileSync(k(rel), article(`T ${rel}`, `Body (${tag.padEnd(8, '.')}).`));
-    const g = (...args: string[]) => git(r.p.dir, r.genv, ...args);
+    const { k, put, g } = hands(r);
     const step = async (act: () => void) => {
       act();
       await sync(r);
@@ -268,10 +273,7 @@ Database.prototype.prepare = function (sql) {
 
   it('the index known by its checksum: not listed again, and never trusted past a change to it', async () => {
     const r = await repo();
-    const k = (rel: string) => path.join(r.p.knowledge, rel);
-    const put = (rel: string, tag: string) =>
-      fs.writeFileSync(k(rel), article(`T ${rel}`, `Body (${tag.padEnd(8, '.')}).`));
-    const g = (...args: string[]) => git(r.p.dir, r.genv, ...args);
+    const { put, g } = hands(r);
     const index = path.join(r.p.dir, '.git', 'index');
     const BY_CHECKSUM = /by its checksum: not listed again/;
     await settle(r);
