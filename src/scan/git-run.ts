@@ -124,6 +124,94 @@ export async function runGitBatch(
   }
 }
 
+/**
+ * What one git command printed, kept aside until it is read: git's listing of 100,000 files is
+ * ~9 MB, which a no-op only hashes (in pieces, through one small buffer: a fresh 9 MB buffer
+ * costs more in page faults than reading it), and reads whole only when it parses it.
+ */
+export interface GitLargeOutput {
+  code: number | null;
+  stderr: string;
+  /** The output in pieces (one buffer, reused from piece to piece). */
+  pieces(): Iterable<Buffer>;
+  /** The whole output; after this, the output is let go. */
+  read(): Buffer;
+}
+
+const PIECE = 1 << 20;
+
+/**
+ * Run one git command with its output kept aside (see GitLargeOutput): on POSIX in a file that
+ * is unlinked as soon as it is open (nothing is left behind, even by a killed process); elsewhere
+ * in memory.
+ */
+export async function runGitLarge(
+  args: readonly string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<GitLargeOutput> {
+  let dir: string | undefined;
+  if (process.platform !== 'win32') {
+    try {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
+    } catch {
+      dir = undefined;
+    }
+  }
+  if (dir === undefined) {
+    const r = await runGit(args, o);
+    return { code: r.code, stderr: r.stderr, pieces: () => [r.stdout], read: () => r.stdout };
+  }
+  const tmp = dir;
+  const cleanUp = () => fs.rmSync(tmp, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  let fd: number | undefined;
+  let out: { code: number | null; stderr: string };
+  try {
+    await runShell([args], tmp, o);
+    const r = readBatchOutput(tmp, 0, false);
+    out = { code: r.code, stderr: r.stderr };
+    fd = fs.openSync(path.join(tmp, '0.out'), 'r');
+  } finally {
+    process.removeListener('exit', cleanUp);
+    cleanUp();
+  }
+  return fileOutput(out, fd);
+}
+
+function fileOutput(out: { code: number | null; stderr: string }, fd: number): GitLargeOutput {
+  let whole: Buffer | undefined;
+  const size = fs.fstatSync(fd).size;
+  return {
+    ...out,
+    *pieces() {
+      if (whole) {
+        yield whole;
+        return;
+      }
+      const buf = Buffer.allocUnsafe(Math.min(PIECE, Math.max(size, 1)));
+      for (let at = 0; at < size;) {
+        const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - at), at);
+        if (n === 0) break;
+        at += n;
+        yield buf.subarray(0, n);
+      }
+    },
+    read() {
+      if (whole) return whole;
+      const all = Buffer.allocUnsafe(size);
+      let at = 0;
+      while (at < size) {
+        const n = fs.readSync(fd, all, at, size - at, at);
+        if (n === 0) break;
+        at += n;
+      }
+      fs.closeSync(fd);
+      whole = all.subarray(0, at);
+      return whole;
+    },
+  };
+}
+
 const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
 
 function runShell(
@@ -173,7 +261,7 @@ function runShell(
   });
 }
 
-function readBatchOutput(dir: string, i: number): GitOutput {
+function readBatchOutput(dir: string, i: number, withStdout = true): GitOutput {
   const read = (ext: string) => {
     try {
       return fs.readFileSync(path.join(dir, `${i}.${ext}`));
@@ -186,7 +274,7 @@ function readBatchOutput(dir: string, i: number): GitOutput {
   const code = rc === '' ? null : Number(rc);
   // The shell's "not found" (127): git is not on the PATH.
   if (code === 127 && /not found/i.test(stderr)) throw new GitSpawnError('git is not on the PATH');
-  return { code, stdout: read('out'), stderr };
+  return { code, stdout: withStdout ? read('out') : Buffer.alloc(0), stderr };
 }
 
 /** git's own complaint, on one line (its `fatal:`/`error:` line, or the first line it printed). */

@@ -3,7 +3,15 @@ import path from 'node:path';
 import type { ObjectFormat } from './blob.js';
 import { attributeFiles, conversions, readRelevance, type AutoCrlf } from './git-attributes.js';
 import { findIndexFile, markIndex, sameFile, type IndexMark } from './git-index.js';
-import { GitSpawnError, gitComplaint, gitEnv, runGitBatch, type GitOutput } from './git-run.js';
+import {
+  GitSpawnError,
+  gitComplaint,
+  gitEnv,
+  runGitBatch,
+  runGitLarge,
+  type GitLargeOutput,
+  type GitOutput,
+} from './git-run.js';
 
 /**
  * Ask git what changed, instead of the file system. git's index holds the blob id of every
@@ -156,7 +164,7 @@ class ViewRequest {
   /** The index as found before git started, if it can be known by checksum. */
   readonly before: IndexMark | undefined;
   readonly main: Promise<GitOutput[]>;
-  #listing: Promise<GitOutput[]> | undefined;
+  #listing: Promise<GitLargeOutput> | undefined;
   /** Whether the listing was started, or found not to be needed yet (the caller knows the index). */
   decided = false;
   readonly #run: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number };
@@ -187,10 +195,10 @@ class ViewRequest {
   }
 
   /** git's listing (started now if it was not). */
-  list(): Promise<GitOutput[]> {
+  list(): Promise<GitLargeOutput> {
     this.decided = true;
     if (!this.#listing) {
-      this.#listing = runGitBatch([LISTING], this.#run);
+      this.#listing = runGitLarge(LISTING, this.#run);
       this.#listing.catch(() => undefined);
     }
     return this.#listing;
@@ -260,7 +268,7 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     const still = () => mark !== undefined && markIndex(mark.file)?.checksum === mark.checksum;
     const where: Where = { topLevel, prefix, format, mark };
     const withListing = async (): Promise<GitView | GitUnavailable> => {
-      const [ls] = (await req.list()) as [GitOutput];
+      const ls = await req.list();
       if (ls.code !== 0) return { unavailable: `git failed (${gitComplaint(ls.stderr)})` };
       addListing(partial, ls);
       const found = await conversions(
@@ -351,14 +359,17 @@ function buildView(prefix: string, st: GitOutput): PartialView {
   return v;
 }
 
-/** Add git's listing to the view (read in full only when something asks for it). */
-function addListing(v: PartialView, ls: GitOutput): void {
+/**
+ * Add git's listing to the view: hashed in pieces (with a look for attributes files), and read
+ * whole and parsed only when something asks for it.
+ */
+function addListing(v: PartialView, ls: GitLargeOutput): void {
   type Listed = { tracked: Map<string, string>; dirty: Map<string, DirtyReason>; attributesInside: string[] };
   let parsed: Listed | undefined;
   const parse = (): Listed => {
     if (parsed) return parsed;
     parsed = { tracked: new Map(), dirty: new Map(), attributesInside: [] };
-    parseLsFiles(ls.stdout.toString('utf8'), parsed);
+    parseLsFiles(ls.read().toString('utf8'), parsed);
     return parsed;
   };
   let merged = false;
@@ -369,10 +380,35 @@ function addListing(v: PartialView, ls: GitOutput): void {
     merged = true;
     return l;
   };
-  v.indexHash = createHash('sha256').update(ls.stdout).digest('hex');
+  const { sha256, found } = hashAndFind(ls.pieces(), ATTRIBUTES);
+  v.indexHash = sha256;
   // Attributes files git tracks decide which bytes it converts: only then is the listing read now.
-  if (ls.stdout.includes('.gitattributes')) v.trackedAttributes = parse().attributesInside;
+  if (found) v.trackedAttributes = parse().attributesInside;
   v.attributesInside.push(...v.trackedAttributes);
+}
+
+const ATTRIBUTES = Buffer.from('.gitattributes');
+
+/**
+ * Pure: the SHA-256 of the pieces, and whether `needle` occurs in them (also across the seam of
+ * two pieces). A piece may be a buffer reused for the next one.
+ */
+export function hashAndFind(pieces: Iterable<Buffer>, needle: Buffer): { sha256: string; found: boolean } {
+  const hash = createHash('sha256');
+  let found = false;
+  let tail = Buffer.alloc(0);
+  for (const piece of pieces) {
+    hash.update(piece);
+    if (!found) {
+      found = piece.includes(needle) || Buffer.concat([tail, piece.subarray(0, needle.length - 1)]).includes(needle);
+      // The last bytes so far, copied: the next piece may overwrite this one.
+      const keep = needle.length - 1;
+      tail = Buffer.from(
+        piece.length >= keep ? piece.subarray(piece.length - keep) : Buffer.concat([tail, piece]).subarray(-keep),
+      );
+    }
+  }
+  return { sha256: hash.digest('hex'), found };
 }
 
 /**

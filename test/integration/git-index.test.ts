@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findIndexFile, markIndex, sameFile } from '../../src/scan/git-index.js';
-import { readGitView, type GitView } from '../../src/scan/git.js';
+import { hashAndFind, readGitView, type GitView } from '../../src/scan/git.js';
+import { runGitLarge } from '../../src/scan/git-run.js';
 import { tempDir } from '../helpers/fs.js';
 import { git, hasGit, isolatedGitEnv, repoWith } from '../helpers/git.js';
 
@@ -111,5 +113,51 @@ describe.skipIf(!hasGit)('a view of an index the caller knows', () => {
     const withAttributes = await view(root, env);
     expect(withAttributes.listed).toBe(true);
     expect(withAttributes.indexChecksum).toBeUndefined();
+  });
+});
+
+describe('hashAndFind', () => {
+  it('hashes pieces as one, and finds a name in a piece or across the seam of two, through a reused buffer', () => {
+    const text = Buffer.from('H 100644 abc 0\tdocs/a.md\0H 100644 def 0\tdocs/.gitattributes\0H 100644 123 0\tz.md\0');
+    const needle = Buffer.from('.gitattributes');
+    const whole = createHash('sha256').update(text).digest('hex');
+    for (let size = 1; size <= text.length; size++) {
+      // One buffer, overwritten piece after piece, as the file reader does.
+      const buf = Buffer.alloc(size);
+      const pieces = function* () {
+        for (let at = 0; at < text.length; at += size) {
+          const n = text.copy(buf, 0, at, Math.min(at + size, text.length));
+          yield buf.subarray(0, n);
+        }
+      };
+      expect(hashAndFind(pieces(), needle), `pieces of ${size}`).toEqual({ sha256: whole, found: true });
+      expect(hashAndFind(pieces(), Buffer.from('.gitattributez')).found, `pieces of ${size}`).toBe(false);
+    }
+    expect(hashAndFind([], needle)).toEqual({ sha256: createHash('sha256').digest('hex'), found: false });
+  });
+});
+
+describe.skipIf(!hasGit)('runGitLarge', () => {
+  it("keeps git's output aside, read in pieces or whole, and leaves no file behind", async () => {
+    const env = isolatedGitEnv();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) files[`d${i % 7}/${'n'.repeat(40)}-${i}.md`] = `# ${i}\n`;
+    const repo = repoWith(files, env);
+    const tmp = tempDir('kb-git-large-tmp-');
+    const out = await runGitLarge(['ls-files', '--stage', '-z'], {
+      cwd: repo,
+      env: { ...env, TMPDIR: tmp },
+      timeoutMs: 60_000,
+    });
+    expect(out.code).toBe(0);
+    // The file is unlinked as soon as it is open: nothing in the temporary folder, even before reading.
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    const expected = Buffer.from(git(repo, env, 'ls-files', '--stage', '-z'));
+    expect(Buffer.concat([...out.pieces()].map((p) => Buffer.from(p)))).toEqual(expected);
+    expect(out.read()).toEqual(expected);
+    expect(Buffer.concat([...out.pieces()])).toEqual(expected);
+    const failed = await runGitLarge(['ls-files', '--no-such-option'], { cwd: repo, env, timeoutMs: 60_000 });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/no-such-option/);
   });
 });
