@@ -311,6 +311,27 @@ Database.prototype.prepare = function (sql) {
       expect(noHash.stderr).not.toMatch(BY_CHECKSUM);
   });
 
+  it("a knowledge folder that is a link into another repository: its index is that repository's, not the link's parent's", async () => {
+    const r = await repo();
+    const { put } = hands(r);
+    // The folder's files live in repository B; the project (repository A) links to them.
+    const other = tempDir('kb-sync-other-');
+    fs.renameSync(r.p.knowledge, path.join(other, 'docs'));
+    fs.symlinkSync(path.join(other, 'docs'), r.p.knowledge);
+    git(r.p.dir, r.genv, 'add', '-A');
+    git(r.p.dir, r.genv, 'commit', '-q', '-m', 'knowledge from elsewhere');
+    git(other, r.genv, 'init', '-q', '-b', 'main');
+    git(other, r.genv, 'add', '-A');
+    git(other, r.genv, 'commit', '-q', '-m', 'docs');
+    await settle(r);
+    await sync(r);
+    // An edit staged in B: B's index changes, A's does not.
+    put('guides/topic-0.md', 'in B');
+    git(other, r.genv, 'add', '-A');
+    expect((await sync(r)).doc.counts).toMatchObject({ update: 1 });
+    await expectMirror(r);
+  });
+
   it('a fresh clone with the state of a machine that synced staged and unstaged edits pushes what was committed', async () => {
     const r = await repo();
     await settle(r);
