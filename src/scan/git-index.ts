@@ -31,7 +31,8 @@ const TAIL = 32;
  */
 export function findIndexFile(root: string): string | undefined {
   try {
-    return findFrom(path.resolve(root));
+    // From the folder's real path, as git walks (its working directory has no links in it).
+    return findFrom(fs.realpathSync(root));
   } catch {
     return undefined; // A folder on the way that cannot be looked into: git meets it too, and says so.
   }
@@ -78,6 +79,18 @@ export function markIndex(file: string): IndexMark | undefined {
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * The folder with its links resolved, or as given if it cannot be: what git's relative answers
+ * (`git rev-parse --git-path`, `--git-common-dir`) are relative to (it runs in the real folder).
+ */
+export function realFolder(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
   }
 }
 

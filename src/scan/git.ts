@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ObjectFormat } from './blob.js';
 import { attributeFiles, conversions, readRelevance, type AutoCrlf } from './git-attributes.js';
-import { findIndexFile, markIndex, sameFile, type IndexMark } from './git-index.js';
+import { findIndexFile, markIndex, realFolder, sameFile, type IndexMark } from './git-index.js';
 import {
   GitSpawnError,
   gitComplaint,
@@ -255,16 +255,18 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     const partial = buildView(prefix, status);
     if (opts.attributeFiles) partial.attributesInside.push(...(await opts.attributeFiles));
     const settings = parseConfig(config);
+    // git's relative answers are relative to where it ran: the folder's real path, not a link to it.
+    const here = realFolder(root);
     const attributes = {
       root,
       topLevel,
-      commonDir: path.resolve(root, commonDirRaw),
+      commonDir: path.resolve(here, commonDirRaw),
       prefix,
       attributesFile: settings.attributesFile,
       env,
     };
     // The index git read, if it is the one found before it started and it held still meanwhile.
-    const mark = req.before && sameFile(req.before.file, path.resolve(root, indexPath)) ? req.before : undefined;
+    const mark = req.before && sameFile(req.before.file, path.resolve(here, indexPath)) ? req.before : undefined;
     const still = () => mark !== undefined && markIndex(mark.file)?.checksum === mark.checksum;
     const where: Where = { topLevel, prefix, format, mark };
     const withListing = async (): Promise<GitView | GitUnavailable> => {
