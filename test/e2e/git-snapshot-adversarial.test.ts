@@ -332,6 +332,40 @@ Database.prototype.prepare = function (sql) {
     await expectMirror(r);
   });
 
+  it('the index changed by another git command between git status and the listing: no blob id is taken from it', async () => {
+    const r = await repo();
+    const { k, put, g } = hands(r);
+    put('guides/topic-0.md', 'v0');
+    g('commit', '-qam', 'v0');
+    put('guides/topic-0.md', 'v1');
+    // Old enough that its stat signature is trusted (outside the racy window).
+    fs.utimesSync(k('guides/topic-0.md'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    g('commit', '-qam', 'v1');
+    await settle(r);
+    // An untracked draft: the index is known by its checksum, but the snapshot does not hold, so
+    // git's listing is asked for after its status. A git on the PATH stands for someone's own
+    // `git reset` run just then: the index goes back to v0 for the file; the file stays v1.
+    fs.writeFileSync(k('draft.md'), article('Draft', 'Not added.'));
+    const realGit = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+    const bin = tempDir('kb-sync-bin-');
+    const done = path.join(bin, 'done');
+    fs.writeFileSync(
+      path.join(bin, 'git'),
+      `#!/bin/sh
+case " $* " in *" ls-files "*) [ -e '${done}' ] || { : >'${done}'; '${realGit}' -C '${r.p.dir}' reset -q HEAD~1 -- knowledge/guides/topic-0.md; };; esac
+exec '${realGit}' "$@"
+`,
+      { mode: 0o755 },
+    );
+    await sync(r, { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` });
+    expect(fs.existsSync(done)).toBe(true);
+    await expectMirror(r);
+    // The file put back as the index has it (v0): it changed, and must be pushed.
+    g('checkout', '--', 'knowledge/guides/topic-0.md');
+    await sync(r);
+    await expectMirror(r);
+  });
+
   it('a fresh clone with the state of a machine that synced staged and unstaged edits pushes what was committed', async () => {
     const r = await repo();
     await settle(r);
