@@ -272,6 +272,11 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     const withListing = async (): Promise<GitView | GitUnavailable> => {
       const ls = await req.list();
       if (ls.code !== 0) return { unavailable: `git failed (${gitComplaint(ls.stderr)})` };
+      // Its status and its listing must be of one index: one that changed meanwhile (another git
+      // command, perhaps between the two) could pair a file's id with another file's bytes.
+      const held = still();
+      if (mark !== undefined && !held)
+        return { unavailable: "git's index changed while git was asked (another git command at the same time)" };
       addListing(partial, ls);
       const found = await conversions(
         { ...attributes, inside: partial.attributesInside },
@@ -282,7 +287,7 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
         { autocrlf: settings.autocrlf, eolMatters: opts.eolMatters ?? (() => true), timeoutMs },
       );
       // Known by its checksum next time only when nothing in the listing is needed without it.
-      const known = partial.trackedAttributes.length === 0 && still();
+      const known = partial.trackedAttributes.length === 0 && held;
       return finish(partial, found, { ...where, mark: known ? mark : undefined }, withListing);
     };
     if (!req.listed) {
