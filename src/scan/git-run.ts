@@ -178,10 +178,13 @@ export async function runGitLarge(
   return fileOutput(out, fd);
 }
 
+/** A kept output that is let go unread has its file closed (and its space freed) when it is collected. */
+const closeUnread = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
+
 function fileOutput(out: { code: number | null; stderr: string }, fd: number): GitLargeOutput {
   let whole: Buffer | undefined;
   const size = fs.fstatSync(fd).size;
-  return {
+  const output: GitLargeOutput = {
     ...out,
     *pieces() {
       if (whole) {
@@ -205,11 +208,14 @@ function fileOutput(out: { code: number | null; stderr: string }, fd: number): G
         if (n === 0) break;
         at += n;
       }
+      closeUnread.unregister(output);
       fs.closeSync(fd);
       whole = all.subarray(0, at);
       return whole;
     },
   };
+  closeUnread.register(output, fd, output);
+  return output;
 }
 
 const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;

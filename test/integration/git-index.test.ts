@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -156,6 +157,37 @@ describe.skipIf(!hasGit)('runGitLarge', () => {
     expect(Buffer.concat([...out.pieces()].map((p) => Buffer.from(p)))).toEqual(expected);
     expect(out.read()).toEqual(expected);
     expect(Buffer.concat([...out.pieces()])).toEqual(expected);
+  });
+
+  it.skipIf(process.platform !== 'linux')('closes the file of an output let go unread once it is collected', () => {
+    // In a process of its own (its file descriptors are not shared with other tests).
+    const script = [
+      "import fs from 'node:fs';",
+      `import { runGitLarge } from ${JSON.stringify(path.resolve('src/scan/git-run.ts'))};`,
+      // The files of kept outputs still open: unlinked, so their links end in "(deleted)".
+      "const open = () => fs.readdirSync('/proc/self/fd').filter((fd) => { try { return /kb-sync-git-.*deleted/.test(fs.readlinkSync('/proc/self/fd/' + fd)); } catch { return false; } }).length;",
+      'const before = open();',
+      'async function hashOnly() {',
+      `  const o = await runGitLarge(['ls-files', '-z'], { cwd: ${JSON.stringify(process.cwd())}, env: process.env, timeoutMs: 60000 });`,
+      '  for (const p of o.pieces()) void p;',
+      '}',
+      'for (let i = 0; i < 5; i++) await hashOnly();',
+      'const held = open() - before;',
+      'for (let i = 0; i < 100 && open() > before; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }',
+      'console.log(JSON.stringify({ held, left: open() - before }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const { held, left } = JSON.parse(r.stdout) as { held: number; left: number };
+    expect(held).toBe(5);
+    expect(left).toBe(0);
+  });
+
+  it.skipIf(!hasGit)('says what git said when it fails', async () => {
+    const env = isolatedGitEnv();
+    const repo = repoWith({ 'a.md': '# A\n' }, env);
     const failed = await runGitLarge(['ls-files', '--no-such-option'], { cwd: repo, env, timeoutMs: 60_000 });
     expect(failed.code).not.toBe(0);
     expect(failed.stderr).toMatch(/no-such-option/);
