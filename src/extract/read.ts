@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileIssue } from '../errors.js';
 import { statSig, type StatSig } from '../scan/file.js';
+import { readWhole } from '../util/read-fd.js';
 
 /** A file modified this recently may change again within the clock's granularity: re-check it next time. */
 export const RACY_WINDOW_MS = 3_000;
@@ -111,15 +112,7 @@ export function readFileChecked(
         },
       };
     }
-    const size = st.size;
-    const bytes = Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const n = fs.readSync(fd, bytes, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return { ok: true, bytes: off === size ? bytes : bytes.subarray(0, off), sig: statSig(st), racy: isRacy(st) };
+    return { ok: true, bytes: readWhole(fd, st.size), sig: statSig(st), racy: isRacy(st) };
   } catch (err) {
     return errorIssue(err, file);
   } finally {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readWhole } from '../util/read-fd.js';
 
 /**
  * Running git for the scan: no terminal, no optional locks (a background `git status` must not
@@ -102,16 +103,8 @@ export async function runGitBatch(
   commands: readonly (readonly string[])[],
   o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<GitOutput[]> {
-  let dir: string | undefined;
-  if (process.platform !== 'win32') {
-    try {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
-    } catch {
-      dir = undefined;
-    }
-  }
-  if (dir === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
-  const tmp = dir;
+  const tmp = privateDir();
+  if (tmp === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
   // A process that ends before the gits have (a run that stops early) leaves no folder behind.
   const cleanUp = () => fs.rmSync(tmp, { recursive: true, force: true });
   process.once('exit', cleanUp);
@@ -149,33 +142,37 @@ export async function runGitLarge(
   args: readonly string[],
   o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<GitLargeOutput> {
-  let dir: string | undefined;
-  if (process.platform !== 'win32') {
-    try {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
-    } catch {
-      dir = undefined;
-    }
-  }
-  if (dir === undefined) {
-    const r = await runGit(args, o);
-    return { code: r.code, stderr: r.stderr, pieces: () => [r.stdout], read: () => r.stdout };
-  }
-  const tmp = dir;
-  const cleanUp = () => fs.rmSync(tmp, { recursive: true, force: true });
+  const dir = privateDir();
+  if (dir === undefined) return memoryOutput(await runGit(args, o));
+  const cleanUp = () => fs.rmSync(dir, { recursive: true, force: true });
   process.once('exit', cleanUp);
-  let fd: number | undefined;
-  let out: { code: number | null; stderr: string };
   try {
-    await runShell([args], tmp, o);
-    const r = readBatchOutput(tmp, 0, false);
-    out = { code: r.code, stderr: r.stderr };
-    fd = fs.openSync(path.join(tmp, '0.out'), 'r');
+    await runShell([args], dir, o);
+    return keepOutput(dir, '0');
   } finally {
     process.removeListener('exit', cleanUp);
     cleanUp();
   }
-  return fileOutput(out, fd);
+}
+
+/** A private temporary folder for git's outputs, or undefined (Windows, or none can be made). */
+function privateDir(): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'kb-sync-git-'));
+  } catch {
+    return undefined;
+  }
+}
+
+function memoryOutput(r: GitOutput): GitLargeOutput {
+  return { code: r.code, stderr: r.stderr, pieces: () => [r.stdout], read: () => r.stdout };
+}
+
+/** The output `name` in `dir`, its file opened (so it outlives the folder). */
+function keepOutput(dir: string, name: string): GitLargeOutput {
+  const r = readBatchOutput(dir, name, false);
+  return fileOutput({ code: r.code, stderr: r.stderr }, fs.openSync(path.join(dir, `${name}.out`), 'r'));
 }
 
 /** A kept output that is let go unread has its file closed (and its space freed) when it is collected. */
@@ -201,16 +198,9 @@ function fileOutput(out: { code: number | null; stderr: string }, fd: number): G
     },
     read() {
       if (whole) return whole;
-      const all = Buffer.allocUnsafe(size);
-      let at = 0;
-      while (at < size) {
-        const n = fs.readSync(fd, all, at, size - at, at);
-        if (n === 0) break;
-        at += n;
-      }
+      whole = readWhole(fd, size);
       closeUnread.unregister(output);
       fs.closeSync(fd);
-      whole = all.subarray(0, at);
       return whole;
     },
   };
@@ -220,16 +210,78 @@ function fileOutput(out: { code: number | null; stderr: string }, fd: number): G
 
 const quote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
 
+/** Commands run at once, and one more that runs beside them only if `open(true)` says so. */
+export interface GatedBatch {
+  /** What each command printed, once all (and the gated one, if let run) have finished. */
+  outputs: Promise<GitOutput[]>;
+  /** What the gated command printed, kept aside (undefined when it was not let run). */
+  gated: Promise<GitLargeOutput | undefined>;
+  /** Let the gated command run, or not: the first call counts, and the batch waits for one. */
+  open(run: boolean): void;
+}
+
+/**
+ * runGitBatch, with one more command held back until the caller knows whether it is needed (git's
+ * listing, until the state has been looked at): the same shell starts it, so it costs no second
+ * process start (a long stop of this process, which is large by then).
+ */
+export function runGitBatchGated(
+  commands: readonly (readonly string[])[],
+  gated: readonly string[],
+  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): GatedBatch {
+  let decide: (run: boolean) => void = () => {};
+  const run = new Promise<boolean>((resolve) => (decide = resolve));
+  const open = (r: boolean) => decide(r);
+  const dir = privateDir();
+  if (dir === undefined) {
+    const outputs = Promise.all(commands.map((args) => runGit(args, o)));
+    const kept = run.then(async (yes) => (yes ? memoryOutput(await runGit(gated, o)) : undefined));
+    return { outputs, gated: settleLater(kept), open };
+  }
+  const cleanUp = () => fs.rmSync(dir, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  const done = (async () => {
+    try {
+      await runShell(commands, dir, o, { command: gated, run });
+      const outputs = commands.map((_, i) => readBatchOutput(dir, i));
+      // Open before the folder goes: the file lives on, unlinked, while it is open.
+      const ran = fs.existsSync(path.join(dir, 'gated.rc'));
+      const kept = ran ? keepOutput(dir, 'gated') : undefined;
+      return { outputs, kept };
+    } finally {
+      process.removeListener('exit', cleanUp);
+      cleanUp();
+    }
+  })();
+  return { outputs: settleLater(done.then((d) => d.outputs)), gated: settleLater(done.then((d) => d.kept)), open };
+}
+
+/** `p`, marked as handled: its rejection is met by whoever awaits it, if anyone does. */
+function settleLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** A command the shell runs only once told to (a line on its input: "run", or anything else). */
+interface Gate {
+  command: readonly string[];
+  run: Promise<boolean>;
+}
+
+const background = (args: readonly string[], name: string) =>
+  `{ git ${args.map(quote).join(' ')} >"$KB_GIT_OUT/${name}.out" 2>"$KB_GIT_OUT/${name}.err"; echo $? >"$KB_GIT_OUT/${name}.rc"; } &`;
+
 function runShell(
   commands: readonly (readonly string[])[],
   dir: string,
   o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+  gate?: Gate,
 ): Promise<void> {
   const script = [
-    ...commands.map(
-      (args, i) =>
-        `{ git ${args.map(quote).join(' ')} >"$KB_GIT_OUT/${i}.out" 2>"$KB_GIT_OUT/${i}.err"; echo $? >"$KB_GIT_OUT/${i}.rc"; } &`,
-    ),
+    ...commands.map((args, i) => background(args, String(i))),
+    // The others run meanwhile; a process that ended without a word (its input closed) is a no.
+    ...(gate ? [`if read -r go && [ "$go" = run ]; then ${background(gate.command, 'gated')} fi`] : []),
     'wait',
   ].join('\n');
   return new Promise((resolve, reject) => {
@@ -239,9 +291,14 @@ function runShell(
       child = spawn('/bin/sh', ['-c', script], {
         cwd: o.cwd,
         env: { ...o.env, KB_GIT_OUT: dir },
-        stdio: 'ignore',
+        stdio: [gate ? 'pipe' : 'ignore', 'ignore', 'ignore'],
         detached: true,
       });
+      if (gate && child.stdin) {
+        const input = child.stdin;
+        input.on('error', () => {}); // A shell that is gone (timed out) reads nothing.
+        void gate.run.then((run) => input.end(run ? 'run\n' : 'no\n'));
+      }
     } catch (err) {
       reject(new GitSpawnError(`git could not be started (${(err as Error).message})`));
       return;
@@ -267,7 +324,7 @@ function runShell(
   });
 }
 
-function readBatchOutput(dir: string, i: number, withStdout = true): GitOutput {
+function readBatchOutput(dir: string, i: number | string, withStdout = true): GitOutput {
   const read = (ext: string) => {
     try {
       return fs.readFileSync(path.join(dir, `${i}.${ext}`));

@@ -7,8 +7,9 @@ import {
   GitSpawnError,
   gitComplaint,
   gitEnv,
-  runGitBatch,
+  runGitBatchGated,
   runGitLarge,
+  type GatedBatch,
   type GitLargeOutput,
   type GitOutput,
 } from './git-run.js';
@@ -164,9 +165,11 @@ class ViewRequest {
   /** The index as found before git started, if it can be known by checksum. */
   readonly before: IndexMark | undefined;
   readonly main: Promise<GitOutput[]>;
-  #listing: Promise<GitLargeOutput> | undefined;
-  /** Whether the listing was started, or found not to be needed yet (the caller knows the index). */
-  decided = false;
+  readonly #batch: GatedBatch;
+  /** Whether the listing runs with the others (true), was found not needed (false), or undecided. */
+  #withOthers: boolean | undefined;
+  /** The listing started on its own, after the others were let go without it. */
+  #late: Promise<GitLargeOutput> | undefined;
   readonly #run: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number };
 
   constructor(
@@ -178,30 +181,37 @@ class ViewRequest {
     const indexFile = findIndexFile(root);
     // Read before git starts: the same mark after git has answered, and git read this index.
     this.before = indexFile === undefined ? undefined : markIndex(indexFile);
-    this.main = runGitBatch(viewCommands(attributeFilesGiven), run);
-    this.main.catch(() => undefined);
-    if (this.before === undefined) void this.list();
+    // The listing waits in the same shell until it is known to be needed (see decide).
+    this.#batch = runGitBatchGated(viewCommands(attributeFilesGiven), LISTING, run);
+    this.main = this.#batch.outputs;
+    if (this.before === undefined) this.#open(true);
+  }
+
+  get decided(): boolean {
+    return this.#withOthers !== undefined;
   }
 
   /** Decide now: the listing is needed unless `known` says the index is one the caller knows. */
   decide(known: ((checksum: string) => boolean) | undefined): void {
-    if (this.decided) return;
-    if (this.before !== undefined && known?.(this.before.checksum)) this.decided = true;
-    else void this.list();
+    if (!this.decided) this.#open(!(this.before !== undefined && known?.(this.before.checksum)));
+  }
+
+  #open(run: boolean): void {
+    this.#withOthers = run;
+    this.#batch.open(run);
   }
 
   get listed(): boolean {
-    return this.#listing !== undefined;
+    return this.#withOthers === true || this.#late !== undefined;
   }
 
   /** git's listing (started now if it was not). */
   list(): Promise<GitLargeOutput> {
-    this.decided = true;
-    if (!this.#listing) {
-      this.#listing = runGitLarge(LISTING, this.#run);
-      this.#listing.catch(() => undefined);
-    }
-    return this.#listing;
+    if (!this.decided) this.#open(true);
+    if (this.#withOthers) return this.#batch.gated as Promise<GitLargeOutput>;
+    this.#late ??= runGitLarge(LISTING, this.#run);
+    this.#late.catch(() => undefined);
+    return this.#late;
   }
 }
 
@@ -218,10 +228,13 @@ export function prefetchGitView(root: string, known?: Promise<(checksum: string)
   if (prefetched.has(root) || gitDisabledByEnv()) return;
   const req = new ViewRequest(root, { cwd: root, env: gitEnv(process.env), timeoutMs: 60_000 }, false);
   prefetched.set(root, req);
-  known?.then(
-    (k) => req.decide(k),
-    () => req.decide(undefined),
-  );
+  // Decided in any case (the shell waits for a word on the listing).
+  if (!known) req.decide(undefined);
+  else
+    known.then(
+      (k) => req.decide(k),
+      () => req.decide(undefined),
+    );
 }
 
 function takePrefetched(root: string): ViewRequest | undefined {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findIndexFile, markIndex, sameFile } from '../../src/scan/git-index.js';
 import { hashAndFind, readGitView, type GitView } from '../../src/scan/git.js';
-import { runGitLarge } from '../../src/scan/git-run.js';
+import { runGitBatchGated, runGitLarge } from '../../src/scan/git-run.js';
 import { tempDir } from '../helpers/fs.js';
 import { git, hasGit, isolatedGitEnv, repoWith } from '../helpers/git.js';
 
@@ -191,5 +191,35 @@ describe.skipIf(!hasGit)('runGitLarge', () => {
     const failed = await runGitLarge(['ls-files', '--no-such-option'], { cwd: repo, env, timeoutMs: 60_000 });
     expect(failed.code).not.toBe(0);
     expect(failed.stderr).toMatch(/no-such-option/);
+  });
+});
+
+describe.skipIf(!hasGit)('runGitBatchGated', () => {
+  it('runs the gated command beside the others only when told to, and waits for the word', async () => {
+    const env = isolatedGitEnv();
+    const repo = repoWith({ 'a.md': '# A\n', 'b/c.md': '# C\n' }, env);
+    const o = { cwd: repo, env, timeoutMs: 60_000 };
+    const commands = [
+      ['rev-parse', '--show-toplevel'],
+      ['status', '--porcelain'],
+    ];
+    const listing = Buffer.from(git(repo, env, 'ls-files', '-z'));
+    const yes = runGitBatchGated(commands, ['ls-files', '-z'], o);
+    let settled = false;
+    void yes.outputs.then(() => (settled = true));
+    // The others finish, but the batch is not over before it is told whether to list.
+    git(repo, env, 'status', '--porcelain');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false);
+    yes.open(true);
+    yes.open(false); // The first word counts.
+    const [top, status] = await yes.outputs;
+    expect(top?.stdout.toString().trim()).toBe(fs.realpathSync(repo));
+    expect(status?.code).toBe(0);
+    expect((await yes.gated)?.read()).toEqual(listing);
+    const no = runGitBatchGated(commands, ['ls-files', '-z'], o);
+    no.open(false);
+    expect((await no.outputs).map((r) => r.code)).toEqual([0, 0]);
+    expect(await no.gated).toBeUndefined();
   });
 });
