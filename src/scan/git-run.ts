@@ -93,31 +93,6 @@ const subcommand = (args: readonly string[]) => args.find((a, i) => !a.startsWit
 const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
 
 /**
- * Run several git commands at once and collect what each printed. Starting a process stops
- * this one until the child has started (a long wait on a busy machine), so on POSIX one shell
- * starts them all, each writing to a file in a private temporary folder: one start instead of
- * one per command, and git never waits for this process to read a pipe. Elsewhere (Windows, or
- * no temporary folder) each is started on its own.
- */
-export async function runGitBatch(
-  commands: readonly (readonly string[])[],
-  o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<GitOutput[]> {
-  const tmp = privateDir();
-  if (tmp === undefined) return Promise.all(commands.map((args) => runGit(args, o)));
-  // A process that ends before the gits have (a run that stops early) leaves no folder behind.
-  const cleanUp = () => fs.rmSync(tmp, { recursive: true, force: true });
-  process.once('exit', cleanUp);
-  try {
-    await runShell(commands, tmp, o);
-    return commands.map((_, i) => readBatchOutput(tmp, i));
-  } finally {
-    process.removeListener('exit', cleanUp);
-    cleanUp();
-  }
-}
-
-/**
  * What one git command printed, kept aside until it is read: git's listing of 100,000 files is
  * ~9 MB, which a no-op only hashes (in pieces, through one small buffer: a fresh 9 MB buffer
  * costs more in page faults than reading it), and reads whole only when it parses it.
@@ -133,26 +108,14 @@ export interface GitLargeOutput {
 
 const PIECE = 1 << 20;
 
-/**
- * Run one git command with its output kept aside (see GitLargeOutput): on POSIX in a file that
- * is unlinked as soon as it is open (nothing is left behind, even by a killed process); elsewhere
- * in memory.
- */
+/** Run one git command with its output kept aside (see GitLargeOutput). */
 export async function runGitLarge(
   args: readonly string[],
   o: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<GitLargeOutput> {
-  const dir = privateDir();
-  if (dir === undefined) return memoryOutput(await runGit(args, o));
-  const cleanUp = () => fs.rmSync(dir, { recursive: true, force: true });
-  process.once('exit', cleanUp);
-  try {
-    await runShell([args], dir, o);
-    return keepOutput(dir, '0');
-  } finally {
-    process.removeListener('exit', cleanUp);
-    cleanUp();
-  }
+  const batch = runGitBatchGated([], args, o);
+  batch.open(true);
+  return (await batch.gated) as GitLargeOutput;
 }
 
 /** A private temporary folder for git's outputs, or undefined (Windows, or none can be made). */
@@ -221,9 +184,14 @@ export interface GatedBatch {
 }
 
 /**
- * runGitBatch, with one more command held back until the caller knows whether it is needed (git's
- * listing, until the state has been looked at): the same shell starts it, so it costs no second
- * process start (a long stop of this process, which is large by then).
+ * Run several git commands at once and collect what each printed, with one more held back until
+ * the caller knows whether it is needed (git's listing, until the state has been looked at).
+ * Starting a process stops this one until the child has started (a long wait on a busy machine,
+ * and this process is large by then), so on POSIX one shell starts them all, each writing to a
+ * file in a private temporary folder: one start instead of one per command, and git never waits
+ * for this process to read a pipe. The held-back one's output stays in its file, unlinked: on
+ * POSIX nothing is left behind, even by a killed process. Elsewhere (Windows, or no temporary
+ * folder) each is started on its own, and outputs are kept in memory.
  */
 export function runGitBatchGated(
   commands: readonly (readonly string[])[],
@@ -239,6 +207,7 @@ export function runGitBatchGated(
     const kept = run.then(async (yes) => (yes ? memoryOutput(await runGit(gated, o)) : undefined));
     return { outputs, gated: settleLater(kept), open };
   }
+  // A process that ends before the gits have (a run that stops early) leaves no folder behind.
   const cleanUp = () => fs.rmSync(dir, { recursive: true, force: true });
   process.once('exit', cleanUp);
   const done = (async () => {

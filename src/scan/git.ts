@@ -162,6 +162,8 @@ export const LISTING: readonly string[] = ['ls-files', '--stage', '-v', '-z', '-
  * to be needed (at once, unless the index may be one the caller knows by its checksum).
  */
 class ViewRequest {
+  /** The folder's real path: where git runs, and what its relative answers are relative to. */
+  readonly here: string;
   /** The index as found before git started, if it can be known by checksum. */
   readonly before: IndexMark | undefined;
   readonly main: Promise<GitOutput[]>;
@@ -178,7 +180,8 @@ class ViewRequest {
     attributeFilesGiven: boolean,
   ) {
     this.#run = run;
-    const indexFile = findIndexFile(root);
+    this.here = realFolder(root);
+    const indexFile = findIndexFile(this.here);
     // Read before git starts: the same mark after git has answered, and git read this index.
     this.before = indexFile === undefined ? undefined : markIndex(indexFile);
     // The listing waits in the same shell until it is known to be needed (see decide).
@@ -269,7 +272,7 @@ export async function readGitView(root: string, opts: GitOptions = {}): Promise<
     if (opts.attributeFiles) partial.attributesInside.push(...(await opts.attributeFiles));
     const settings = parseConfig(config);
     // git's relative answers are relative to where it ran: the folder's real path, not a link to it.
-    const here = realFolder(root);
+    const here = req.here;
     const attributes = {
       root,
       topLevel,
