@@ -74,7 +74,7 @@ module.exports = {
       comment:
         'A module nothing imports and that imports nothing is dead code, or an entry point that belongs in this list.',
       severity: 'error',
-      // js-yaml-unused.ts: put in js-yaml's place by the bundle (package.json, "bundle").
+      // js-yaml-unused.ts: put in js-yaml's place by the bundle (.esbuild.js).
       from: { orphan: true, pathNot: ['\\.d\\.ts$', '(^|/)\\.[^/]+\\.(c|m)?js$', '^src/extract/js-yaml-unused\\.ts$'] },
       to: {},
     },

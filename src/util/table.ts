@@ -31,7 +31,8 @@ export interface TableOptions {
 const GAP = 2;
 /** The narrowest a column that may be cut becomes. */
 const MIN = 4;
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made when first needed: building a segmenter costs ~15 ms, and most runs print no table. */
+let segmenter: Intl.Segmenter | undefined;
 
 /** Display width in terminal columns (ANSI colour sequences do not count). */
 export function displayWidth(s: string): number {
@@ -39,6 +40,7 @@ export function displayWidth(s: string): number {
 }
 
 function graphemes(s: string): string[] {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   return Array.from(segmenter.segment(s), (g) => g.segment);
 }
 

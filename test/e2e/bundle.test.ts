@@ -1,19 +1,70 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { tempDir, writeTree } from '../helpers/fs.js';
 
-/** What the build's bundle (package.json, "bundle") leaves out on purpose. */
+/** What the build's bundle (.esbuild.js) leaves out or defers on purpose. */
 describe('the bundle', () => {
-  it("holds no js-yaml (gray-matter's default engine: kb-sync parses front matter with yaml), so no esprima is loaded", () => {
-    const dir = path.dirname(CLI);
-    const code = fs
+  const dir = path.dirname(CLI);
+  const chunks = () =>
+    fs
       .readdirSync(dir)
       .filter((f) => f.endsWith('.js'))
       .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+
+  it("holds no js-yaml (gray-matter's default engine: kb-sync parses front matter with yaml), so no esprima is loaded", () => {
+    const code = chunks();
     expect(code.length).toBeGreaterThan(1);
     expect(code.some((c) => c.includes('node_modules/gray-matter/'))).toBe(true);
     expect(code.filter((c) => c.includes('node_modules/js-yaml/') || c.includes("'esprima'"))).toEqual([]);
     expect(code.some((c) => c.includes('src/extract/js-yaml-unused.ts'))).toBe(true);
+  });
+
+  it('holds one string-width (yargs brings three more copies), behind the lazy module', () => {
+    const code = chunks().join('\n');
+    const copies = [...code.matchAll(/^\/\/ (node_modules\/(?:.+\/)?string-width\/index\.js)$/gm)].map((m) => m[1]);
+    expect(copies).toEqual(['node_modules/string-width/index.js']);
+    expect(code).toContain('// src/util/string-width-lazy.ts');
+  });
+
+  /** Run the built CLI counting, as it runs, the segmenters it builds and the emoji regexes it compiles. */
+  async function counted(args: string[], cwd: string, env: Record<string, string> = {}) {
+    const counter = path.join(tempDir('kb-count-'), 'count.mjs');
+    fs.writeFileSync(
+      counter,
+      [
+        'const S = Intl.Segmenter; let segmenters = 0, emoji = 0;',
+        'Intl.Segmenter = class extends S { constructor(...a) { segmenters++; super(...a); } };',
+        'globalThis.RegExp = new Proxy(RegExp, { construct(t, a) { if (String(a[0]).includes("\\\\p{RGI_Emoji}")) emoji++; return new t(...a); } });',
+        'process.on("exit", () => process.stderr.write(`\\ncounted ${JSON.stringify({ segmenters, emoji })}\\n`));',
+      ].join('\n'),
+    );
+    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(counter).href}` } });
+    const m = /^counted (.*)$/m.exec(r.stderr);
+    if (!m) throw new Error(`no count in the CLI's output: ${r.stderr}`);
+    return { ...r, ...(JSON.parse(m[1]!) as { segmenters: number; emoji: number }) };
+  }
+
+  it('measures text only when it prints a table or help: a plan builds no segmenter and compiles no emoji regex', async () => {
+    const root = tempDir();
+    writeTree(root, {
+      'sync.config.json': '{}',
+      'knowledge/a.md': '---\ntitle: 退货政策 and returns 👍🏽\n---\nBody.\n',
+      'knowledge/b.md': '---\ntitle: Shipping\n---\nBody.\n',
+    });
+    const plan = await counted(['plan'], root, { CXGENIE_BOT_ID: 'bot' });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain('+ create article "退货政策 and returns 👍🏽"');
+    expect({ segmenters: plan.segmenters, emoji: plan.emoji }).toEqual({ segmenters: 0, emoji: 0 });
+
+    // Help is laid out in columns by width: the lazy module loads string-width when first called.
+    const help = await counted(['sync', '--help'], root);
+    expect(help.code).toBe(0);
+    const typed = help.stdout.split('\n').filter((l) => /\[(boolean|string|number)\]$/.test(l));
+    expect(typed.length).toBeGreaterThan(3);
+    expect(new Set(typed.map((l) => l.length)).size).toBe(1);
+    expect(help.segmenters).toBeGreaterThan(0);
   });
 });
