@@ -100,23 +100,18 @@ async function best(n: number, run: () => Promise<Measure>): Promise<Measure> {
 }
 
 /**
- * The fastest of `n` runs of each of two commands, run in turns (ours, the reference, ours, …), so
- * that a machine busier for a while weighs on both sides of a ratio alike.
+ * The fastest of `n` runs of each command, run in turns (the first, the second, …, the first, …),
+ * so that a machine busier for a while weighs on every side of a ratio alike.
  */
-async function bestOfEach(
-  n: number,
-  ours: () => Promise<Measure>,
-  reference: () => Promise<Measure>,
-): Promise<[Measure, Measure]> {
-  let a: Measure | undefined;
-  let b: Measure | undefined;
+async function bestOfEach(n: number, commands: (() => Promise<Measure>)[]): Promise<Measure[]> {
+  const fastest: (Measure | undefined)[] = commands.map(() => undefined);
   for (let i = 0; i < n; i++) {
-    const x = await best(1, ours);
-    if (!a || x.ms < a.ms) a = x;
-    const y = await best(1, reference);
-    if (!b || y.ms < b.ms) b = y;
+    for (const [k, command] of commands.entries()) {
+      const m = await best(1, command);
+      if (!fastest[k] || m.ms < fastest[k].ms) fastest[k] = m;
+    }
   }
-  return [a as Measure, b as Measure];
+  return fastest as Measure[];
 }
 
 /** No-op runs are short: their ratios to git take at least this many turns. */
@@ -189,29 +184,32 @@ async function measureTree(
     git('commit', '-qm', 'tree');
   }
   git('status', '--porcelain');
-  process.stderr.write(`  ${label}: no-op sync against git status --porcelain…\n`);
+  process.stderr.write(`  ${label}: no-op sync, git status --porcelain and one changed file, in turns…\n`);
   await measure('node', [CLI, 'sync', '--config', cfg, '-q'], { cwd: work, env });
-  const [noop, gitStatus] = await bestOfEach(
-    Math.max(runs, NOOP_RUNS),
-    () => measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env }),
+  // The no-op, git status and one changed file in turns: after each change is synced, the next
+  // no-op is a no-op again.
+  const target = findArticle(knowledge);
+  let noopFilesRead = 0;
+  let pushed = 0;
+  let edits = 0;
+  const [noop, gitStatus, oc] = (await bestOfEach(Math.max(runs, NOOP_RUNS), [
+    async () => {
+      const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
+      noopFilesRead = Math.max(noopFilesRead, runDoc(m.stdout).files.read);
+      return m;
+    },
     () => measure('git', ['status', '--porcelain'], { cwd: knowledge }),
-  );
-  const noopDoc = runDoc(noop.stdout);
+    async () => {
+      fs.appendFileSync(target, `\nEdited for the benchmark, run ${++edits} at ${Date.now()}.\n`);
+      const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
+      if (m.code !== 0 && m.code !== 1) throw new Error(`one-change sync failed: ${m.stderr.slice(-2000)}`);
+      pushed = runDoc(m.stdout).counts.update;
+      return m;
+    },
+  ])) as [Measure, Measure, Measure];
   const stateFile = (JSON.parse(fs.readFileSync(cfg, 'utf8')) as { stateFile: string }).stateFile;
   const floor = await measureFloor(knowledge, stateFile, work, runs, false);
   const ci = await measureCi(label, knowledge, cfg, work, env, runs);
-  process.stderr.write(`  ${label}: one changed file…\n`);
-  const target = findArticle(knowledge);
-  let oneChange: Measure | undefined;
-  let pushed = 0;
-  for (let i = 0; i < runs; i++) {
-    fs.appendFileSync(target, `\nEdited for the benchmark, run ${i} at ${Date.now()}.\n`);
-    const m = await measure('node', [CLI, 'sync', '--config', cfg, '--json'], { cwd: work, env });
-    if (m.code !== 0 && m.code !== 1) throw new Error(`one-change sync failed: ${m.stderr.slice(-2000)}`);
-    pushed = runDoc(m.stdout).counts.update;
-    if (!oneChange || m.ms < oneChange.ms) oneChange = m;
-  }
-  const oc = oneChange as Measure;
   return {
     files,
     megabytes: Math.round((bytes / 1e6) * 10) / 10,
@@ -223,7 +221,7 @@ async function measureTree(
     gitStatusMs: Math.round(gitStatus.ms),
     noopRatio: round2(noop.ms / gitStatus.ms),
     noopRssMb: noop.rssMb,
-    noopFilesRead: noopDoc.files.read,
+    noopFilesRead,
     floorMs: Math.round(floor.ms),
     floorRatio: round2(floor.ms / gitStatus.ms),
     ...ci,
@@ -363,8 +361,7 @@ async function measureCi(
     if (fs.existsSync(`${saved.stateFile}-wal`)) fs.copyFileSync(`${saved.stateFile}-wal`, `${restored}-wal`);
   };
   let read = 0;
-  const [o, status] = await bestOfEach(
-    Math.max(runs, NOOP_RUNS),
+  const [o, status] = (await bestOfEach(Math.max(runs, NOOP_RUNS), [
     async () => {
       restore();
       const m = await measure('node', [CLI, 'sync', '--config', ciCfg, '--json'], { cwd: ciWork, env });
@@ -373,7 +370,7 @@ async function measureCi(
       return m;
     },
     () => measure('git', ['status'], { cwd: clone }),
-  );
+  ])) as [Measure, Measure];
   const floor = await measureFloor(clone, restored, ciWork, runs, true);
   return {
     ciFloorMs: Math.round(floor.ms),
