@@ -6,8 +6,6 @@
  */
 import fs from 'node:fs';
 import { exitNow } from './exit.js';
-import { tuneHeap, tuneWasm } from './heap.js';
-import { prefetchGit } from './prefetch.js';
 import { VERSION } from './version.js';
 
 // A reader that stops early (`kb-sync status | head -1`) is not an error.
@@ -36,6 +34,8 @@ if (only === '--version' || only === '-V') {
 } else if (help !== undefined) {
   process.stdout.write(help);
 } else {
+  // Loaded here, not above: help and the version need none of it (git's modules among it).
+  const [{ tuneHeap, tuneWasm }, { prefetchGit }] = await Promise.all([import('./heap.js'), import('./prefetch.js')]);
   tuneHeap();
   tuneWasm();
   prefetchGit(args);
