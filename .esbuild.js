@@ -23,6 +23,7 @@ const stringWidthOnce = {
   },
 };
 
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const outdir = path.join(root, 'dist/bin');
 fs.rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({
@@ -37,6 +38,8 @@ await esbuild.build({
   target: 'node20',
   external: ['better-sqlite3'],
   alias: { 'js-yaml': './src/extract/js-yaml-unused.ts' },
+  // `kb-sync --version` reads no package.json (src/cli/version.ts).
+  define: { __KB_SYNC_VERSION__: JSON.stringify(version) },
   plugins: [stringWidthOnce],
   banner: {
     js: "import { createRequire as __kbRequire } from 'node:module'; const require = __kbRequire(import.meta.url);",

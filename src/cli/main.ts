@@ -5,14 +5,14 @@
  * often to get started, and should be instant); everything else goes to cli.ts.
  */
 import fs from 'node:fs';
-import { exitNow } from './exit.js';
 import { VERSION } from './version.js';
 
-// A reader that stops early (`kb-sync status | head -1`) is not an error.
+// A reader that stops early (`kb-sync status | head -1`) is not an error. (exit.ts is loaded
+// then: help and the version load nothing they do not use.)
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') exitNow(Number(process.exitCode ?? 0));
-    throw err;
+    if (err.code !== 'EPIPE') throw err;
+    void import('./exit.js').then(({ exitNow }) => exitNow(Number(process.exitCode ?? 0)));
   });
 }
 

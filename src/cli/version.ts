@@ -15,7 +15,11 @@ export function packageRoot(): string {
   throw new Error('cannot find the cxgenie-kb-sync package.json');
 }
 
-const require = createRequire(import.meta.url);
+/** package.json's version, written into the bundle by the build (.esbuild.js). */
+declare const __KB_SYNC_VERSION__: string | undefined;
 
-/** The package version (dist/cli and dist/bin are both two levels below package.json). */
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+/** The package version: the bundle's, or package.json's (dist/cli is two levels below it). */
+export const VERSION: string =
+  typeof __KB_SYNC_VERSION__ === 'string'
+    ? __KB_SYNC_VERSION__
+    : (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -66,5 +67,39 @@ describe('the bundle', () => {
     expect(typed.length).toBeGreaterThan(3);
     expect(new Set(typed.map((l) => l.length)).size).toBe(1);
     expect(help.segmenters).toBeGreaterThan(0);
+  });
+});
+
+describe('the entry point', () => {
+  it('prints the version written into the bundle: package.json’s', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(CLI), '../../package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it('prints the help the build cached, the same as yargs renders it', async () => {
+    const cached = await runCli(['--help']);
+    const rendered = await runCli(['--help'], { env: { KB_SYNC_NO_HELP_CACHE: '1' } });
+    expect(cached.code).toBe(0);
+    expect(rendered.code).toBe(0);
+    expect(cached.stdout).toContain('kb-sync sync');
+    expect(cached.stdout).toBe(rendered.stdout);
+  });
+
+  it('ends quietly, with its own exit code, when its reader has gone (`kb-sync --help | head -0`)', async () => {
+    for (const env of [{}, { KB_SYNC_NO_HELP_CACHE: '1' }]) {
+      const child = spawn(process.execPath, [CLI, '--help'], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    }
   });
 });
