@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { emulator } from '../helpers/emulator.js';
 import { tempDir, writeTree } from '../helpers/fs.js';
+import { project } from '../helpers/project.js';
 
 /** What the build's bundle (.esbuild.js) leaves out or defers on purpose. */
 describe('the bundle', () => {
@@ -60,13 +63,34 @@ describe('the bundle', () => {
     expect(plan.stdout).toContain('+ create article "退货政策 and returns 👍🏽"');
     expect({ segmenters: plan.segmenters, emoji: plan.emoji }).toEqual({ segmenters: 0, emoji: 0 });
 
-    // Help is laid out in columns by width: the lazy module loads string-width when first called.
+    // Help is laid out in columns by width (its text is not all ASCII: `…`).
     const help = await counted(['sync', '--help'], root);
     expect(help.code).toBe(0);
     const typed = help.stdout.split('\n').filter((l) => /\[(boolean|string|number)\]$/.test(l));
     expect(typed.length).toBeGreaterThan(3);
     expect(new Set(typed.map((l) => l.length)).size).toBe(1);
-    expect(help.segmenters).toBeGreaterThan(0);
+  });
+
+  it('loads string-width for a table of wide text, and its columns line up', async () => {
+    const emu = await emulator();
+    const titles = ['退货政策 and returns 👍🏽', 'Shipping', 'Café crème', 'ｶﾀｶﾅ and ＦＵＬＬ width'];
+    const files = Object.fromEntries(
+      titles.map((t, i) => [`a${i}.md`, `---\ntitle: ${JSON.stringify(t)}\n---\nBody ${i}.\n`]),
+    );
+    const p = project(files, { emu });
+    expect((await runCli(['sync', '-q'], { cwd: p.dir, env: p.env })).code).toBe(0);
+    for (const f of Object.keys(files)) p.remove(f);
+    p.write({ 'keep.md': '# Keep\n\nSo the folder is not empty.\n' });
+    expect((await runCli(['sync', '-q'], { cwd: p.dir, env: p.env })).code).toBe(0);
+    const status = await counted(['status'], p.dir, { ...p.env, COLUMNS: '200' });
+    expect(status.code).toBe(0);
+    const rows = status.stdout.split('\n').filter((l) => l.includes('knowledge/a') || l.includes('WAS IN'));
+    expect(rows).toHaveLength(titles.length + 1);
+    for (const t of titles) expect(rows.some((r) => r.includes(t))).toBe(true);
+    // Where the column after the titles starts, in terminal columns, is the same in every row.
+    const at = rows.map((r) => stringWidth(r.slice(0, r.search(/knowledge\/a|WAS IN/))));
+    expect(new Set(at).size).toBe(1);
+    expect(status.segmenters).toBeGreaterThan(0);
   });
 });
 
