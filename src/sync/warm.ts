@@ -1,11 +1,10 @@
 /**
  * Use the time spent waiting for git. In a big repository `git status` takes a good part of a
  * second, while this process has nothing to do; a run that then finds a change must still load
- * the readers, the renderer, the HTTP client and the report's tables. Loading them while
- * waiting makes a one-file change cost little more than a no-op. It starts only once git has
- * kept the run waiting for `afterMs` (a small folder's git has long answered), goes one module at
- * a time, and stops as soon as git answers (`stop`), so a no-op waits for at most the module
- * being loaded.
+ * the readers, the renderer and the HTTP client. Loading them while waiting makes a one-file
+ * change cost little more than a no-op. It starts only once git has kept the run waiting for
+ * `afterMs` (a small folder's git has long answered), goes one module at a time, and stops as
+ * soon as git answers (`stop`), so a no-op waits for at most the module being loaded.
  */
 export function warmWhileWaiting(opts: { push: boolean; afterMs?: number }): { stop: () => void } {
   let stopped = false;
@@ -23,9 +22,6 @@ export function warmWhileWaiting(opts: { push: boolean; afterMs?: number }): { s
       () => fetch('data:,').then((r) => r.arrayBuffer()),
     );
   }
-  // The report of a change lists items in a table. (string-width itself loads only to measure
-  // text beyond printable ASCII: util/string-width-lazy.ts.)
-  steps.push(() => import('../util/table.js'));
   const timer = setTimeout(() => {
     void (async () => {
       for (const step of steps) {
