@@ -5,6 +5,10 @@
 // - js-yaml, which gray-matter loads for a default engine kb-sync replaces: a stub that throws.
 // - string-width (yargs brings three copies, util/table.ts a fourth), which on import builds an
 //   Intl.Segmenter and compiles a `\p{RGI_Emoji}` regex: one copy, run when first called.
+// And acorn, which the MDX parser imports as an ES module and acorn-jsx requires as CommonJS, is
+// bundled once: as the ES module (acorn-jsx uses the parser it is given, `Parser.acorn`; its
+// `require` is a fallback), not a second 220 KB copy in the renderer's chunk that is parsed and
+// never run.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +23,18 @@ const stringWidthOnce = {
   setup(build) {
     build.onResolve({ filter: /^string-width$/ }, (args) =>
       args.importer === lazyWidth ? undefined : { path: lazyWidth },
+    );
+  },
+};
+
+/** acorn, however it is loaded, is its ES module build (the one the MDX parser imports). */
+const acornOnce = {
+  name: 'acorn-once',
+  setup(build) {
+    build.onResolve({ filter: /^acorn$/ }, (args) =>
+      args.kind === 'require-call'
+        ? build.resolve('acorn', { kind: 'import-statement', resolveDir: args.resolveDir })
+        : undefined,
     );
   },
 };
@@ -40,7 +56,7 @@ await esbuild.build({
   alias: { 'js-yaml': './src/extract/js-yaml-unused.ts' },
   // `kb-sync --version` reads no package.json (src/cli/version.ts).
   define: { __KB_SYNC_VERSION__: JSON.stringify(version) },
-  plugins: [stringWidthOnce],
+  plugins: [stringWidthOnce, acornOnce],
   banner: {
     js: "import { createRequire as __kbRequire } from 'node:module'; const require = __kbRequire(import.meta.url);",
   },

@@ -33,6 +33,14 @@ describe('the bundle', () => {
     expect(code).toContain('// src/util/string-width-lazy.ts');
   });
 
+  it('holds one acorn, its ES module build (acorn-jsx requires the CommonJS one as a fallback it never takes)', () => {
+    const code = chunks().join('\n');
+    const copies = [...code.matchAll(/^\/\/ (node_modules\/(?:.+\/)?acorn\/dist\/[^/\n]+)$/gm)].map((m) => m[1]);
+    expect(copies).toEqual(['node_modules/acorn/dist/acorn.mjs']);
+    // MDX still parses through it: content.test.ts syncs a page with an import and JSX.
+    expect(code).toContain('// node_modules/acorn-jsx/index.js');
+  });
+
   /** Run the built CLI counting, as it runs, the segmenters it builds and the emoji regexes it compiles. */
   async function counted(args: string[], cwd: string, env: Record<string, string> = {}) {
     const counter = path.join(tempDir('kb-count-'), 'count.mjs');
