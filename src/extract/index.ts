@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
 import { renderInput, scanArticle } from './article.js';
 import { hashFields } from './hash.js';
-import { extractQa, qaPayload } from './qa.js';
+import type * as QaReader from './qa.js';
 import { checkDocument, documentHash, readDocument, type DocumentRead } from './documents.js';
 import { readFileChecked } from './read.js';
 import { blobId } from '../scan/blob.js';
@@ -12,7 +12,7 @@ import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
 import type { ExtractSettings, FileExtract, ItemMeta, Kind, Payload } from './types.js';
 import type { ScannedFile } from '../scan/file.js';
-import { extractUrls, urlPayload } from './urls.js';
+import type * as UrlsReader from './urls.js';
 
 export type { Kind, ExtractSettings, FileExtract, ItemMeta, Payload } from './types.js';
 export type { ScannedFile } from '../scan/file.js';
@@ -38,6 +38,15 @@ export interface FileResult {
 
 export { documentHash };
 
+/**
+ * The Q&A and URL-list readers load when a run first meets such a file: they bring the CSV, YAML
+ * and XML parsers, and a run that reads only articles (most changes) needs none of them.
+ */
+let qaReader: Promise<typeof QaReader> | undefined;
+let urlsReader: Promise<typeof UrlsReader> | undefined;
+const loadQa = () => (qaReader ??= import('./qa.js'));
+const loadUrls = () => (urlsReader ??= import('./urls.js'));
+
 export function documentKey(relPath: string): string {
   return `document:${relPath}`;
 }
@@ -56,11 +65,11 @@ export async function extractFile(f: ScannedFile, settings: ExtractSettings): Pr
     extract: { ...extract, items: extract.items.map((it) => youngItem(it, f.relPath)) },
   });
   if (f.kind === 'urls' && /\.xml$/i.test(f.relPath)) {
-    const r = extractUrls(read.text, f.relPath, settings);
+    const r = (await loadUrls()).extractUrls(read.text, f.relPath, settings);
     if (r.sitemaps) r.extract.issues.push(...missingSitemaps(f, r.sitemaps));
     return result(r.extract);
   }
-  return result(extractText(f.kind, read.text, f.relPath, settings));
+  return result(await extractText(f.kind, read.text, f.relPath, settings));
 }
 
 /**
@@ -157,20 +166,20 @@ function urlListName(relPath: string): string {
   return path.posix.basename(relPath).replace(/\.txt$/i, '.urls.txt');
 }
 
-/** Pure: a text kind's items from its decoded text. */
-export function extractText(
+/** A text kind's items from its decoded text (pure, but for loading the kind's reader). */
+export async function extractText(
   kind: Exclude<Kind, 'document'>,
   text: string,
   relPath: string,
   settings: ExtractSettings,
-): FileExtract {
+): Promise<FileExtract> {
   switch (kind) {
     case 'article':
       return scanArticle(text, relPath, settings).extract;
     case 'qa':
-      return extractQa(text, relPath, settings).extract;
+      return (await loadQa()).extractQa(text, relPath, settings).extract;
     case 'urls':
-      return extractUrls(text, relPath, settings).extract;
+      return (await loadUrls()).extractUrls(text, relPath, settings).extract;
   }
 }
 
@@ -281,12 +290,14 @@ export async function buildPayloads(
       return out;
     }
     case 'qa': {
+      const { extractQa, qaPayload } = await loadQa();
       const r = extractQa(read.text, f.relPath, settings);
       if (!r.extract.complete) return { issue: r.extract.issues[0]! };
       for (const [i, e] of r.entries.entries()) add(e.key, r.extract.items[i]!.hash, qaPayload(e));
       return out;
     }
     case 'urls': {
+      const { extractUrls, urlPayload } = await loadUrls();
       const r = extractUrls(read.text, f.relPath, settings);
       for (const [i, e] of r.entries.entries()) add(e.key, r.extract.items[i]!.hash, urlPayload(e.url, e.title));
       return out;

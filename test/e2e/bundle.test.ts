@@ -79,6 +79,51 @@ describe('the bundle', () => {
     expect(new Set(typed.map((l) => l.length)).size).toBe(1);
   });
 
+  /** The packages whose code the built CLI loaded in a run (from the bundle's `// node_modules/…` marks). */
+  async function loadedPackages(args: string[], cwd: string, env: Record<string, string>) {
+    const hooks = path.join(tempDir('kb-loaded-'), 'hooks.mjs');
+    fs.writeFileSync(
+      hooks,
+      [
+        "import { register } from 'node:module';",
+        `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(
+          "export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('\\nloaded ' + url + '\\n'); return next(url, context); }",
+        )}));`,
+      ].join('\n'),
+    );
+    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hooks).href}` } });
+    const files = [...r.stderr.matchAll(/^loaded (file:.*)$/gm)].map((m) => new URL(m[1]!));
+    const inBundle = files.filter((u) => path.dirname(u.pathname) === dir);
+    if (inBundle.length === 0) throw new Error(`no bundle file seen loading: ${r.stderr}`);
+    const packages = new Set<string>();
+    for (const u of inBundle)
+      for (const m of fs.readFileSync(u, 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\//gm))
+        packages.add(m[1]!);
+    return { ...r, packages };
+  }
+
+  it('loads the Q&A and URL-list readers, with their CSV and XML parsers, only for such files', async () => {
+    const emu = await emulator();
+    const p = project({ 'a.md': '---\ntitle: A\n---\nBody.\n' }, { emu });
+    const articles = await loadedPackages(['sync', '-q'], p.dir, p.env);
+    expect(articles.code).toBe(0);
+    expect(articles.packages).toContain('gray-matter');
+    expect(articles.packages).not.toContain('csv-parse');
+    expect(articles.packages).not.toContain('fast-xml-parser');
+
+    p.write({ 'faq.qa.yaml': '- q: Good?\n  a: Yes.\n', 'links.urls.txt': 'https://example.com/a\n' });
+    const all = await loadedPackages(['sync', '-q'], p.dir, p.env);
+    expect(all.code).toBe(0);
+    expect(all.packages).toContain('csv-parse');
+    expect(all.packages).toContain('fast-xml-parser');
+    expect(
+      emu
+        .created(emu.botId)
+        .map((d) => d.type)
+        .sort(),
+    ).toEqual(['Q_AND_A', 'TEXT', 'URL']);
+  });
+
   it('loads string-width for a table of wide text, and its columns line up', async () => {
     const emu = await emulator();
     const titles = ['退货政策 and returns 👍🏽', 'Shipping', 'Café crème', 'ｶﾀｶﾅ and ＦＵＬＬ width'];

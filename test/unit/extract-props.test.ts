@@ -128,17 +128,17 @@ function checkExtract(x: FileExtract, file: string, text: string): void {
 }
 
 describe('extractors never throw', () => {
-  it.each(KINDS)('extractText(%s) on arbitrary text', (kind) => {
-    fc.assert(
-      fc.property(anyText, (text) => {
+  it.each(KINDS)('extractText(%s) on arbitrary text', async (kind) => {
+    await fc.assert(
+      fc.asyncProperty(anyText, async (text) => {
         const file = `f.${kind}`;
-        checkExtract(extractText(kind, text, file, S), file, text);
+        checkExtract(await extractText(kind, text, file, S), file, text);
       }),
       { numRuns: RUNS },
     );
   });
 
-  it('decodeText on arbitrary bytes, and each kind on what it decodes', () => {
+  it('decodeText on arbitrary bytes, and each kind on what it decodes', async () => {
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 120 }),
       piecesText.map((t) => new Uint8Array(Buffer.from(t, 'utf8'))),
@@ -150,8 +150,8 @@ describe('extractors never throw', () => {
         .tuple(piecesText, fc.uint8Array({ maxLength: 4 }), piecesText)
         .map(([a, b, c]) => new Uint8Array(Buffer.concat([Buffer.from(a), b, Buffer.from(c)]))),
     );
-    fc.assert(
-      fc.property(bytes, (b) => {
+    await fc.assert(
+      fc.asyncProperty(bytes, async (b) => {
         const d = decodeText(b, 'f.md');
         if ('issue' in d) {
           checkIssue(d.issue, 'f.md');
@@ -162,22 +162,22 @@ describe('extractors never throw', () => {
         // Decoded text is LF-only, without a leading byte-order mark.
         expect(d.text).not.toContain('\r');
         expect(d.text.charCodeAt(0)).not.toBe(0xfeff);
-        for (const kind of KINDS) checkExtract(extractText(kind, d.text, 'f.md', S), 'f.md', d.text);
+        for (const kind of KINDS) checkExtract(await extractText(kind, d.text, 'f.md', S), 'f.md', d.text);
       }),
       { numRuns: RUNS },
     );
   });
 
-  it('frontmatter with arbitrary YAML never throws, and non-YAML languages are always refused', () => {
+  it('frontmatter with arbitrary YAML never throws, and non-YAML languages are always refused', async () => {
     const lang = fc.oneof(
       fc.constant(''),
       fc.constantFrom('yaml', 'js', 'javascript', 'coffee', 'json', 'toml', 'valueOf', 'constructor'),
       fc.stringMatching(/^[a-zA-Z_]{1,8}$/),
     );
-    fc.assert(
-      fc.property(lang, piecesText, piecesText, (l, fm, body) => {
+    await fc.assert(
+      fc.asyncProperty(lang, piecesText, piecesText, async (l, fm, body) => {
         const text = `---${l}\n${fm.replace(/^---/gm, '')}\n---\n${body}`;
-        const x = extractText('article', text, 'a.md', S);
+        const x = await extractText('article', text, 'a.md', S);
         checkExtract(x, 'a.md', text);
         if (l !== '' && !/^ya?ml$/i.test(l)) {
           expect(x.complete).toBe(false);
@@ -221,20 +221,20 @@ describe('extractors never throw', () => {
 
   // No wall clock here (a busy machine is slow, not wrong): a quadratic pattern on these lines
   // shows in npm run bench, and an exponential one still ends at the test's ceiling.
-  it.each(['article', 'urls'] as const)('extractText(%s) handles long hostile lines', (kind) => {
-    fc.assert(
-      fc.property(hostileLine(99_000), (line) => {
-        checkExtract(extractText(kind, line, `f.${kind}`, S), `f.${kind}`, line);
+  it.each(['article', 'urls'] as const)('extractText(%s) handles long hostile lines', async (kind) => {
+    await fc.assert(
+      fc.asyncProperty(hostileLine(99_000), async (line) => {
+        checkExtract(await extractText(kind, line, `f.${kind}`, S), `f.${kind}`, line);
       }),
       { numRuns: 30 },
     );
   });
 
-  it('extractText(qa) does not hang on long hostile lines', () => {
+  it('extractText(qa) does not hang on long hostile lines', async () => {
     // The YAML parser is linear but slow on garbage (tens of µs a character): a shorter line.
-    fc.assert(
-      fc.property(hostileLine(10_000), (line) => {
-        checkExtract(extractText('qa', line, 'f.qa', S), 'f.qa', line);
+    await fc.assert(
+      fc.asyncProperty(hostileLine(10_000), async (line) => {
+        checkExtract(await extractText('qa', line, 'f.qa', S), 'f.qa', line);
       }),
       { numRuns: 15 },
     );
