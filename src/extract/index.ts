@@ -39,13 +39,23 @@ export interface FileResult {
 export { documentHash };
 
 /**
- * The Q&A and URL-list readers load when a run first meets such a file: they bring the CSV, YAML
- * and XML parsers, and a run that reads only articles (most changes) needs none of them.
+ * The Q&A and URL-list readers load when a run first meets such a file: they bring the CSV and
+ * XML parsers (csv-parse, fast-xml-parser), which a run that reads only articles (most changes)
+ * does not need. (YAML is loaded for articles' front matter anyway.) A load that failed is tried
+ * again by the next file, not remembered (a watch outlives a rebuild of the bundle).
  */
 let qaReader: Promise<typeof QaReader> | undefined;
 let urlsReader: Promise<typeof UrlsReader> | undefined;
-const loadQa = () => (qaReader ??= import('./qa.js'));
-const loadUrls = () => (urlsReader ??= import('./urls.js'));
+const loadQa = () =>
+  (qaReader ??= import('./qa.js').catch((err: unknown) => {
+    qaReader = undefined;
+    throw err;
+  }));
+const loadUrls = () =>
+  (urlsReader ??= import('./urls.js').catch((err: unknown) => {
+    urlsReader = undefined;
+    throw err;
+  }));
 
 export function documentKey(relPath: string): string {
   return `document:${relPath}`;

@@ -1,7 +1,7 @@
 /**
  * Use the time spent waiting for git. In a big repository `git status` takes a good part of a
  * second, while this process has nothing to do; a run that then finds a change must still load
- * the readers, the renderer and the HTTP client. Loading them while waiting makes a one-file
+ * the article reader, the renderer and the HTTP client. Loading them while waiting makes a one-file
  * change cost little more than a no-op. It starts only once git has kept the run waiting for
  * `afterMs` (a small folder's git has long answered), goes one module at a time, and stops as
  * soon as git answers (`stop`), so a no-op waits for at most the module being loaded.

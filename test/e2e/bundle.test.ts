@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -79,8 +79,12 @@ describe('the bundle', () => {
     expect(new Set(typed.map((l) => l.length)).size).toBe(1);
   });
 
-  /** The packages whose code the built CLI loaded in a run (from the bundle's `// node_modules/…` marks). */
-  async function loadedPackages(args: string[], cwd: string, env: Record<string, string>) {
+  /**
+   * The packages and source modules whose code the built CLI loaded in a run, from the marks
+   * esbuild leaves in the bundle's chunks (`// node_modules/…/x/…` is package x, however nested;
+   * `// src/…` a module of ours).
+   */
+  async function loadedCode(args: string[], cwd: string, env: Record<string, string>) {
     const hooks = path.join(tempDir('kb-loaded-'), 'hooks.mjs');
     fs.writeFileSync(
       hooks,
@@ -91,28 +95,35 @@ describe('the bundle', () => {
         )}));`,
       ].join('\n'),
     );
-    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hooks).href}` } });
-    const files = [...r.stderr.matchAll(/^loaded (file:.*)$/gm)].map((m) => new URL(m[1]!));
-    const inBundle = files.filter((u) => path.dirname(u.pathname) === dir);
+    const options = [process.env.NODE_OPTIONS, `--import=${pathToFileURL(hooks).href}`].filter(Boolean).join(' ');
+    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: options } });
+    const files = [...r.stderr.matchAll(/^loaded (file:.*)$/gm)].map((m) => fileURLToPath(m[1]!));
+    const inBundle = files.filter((f) => path.dirname(f) === dir);
     if (inBundle.length === 0) throw new Error(`no bundle file seen loading: ${r.stderr}`);
     const packages = new Set<string>();
-    for (const u of inBundle)
-      for (const m of fs.readFileSync(u, 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\//gm))
+    const sources = new Set<string>();
+    for (const f of inBundle) {
+      const code = fs.readFileSync(f, 'utf8');
+      for (const m of code.matchAll(/^\/\/ (?:.*\/)?node_modules\/((?:@[^/\n]+\/)?[^/\n]+)\/.*$/gm))
         packages.add(m[1]!);
-    return { ...r, packages };
+      for (const m of code.matchAll(/^\/\/ (src\/\S+\.ts)$/gm)) sources.add(m[1]!);
+    }
+    return { ...r, packages, sources };
   }
 
   it('loads the Q&A and URL-list readers, with their CSV and XML parsers, only for such files', async () => {
     const emu = await emulator();
     const p = project({ 'a.md': '---\ntitle: A\n---\nBody.\n' }, { emu });
-    const articles = await loadedPackages(['sync', '-q'], p.dir, p.env);
+    const articles = await loadedCode(['sync', '-q'], p.dir, p.env);
     expect(articles.code).toBe(0);
+    // What read the article was seen loading (where the readers were once imported from).
+    expect(articles.sources).toContain('src/extract/index.ts');
     expect(articles.packages).toContain('gray-matter');
     expect(articles.packages).not.toContain('csv-parse');
     expect(articles.packages).not.toContain('fast-xml-parser');
 
     p.write({ 'faq.qa.yaml': '- q: Good?\n  a: Yes.\n', 'links.urls.txt': 'https://example.com/a\n' });
-    const all = await loadedPackages(['sync', '-q'], p.dir, p.env);
+    const all = await loadedCode(['sync', '-q'], p.dir, p.env);
     expect(all.code).toBe(0);
     expect(all.packages).toContain('csv-parse');
     expect(all.packages).toContain('fast-xml-parser');
@@ -122,6 +133,32 @@ describe('the bundle', () => {
         .map((d) => d.type)
         .sort(),
     ).toEqual(['Q_AND_A', 'TEXT', 'URL']);
+  });
+
+  it('reads every kind in worker threads (its worker-main.js entry) as it does on one thread', async () => {
+    const files: Record<string, string> = {
+      'faq.qa.yaml': '- q: Good?\n  a: Yes.\n- q: Bad?\n  a: No.\n',
+      'broken.qa.yaml': '- q: An answer is missing\n',
+      'links.urls.txt': 'https://example.com/a\nhttps://example.com/b\n',
+      'sitemap.xml':
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://example.com/c</loc></url></urlset>\n',
+    };
+    // Enough files for extraction to go to the workers (extract-many.ts: 400).
+    for (let i = 0; i < 420; i++) files[`a/p${i}.md`] = `---\ntitle: Page ${i}\n---\nBody ${i}.\n`;
+    const p = project(files);
+    const plan = async (workers: string) => {
+      const r = await loadedCode(['plan', '--json'], p.dir, { CXGENIE_BOT_ID: 'b', KB_SYNC_WORKERS: workers });
+      const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+      delete doc.durationMs;
+      return { code: r.code, doc, inWorkers: r.sources.has('src/sync/worker-main.ts') };
+    };
+    const one = await plan('0');
+    const two = await plan('2');
+    expect(one.doc.counts).toMatchObject({ create: 420 + 2 + 3 });
+    expect(JSON.stringify(one.doc.errors)).toContain('knowledge/broken.qa.yaml');
+    expect([one.inWorkers, two.inWorkers]).toEqual([false, true]);
+    expect(two.doc).toEqual(one.doc);
+    expect(two.code).toBe(one.code);
   });
 
   it('loads string-width for a table of wide text, and its columns line up', async () => {

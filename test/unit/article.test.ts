@@ -1,8 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { articleKey, renderInput, scanArticle } from '../../src/extract/article.js';
-import { buildPayloads, extractFile, extractText, type ExtractSettings } from '../../src/extract/index.js';
+import {
+  buildPayloads,
+  extractFile,
+  extractText,
+  type ExtractSettings,
+  type FileExtract,
+} from '../../src/extract/index.js';
 import { formatLimit } from '../../src/extract/render-pool.js';
 import { splitChunks } from '../../src/extract/chunks.js';
 import { MAX_NESTING, RenderError, renderArticle, renderDetailed } from '../../src/extract/render.js';
@@ -400,13 +406,15 @@ describe('articles: BOM and CRLF', () => {
     if ('issue' in d) throw new Error(d.issue.message);
     return d.text;
   };
-  const want = extractText('article', lf, REL, S);
+  let want: FileExtract;
+  beforeAll(async () => {
+    want = await extractText('article', lf, REL, S);
+  });
 
   it.each(variants)('%s gives the same items as LF', async (_name, bytes) => {
-    const w = await want;
-    expect(w.items).toHaveLength(1);
-    expect(w.items[0]).toMatchObject({ key: 'article:id:ship', label: 'Shipping' });
-    expect(await extractText('article', decode(bytes), REL, S)).toEqual(w);
+    expect(want.items).toHaveLength(1);
+    expect(want.items[0]).toMatchObject({ key: 'article:id:ship', label: 'Shipping' });
+    expect(await extractText('article', decode(bytes), REL, S)).toEqual(want);
   });
 
   it.each(variants)('%s read from disk gives the same items and the same payload', async (_name, bytes) => {
@@ -415,8 +423,7 @@ describe('articles: BOM and CRLF', () => {
     fs.writeFileSync(abs, bytes);
     const f = { relPath: REL, absPath: abs, kind: 'article' as const, sig: '' };
     const r = await extractFile(f, S);
-    const w = await want;
-    expect(r.extract).toEqual({ ...w, items: w.items.map((i) => ({ ...i, file: REL })) });
+    expect(r.extract).toEqual({ ...want, items: want.items.map((i) => ({ ...i, file: REL })) });
     const built = await buildPayloads(f, S);
     expect(built).toBeInstanceOf(Map);
     const p = (built as Map<string, { payload: unknown }>).get('article:id:ship')!.payload;
