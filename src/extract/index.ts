@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import type { FileIssue } from '../errors.js';
 import { renderInput, scanArticle } from './article.js';
 import { hashFields } from './hash.js';
-import type * as QaReader from './qa.js';
 import { checkDocument, documentHash, readDocument, type DocumentRead } from './documents.js';
 import { readFileChecked } from './read.js';
 import { blobId } from '../scan/blob.js';
@@ -12,7 +11,6 @@ import { decodeText } from './text.js';
 import { RenderTimeout, type RenderFn } from './render-pool.js';
 import type { ExtractSettings, FileExtract, ItemMeta, Kind, Payload } from './types.js';
 import type { ScannedFile } from '../scan/file.js';
-import type * as UrlsReader from './urls.js';
 
 export type { Kind, ExtractSettings, FileExtract, ItemMeta, Payload } from './types.js';
 export type { ScannedFile } from '../scan/file.js';
@@ -44,18 +42,18 @@ export { documentHash };
  * does not need. (YAML is loaded for articles' front matter anyway.) A load that failed is tried
  * again by the next file, not remembered (a watch outlives a rebuild of the bundle).
  */
-let qaReader: Promise<typeof QaReader> | undefined;
-let urlsReader: Promise<typeof UrlsReader> | undefined;
-const loadQa = () =>
-  (qaReader ??= import('./qa.js').catch((err: unknown) => {
-    qaReader = undefined;
-    throw err;
-  }));
-const loadUrls = () =>
-  (urlsReader ??= import('./urls.js').catch((err: unknown) => {
-    urlsReader = undefined;
-    throw err;
-  }));
+const loadQa = loadOnce(() => import('./qa.js'));
+const loadUrls = loadOnce(() => import('./urls.js'));
+
+/** `load()`'s promise, kept once it succeeds; a load that fails is tried again by the next call. */
+function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    }));
+}
 
 export function documentKey(relPath: string): string {
   return `document:${relPath}`;

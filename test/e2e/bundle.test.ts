@@ -41,19 +41,27 @@ describe('the bundle', () => {
     expect(code).toContain('// node_modules/acorn-jsx/index.js');
   });
 
+  /** Run the built CLI with `lines` as a module node loads first (`--import`, after the caller's NODE_OPTIONS). */
+  function withPreload(lines: string[], args: string[], cwd: string, env: Record<string, string>) {
+    const file = path.join(tempDir('kb-preload-'), 'preload.mjs');
+    fs.writeFileSync(file, lines.join('\n'));
+    const options = [process.env.NODE_OPTIONS, `--import=${pathToFileURL(file).href}`].filter(Boolean).join(' ');
+    return runCli(args, { cwd, env: { ...env, NODE_OPTIONS: options } });
+  }
+
   /** Run the built CLI counting, as it runs, the segmenters it builds and the emoji regexes it compiles. */
   async function counted(args: string[], cwd: string, env: Record<string, string> = {}) {
-    const counter = path.join(tempDir('kb-count-'), 'count.mjs');
-    fs.writeFileSync(
-      counter,
+    const r = await withPreload(
       [
         'const S = Intl.Segmenter; let segmenters = 0, emoji = 0;',
         'Intl.Segmenter = class extends S { constructor(...a) { segmenters++; super(...a); } };',
         'globalThis.RegExp = new Proxy(RegExp, { construct(t, a) { if (String(a[0]).includes("\\\\p{RGI_Emoji}")) emoji++; return new t(...a); } });',
         'process.on("exit", () => process.stderr.write(`\\ncounted ${JSON.stringify({ segmenters, emoji })}\\n`));',
-      ].join('\n'),
+      ],
+      args,
+      cwd,
+      env,
     );
-    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(counter).href}` } });
     const m = /^counted (.*)$/m.exec(r.stderr);
     if (!m) throw new Error(`no count in the CLI's output: ${r.stderr}`);
     return { ...r, ...(JSON.parse(m[1]!) as { segmenters: number; emoji: number }) };
@@ -85,18 +93,17 @@ describe('the bundle', () => {
    * `// src/…` a module of ours).
    */
   async function loadedCode(args: string[], cwd: string, env: Record<string, string>) {
-    const hooks = path.join(tempDir('kb-loaded-'), 'hooks.mjs');
-    fs.writeFileSync(
-      hooks,
+    const r = await withPreload(
       [
         "import { register } from 'node:module';",
         `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(
           "export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('\\nloaded ' + url + '\\n'); return next(url, context); }",
         )}));`,
-      ].join('\n'),
+      ],
+      args,
+      cwd,
+      env,
     );
-    const options = [process.env.NODE_OPTIONS, `--import=${pathToFileURL(hooks).href}`].filter(Boolean).join(' ');
-    const r = await runCli(args, { cwd, env: { ...env, NODE_OPTIONS: options } });
     const files = [...r.stderr.matchAll(/^loaded (file:.*)$/gm)].map((m) => fileURLToPath(m[1]!));
     const inBundle = files.filter((f) => path.dirname(f) === dir);
     if (inBundle.length === 0) throw new Error(`no bundle file seen loading: ${r.stderr}`);
