@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
+import { SLOW_TO_RENDER } from '../helpers/hostile.js';
 
 /** Content fidelity end to end on small made-up folders (the real corpora: corpora.test.ts). */
 
@@ -63,7 +64,7 @@ describe('content: what the bot gets', () => {
     const p = project(
       {
         'ok.md': '---\ntitle: Fine\n---\nA normal article.\n',
-        'slow.md': `---\ntitle: Slow\n---\n${'- a plain list item\n'.repeat(60_000)}`,
+        'slow.md': `---\ntitle: Slow\n---\n${SLOW_TO_RENDER}`,
       },
       { emu, config: { limits: { renderTimeoutMs: 100 } } },
     );

@@ -6,6 +6,7 @@ import { emulator } from '../helpers/emulator.js';
 import { project } from '../helpers/project.js';
 import { tempDir } from '../helpers/fs.js';
 import { runDoc } from '../helpers/json.js';
+import { SLOW_TO_RENDER } from '../helpers/hostile.js';
 
 /**
  * A knowledge folder from a stranger's pull request: every bad file is reported with file:line and
@@ -144,11 +145,10 @@ describe('untrusted knowledge files', () => {
 describe('an article that takes too long to normalize', () => {
   it('is cut off by the render time limit and reported; the other files still sync', async () => {
     const emu = await emulator();
-    // A long list is parsed whole (nothing lets the renderer split it); at the lowest limit it
-    // cannot finish in time. A plain big table no longer needs parsing at all: nothing to edit.
+    // Seconds of parsing on any machine: at the lowest limit it cannot finish in time.
     const p = project(
       {
-        'huge-table.md': `# Huge table\n\n${'- a plain list item\n'.repeat(60_000)}`,
+        'slow.md': `# Slow\n\n${SLOW_TO_RENDER}`,
         'ok.md': '# Fine\n\nA normal page.\n',
       },
       { emu, config: { limits: { renderTimeoutMs: 100, maxTextBytes: 10_000_000 } } },
@@ -156,7 +156,7 @@ describe('an article that takes too long to normalize', () => {
     const r = await runCli(['sync', '--json'], { cwd: p.dir, env: p.env });
     expect(r.code).toBe(1);
     const doc = runDoc(r.stdout);
-    const failed = doc.items.find((i) => i.file === 'knowledge/huge-table.md');
+    const failed = doc.items.find((i) => i.file === 'knowledge/slow.md');
     expect(failed).toMatchObject({ status: 'failed' });
     expect(failed?.error).toContain('limits.renderTimeoutMs');
     expect(emu.created(emu.botId).map((d) => d.title)).toEqual(['Fine']);

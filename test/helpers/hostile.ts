@@ -47,3 +47,14 @@ export const NESTING_CASES: [string, string][] = [
   ['emphasis split by lines of no-break spaces (not blank for Markdown)', `${'*a *a *a\n\u00a0\n'.repeat(1_500)}x\n`],
   ['12k nested links', `${'[a '.repeat(12_000)}x${'](u)'.repeat(12_000)}\n`],
 ];
+
+/**
+ * An article body the renderer needs seconds for on any machine, far past limits.renderTimeoutMs
+ * at its lowest (100 ms): about 1 MB of ordinary paragraphs, each with a comment to take out
+ * (so none can skip the parser) among emphasis, a link and code. Nothing in it is refused by a
+ * guard (nesting, markup in one place), so only the time limit can stop it. A long plain list
+ * is not enough: it is rendered in well under 100 ms on a fast machine.
+ */
+export const SLOW_TO_RENDER = 'Some *emphasis*, a [link](other.md) and `code` <!-- a note --> in a line.\n\n'.repeat(
+  14_000,
+);
