@@ -7,7 +7,7 @@ import { REPLY_MODES, type ReplyMode } from './answer.js';
  * a seeded random source, so a test that sets the same switches sees the same faults.
  */
 
-export type FaultKind = 'error' | 'lose' | 'rate-limit' | 'unauthorized' | 'delay' | 'reset';
+export type FaultKind = 'error' | 'lose' | 'rate-limit' | 'unauthorized' | 'delay' | 'late-answer' | 'reset';
 
 /** The endpoint names a scheduled fault can target (as the client and the emulator name them), besides `"*"`. */
 export const FAULT_ENDPOINTS: readonly string[] = ENDPOINTS;
@@ -24,7 +24,11 @@ export interface ScheduledFault {
   status?: number;
   /** Seconds for the `Retry-After` of `rate-limit` (default 1). */
   retryAfterSec?: number;
-  /** Milliseconds for `delay`. */
+  /**
+   * Milliseconds for `delay` (the request waits before it is processed) and for `late-answer`
+   * (it is processed at once and the answer waits: a client that gives up first cannot know
+   * that it took effect).
+   */
   delayMs?: number;
 }
 
@@ -48,7 +52,7 @@ export interface FaultConfig {
 }
 
 export type Decision =
-  | { action: 'proceed'; delayMs: number; lose: boolean }
+  | { action: 'proceed'; delayMs: number; lose: boolean; answerDelayMs?: number }
   | { action: 'error'; status: number; delayMs: number }
   | { action: 'rate-limit'; retryAfterSec: number; delayMs: number }
   | { action: 'unauthorized'; delayMs: number }
@@ -114,6 +118,8 @@ export class FaultPlan {
           return { action: 'proceed', delayMs, lose: true };
         case 'delay':
           return { action: 'proceed', delayMs: delayMs + (f.delayMs ?? 0), lose: false };
+        case 'late-answer':
+          return { action: 'proceed', delayMs, lose: false, answerDelayMs: f.delayMs ?? 0 };
       }
     }
 
@@ -181,7 +187,7 @@ export function validateFaultConfig(raw: unknown): string | null {
   }
   if (c.schedule !== undefined) {
     if (!Array.isArray(c.schedule)) return 'schedule must be a list';
-    const kinds = ['error', 'lose', 'rate-limit', 'unauthorized', 'delay', 'reset'];
+    const kinds = ['error', 'lose', 'rate-limit', 'unauthorized', 'delay', 'late-answer', 'reset'];
     for (const [i, f] of c.schedule.entries()) {
       const e = f as Record<string, unknown>;
       if (typeof e !== 'object' || e === null) return `schedule[${i}] must be an object`;

@@ -32,6 +32,11 @@ export interface EmulatorOptions {
   /** The emulator's notion of "now" for seeded data (default: the real clock at start). */
   now?: number;
   faults?: FaultConfig;
+  /**
+   * The clock of the rate limit's bucket, in milliseconds (default: `performance.now`). Tests
+   * give one they move by hand, so what the bucket answers does not depend on the machine's speed.
+   */
+  clock?: () => number;
   /** How to read the places where the vendor document is ambiguous (default: the lenient reading of each). */
   readings?: Partial<Readings>;
   /** Customers per page of `GET /customer-list` (default 20). */
@@ -138,7 +143,7 @@ class EmulatorServer {
       const problem = validateFaultConfig(opts.faults);
       if (problem) throw new TypeError(`emulator faults: ${problem}`);
     }
-    this.faults = new FaultPlan(opts.faults ?? {});
+    this.faults = new FaultPlan(opts.faults ?? {}, opts.clock);
     this.readings = checkedReadings(opts.readings ?? {});
     this.log = opts.log;
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -277,7 +282,9 @@ class EmulatorServer {
       req.socket.destroy();
       return;
     }
-    send(res, status, body);
+    // Processed; the answer is late (a client that gave up meanwhile is not answered).
+    if (decision.answerDelayMs) await sleep(decision.answerDelayMs);
+    if (!res.destroyed) send(res, status, body);
   }
 
   private async route(

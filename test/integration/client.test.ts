@@ -701,12 +701,16 @@ describe('429 and Retry-After', () => {
 
   it("parses Retry-After from the emulator's token bucket", async () => {
     // 0.5 requests per second, a bucket of 1: the second request right after the first must wait
-    // about (1 token) / (0.5 per second) = 2 s, announced in whole seconds.
-    const emu = await emulator({ faults: { rateLimit: { requestsPerSecond: 0.5, burst: 1 } } });
+    // (1 token) / (0.5 per second) = 2 s; 1.2 s later, 0.8 s: announced in whole seconds, rounded up.
+    // The bucket's clock is moved by hand: the answers do not depend on the machine's speed.
+    let now = 0;
+    const emu = await emulator({ faults: { rateLimit: { requestsPerSecond: 0.5, burst: 1 } }, clock: () => now });
     const client = clientFor(emu);
     await client.listCustomers();
     const err = await apiError(() => client.listCustomers());
     expect(err).toMatchObject({ status: 429, retryable: true, retryAfterMs: 2000 });
+    now += 1_200;
+    expect(await apiError(() => client.listCustomers())).toMatchObject({ status: 429, retryAfterMs: 1000 });
     expectNoToken(emu.token, err);
   });
 
@@ -834,11 +838,12 @@ describe('requests whose fate is unknown or that never left', () => {
       /* never answer */
     });
     const token = 'tok-silent-server-42';
-    // The client's own timeout is ten minutes: the request's 120 ms is the one that fires.
+    // The client's own timeout is ten minutes: the request's 2 s is the one that fires (long
+    // enough for the request to arrive first on a busy machine).
     const client = new CxGenieClient({ baseUrl: srv.origin, token, botId: 'b', timeoutMs: 600_000 });
-    const err = await apiError(() => client.listCustomers({}, { timeoutMs: 120 }));
+    const err = await apiError(() => client.listCustomers({}, { timeoutMs: 2_000 }));
     expect(err).toMatchObject({ code: 'TIMEOUT', delivery: 'unknown', retryable: true });
-    expect(err.message).toContain('120 ms');
+    expect(err.message).toContain('2000 ms');
     expect(srv.requests).toHaveLength(1); // it did arrive
     expectNoToken(token, err, client);
   });
@@ -999,7 +1004,8 @@ describe('redirects and hopeless network errors', () => {
       baseUrl: 'http://no-such-host.invalid/api',
       token: 'tok-0123456789',
       botId: 'b',
-      timeoutMs: 5000,
+      // Ample for a slow resolver: the name is refused, not timed out.
+      timeoutMs: 60_000,
     });
     const err = await apiError(() => client.listCustomers());
     expect(err.delivery).toBe('not-sent');

@@ -7,6 +7,7 @@ import { FAULT_ENDPOINTS } from '../../src/emulator/faults.js';
 import { DEFAULT_EMULATOR_BOT, DEFAULT_EMULATOR_TOKEN, type EmulatorHandle } from '../../src/emulator/server.js';
 import { CLI } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
+import { until } from '../helpers/spawn.js';
 import {
   botDataShape,
   customerDetailShape,
@@ -579,6 +580,42 @@ describe('fault switches', () => {
     expect(emu.stats()).toMatchObject({ resets: 1, lost: 1 });
   });
 
+  it('schedule: a client that gives up on a delay leaves nothing; on a late answer, the item is created', async () => {
+    const emu = await emulator({
+      faults: {
+        schedule: [
+          { endpoint: 'POST /bot-data', at: 1, fault: 'delay', delayMs: 300 },
+          { endpoint: 'POST /bot-data', at: 2, fault: 'late-answer', delayMs: 30_000 },
+          { endpoint: 'POST /bot-data', at: 3, fault: 'late-answer', delayMs: 300 },
+        ],
+      },
+    });
+    const post = (content: string, signal?: AbortSignal) =>
+      fetch(`${emu.url}/bot-data`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workspace_token: emu.token, bot_id: emu.botId, type: 'TEXT', content }),
+        signal,
+      });
+    const handled = () => emu.stats().byEndpoint['POST /bot-data'] ?? 0;
+    // Held before processing: given up on, it is never processed.
+    const a = new AbortController();
+    const held = post('held', a.signal);
+    await until(() => emu.stats().requests === 1, 'the held request to arrive');
+    a.abort();
+    await expect(held).rejects.toThrow();
+    await until(() => handled() === 1, 'the emulator to be done with the held request');
+    // Processed at once, answered in half a minute: given up on, it is created all the same.
+    const b = new AbortController();
+    const late = post('late', b.signal);
+    await until(() => emu.created().length === 1, 'the late request to be processed');
+    b.abort();
+    await expect(late).rejects.toThrow();
+    // A client that waits gets its answer.
+    expect((await post('patient')).status).toBe(200);
+    expect(emu.created().map((d) => d.content)).toEqual(['late', 'patient']);
+  });
+
   it('errorRate: 1 fails everything before processing, and a seeded rate repeats exactly', async () => {
     const emu = await emulator({ faults: { errorRate: 1 } });
     for (let i = 0; i < 3; i++) expect((await createText(emu, `x${i}`)).status).toBe(500);
@@ -621,13 +658,25 @@ describe('fault switches', () => {
     expect((await get(emu, '/customer-list')).status).toBe(200);
   });
 
-  it('rateLimit answers 429 with Retry-After once the bucket is empty', async () => {
-    const emu = await emulator({ faults: { rateLimit: { requestsPerSecond: 1, burst: 3 } } });
-    const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push(await get(emu, '/customer-list'));
-    expect(statuses.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
-    expect(Number(statuses[3]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  it('rateLimit answers 429 with Retry-After once the bucket is empty, and refills with time', async () => {
+    // The bucket's clock is moved by hand: what it answers does not depend on the machine's speed.
+    let now = 0;
+    const emu = await emulator({ faults: { rateLimit: { requestsPerSecond: 1, burst: 3 } }, clock: () => now });
+    const statuses = async (n: number) => {
+      const out = [];
+      for (let i = 0; i < n; i++) out.push(await get(emu, '/customer-list'));
+      return out;
+    };
+    const first = await statuses(5);
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
+    expect(first[3]!.headers.get('retry-after')).toBe('1');
     expect(emu.stats().rateLimited).toBe(2);
+    // Two seconds later: two tokens, then empty again.
+    now += 2_000;
+    expect((await statuses(3)).map((r) => r.status)).toEqual([200, 200, 429]);
+    // Never more than the burst, however long the wait.
+    now += 60_000;
+    expect((await statuses(4)).map((r) => r.status)).toEqual([200, 200, 200, 429]);
   });
 });
 
