@@ -335,7 +335,7 @@ describe('the reading switches', { timeout: 120_000 }, () => {
     try {
       let out = '';
       const doc = await new Promise<{ url: string; origin: string; readings: Readings }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no JSON from the emulator')), 30_000);
+        const timer = setTimeout(() => reject(new Error('no JSON from the emulator')), 90_000);
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           try {

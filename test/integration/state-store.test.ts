@@ -164,7 +164,7 @@ describe('a state file held by another writer', () => {
        const db = new (require(workerData.sqlite))(workerData.file);
        db.exec('BEGIN IMMEDIATE');
        parentPort.postMessage('held');
-       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
        db.exec('COMMIT');
        db.close();`,
       { eval: true, workerData: { file, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') } },

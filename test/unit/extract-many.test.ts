@@ -47,6 +47,10 @@ describe('extractEach', () => {
         ? [`doc-${i}.csv`, 'document' as const, `a,b\n${i},${i}\n`.repeat(200)]
         : [`a-${i}.md`, 'article' as const, `---\ntitle: Page ${i}\n---\n\nBody ${i}.\n`];
     fs.writeFileSync(path.join(dir, name), body);
+    // A minute old: a file is "racy" for 3 s after a write, and the two extractions compared
+    // below must see the same, however slow the machine.
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, name), old, old);
     files.push({ relPath: name, absPath: path.join(dir, name), kind, sig: '' });
   }
 
