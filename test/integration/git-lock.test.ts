@@ -281,4 +281,40 @@ describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
     expect(e2.message).not.toContain('hunter2');
     expect(path.isAbsolute(a)).toBe(true);
   });
+  it('a push that meets another one updating the ref is tried again; a lock that stays is an error naming it', async () => {
+    const w = gitWorld();
+    const a = w.clone('a');
+    const loc: RefLocation = { repoDir: a, remote: 'origin', ref: REF };
+    const commit = async (text: string, parent: string | null) =>
+      writeCommit(a, new Map([['snapshot.json', await writeBlob(a, text)]]), parent, text);
+    const first = await commit('one', null);
+    expect((await pushWithLease(loc, first, null)).ok).toBe(true);
+    // Another push holding the ref's lock on the remote, as while it updates the ref. A hook
+    // counts the attempts that reach the remote (it runs before the ref is locked).
+    const lockFile = path.join(w.bare, `${REF}.lock`);
+    const attempts = path.join(w.bare, 'attempts');
+    const hook = path.join(w.bare, 'hooks', 'pre-receive');
+    fs.writeFileSync(hook, `#!/bin/sh\necho x >> "${attempts}"\ncat > /dev/null\n`, { mode: 0o755 });
+    const seen = () => (fs.existsSync(attempts) ? fs.readFileSync(attempts, 'utf8').split('\n').length - 1 : 0);
+    fs.writeFileSync(lockFile, '');
+    const second = await commit('two', first);
+    const pushed = pushWithLease(loc, second, first);
+    // The first attempt was refused (a second one started): the other push is done.
+    await expect.poll(seen, { timeout: 60_000, interval: 10 }).toBeGreaterThanOrEqual(2);
+    fs.rmSync(lockFile);
+    expect(await pushed).toEqual({ ok: true });
+    expect(w.remoteRef(REF)).toBe(second);
+
+    // A lock left behind for good (a crashed process on a self-hosted remote): a few tries, then
+    // an error that says what git said.
+    fs.writeFileSync(lockFile, '');
+    fs.rmSync(attempts);
+    const third = await commit('three', second);
+    const err = await errorOf(pushWithLease(loc, third, second));
+    expect(err).toBeInstanceOf(StateError);
+    expect(exitCodeForError(err)).toBe(2);
+    expect(err.message).toMatch(/^Cannot push the state ref \S+ to origin: .*cannot lock ref .*\.lock'?: File exists/);
+    expect(seen()).toBe(6);
+    expect(w.remoteRef(REF)).toBe(second);
+  });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StateError } from '../../errors.js';
 import { git, lastLines, runGit, COMMIT_IDENTITY } from './git.js';
 
@@ -224,50 +225,69 @@ export async function writeCommit(
 export type PushOutcome = { ok: true } | { ok: false; now: string | null };
 
 /**
+ * The remote could not lock the ref because another push was updating it at that moment (git
+ * waits only 100 ms for a ref's lock, `core.filesRefLockTimeout`; a hosting service says much the
+ * same). Not an answer yet: the other push may have won (the next read shows it) or failed (the
+ * ref is free again).
+ */
+const LOCK_CONTENTION = /cannot lock ref|failed to lock|unable to create '[^']*\.lock'/i;
+
+/** Waits before pushing again after lock contention: 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s at most. */
+const CONTENTION_WAITS_MS = [100, 200, 400, 800, 1_600];
+
+/**
  * Push `oid` to the ref if, and only if, the remote ref is still at `expected` (null: absent).
  * `{ ok: false, now }` when another writer got there first (the compare-and-swap failed); any
  * other failure (network, permissions, a hook that refuses) throws `GitStateError`. An outcome
- * git cannot tell (the connection dropped after the update) is settled by asking the remote.
+ * git cannot tell (the connection dropped after the update) is settled by asking the remote. A
+ * push that met another one updating the ref at the same moment is tried again a few times.
  */
 export async function pushWithLease(loc: RefLocation, oid: string, expected: string | null): Promise<PushOutcome> {
-  const r = await runGit(loc.repoDir, [
-    'push',
-    '--porcelain',
-    '--no-verify',
-    '--no-recurse-submodules',
-    `--force-with-lease=${loc.ref}:${expected ?? ''}`,
-    loc.remote,
-    `${oid}:${loc.ref}`,
-  ]);
-  if (r.code === 0) return { ok: true };
-  let now: string | null;
-  try {
-    now = await remoteOid(loc);
-  } catch {
-    throw new GitStateError(
-      `Cannot push the state ref ${loc.ref} to ${loc.remote}: ${pushReason(r.stdout.toString('utf8'), r.stderr)}`,
-      HINT_ACCESS,
-    );
+  for (let attempt = 0; ; attempt++) {
+    const r = await runGit(loc.repoDir, [
+      'push',
+      '--porcelain',
+      '--no-verify',
+      '--no-recurse-submodules',
+      `--force-with-lease=${loc.ref}:${expected ?? ''}`,
+      loc.remote,
+      `${oid}:${loc.ref}`,
+    ]);
+    if (r.code === 0) return { ok: true };
+    const stdout = r.stdout.toString('utf8');
+    const refused = () =>
+      new GitStateError(
+        `Cannot push the state ref ${loc.ref} to ${loc.remote}: ${pushReason(stdout, r.stderr)}`,
+        HINT_ACCESS,
+      );
+    let now: string | null;
+    try {
+      now = await remoteOid(loc);
+    } catch {
+      throw refused();
+    }
+    if (now === oid) return { ok: true };
+    if (now !== expected) return { ok: false, now };
+    const wait = CONTENTION_WAITS_MS[attempt];
+    if (wait === undefined || !LOCK_CONTENTION.test(`${stdout}\n${r.stderr}`)) throw refused();
+    await sleep(wait);
   }
-  if (now === oid) return { ok: true };
-  if (now !== expected) return { ok: false, now };
-  throw new GitStateError(
-    `Cannot push the state ref ${loc.ref} to ${loc.remote}: ${pushReason(r.stdout.toString('utf8'), r.stderr)}`,
-    HINT_ACCESS,
-  );
 }
 
-/** The reason git gives for a refused push: the porcelain status line, else its last words. */
+/**
+ * The reason git gives for a refused push: the porcelain status line, and the remote's error line
+ * (else its last words); else the last lines of what git printed.
+ */
 function pushReason(stdout: string, stderr: string): string {
   const line = stdout.split('\n').find((l) => l.startsWith('!\t'));
   const status = line?.split('\t')[2];
-  const remote = stderr
+  const said = stderr
     .split('\n')
     .filter((l) => /^remote:/.test(l.trim()))
     .map((l) => l.trim().replace(/^remote:\s*/, ''))
-    .filter((l) => l !== '')
-    .slice(-2)
-    .join(' ');
+    .filter((l) => l !== '');
+  const error = said.find((l) => /^error:/i.test(l));
+  const remote = error ? error.replace(/^error:\s*/i, '') : said.slice(-2).join(' ');
   return [status, remote].filter(Boolean).join(': ') || lastLines(stderr);
 }
 
