@@ -281,7 +281,7 @@ describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
     expect(e2.message).not.toContain('hunter2');
     expect(path.isAbsolute(a)).toBe(true);
   });
-  it('a push that meets another one updating the ref is tried again; a lock that stays is an error naming it', async () => {
+  it('a push that meets another one updating the ref is tried again; a lock that stays is an error naming it; a hook refusing is asked once', async () => {
     const w = gitWorld();
     const a = w.clone('a');
     const loc: RefLocation = { repoDir: a, remote: 'origin', ref: REF };
@@ -316,5 +316,29 @@ describe('the state ref lock', { timeout: GIT_TEST_TIMEOUT }, () => {
     expect(err.message).toMatch(/^Cannot push the state ref \S+ to origin: .*cannot lock ref .*\.lock'?: File exists/);
     expect(seen()).toBe(6);
     expect(w.remoteRef(REF)).toBe(second);
+
+    // The other push lands while this one waits to try again: this one lost the compare-and-swap.
+    fs.rmSync(attempts);
+    const other = await commit('other', second);
+    sh(a, 'push', '--quiet', 'origin', `${other}:refs/kb-sync/other`);
+    const lost = pushWithLease(loc, third, second);
+    await expect.poll(seen, { timeout: 60_000, interval: 10 }).toBeGreaterThanOrEqual(2);
+    // As git does: the new value written to the lock file, which is then renamed onto the ref.
+    fs.writeFileSync(lockFile, `${other}\n`);
+    fs.renameSync(lockFile, path.join(w.bare, REF));
+    expect(await lost).toEqual({ ok: false, now: other });
+    expect(w.remoteRef(REF)).toBe(other);
+
+    // A hook that refuses the push is asked once, whatever it prints.
+    fs.rmSync(attempts);
+    fs.writeFileSync(
+      hook,
+      `#!/bin/sh\necho x >> "${attempts}"\necho "error: cannot lock ref '${REF}': Unable to create 'x.lock': File exists." >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const declined = await errorOf(pushWithLease(loc, third, other));
+    expect(declined.message).toMatch(/pre-receive hook declined/);
+    expect(seen()).toBe(1);
+    expect(w.remoteRef(REF)).toBe(other);
   });
 });

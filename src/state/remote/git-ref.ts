@@ -228,9 +228,22 @@ export type PushOutcome = { ok: true } | { ok: false; now: string | null };
  * The remote could not lock the ref because another push was updating it at that moment (git
  * waits only 100 ms for a ref's lock, `core.filesRefLockTimeout`; a hosting service says much the
  * same). Not an answer yet: the other push may have won (the next read shows it) or failed (the
- * ref is free again).
+ * ref is free again). Only git's own words about this ref count: a hook that refuses the push is
+ * never tried again, whatever it prints.
  */
-const LOCK_CONTENTION = /cannot lock ref|failed to lock|unable to create '[^']*\.lock'/i;
+function lockContention(ref: string, stdout: string, stderr: string): boolean {
+  const status = stdout.split('\n').find((l) => l.startsWith('!\t')) ?? '';
+  if (/hook declined/i.test(status)) return false;
+  if (/\(failed to lock\)/.test(status)) return true;
+  const said = `cannot lock ref '${ref}': `;
+  return `${status}\n${stderr}`.split('\n').some((l) => {
+    const at = l.indexOf(said);
+    return (
+      at >= 0 &&
+      /^(?:unable to create '[^']*\.lock': file exists|is at [0-9a-f]+ but expected)/i.test(l.slice(at + said.length))
+    );
+  });
+}
 
 /** Waits before pushing again after lock contention: 0.1 + 0.2 + 0.4 + 0.8 + 1.6 s at most. */
 const CONTENTION_WAITS_MS = [100, 200, 400, 800, 1_600];
@@ -269,14 +282,15 @@ export async function pushWithLease(loc: RefLocation, oid: string, expected: str
     if (now === oid) return { ok: true };
     if (now !== expected) return { ok: false, now };
     const wait = CONTENTION_WAITS_MS[attempt];
-    if (wait === undefined || !LOCK_CONTENTION.test(`${stdout}\n${r.stderr}`)) throw refused();
+    if (wait === undefined || !lockContention(loc.ref, stdout, r.stderr)) throw refused();
     await sleep(wait);
   }
 }
 
 /**
- * The reason git gives for a refused push: the porcelain status line, and the remote's error line
- * (else its last words); else the last lines of what git printed.
+ * The reason git gives for a refused push: the porcelain status line, and what the remote said
+ * (its first error line and its last line; a hosting service puts what to do last); else the last
+ * lines of what git printed.
  */
 function pushReason(stdout: string, stderr: string): string {
   const line = stdout.split('\n').find((l) => l.startsWith('!\t'));
@@ -286,8 +300,8 @@ function pushReason(stdout: string, stderr: string): string {
     .filter((l) => /^remote:/.test(l.trim()))
     .map((l) => l.trim().replace(/^remote:\s*/, ''))
     .filter((l) => l !== '');
-  const error = said.find((l) => /^error:/i.test(l));
-  const remote = error ? error.replace(/^error:\s*/i, '') : said.slice(-2).join(' ');
+  const error = said.find((l) => /^error:/i.test(l))?.replace(/^error:\s*/i, '');
+  const remote = [...new Set(error === undefined ? said.slice(-2) : [error, said.at(-1)!])].join(' ');
   return [status, remote].filter(Boolean).join(': ') || lastLines(stderr);
 }
 
