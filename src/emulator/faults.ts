@@ -51,6 +51,9 @@ export interface FaultConfig {
   replyMode?: ReplyMode;
 }
 
+/** The longest wait a timer can take (2³¹ − 1 ms): Node turns a longer one into 1 ms. */
+const MAX_DELAY_MS = 2_147_483_647;
+
 export type Decision =
   | { action: 'proceed'; delayMs: number; lose: boolean; answerDelayMs?: number }
   | { action: 'error'; status: number; delayMs: number }
@@ -168,10 +171,10 @@ export function validateFaultConfig(raw: unknown): string | null {
   const l = c.latencyMs;
   if (
     l !== undefined &&
-    !(typeof l === 'number' && l >= 0) &&
-    !(Array.isArray(l) && l.length === 2 && l.every((x) => typeof x === 'number' && x >= 0))
+    !(typeof l === 'number' && l >= 0 && l <= MAX_DELAY_MS) &&
+    !(Array.isArray(l) && l.length === 2 && l.every((x) => typeof x === 'number' && x >= 0 && x <= MAX_DELAY_MS))
   ) {
-    return 'latencyMs must be a number of ms or [min, max]';
+    return `latencyMs must be a number of ms or [min, max], at most ${MAX_DELAY_MS}`;
   }
   if (c.seed !== undefined && !Number.isFinite(c.seed)) return 'seed must be a number';
   if (c.replyMode !== undefined && !(REPLY_MODES as readonly unknown[]).includes(c.replyMode))
@@ -211,8 +214,10 @@ export function validateFaultConfig(raw: unknown): string | null {
       }
       if (e.retryAfterSec !== undefined && !(typeof e.retryAfterSec === 'number' && e.retryAfterSec >= 0))
         return `schedule[${i}].retryAfterSec must be a number ≥ 0`;
-      if (e.delayMs !== undefined && !(typeof e.delayMs === 'number' && e.delayMs >= 0))
-        return `schedule[${i}].delayMs must be a number ≥ 0`;
+      if (e.delayMs !== undefined && !(typeof e.delayMs === 'number' && e.delayMs >= 0 && e.delayMs <= MAX_DELAY_MS))
+        return `schedule[${i}].delayMs must be a number from 0 to ${MAX_DELAY_MS} (about 24 days)`;
+      if ((e.fault === 'delay' || e.fault === 'late-answer') && e.delayMs === undefined)
+        return `schedule[${i}].delayMs is required for ${e.fault}`;
     }
   }
   return null;

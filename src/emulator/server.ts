@@ -120,6 +120,8 @@ class EmulatorServer {
   private readonly maxBody: number;
   private readonly world: World;
   private readonly faults: FaultPlan;
+  /** Aborted by stop(): ends the waits of requests held by latency or a fault. */
+  private readonly stopping = new AbortController();
   private readonly readings: Readings;
   private readonly log: ((line: string) => void) | undefined;
   private readonly server: http.Server;
@@ -190,6 +192,8 @@ class EmulatorServer {
       reset: () => this.reset(),
       stop: () =>
         new Promise<void>((resolve) => {
+          // Requests held by a latency or a fault end now: none keeps the process alive.
+          this.stopping.abort();
           server.close(() => resolve());
           server.closeAllConnections();
         }),
@@ -244,7 +248,7 @@ class EmulatorServer {
 
     this.stats.requests++;
     const decision = this.faults.decide(endpoint);
-    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    if (decision.delayMs > 0) await sleep(decision.delayMs, undefined, { signal: this.stopping.signal });
     switch (decision.action) {
       case 'reset':
         this.stats.resets++;
@@ -283,7 +287,7 @@ class EmulatorServer {
       return;
     }
     // Processed; the answer is late (a client that gave up meanwhile is not answered).
-    if (decision.answerDelayMs) await sleep(decision.answerDelayMs);
+    if (decision.answerDelayMs) await sleep(decision.answerDelayMs, undefined, { signal: this.stopping.signal });
     if (!res.destroyed) send(res, status, body);
   }
 

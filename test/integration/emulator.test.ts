@@ -466,6 +466,14 @@ describe('test-only routes under /__emulator/', () => {
       /schedule\[0\]\.retryAfterSec/,
     ],
     ['a negative delay', { schedule: [{ at: 1, fault: 'delay', delayMs: -1 }] }, /schedule\[0\]\.delayMs/],
+    // Node would wait 1 ms for a timer longer than 2³¹ − 1 ms: the answer would not be late at all.
+    [
+      'a delay longer than a timer can wait',
+      '{"schedule":[{"at":1,"fault":"late-answer","delayMs":1e400}]}',
+      /schedule\[0\]\.delayMs must be a number from 0 to 2147483647/,
+    ],
+    ['a late answer without its delay', { schedule: [{ at: 1, fault: 'late-answer' }] }, /delayMs is required/],
+    ['a latency longer than a timer can wait', { latencyMs: [0, 2 ** 31] }, /latencyMs/],
     ['a seed that is not a number', { seed: 'abc' }, /seed/],
     ['a rate limit that is not an object', { rateLimit: 5 }, /rateLimit/],
   ])('PUT faults refuses %s with 400 and keeps the switches', async (_name, body, mentions) => {
@@ -608,7 +616,8 @@ describe('fault switches', () => {
     // Processed at once, answered in half a minute: given up on, it is created all the same.
     const b = new AbortController();
     const late = post('late', b.signal);
-    await until(() => emu.created().length === 1, 'the late request to be processed');
+    // Well before its answer is due: it was processed as it came.
+    await until(() => emu.created().length === 1, 'the late request to be processed', { timeout: 10_000 });
     b.abort();
     await expect(late).rejects.toThrow();
     // A client that waits gets its answer.
@@ -767,6 +776,33 @@ describe('kb-sync emulator (the CLI)', () => {
       expect(JSON.parse(cli.stdout())).toEqual(cli.doc);
       // The port is closed.
       await expect(fetch(`${cli.doc.url}/customer-list`)).rejects.toThrow();
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops on SIGINT while requests are held for ten minutes (one before it is processed, one after)', async () => {
+    const faults = {
+      schedule: [
+        { endpoint: 'GET /customer-list', at: 1, fault: 'delay', delayMs: 600_000 },
+        { endpoint: 'GET /customer-list', at: 2, fault: 'late-answer', delayMs: 600_000 },
+      ],
+    };
+    const cli = await startCli(['--faults', JSON.stringify(faults)]);
+    try {
+      const held = [1, 2].map(() =>
+        fetch(`${cli.doc.url}/customer-list?workspace_token=${cli.doc.token}`).then(
+          (r) => r.status,
+          () => 'dropped',
+        ),
+      );
+      const stats = async () =>
+        ((await (await fetch(`${cli.doc.origin}/__emulator/stats`)).json()) as { data: { requests: number } }).data;
+      await expect.poll(async () => (await stats()).requests, { timeout: 60_000, interval: 20 }).toBe(2);
+      cli.child.kill('SIGINT');
+      // Stopped now, not in ten minutes (the test's ceiling is far shorter).
+      expect((await cli.exited).code).toBe(0);
+      expect(await Promise.all(held)).toEqual(['dropped', 'dropped']);
     } finally {
       cli.child.kill('SIGKILL');
     }
