@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { expect, vi } from 'vitest';
+import { expect, onTestFinished, vi } from 'vitest';
 import { CLI } from './cli.js';
 
 export interface Spawned {
@@ -22,6 +22,7 @@ export function spawnCli(args: string[], opts: { cwd: string; env: Record<string
     else env[k] = v;
   }
   const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  killWhenTestEnds(child);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -30,6 +31,18 @@ export function spawnCli(args: string[], opts: { cwd: string; env: Record<string
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/**
+ * Kill `child` when the current test ends, however it ends: a test that fails or times out while
+ * a CLI it started still runs (a watch, an emulator, a run held by a gate) leaves nothing behind.
+ * Started in a `beforeAll` (no test yet), the file's `afterAll` stops it.
+ */
+export function killWhenTestEnds(child: ChildProcess): void {
+  if (expect.getState().currentTestName === undefined) return;
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 }
 
 /**

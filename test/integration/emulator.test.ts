@@ -7,7 +7,7 @@ import { FAULT_ENDPOINTS } from '../../src/emulator/faults.js';
 import { DEFAULT_EMULATOR_BOT, DEFAULT_EMULATOR_TOKEN, type EmulatorHandle } from '../../src/emulator/server.js';
 import { CLI } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
-import { until } from '../helpers/spawn.js';
+import { killWhenTestEnds, until } from '../helpers/spawn.js';
 import {
   botDataShape,
   customerDetailShape,
@@ -704,6 +704,7 @@ describe('kb-sync emulator (the CLI)', () => {
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    killWhenTestEnds(child);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -11,6 +11,7 @@ import { CLI, runCli } from '../helpers/cli.js';
 import { emulator } from '../helpers/emulator.js';
 import { sendJson, tinyServer } from '../helpers/http.js';
 import { project } from '../helpers/project.js';
+import { killWhenTestEnds } from '../helpers/spawn.js';
 
 /**
  * Where the vendor document can be read two ways, the emulator plays each reading (its reading
@@ -332,6 +333,7 @@ describe('the reading switches', { timeout: 120_000 }, () => {
       [CLI, 'emulator', '--port', '0', '--json', '--reading', 'total=absent', '--reading', 'upload-token=form'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
+    killWhenTestEnds(child);
     try {
       let out = '';
       const doc = await new Promise<{ url: string; origin: string; readings: Readings }>((resolve, reject) => {
