@@ -51,8 +51,14 @@ function get(
   return raw(`${emu.url}${path}?${q.toString()}`);
 }
 
-function postJson(emu: EmulatorHandle, path: string, body: Record<string, unknown>): Promise<Reply> {
+function postJson(
+  emu: EmulatorHandle,
+  path: string,
+  body: Record<string, unknown>,
+  init: RequestInit = {},
+): Promise<Reply> {
   return raw(`${emu.url}${path}`, {
+    ...init,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ workspace_token: emu.token, bot_id: emu.botId, ...body }),
@@ -599,12 +605,7 @@ describe('fault switches', () => {
       },
     });
     const post = (content: string, signal?: AbortSignal) =>
-      fetch(`${emu.url}/bot-data`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ workspace_token: emu.token, bot_id: emu.botId, type: 'TEXT', content }),
-        signal,
-      });
+      postJson(emu, '/bot-data', { type: 'TEXT', content }, { signal });
     const handled = () => emu.stats().byEndpoint['POST /bot-data'] ?? 0;
     // Held before processing: given up on, it is never processed.
     const a = new AbortController();

@@ -232,7 +232,7 @@ export type PushOutcome = { ok: true } | { ok: false; now: string | null };
  * never tried again, whatever it prints.
  */
 function lockContention(ref: string, stdout: string, stderr: string): boolean {
-  const status = stdout.split('\n').find((l) => l.startsWith('!\t')) ?? '';
+  const status = refusal(stdout) ?? '';
   if (/hook declined/i.test(status)) return false;
   if (/\(failed to lock\)/.test(status)) return true;
   const said = `cannot lock ref '${ref}': `;
@@ -287,14 +287,21 @@ export async function pushWithLease(loc: RefLocation, oid: string, expected: str
   }
 }
 
+/** The status of the refused ref in `git push --porcelain` output (`[remote rejected] (…)`). */
+function refusal(stdout: string): string | undefined {
+  return stdout
+    .split('\n')
+    .find((l) => l.startsWith('!\t'))
+    ?.split('\t')[2];
+}
+
 /**
  * The reason git gives for a refused push: the porcelain status line, and what the remote said
  * (its first error line and its last line; a hosting service puts what to do last); else the last
  * lines of what git printed.
  */
 function pushReason(stdout: string, stderr: string): string {
-  const line = stdout.split('\n').find((l) => l.startsWith('!\t'));
-  const status = line?.split('\t')[2];
+  const status = refusal(stdout);
   const said = stderr
     .split('\n')
     .filter((l) => /^remote:/.test(l.trim()))
